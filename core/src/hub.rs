@@ -1,0 +1,176 @@
+//! The hub: the one state machine an adapter drives. Requests, websocket events, effect results
+//! and host samples go in through [`Hub::handle_input`]; responses, frames and effects to run come
+//! out of [`Hub::poll_output`] until it returns [`Output::Wait`].
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use zeroize::Zeroizing;
+
+use crate::model::HostReading;
+
+/// The current time, read once by the adapter for each input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic time, for timeouts and pacing.
+    pub mono: Instant,
+    /// Wall-clock time, for token expiry.
+    pub wall: SystemTime,
+}
+
+/// Identifies one HTTP request awaiting its response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReqId(pub u64);
+
+/// Identifies one websocket connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// Identifies one password verification job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub u64);
+
+/// An HTTP request as the adapter received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method in upper case, e.g. `GET`.
+    pub method: String,
+    /// Path without the query, e.g. `/system`.
+    pub path: String,
+    /// The raw query string without `?`, if any.
+    pub query: Option<String>,
+    /// The raw `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The `Host` header, used to build the worker's websocket URL.
+    pub host: Option<String>,
+    /// The body; the adapter reads at most `max_body_bytes + 1` bytes so the hub can answer 413.
+    pub body: Vec<u8>,
+    /// The client's address, for the failed-login limiter.
+    pub peer: IpAddr,
+}
+
+/// An HTTP response for the adapter to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Extra headers, e.g. `Retry-After`; the body is always `application/json`.
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON body.
+    pub body: Arc<str>,
+}
+
+/// Limits and timings of the hub.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HubConfig {
+    /// Time between host samples while someone subscribes (default 1 s).
+    pub interval: Duration,
+    /// Lifetime of access tokens (default 60 s).
+    pub token_ttl: Duration,
+    /// Time an unclaimed worker lives (default 5 s).
+    pub worker_ttl: Duration,
+    /// Unclaimed workers allowed per user (default 16).
+    pub max_pending_workers: usize,
+    /// Websocket connections allowed at once (default 1024).
+    pub max_connections: usize,
+    /// Largest request body accepted (default 16 KiB).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(1),
+            token_ttl: Duration::from_secs(60),
+            worker_ttl: Duration::from_secs(5),
+            max_pending_workers: 16,
+            max_connections: 1024,
+            max_body_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// Something that happened, for the hub to act on.
+#[derive(Debug)]
+pub enum Input {
+    /// An HTTP request arrived.
+    Request {
+        /// Its id, echoed in the response.
+        req: ReqId,
+        /// The request.
+        request: HttpRequest,
+    },
+    /// A websocket handshake completed on `/connect`.
+    Connected {
+        /// The new connection.
+        conn: ConnId,
+        /// The raw query string of the upgrade request.
+        query: Option<String>,
+        /// The client's address.
+        peer: IpAddr,
+    },
+    /// A websocket connection ended (closed by the peer, failed, or aborted).
+    Disconnected {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// A password verification asked for by [`Output::VerifyPassword`] finished.
+    PasswordVerified {
+        /// The job.
+        job: JobId,
+        /// Whether the password matched.
+        ok: bool,
+    },
+    /// A host sample asked for by [`Output::Sample`].
+    Sample(Box<HostReading>),
+    /// The deadline of the last [`Output::Wait`] passed.
+    Timeout,
+    /// The account changed (password reset while running): tokens signed before stay valid only
+    /// if the secret is unchanged.
+    AccountChanged(Box<crate::auth::Account>),
+    /// The server is shutting down: close every websocket with 1001.
+    Shutdown,
+}
+
+/// Something for the adapter to do.
+#[derive(Debug)]
+pub enum Output {
+    /// Send this response to the request.
+    Respond {
+        /// The request.
+        req: ReqId,
+        /// The response.
+        response: HttpResponse,
+    },
+    /// Send this text frame; the same `Arc` goes to every subscriber of a tick.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The text.
+        frame: Arc<str>,
+    },
+    /// Close the websocket with this code and reason; the hub has already forgotten it.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// The close code (1000 normal, 1001 going away, 1008 policy, 1013 try again later).
+        code: u16,
+        /// The reason text.
+        reason: &'static str,
+    },
+    /// Verify `password` against the PHC string off the I/O threads, then feed back
+    /// [`Input::PasswordVerified`].
+    VerifyPassword {
+        /// The job.
+        job: JobId,
+        /// The argon2 PHC string.
+        phc: String,
+        /// The password given.
+        password: Zeroizing<String>,
+    },
+    /// Take a host sample and feed it back as [`Input::Sample`].
+    Sample,
+    /// Nothing more to do until this instant (or the next input, if `None`).
+    Wait(Option<Instant>),
+}

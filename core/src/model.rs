@@ -1,0 +1,180 @@
+//! Raw host readings: what the collector reads from the host, in base units (bytes, ticks, seconds).
+//!
+//! A [`HostReading`] holds counters, not rates: CPU usage and network rates are derived from two
+//! readings by [`crate::snapshot`]. Fixture files under `fixtures/hosts/` are [`HostRecording`]s.
+
+use serde::{Deserialize, Serialize};
+
+/// Cumulative CPU time counters of one CPU (or of all CPUs together), in clock ticks, as in `/proc/stat`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuTimes {
+    /// Time in user mode.
+    pub user: u64,
+    /// Time in user mode with low priority.
+    pub nice: u64,
+    /// Time in kernel mode.
+    pub system: u64,
+    /// Time idle.
+    pub idle: u64,
+    /// Time waiting for I/O (counted as idle).
+    pub iowait: u64,
+    /// Time servicing interrupts.
+    pub irq: u64,
+    /// Time servicing soft interrupts.
+    pub softirq: u64,
+    /// Time stolen by the hypervisor.
+    pub steal: u64,
+}
+
+/// One temperature sensor, as found under `/sys/class/hwmon`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TempSensor {
+    /// The hwmon chip name, e.g. `coretemp`, `k10temp`, `cpu_thermal`, `nvme`, `acpitz`.
+    pub chip: String,
+    /// The sensor label, e.g. `Package id 0`, `Tctl`, `Core 0`; empty when the sensor has none.
+    pub label: String,
+    /// The reading in degrees Celsius.
+    pub celsius: f64,
+}
+
+/// CPU counters, frequency and temperature sensors.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuReading {
+    /// Counters summed over every CPU.
+    pub total: CpuTimes,
+    /// Counters of each logical CPU, in CPU order.
+    pub cores: Vec<CpuTimes>,
+    /// Current frequency in MHz, `None` when the host exposes none (many VMs).
+    pub freq_mhz: Option<f64>,
+    /// Every temperature sensor found, CPU or not; the snapshot picks the best CPU one.
+    pub sensors: Vec<TempSensor>,
+}
+
+/// Memory and swap, in bytes, as in `/proc/meminfo`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryReading {
+    /// `MemTotal`.
+    pub total: u64,
+    /// `MemFree`.
+    pub free: u64,
+    /// `MemAvailable`.
+    pub available: u64,
+    /// `Buffers`.
+    pub buffers: u64,
+    /// `Cached` plus `SReclaimable`.
+    pub cached: u64,
+    /// `SwapTotal`.
+    pub swap_total: u64,
+    /// `SwapFree`.
+    pub swap_free: u64,
+}
+
+/// One mounted filesystem, in bytes, as `statvfs` reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskReading {
+    /// Where it is mounted, e.g. `/`.
+    pub mount_point: String,
+    /// The device, e.g. `/dev/vda1`.
+    pub device: String,
+    /// The filesystem type, e.g. `ext4`.
+    pub fs_type: String,
+    /// Size of the filesystem (`f_blocks * f_frsize`).
+    pub total: u64,
+    /// Free space including the part reserved for root (`f_bfree * f_frsize`).
+    pub free: u64,
+    /// Free space available to unprivileged users (`f_bavail * f_frsize`).
+    pub available: u64,
+}
+
+/// One process.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessReading {
+    /// Process id.
+    pub pid: u32,
+    /// Process name (`comm`, or the executable's name).
+    pub name: String,
+    /// The owner's user name, or the numeric uid as text when it has no name.
+    pub user: String,
+    /// Resident set size in bytes.
+    pub rss: u64,
+}
+
+/// Cumulative counters of one network interface since boot, as in `/proc/net/dev`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterfaceReading {
+    /// Interface name, e.g. `eth0`.
+    pub name: String,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Packets sent.
+    pub packets_sent: u64,
+    /// Packets received.
+    pub packets_received: u64,
+    /// Receive errors.
+    pub errors_in: u64,
+    /// Transmit errors.
+    pub errors_out: u64,
+    /// Incoming packets dropped.
+    pub drops_in: u64,
+    /// Outgoing packets dropped.
+    pub drops_out: u64,
+}
+
+/// The wireless link, from `/proc/net/wireless` and the interface's sysfs entries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WirelessReading {
+    /// Interface name, e.g. `wlan0`.
+    pub name: String,
+    /// Link quality as reported (usually out of 70).
+    pub link_quality: f64,
+    /// Signal level in dBm.
+    pub signal_dbm: f64,
+    /// Channel number, when known.
+    pub channel: Option<u32>,
+    /// Encryption, e.g. `WPA2`, when known.
+    pub encryption: Option<String>,
+    /// The access point's MAC address, when known.
+    pub address: Option<String>,
+}
+
+/// Everything the collector reads from the host at one instant.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostReading {
+    /// The host name.
+    pub hostname: String,
+    /// The account the server runs as.
+    pub user: String,
+    /// `PRETTY_NAME` from os-release.
+    pub distro: String,
+    /// Kernel release, e.g. `6.1.0-18-amd64`.
+    pub kernel: String,
+    /// Seconds since boot.
+    pub uptime_secs: u64,
+    /// Load average over 1, 5 and 15 minutes.
+    pub load_average: [f64; 3],
+    /// CPU counters, frequency and sensors.
+    pub cpu: CpuReading,
+    /// Memory and swap.
+    pub memory: MemoryReading,
+    /// Every mounted filesystem; the one mounted at `/` is the root disk.
+    pub disks: Vec<DiskReading>,
+    /// Every process.
+    pub processes: Vec<ProcessReading>,
+    /// Every network interface.
+    pub interfaces: Vec<InterfaceReading>,
+    /// The wireless link, `None` when the host has none.
+    pub wireless: Option<WirelessReading>,
+}
+
+/// A recorded sequence of readings taken `interval_ms` apart: the format of `fixtures/hosts/*.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostRecording {
+    /// What this recording shows, e.g. `desktop with coretemp and wifi`.
+    pub description: String,
+    /// Milliseconds between consecutive readings.
+    pub interval_ms: u64,
+    /// At least two readings, oldest first.
+    pub readings: Vec<HostReading>,
+}
