@@ -9,4 +9,5 @@
 pub mod auth;
 pub mod hub;
 pub mod model;
+pub mod snapshot;
 pub mod wire;
