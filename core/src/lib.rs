@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod derive;
 pub mod hub;
 pub mod model;
 pub mod snapshot;

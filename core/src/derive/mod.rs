@@ -1,0 +1,12 @@
+//! Pure derivations from [`crate::model`] readings to [`crate::wire`] values, one rule per file.
+//!
+//! Every function here is total: counters going backwards, empty lists and zero totals give
+//! zeros or `null`, never a panic. [`crate::snapshot`] puts the pieces together.
+
+pub mod cpu;
+pub mod disk;
+pub mod memory;
+pub mod network;
+pub mod process;
+pub mod round;
+pub mod uptime;

@@ -1,0 +1,173 @@
+//! The top-processes list: processes grouped by exact name, heaviest groups first.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::model::ProcessReading;
+use crate::wire::ProcessStats;
+
+use super::round::{MIB, round_to};
+
+/// How many process groups the snapshot lists.
+pub const TOP_PROCESSES: usize = 10;
+
+/// The processes sharing one name.
+struct Group<'a> {
+    name: &'a str,
+    pid: u32,
+    rss: u64,
+    owners: BTreeSet<&'a str>,
+}
+
+/// Heaviest first; equal memory by name, then by pid, so the order never depends on input order.
+fn heaviest_first(a: &Group<'_>, b: &Group<'_>) -> Ordering {
+    b.rss
+        .cmp(&a.rss)
+        .then_with(|| a.name.cmp(b.name))
+        .then_with(|| a.pid.cmp(&b.pid))
+}
+
+/// The `limit` heaviest groups of processes sharing a name.
+///
+/// Each row has the group's lowest pid, its summed resident memory in MiB (2 decimals) and its
+/// distinct owners sorted and joined by `", "` (empty owner names are skipped). Groups are ordered
+/// by exact summed bytes descending, then name ascending. One pass over the processes, then a
+/// partial sort, so 5,000 processes cost about as much as grouping them.
+pub fn top_processes(processes: &[ProcessReading], limit: usize) -> Vec<ProcessStats> {
+    let mut groups: HashMap<&str, Group<'_>> = HashMap::new();
+    for p in processes {
+        let g = groups.entry(p.name.as_str()).or_insert_with(|| Group {
+            name: &p.name,
+            pid: p.pid,
+            rss: 0,
+            owners: BTreeSet::new(),
+        });
+        g.pid = g.pid.min(p.pid);
+        g.rss = g.rss.saturating_add(p.rss);
+        if !p.user.is_empty() {
+            g.owners.insert(&p.user);
+        }
+    }
+    let mut groups: Vec<Group<'_>> = groups.into_values().collect();
+    if limit == 0 {
+        return Vec::new();
+    }
+    if groups.len() > limit {
+        groups.select_nth_unstable_by(limit - 1, heaviest_first);
+        groups.truncate(limit);
+    }
+    groups.sort_unstable_by(heaviest_first);
+    groups
+        .into_iter()
+        .map(|g| ProcessStats {
+            pid: g.pid,
+            name: g.name.to_owned(),
+            username: g.owners.into_iter().collect::<Vec<_>>().join(", "),
+            mem: round_to(g.rss as f64 / MIB, 2),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    fn p(pid: u32, name: &str, user: &str, rss: u64) -> ProcessReading {
+        ProcessReading {
+            pid,
+            name: name.into(),
+            user: user.into(),
+            rss,
+        }
+    }
+
+    #[test]
+    fn groups_by_exact_name_summing_rss_with_lowest_pid() {
+        let procs = [
+            p(300, "python", "root", 10 * MIB),
+            p(12, "python", "root", 5 * MIB),
+            p(40, "Python", "root", 100 * MIB),
+            p(7, "python3", "root", MIB),
+        ];
+        let top = top_processes(&procs, 10);
+        let rows: Vec<(u32, &str, f64)> = top
+            .iter()
+            .map(|r| (r.pid, r.name.as_str(), r.mem))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (40, "Python", 100.0),
+                (12, "python", 15.0),
+                (7, "python3", 1.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn owners_are_distinct_sorted_and_joined() {
+        let procs = [
+            p(1, "bash", "zoe", MIB),
+            p(2, "bash", "alice", MIB),
+            p(3, "bash", "zoe", MIB),
+            p(4, "bash", "1001", MIB),
+            p(5, "bash", "", MIB),
+        ];
+        assert_eq!(top_processes(&procs, 10)[0].username, "1001, alice, zoe");
+    }
+
+    #[test]
+    fn mem_is_mib_rounded_to_two_decimals() {
+        let procs = [p(1, "a", "u", 1_234_567_890)];
+        // 1_234_567_890 / 1_048_576 = 1177.3756...
+        assert_eq!(top_processes(&procs, 10)[0].mem, 1177.38);
+    }
+
+    #[test]
+    fn keeps_only_the_heaviest_ten() {
+        let procs: Vec<_> = (0..25u32)
+            .map(|i| p(i, &format!("p{i:02}"), "u", u64::from(i) * MIB))
+            .collect();
+        let top = top_processes(&procs, TOP_PROCESSES);
+        let names: Vec<&str> = top.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "p24", "p23", "p22", "p21", "p20", "p19", "p18", "p17", "p16", "p15"
+            ]
+        );
+    }
+
+    #[test]
+    fn ties_are_broken_by_name_whatever_the_input_order() {
+        let mut procs: Vec<_> = ["delta", "alpha", "charlie", "bravo"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| p(i as u32, n, "u", MIB))
+            .collect();
+        procs.push(p(9, "heavy", "u", 2 * MIB));
+        let first = top_processes(&procs, 3);
+        procs.reverse();
+        let second = top_processes(&procs, 3);
+        let names: Vec<&str> = first.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["heavy", "alpha", "bravo"]);
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn empty_and_zero_limit() {
+        assert!(top_processes(&[], 10).is_empty());
+        assert!(top_processes(&[p(1, "a", "u", 1)], 0).is_empty());
+    }
+
+    #[test]
+    fn rss_sum_saturates() {
+        let procs = [p(1, "big", "u", u64::MAX), p(2, "big", "u", u64::MAX)];
+        assert_eq!(
+            top_processes(&procs, 1)[0].mem,
+            round_to(u64::MAX as f64 / MIB as f64, 2)
+        );
+    }
+}
