@@ -1,9 +1,17 @@
 //! Snapshots derived from two host readings, encoded once as the exact wire bytes.
+//!
+//! [`Derived`] holds the typed wire values (for clients that want numbers, not text);
+//! [`Snapshot`] holds their JSON encodings, shared by every subscriber of a tick. The rules
+//! for each figure live in [`crate::derive`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Serialize;
+
+use crate::derive::{cpu, disk, memory, network, process, uptime};
 use crate::model::HostReading;
+use crate::wire::{NetworkSnapshot, PlatformInfo, StreamFrame, SystemSnapshot};
 
 /// The encoded bodies of one sampling tick: computed once, shared by every subscriber.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,13 +27,187 @@ pub struct Snapshot {
 impl Snapshot {
     /// Derives the snapshot of `cur`, with rates and CPU usage over the `elapsed` since `prev`.
     pub fn derive(prev: &HostReading, cur: &HostReading, elapsed: Duration) -> Self {
-        // Placeholder until the encoders land; the signature is the contract.
-        let _ = (prev, elapsed);
-        let text: Arc<str> = Arc::from(format!("{{\"uptime_secs\":{}}}", cur.uptime_secs));
+        Derived::new(prev, cur, elapsed).encode()
+    }
+}
+
+/// The typed wire values of one sampling tick, before encoding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Derived {
+    /// The `GET /system` body.
+    pub system: SystemSnapshot,
+    /// The `GET /network` body.
+    pub network: NetworkSnapshot,
+    /// The websocket stream frame.
+    pub frame: StreamFrame,
+}
+
+impl Derived {
+    /// Derives every wire value of `cur`, with rates and CPU usage over the `elapsed` since `prev`.
+    pub fn new(prev: &HostReading, cur: &HostReading, elapsed: Duration) -> Self {
+        let system = system_snapshot(prev, cur);
+        let frame = stream_frame(&system);
+        let network = network_snapshot(prev, cur, elapsed);
         Self {
-            system: text.clone(),
-            network: text.clone(),
-            frame: text,
+            system,
+            network,
+            frame,
         }
+    }
+
+    /// Encodes the three bodies as JSON, once each.
+    pub fn encode(&self) -> Snapshot {
+        Snapshot {
+            system: to_json(&self.system),
+            network: to_json(&self.network),
+            frame: to_json(&self.frame),
+        }
+    }
+}
+
+/// The `GET /system` body of `cur`, with CPU usage over the interval since `prev`.
+pub fn system_snapshot(prev: &HostReading, cur: &HostReading) -> SystemSnapshot {
+    SystemSnapshot {
+        cpu: cpu::cpu_stats(&prev.cpu, &cur.cpu, cur.load_average),
+        mem: memory::memory_stats(&cur.memory),
+        disk: disk::root_disk_stats(&cur.disks),
+        user: cur.user.clone(),
+        platform: PlatformInfo {
+            distro: cur.distro.clone(),
+            kernel: cur.kernel.clone(),
+            uptime: uptime::uptime_text(cur.uptime_secs),
+            hostname: cur.hostname.clone(),
+        },
+        processes: process::top_processes(&cur.processes, process::TOP_PROCESSES),
+        swap: memory::swap_stats(&cur.memory),
+        disks: cur.disks.iter().map(disk::disk_stats).collect(),
+    }
+}
+
+/// The stream frame: `system` without `user` and `platform`, with the uptime text at the top level.
+pub fn stream_frame(system: &SystemSnapshot) -> StreamFrame {
+    StreamFrame {
+        cpu: system.cpu.clone(),
+        mem: system.mem.clone(),
+        disk: system.disk.clone(),
+        uptime: system.platform.uptime.clone(),
+        processes: system.processes.clone(),
+        swap: system.swap.clone(),
+    }
+}
+
+/// The `GET /network` body of `cur`, with rates over the `elapsed` since `prev`.
+pub fn network_snapshot(
+    prev: &HostReading,
+    cur: &HostReading,
+    elapsed: Duration,
+) -> NetworkSnapshot {
+    network::network_snapshot(
+        &prev.interfaces,
+        &cur.interfaces,
+        cur.wireless.as_ref(),
+        elapsed,
+    )
+}
+
+/// Compact JSON of a wire value.
+fn to_json<T: Serialize>(value: &T) -> Arc<str> {
+    // The wire types are plain structs with string map keys, and serde_json writes non-finite
+    // floats as `null`, so serialising into memory cannot fail.
+    Arc::from(serde_json::to_string(value).expect("wire types always serialise"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CpuTimes, InterfaceReading, ProcessReading};
+
+    fn reading(busy: u64, idle: u64, uptime: u64) -> HostReading {
+        HostReading {
+            hostname: "box".into(),
+            user: "root".into(),
+            distro: "Debian GNU/Linux 12 (bookworm)".into(),
+            kernel: "6.1.0-18-amd64".into(),
+            uptime_secs: uptime,
+            cpu: crate::model::CpuReading {
+                total: CpuTimes {
+                    user: busy,
+                    idle,
+                    ..CpuTimes::default()
+                },
+                ..Default::default()
+            },
+            processes: vec![ProcessReading {
+                pid: 1,
+                name: "init".into(),
+                user: "root".into(),
+                rss: 1 << 20,
+            }],
+            interfaces: vec![InterfaceReading {
+                name: "eth0".into(),
+                bytes_sent: busy,
+                ..Default::default()
+            }],
+            ..HostReading::default()
+        }
+    }
+
+    #[test]
+    fn frame_is_system_without_user_and_platform_with_uptime_on_top() {
+        let snap = Snapshot::derive(
+            &reading(0, 0, 0),
+            &reading(25, 75, 230),
+            Duration::from_secs(1),
+        );
+        let frame: serde_json::Value = serde_json::from_str(&snap.frame).unwrap();
+        let keys: Vec<&str> = frame
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["cpu", "disk", "mem", "processes", "swap", "uptime"]);
+        assert_eq!(frame["uptime"], "3 mins, 50 secs");
+        assert!(
+            snap.frame.starts_with("{\"cpu\":{\"usage\":25.0,"),
+            "{}",
+            snap.frame
+        );
+        let system: serde_json::Value = serde_json::from_str(&snap.system).unwrap();
+        assert_eq!(system["user"], "root");
+        assert_eq!(system["platform"]["uptime"], "3 mins, 50 secs");
+        assert_eq!(system["platform"]["hostname"], "box");
+        assert_eq!(system["cpu"], frame["cpu"]);
+    }
+
+    #[test]
+    fn bodies_round_trip_through_the_wire_types() {
+        let derived = Derived::new(
+            &reading(0, 0, 0),
+            &reading(10, 30, 5),
+            Duration::from_secs(2),
+        );
+        let snap = derived.encode();
+        assert_eq!(
+            serde_json::from_str::<SystemSnapshot>(&snap.system).unwrap(),
+            derived.system
+        );
+        assert_eq!(
+            serde_json::from_str::<NetworkSnapshot>(&snap.network).unwrap(),
+            derived.network
+        );
+        assert_eq!(
+            serde_json::from_str::<StreamFrame>(&snap.frame).unwrap(),
+            derived.frame
+        );
+        assert_eq!(derived.network.statistics["eth0"].tx_bytes_per_sec, 5.0);
+    }
+
+    #[test]
+    fn encoding_is_deterministic() {
+        let (a, b) = (reading(3, 7, 99), reading(50, 70, 100));
+        let one = Snapshot::derive(&a, &b, Duration::from_secs(1));
+        let two = Snapshot::derive(&a.clone(), &b.clone(), Duration::from_secs(1));
+        assert_eq!(one, two);
     }
 }
