@@ -1,6 +1,21 @@
 //! PSMonitor's host collector: the only code that reads the host.
+//!
+//! [`HostCollector`] reads the live host (sysinfo for processes, `/proc` and `/sys` for the rest)
+//! and implements [`Sampler`], which never fails: a missing source gives defaults or `None`.
 #![forbid(unsafe_code)]
 
+mod error;
+mod host;
 pub mod identity;
 pub mod procfs;
 pub mod sysfs;
+
+pub use error::CollectorError;
+pub use host::HostCollector;
+pub use psmonitor_core::model::{HostReading, HostRecording};
+
+/// Something that takes host readings.
+pub trait Sampler: Send {
+    /// Takes one reading now; never fails, a missing source gives defaults or `None`.
+    fn sample(&mut self) -> HostReading;
+}
