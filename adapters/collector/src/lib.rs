@@ -1,16 +1,19 @@
 //! PSMonitor's host collector: the only code that reads the host.
 //!
-//! [`HostCollector`] reads the live host (sysinfo for processes, `/proc` and `/sys` for the rest)
-//! and implements [`Sampler`], which never fails: a missing source gives defaults or `None`.
+//! [`HostCollector`] reads the live host (sysinfo for processes, `/proc` and `/sys` for the rest);
+//! [`FixtureSampler`] replays a recorded [`HostRecording`].
+//! Both implement [`Sampler`], which never fails: a missing source gives defaults or `None`.
 #![forbid(unsafe_code)]
 
 mod error;
+mod fixture;
 mod host;
 pub mod identity;
 pub mod procfs;
 pub mod sysfs;
 
 pub use error::CollectorError;
+pub use fixture::FixtureSampler;
 pub use host::HostCollector;
 pub use psmonitor_core::model::{HostReading, HostRecording};
 
