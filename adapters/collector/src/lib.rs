@@ -1,7 +1,7 @@
 //! PSMonitor's host collector: the only code that reads the host.
 //!
 //! [`HostCollector`] reads the live host (sysinfo for processes, `/proc` and `/sys` for the rest);
-//! [`FixtureSampler`] replays a recorded [`HostRecording`].
+//! [`FixtureSampler`] replays a recorded [`HostRecording`]; [`record`] makes such a recording.
 //! Both implement [`Sampler`], which never fails: a missing source gives defaults or `None`.
 #![forbid(unsafe_code)]
 
@@ -10,12 +10,14 @@ mod fixture;
 mod host;
 pub mod identity;
 pub mod procfs;
+mod record;
 pub mod sysfs;
 
 pub use error::CollectorError;
 pub use fixture::FixtureSampler;
 pub use host::HostCollector;
 pub use psmonitor_core::model::{HostReading, HostRecording};
+pub use record::record;
 
 /// Something that takes host readings.
 pub trait Sampler: Send {
