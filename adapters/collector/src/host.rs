@@ -52,6 +52,7 @@ impl HostCollector {
         }
     }
 
+    /// Every process, kernel threads included (with rss 0), sorted by pid; no user threads.
     fn processes(&mut self) -> Vec<ProcessReading> {
         let refresh = ProcessRefreshKind::nothing()
             .without_tasks()
@@ -64,7 +65,6 @@ impl HostCollector {
             .system
             .processes()
             .values()
-            .filter(|p| p.thread_kind().is_none())
             .map(|p| ProcessReading {
                 pid: p.pid().as_u32(),
                 name: p.name().to_string_lossy().into_owned(),
