@@ -4,6 +4,7 @@
 //! [`FixtureSampler`] replays a recorded [`HostRecording`]; [`record`] makes such a recording.
 //! Both implement [`Sampler`], which never fails: a missing source gives defaults or `None`.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod error;
 mod fixture;

@@ -44,9 +44,10 @@ const PSEUDO_FS: &[&str] = &[
 
 /// Parses `/proc/mounts` into the real filesystems, one per device, in file order.
 ///
-/// Pseudo filesystems ([`PSEUDO_FS`], `fuse.*` helpers except `fuseblk`) are skipped. A device
-/// mounted more than once (bind mounts, btrfs subvolumes) is kept once, at `/` when it is mounted
-/// there, else at its first mount point. Lines with fewer than three fields are skipped.
+/// Pseudo filesystems (`proc`, `sysfs`, `tmpfs`, `cgroup`, ..., `fuse.*` helpers but not
+/// `fuseblk`) are skipped. A device mounted more than once (bind mounts, btrfs subvolumes) is
+/// kept once, at `/` when it is mounted there, else at its first mount point. Lines with fewer
+/// than three fields are skipped.
 pub fn parse_mounts(text: &str) -> Vec<MountEntry> {
     let mut entries: Vec<MountEntry> = Vec::new();
     for line in text.lines() {
