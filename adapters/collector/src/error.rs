@@ -1,0 +1,37 @@
+//! The collector's error type.
+
+use std::path::PathBuf;
+
+/// Why a sampler could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectorError {
+    /// sysinfo could not be initialised on this platform.
+    #[error("cannot initialise sysinfo: {0}")]
+    System(#[source] sysinfo::Error),
+    /// A fixture file could not be read.
+    #[error("cannot read fixture {}: {source}", path.display())]
+    FixtureRead {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A fixture file is not a valid recording.
+    #[error("invalid fixture {}: {source}", path.display())]
+    FixtureJson {
+        /// The file.
+        path: PathBuf,
+        /// Where and why parsing failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A recording has fewer than the two readings a replay needs.
+    #[error("fixture {origin} has {count} reading(s), needs at least 2")]
+    TooFewReadings {
+        /// The file, or `in-memory recording`.
+        origin: String,
+        /// How many readings it has.
+        count: usize,
+    },
+}

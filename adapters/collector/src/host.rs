@@ -1,0 +1,135 @@
+//! [`HostCollector`]: reads the live host.
+
+use std::fmt;
+use std::fs;
+use std::path::Path;
+
+use psmonitor_core::model::{CpuReading, DiskReading, HostReading, ProcessReading};
+use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+
+use crate::identity::{UserNames, parse_os_release};
+use crate::procfs::{meminfo, mounts, netdev, stat, system, wireless};
+use crate::{CollectorError, Sampler, sysfs};
+
+/// Samples the live host: one long-lived sysinfo [`System`] for processes (memory and owner only),
+/// `/proc` and `/sys` read directly for everything else.
+pub struct HostCollector {
+    system: System,
+    users: UserNames,
+    user: String,
+    distro: String,
+    kernel: String,
+}
+
+impl HostCollector {
+    /// Builds a collector; reads the distro, kernel release and the current user once.
+    pub fn new() -> Result<Self, CollectorError> {
+        let system = System::new().map_err(CollectorError::System)?;
+        let mut users = UserNames::load();
+        let user = users.name(rustix::process::geteuid().as_raw());
+        let distro = ["/etc/os-release", "/usr/lib/os-release"]
+            .iter()
+            .find_map(|path| parse_os_release(&read(path)))
+            .unwrap_or_else(|| "Linux".to_owned());
+        Ok(Self {
+            system,
+            users,
+            user,
+            distro,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        })
+    }
+
+    fn cpu(&self) -> CpuReading {
+        let (total, cores) = stat::parse_proc_stat(&read("/proc/stat"));
+        let freq_mhz = sysfs::read_cpu_freq_mhz(Path::new("/sys/devices/system/cpu"), cores.len())
+            .or_else(|| system::parse_cpuinfo_mhz(&read("/proc/cpuinfo")));
+        CpuReading {
+            total,
+            cores,
+            freq_mhz,
+            sensors: sysfs::read_sensors(Path::new("/sys/class/hwmon")),
+        }
+    }
+
+    /// Every process, kernel threads included (with rss 0), sorted by pid; no user threads.
+    fn processes(&mut self) -> Vec<ProcessReading> {
+        let refresh = ProcessRefreshKind::nothing()
+            .without_tasks()
+            .with_memory()
+            .with_user(UpdateKind::OnlyIfNotSet);
+        self.system
+            .refresh_processes_specifics(ProcessesToUpdate::All, true, refresh);
+        self.users.start_sample();
+        let mut processes: Vec<ProcessReading> = self
+            .system
+            .processes()
+            .values()
+            .map(|p| ProcessReading {
+                pid: p.pid().as_u32(),
+                name: p.name().to_string_lossy().into_owned(),
+                user: p
+                    .user_id()
+                    .map_or_else(String::new, |uid| self.users.name(**uid)),
+                rss: p.memory(),
+            })
+            .collect();
+        processes.sort_by_key(|p| p.pid);
+        processes
+    }
+}
+
+impl Sampler for HostCollector {
+    fn sample(&mut self) -> HostReading {
+        let processes = self.processes();
+        HostReading {
+            hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
+            user: self.user.clone(),
+            distro: self.distro.clone(),
+            kernel: self.kernel.clone(),
+            uptime_secs: system::parse_uptime(&read("/proc/uptime")),
+            load_average: system::parse_loadavg(&read("/proc/loadavg")),
+            cpu: self.cpu(),
+            memory: meminfo::parse_meminfo(&read("/proc/meminfo")),
+            disks: disks(&read("/proc/mounts")),
+            processes,
+            interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
+            wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
+        }
+    }
+}
+
+impl fmt::Debug for HostCollector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostCollector")
+            .field("user", &self.user)
+            .field("distro", &self.distro)
+            .field("kernel", &self.kernel)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The real filesystems of `mounts_text` with their `statvfs` sizes; unreadable or empty ones
+/// (size 0) are left out.
+fn disks(mounts_text: &str) -> Vec<DiskReading> {
+    mounts::parse_mounts(mounts_text)
+        .into_iter()
+        .filter_map(|m| {
+            let vfs = rustix::fs::statvfs(m.mount_point.as_str()).ok()?;
+            let total = vfs.f_blocks.saturating_mul(vfs.f_frsize);
+            (total > 0).then(|| DiskReading {
+                total,
+                free: vfs.f_bfree.saturating_mul(vfs.f_frsize),
+                available: vfs.f_bavail.saturating_mul(vfs.f_frsize),
+                mount_point: m.mount_point,
+                device: m.device,
+                fs_type: m.fs_type,
+            })
+        })
+        .collect()
+}
+
+/// The text of a file, empty when it cannot be read.
+fn read(path: &str) -> String {
+    fs::read_to_string(path).unwrap_or_default()
+}

@@ -1,0 +1,138 @@
+//! `/sys`: hwmon temperature sensors and cpufreq frequencies. Missing entries give nothing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use psmonitor_core::model::TempSensor;
+
+use crate::procfs::system::average;
+
+/// Parses a sysfs integer in thousandths (millidegrees, kHz) into units; `None` when malformed.
+pub fn parse_thousandths(text: &str) -> Option<f64> {
+    let value: i64 = text.trim().parse().ok()?;
+    #[allow(clippy::cast_precision_loss)] // sysfs readings are far below 2^52
+    Some(value as f64 / 1000.0)
+}
+
+/// Reads every `temp*_input` under `root` (normally `/sys/class/hwmon`), in hwmon and sensor order.
+///
+/// The chip is the `name` file of its hwmon directory, the label the `temp*_label` file (empty when
+/// absent). Unreadable sensors (some report `ENODATA`) are skipped; a missing `root` gives none.
+pub fn read_sensors(root: &Path) -> Vec<TempSensor> {
+    let mut sensors = Vec::new();
+    for (_, dir) in numbered_entries(root, "hwmon", "") {
+        let chip = read_trimmed(&dir.join("name")).unwrap_or_default();
+        for (number, input) in numbered_entries(&dir, "temp", "_input") {
+            let Some(celsius) = read_trimmed(&input).and_then(|t| parse_thousandths(&t)) else {
+                continue;
+            };
+            sensors.push(TempSensor {
+                chip: chip.clone(),
+                label: read_trimmed(&dir.join(format!("temp{number}_label"))).unwrap_or_default(),
+                celsius,
+            });
+        }
+    }
+    sensors
+}
+
+/// Averages `cpu<i>/cpufreq/scaling_cur_freq` (kHz) under `root` (normally
+/// `/sys/devices/system/cpu`) over the first `cores` CPUs, in MHz; `None` when none is readable.
+pub fn read_cpu_freq_mhz(root: &Path, cores: usize) -> Option<f64> {
+    let values: Vec<f64> = (0..cores)
+        .filter_map(|i| {
+            let path = root.join(format!("cpu{i}/cpufreq/scaling_cur_freq"));
+            read_trimmed(&path).and_then(|t| parse_thousandths(&t))
+        })
+        .filter(|khz| *khz > 0.0)
+        .collect();
+    average(&values)
+}
+
+fn read_trimmed(path: &Path) -> Option<String> {
+    fs::read_to_string(path).ok().map(|t| t.trim().to_owned())
+}
+
+/// Entries of `dir` named `<prefix><number><suffix>` with their number, sorted by number.
+fn numbered_entries(dir: &Path, prefix: &str, suffix: &str) -> Vec<(u32, PathBuf)> {
+    let Ok(read) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(u32, PathBuf)> = read
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let number = name
+                .to_str()?
+                .strip_prefix(prefix)?
+                .strip_suffix(suffix)?
+                .parse()
+                .ok()?;
+            Some((number, entry.path()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn reads_chips_labels_and_celsius_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(root, "hwmon10/name", "nvme\n");
+        write(root, "hwmon10/temp1_input", "38850\n");
+        write(root, "hwmon2/name", "coretemp\n");
+        write(root, "hwmon2/temp10_input", "51000\n");
+        write(root, "hwmon2/temp10_label", "Core 4\n");
+        write(root, "hwmon2/temp1_input", "55000\n");
+        write(root, "hwmon2/temp1_label", "Package id 0\n");
+        write(root, "hwmon2/temp2_input", "garbage\n");
+        write(root, "hwmon2/temp3_crit", "100000\n");
+        let sensors = read_sensors(root);
+        let got: Vec<(&str, &str, f64)> = sensors
+            .iter()
+            .map(|s| (s.chip.as_str(), s.label.as_str(), s.celsius))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("coretemp", "Package id 0", 55.0),
+                ("coretemp", "Core 4", 51.0),
+                ("nvme", "", 38.85),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_hwmon_gives_no_sensors() {
+        assert!(read_sensors(Path::new("/nonexistent/hwmon")).is_empty());
+    }
+
+    #[test]
+    fn averages_cpufreq_and_is_none_without_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "cpu0/cpufreq/scaling_cur_freq", "2000000\n");
+        write(dir.path(), "cpu1/cpufreq/scaling_cur_freq", "3000000\n");
+        write(dir.path(), "cpu2/cpufreq/scaling_cur_freq", "oops\n");
+        assert_eq!(read_cpu_freq_mhz(dir.path(), 3), Some(2500.0));
+        assert_eq!(read_cpu_freq_mhz(dir.path(), 0), None);
+        assert_eq!(read_cpu_freq_mhz(Path::new("/nonexistent"), 4), None);
+    }
+
+    #[test]
+    fn parses_thousandths() {
+        assert_eq!(parse_thousandths("-5000\n"), Some(-5.0));
+        assert_eq!(parse_thousandths(""), None);
+        assert_eq!(parse_thousandths("99999999999999999999"), None);
+    }
+}
