@@ -142,6 +142,10 @@ pub struct WirelessReading {
 /// Everything the collector reads from the host at one instant.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HostReading {
+    /// Milliseconds on the sampler's monotonic clock when this reading was taken; the difference
+    /// between two readings is the time their rates are over (0 when unknown).
+    #[serde(default)]
+    pub monotonic_ms: u64,
     /// The host name.
     pub hostname: String,
     /// The account the server runs as.

@@ -62,7 +62,7 @@ impl Sampler for FixtureSampler {
         self.next = self.next.saturating_add(1);
         let readings = &self.recording.readings;
         let n = readings.len();
-        match usize::try_from(k) {
+        let mut reading = match usize::try_from(k) {
             Ok(k) if k < n => readings[k].clone(),
             _ => {
                 // `checked` guarantees n >= 2.
@@ -74,7 +74,10 @@ impl Sampler for FixtureSampler {
                     self.recording.interval_ms,
                 )
             }
-        }
+        };
+        // Replayed readings are spaced by the recording's interval, whatever the server's pace.
+        reading.monotonic_ms = k.saturating_mul(self.recording.interval_ms);
+        reading
     }
 }
 
@@ -180,11 +183,23 @@ mod tests {
         // Ticks 0, 1, 3: the last step is 2 ticks of counters, uptime +1 s per sample.
         let mut sampler = FixtureSampler::new(recording(&[0, 1, 3])).expect("valid");
         let samples: Vec<HostReading> = (0..6).map(|_| sampler.sample()).collect();
-        assert_eq!(samples[..3], recording(&[0, 1, 3]).readings[..]);
+        for (k, sample) in samples.iter().enumerate() {
+            assert_eq!(
+                sample.monotonic_ms,
+                k as u64 * 1000,
+                "spaced by the recording's interval"
+            );
+        }
+        for (k, recorded) in recording(&[0, 1, 3]).readings.into_iter().enumerate() {
+            let mut expected = recorded;
+            expected.monotonic_ms = k as u64 * 1000;
+            assert_eq!(samples[k], expected);
+        }
         for (j, sample) in samples[3..].iter().enumerate() {
             let tick = 3 + 2 * (j as u64 + 1);
             let mut expected = reading(tick);
             expected.uptime_secs = 1003 + j as u64 + 1;
+            expected.monotonic_ms = (3 + j as u64) * 1000;
             assert_eq!(*sample, expected, "extrapolated sample {j}");
         }
     }

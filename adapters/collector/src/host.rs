@@ -3,6 +3,7 @@
 use std::fmt;
 use std::fs;
 use std::path::Path;
+use std::time::Instant;
 
 use psmonitor_core::model::{CpuReading, DiskReading, HostReading, ProcessReading};
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
@@ -19,6 +20,8 @@ pub struct HostCollector {
     user: String,
     distro: String,
     kernel: String,
+    /// Zero of the readings' `monotonic_ms`.
+    started: Instant,
 }
 
 impl HostCollector {
@@ -37,6 +40,7 @@ impl HostCollector {
             user,
             distro,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+            started: Instant::now(),
         })
     }
 
@@ -82,7 +86,9 @@ impl HostCollector {
 impl Sampler for HostCollector {
     fn sample(&mut self) -> HostReading {
         let processes = self.processes();
+        let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         HostReading {
+            monotonic_ms,
             hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
             user: self.user.clone(),
             distro: self.distro.clone(),
