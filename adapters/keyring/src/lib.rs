@@ -1,1 +1,157 @@
-//! x
+//! The OS keyring (freedesktop Secret Service) entry that remembers the PSMonitor password.
+//!
+//! Built on `keyring-core` and its zbus Secret Service store, the crates that `keyring` 4 wraps;
+//! using them directly gives us a store per [`Keyring`] value instead of keyring's process-wide
+//! default, and a mock store for tests. The zbus backend is pure Rust: no libdbus needed.
+//!
+//! A desktop keyring may be absent (headless server), not running, or locked. All of those are
+//! [`KeyringError::Unavailable`], so callers print one line and carry on without it.
+#![forbid(unsafe_code)]
+
+mod classify;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry};
+use zeroize::Zeroizing;
+
+/// The keyring service name, as the original PSMonitor used it.
+pub const SERVICE: &str = "PSMonitor Auth";
+/// The keyring user name, as the original PSMonitor used it.
+pub const USER: &str = "PSMonitor";
+/// How long [`Keyring::system`] waits for the Secret Service before calling it unavailable.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a keyring operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    /// No keyring to use: no D-Bus session, no Secret Service on it, locked, or no answer in time.
+    #[error("keyring unavailable: {0}")]
+    Unavailable(String),
+    /// The keyring answered but the operation failed (bad stored data, ambiguous entries, ...).
+    #[error("keyring error: {0}")]
+    Failed(String),
+}
+
+/// Where the password entry lives.
+enum Backend {
+    /// The Secret Service on the D-Bus session bus, reached anew for every call.
+    System { timeout: Duration },
+    /// An in-memory store shared by clones of this keyring.
+    Mock(Arc<CredentialStore>),
+}
+
+/// The `PSMonitor Auth` / `PSMonitor` password entry in a keyring.
+pub struct Keyring {
+    backend: Backend,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.backend {
+            Backend::System { timeout } => write!(f, "Keyring::System({timeout:?})"),
+            Backend::Mock(_) => f.write_str("Keyring::Mock"),
+        }
+    }
+}
+
+impl Keyring {
+    /// The desktop's Secret Service (GNOME Keyring, KWallet, KeePassXC); connects lazily, per call.
+    pub fn system() -> Keyring {
+        Keyring::system_with_timeout(DEFAULT_TIMEOUT)
+    }
+
+    /// The Secret Service, giving up with `Unavailable` after `timeout` (an unlock prompt counts).
+    pub fn system_with_timeout(timeout: Duration) -> Keyring {
+        Keyring {
+            backend: Backend::System { timeout },
+        }
+    }
+
+    /// A fresh, empty in-memory keyring for tests; nothing leaves the process.
+    pub fn mock() -> Keyring {
+        let store = keyring_core::mock::Store {
+            id: "psmonitor mock keyring".to_owned(),
+            inner: Default::default(),
+        };
+        Keyring {
+            backend: Backend::Mock(Arc::new(store)),
+        }
+    }
+
+    /// Saves `password` in the entry, replacing any earlier one.
+    pub fn store_password(&self, password: &str) -> Result<(), KeyringError> {
+        let password = Zeroizing::new(password.to_owned());
+        self.with_entry(move |entry| entry.set_password(&password))
+    }
+
+    /// The saved password, or `None` if the entry does not exist.
+    pub fn password(&self) -> Result<Option<Zeroizing<String>>, KeyringError> {
+        self.with_entry(|entry| match entry.get_password() {
+            Ok(password) => Ok(Some(Zeroizing::new(password))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Removes the entry; `Ok(false)` if there was none.
+    pub fn delete_password(&self) -> Result<bool, KeyringError> {
+        self.with_entry(|entry| match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Runs `op` on the entry; for the system keyring on a helper thread, bounded by the timeout.
+    fn with_entry<T, F>(&self, op: F) -> Result<T, KeyringError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Mock(store) => {
+                let entry = Entry::new_in_store(store, SERVICE, USER).map_err(classify::error)?;
+                op(&entry).map_err(classify::error)
+            }
+            Backend::System { timeout } => on_system(*timeout, op),
+        }
+    }
+}
+
+/// Connects to the Secret Service and runs `op` on a thread, so a hung bus or prompt cannot hang us.
+fn on_system<T, F>(timeout: Duration, op: F) -> Result<T, KeyringError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
+{
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("psmonitor-keyring".to_owned())
+        .spawn(move || {
+            let result = zbus_secret_service_keyring_store::Store::new()
+                .map_err(classify::connect_error)
+                .and_then(|store| {
+                    let store: Arc<CredentialStore> = store;
+                    let entry =
+                        Entry::new_in_store(&store, SERVICE, USER).map_err(classify::error)?;
+                    op(&entry).map_err(classify::error)
+                });
+            // The caller may have timed out and gone; nothing to do then.
+            let _ = tx.send(result);
+        })
+        .map_err(|e| KeyringError::Failed(format!("cannot start the keyring thread: {e}")))?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => Err(KeyringError::Unavailable(format!(
+            "the secret service did not answer within {} s",
+            timeout.as_secs_f32()
+        ))),
+        Err(RecvTimeoutError::Disconnected) => Err(KeyringError::Failed(
+            "the keyring thread stopped without an answer".to_owned(),
+        )),
+    }
+}

@@ -1,0 +1,125 @@
+//! Opening the store: the data directory (0700), the database file (0600), WAL, the schema.
+
+use std::fs::{self, DirBuilder, OpenOptions, Permissions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::StoreError;
+use crate::schema::{self, Outcome};
+
+/// The database's file name inside the data directory.
+pub const DB_FILE_NAME: &str = "psmonitor.db";
+
+/// How long a write waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open `psmonitor.db`; several may be open on the same directory at once.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) `psmonitor.db` in `data_dir`, and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        create_dir(data_dir)?;
+        let path = data_dir.join(DB_FILE_NAME);
+        create_file(&path)?;
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(&path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Read before anything writes: a foreign file must fail here, untouched.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| classify(&path, e))?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .map_err(|e| classify(&path, e))?;
+        match schema::migrate(&mut conn).map_err(|e| classify(&path, e))? {
+            Outcome::Ready => {}
+            Outcome::Newer(found) => {
+                return Err(StoreError::NewerSchema {
+                    path,
+                    found,
+                    supported: schema::CURRENT,
+                });
+            }
+        }
+        tighten(&path)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Creates the data directory (and its parents) with mode 0700; an existing one is left as it is.
+fn create_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let err = |source| StoreError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(err)?;
+    // The mode above is filtered by the umask; make it exact.
+    fs::set_permissions(dir, Permissions::from_mode(0o700)).map_err(err)
+}
+
+/// Creates the database file with mode 0600 before SQLite sees it; never truncates an existing one.
+fn create_file(path: &Path) -> Result<(), StoreError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|source| StoreError::File {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Sets mode 0600 on the database and its `-wal` and `-shm` files where they are looser.
+fn tighten(db: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        let Ok(meta) = fs::metadata(&path) else {
+            continue; // -wal and -shm come and go
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            fs::set_permissions(&path, Permissions::from_mode(0o600))
+                .map_err(|source| StoreError::File { path, source })?;
+        }
+    }
+    Ok(())
+}
+
+/// Names the "this is not our database" failures; everything else is a plain SQLite error.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            source: e,
+        },
+        _ => StoreError::Sqlite(e),
+    }
+}
