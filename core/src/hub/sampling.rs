@@ -5,12 +5,18 @@
 //! most two intervals before the current one: usage averaged over a longer, idle gap would not be
 //! "the last sampling interval". A reading without a usable baseline becomes the baseline, and a
 //! follow-up sample is requested one interval later; nothing is answered or sent until then.
+//!
+//! A sample not answered within [`LOST_AFTER_INTERVALS`] intervals counts as lost, so a collector
+//! that drops one request cannot stall the stream for good.
 
 use std::time::{Duration, Instant};
 
 use crate::hub::ReqId;
 use crate::model::HostReading;
 use crate::snapshot::Snapshot;
+
+/// Intervals after which an unanswered sample request counts as lost.
+pub(crate) const LOST_AFTER_INTERVALS: u32 = 5;
 
 /// Which snapshot body a queued request wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +43,8 @@ pub(crate) struct Sampler {
     interval: Duration,
     baseline: Option<(Instant, Box<HostReading>)>,
     latest: Option<(Instant, Snapshot)>,
-    outstanding: bool,
+    /// When the unanswered sample was requested.
+    outstanding: Option<Instant>,
     /// When the last sample was requested (its scheduled time, for drift-free pacing).
     last_request: Option<Instant>,
     /// When to take the second reading after a fresh baseline.
@@ -51,7 +58,7 @@ impl Sampler {
             interval,
             baseline: None,
             latest: None,
-            outstanding: false,
+            outstanding: None,
             last_request: None,
             followup_at: None,
             waiting: Vec::new(),
@@ -80,8 +87,11 @@ impl Sampler {
 
     /// When the next sample is due, if any; `now` when it is due at once.
     pub(crate) fn poll_timeout(&self, now: Instant, streaming: bool) -> Option<Instant> {
-        if self.outstanding || !self.wanted(streaming) {
+        if !self.wanted(streaming) {
             return None;
+        }
+        if let Some(at) = self.outstanding {
+            return Some(at + self.interval * LOST_AFTER_INTERVALS);
         }
         if !self.waiting.is_empty() && self.followup_at.is_none() {
             return Some(now);
@@ -93,6 +103,15 @@ impl Sampler {
     /// Whether to emit [`crate::hub::Output::Sample`] now; if so, the sample counts as outstanding.
     #[must_use]
     pub(crate) fn handle_timeout(&mut self, now: Instant, streaming: bool) -> bool {
+        if self
+            .outstanding
+            .is_some_and(|at| at + self.interval * LOST_AFTER_INTERVALS <= now)
+        {
+            self.outstanding = None;
+        }
+        if self.outstanding.is_some() {
+            return false;
+        }
         if self.poll_timeout(now, streaming).is_none_or(|at| at > now) {
             return false;
         }
@@ -102,7 +121,7 @@ impl Sampler {
             .map(|at| at + self.interval)
             .filter(|&at| streaming && at <= now && now < at + self.interval);
         self.last_request = Some(on_schedule.unwrap_or(now));
-        self.outstanding = true;
+        self.outstanding = Some(now);
         self.followup_at = None;
         true
     }
@@ -114,7 +133,7 @@ impl Sampler {
         now: Instant,
         reading: Box<HostReading>,
     ) -> Option<(Snapshot, Vec<(ReqId, Resource)>)> {
-        self.outstanding = false;
+        self.outstanding = None;
         let usable = self.baseline.take().and_then(|(at, prev)| {
             let elapsed = now.saturating_duration_since(at);
             (!elapsed.is_zero() && elapsed <= 2 * self.interval).then_some((prev, elapsed))
@@ -165,7 +184,7 @@ mod tests {
         assert!(s.handle_timeout(t0, true));
         // Only one outstanding.
         assert!(!s.handle_timeout(t0, true));
-        assert_eq!(s.poll_timeout(t0, true), None);
+        assert_eq!(s.poll_timeout(t0, true), Some(t0 + 5 * I));
         assert!(s.handle_sample(t0, reading(1)).is_none());
         assert_eq!(s.poll_timeout(t0, true), Some(t0 + I));
         assert!(!s.handle_timeout(t0 + I / 2, true));
@@ -203,5 +222,16 @@ mod tests {
         assert!(s.handle_timeout(t0 + 4 * I, false));
         assert!(s.handle_sample(t0 + 4 * I, reading(5)).is_none());
         assert_eq!(s.poll_timeout(t0 + 4 * I, false), Some(t0 + 5 * I));
+    }
+
+    #[test]
+    fn a_lost_sample_request_is_retried() {
+        let t0 = base();
+        let mut s = Sampler::new(I);
+        assert!(s.handle_timeout(t0, true));
+        assert!(!s.handle_timeout(t0 + 4 * I, true));
+        assert!(s.handle_timeout(t0 + 5 * I, true));
+        // Nobody wants samples any more: a lost request is not chased.
+        assert_eq!(s.poll_timeout(t0 + 5 * I, false), None);
     }
 }
