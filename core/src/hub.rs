@@ -183,6 +183,9 @@ mod http;
 mod sampling;
 mod websocket;
 
+#[cfg(test)]
+mod tests;
+
 /// The greeting sent on every newly paired websocket.
 pub const GREETING: &str = "connected to monitor, transmitting data...";
 
