@@ -2,13 +2,17 @@
 //! and host samples go in through [`Hub::handle_input`]; responses, frames and effects to run come
 //! out of [`Hub::poll_output`] until it returns [`Output::Wait`].
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use zeroize::Zeroizing;
 
+use crate::auth::Account;
+use crate::limiter::LoginLimiter;
 use crate::model::HostReading;
+use crate::workers::WorkerRegistry;
 
 /// The current time, read once by the adapter for each input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,4 +177,158 @@ pub enum Output {
     Sample,
     /// Nothing more to do until this instant (or the next input, if `None`).
     Wait(Option<Instant>),
+}
+
+mod http;
+mod sampling;
+mod websocket;
+
+#[cfg(test)]
+mod tests;
+
+/// The greeting sent on every newly paired websocket.
+pub const GREETING: &str = "connected to monitor, transmitting data...";
+
+/// A login waiting for its password verification.
+#[derive(Debug)]
+struct Login {
+    req: ReqId,
+    peer: IpAddr,
+    known_user: bool,
+}
+
+/// The protocol state machine; see the module docs.
+#[derive(Debug)]
+pub struct Hub {
+    config: HubConfig,
+    account: Account,
+    now: Now,
+    limiter: LoginLimiter,
+    workers: WorkerRegistry,
+    logins: BTreeMap<JobId, Login>,
+    next_job: u64,
+    /// Paired websockets, each holding one connection slot and subscribed to the stream.
+    conns: BTreeSet<ConnId>,
+    sampler: sampling::Sampler,
+    greeting: Arc<str>,
+    shutting_down: bool,
+    out: VecDeque<Output>,
+}
+
+impl Hub {
+    /// A hub serving `account`; `seed` keys the worker-id generator and must be secret random bytes.
+    #[must_use]
+    pub fn new(config: HubConfig, account: Account, seed: [u8; 32], now: Now) -> Self {
+        Self {
+            limiter: LoginLimiter::default(),
+            workers: WorkerRegistry::new(seed, config.worker_ttl, config.max_pending_workers),
+            sampler: sampling::Sampler::new(config.interval),
+            config,
+            account,
+            now,
+            logins: BTreeMap::new(),
+            next_job: 0,
+            conns: BTreeSet::new(),
+            greeting: Arc::from(GREETING),
+            shutting_down: false,
+            out: VecDeque::new(),
+        }
+    }
+
+    /// The account the hub serves.
+    #[must_use]
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// Websocket connections holding a slot.
+    #[must_use]
+    pub fn connections(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Acts on one input at `now`; then drain [`Self::poll_output`].
+    pub fn handle_input(&mut self, now: Now, input: Input) {
+        // A driver must never move time backwards; if one does, keep the latest time seen.
+        if now.mono >= self.now.mono {
+            self.now = now;
+        }
+        match input {
+            Input::Request { req, request } => self.handle_request(req, request),
+            Input::Connected { conn, query, peer } => {
+                self.handle_connected(conn, query.as_deref(), peer);
+            }
+            Input::Disconnected { conn } => {
+                self.conns.remove(&conn);
+            }
+            Input::PasswordVerified { job, ok } => self.handle_verified(job, ok),
+            Input::Sample(reading) => self.handle_sample(reading),
+            Input::Timeout => {}
+            Input::AccountChanged(account) => self.account = *account,
+            Input::Shutdown => self.handle_shutdown(),
+        }
+        self.handle_timeout();
+    }
+
+    /// The next thing to do; [`Output::Wait`] when there is nothing until the next input or deadline.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Output {
+        self.out
+            .pop_front()
+            .unwrap_or_else(|| Output::Wait(self.poll_timeout()))
+    }
+
+    /// The next deadline: a worker expiring or a sample due.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let streaming = !self.conns.is_empty();
+        [
+            self.workers.poll_timeout(),
+            self.sampler.poll_timeout(self.now.mono, streaming),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn handle_timeout(&mut self) {
+        let now = self.now.mono;
+        self.workers.handle_timeout(now);
+        if !self.shutting_down && self.sampler.handle_timeout(now, !self.conns.is_empty()) {
+            self.out.push_back(Output::Sample);
+        }
+    }
+
+    fn handle_sample(&mut self, reading: Box<HostReading>) {
+        let Some((snapshot, answered)) = self.sampler.handle_sample(self.now.mono, reading) else {
+            return;
+        };
+        for (req, resource) in answered {
+            self.respond(req, http::ok(resource.body(&snapshot)));
+        }
+        for &conn in &self.conns {
+            self.out.push_back(Output::Send {
+                conn,
+                frame: snapshot.frame.clone(),
+            });
+        }
+    }
+
+    fn handle_shutdown(&mut self) {
+        self.shutting_down = true;
+        for conn in std::mem::take(&mut self.conns) {
+            self.close(conn, 1001, "Server is shutting down");
+        }
+        for (req, _) in self.sampler.take_waiting() {
+            self.respond(req, http::error(503, "server is shutting down"));
+        }
+    }
+
+    fn respond(&mut self, req: ReqId, response: HttpResponse) {
+        self.out.push_back(Output::Respond { req, response });
+    }
+
+    fn close(&mut self, conn: ConnId, code: u16, reason: &'static str) {
+        self.out.push_back(Output::Close { conn, code, reason });
+    }
 }

@@ -9,6 +9,8 @@
 pub mod auth;
 pub mod derive;
 pub mod hub;
+pub mod limiter;
 pub mod model;
 pub mod snapshot;
 pub mod wire;
+pub mod workers;
