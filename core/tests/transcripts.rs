@@ -92,6 +92,7 @@ fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
     };
     let gib = 1024 * 1024 * 1024;
     HostReading {
+        monotonic_ms: u64::try_from(at.as_millis()).expect("ms"),
         hostname: "transcript".to_owned(),
         user: "root".to_owned(),
         distro: "Debian GNU/Linux 12 (bookworm)".to_owned(),

@@ -143,6 +143,11 @@ impl Sampler {
             self.followup_at = Some(now + self.interval);
             return None;
         };
+        // Rates are over the gap between the readings themselves when the sampler dates them.
+        let elapsed = match reading.monotonic_ms.checked_sub(prev.monotonic_ms) {
+            Some(ms) if ms > 0 => Duration::from_millis(ms),
+            _ => elapsed,
+        };
         let snapshot = Snapshot::derive(&prev, &reading, elapsed);
         self.baseline = Some((now, reading));
         self.latest = Some((now, snapshot.clone()));
