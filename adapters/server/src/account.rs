@@ -1,0 +1,97 @@
+//! The server's account on disk and in the keyring: first-run creation and password resets.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use psmonitor_core::auth::{
+    Account, AccountEntropy, Argon2Params, HashError, Password, create_account, hash_password,
+};
+use psmonitor_keyring::{Keyring, KeyringError};
+use psmonitor_store::{Store, StoreError};
+
+/// What opening the account found or did.
+#[derive(Debug)]
+pub enum AccountSetup {
+    /// The account existed already.
+    Existing(Account),
+    /// This run created it; the password is shown once.
+    Created {
+        /// The new account.
+        account: Account,
+        /// Its password, generated or taken from `PSMONITOR_PASSWORD`.
+        password: Password,
+        /// Why the keyring could not keep the password, if it could not.
+        keyring: Result<(), KeyringError>,
+    },
+}
+
+impl AccountSetup {
+    /// The account, however it came about.
+    pub fn account(&self) -> &Account {
+        match self {
+            Self::Existing(account) | Self::Created { account, .. } => account,
+        }
+    }
+}
+
+/// Why the account could not be loaded or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// The OS random source failed.
+    #[error("cannot read the OS random source: {0}")]
+    Random(String),
+    /// There is no account to reset yet.
+    #[error("no account yet: run `psmonitor serve` once to create it")]
+    NoAccount,
+}
+
+fn random<const N: usize>() -> Result<[u8; N], AccountError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| AccountError::Random(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Loads the account, or creates it (user and JWT secret in one transaction) on first run.
+pub fn load_or_create(
+    store: &mut Store,
+    keyring: &Keyring,
+    params: Argon2Params,
+    given_password: Option<Password>,
+) -> Result<AccountSetup, AccountError> {
+    if let Some(account) = store.account()? {
+        return Ok(AccountSetup::Existing(account));
+    }
+    let entropy = AccountEntropy {
+        user_id: random()?,
+        password: random()?,
+        salt: random()?,
+        jwt_secret: random()?,
+    };
+    let created = create_account(&entropy, given_password, params)?;
+    store.create_account(&created.account)?;
+    let keyring = keyring.store_password(created.password.expose());
+    Ok(AccountSetup::Created {
+        account: created.account,
+        password: created.password,
+        keyring,
+    })
+}
+
+/// Sets a new random password; returns it and whether the keyring kept it.
+pub fn reset_password(
+    store: &mut Store,
+    keyring: &Keyring,
+    params: Argon2Params,
+) -> Result<(Password, Result<(), KeyringError>), AccountError> {
+    let account = store.account()?.ok_or(AccountError::NoAccount)?;
+    let password = Password::new(URL_SAFE_NO_PAD.encode(random::<32>()?));
+    let phc = hash_password(password.expose(), &random::<16>()?, params)?;
+    store.set_password_hash(&account.user_id, &phc)?;
+    let kept = keyring.store_password(password.expose());
+    Ok((password, kept))
+}

@@ -1,0 +1,98 @@
+//! Command-line interface: every `serve` flag also reads `PSMONITOR_<NAME>` from the environment.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// PSMonitor: a light system and network monitor with a headless server for remote clients.
+#[derive(Debug, Parser)]
+#[command(name = "psmonitor", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the monitoring server (HTTP + websocket) until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Manage the login of this machine's server.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
+    /// Record the live host as a fixture file for tests and demos.
+    Record(RecordArgs),
+}
+
+/// Flags of `serve`; unset ones come from `--config`, then the built-in defaults.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1].
+    #[arg(long, env = "PSMONITOR_ADDRESS")]
+    pub address: Option<IpAddr>,
+    /// Port to listen on; 0 picks a free one [default: 4500].
+    #[arg(long, env = "PSMONITOR_PORT")]
+    pub port: Option<u16>,
+    /// Time between samples while someone subscribes, e.g. 1s or 500ms (minimum 200ms) [default: 1s].
+    #[arg(long, env = "PSMONITOR_INTERVAL", value_parser = duration)]
+    pub interval: Option<Duration>,
+    /// Directory of the database [default: $XDG_DATA_HOME/psmonitor or ~/.local/share/psmonitor].
+    #[arg(long, env = "PSMONITOR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Websocket connections allowed at once [default: 1024].
+    #[arg(long, env = "PSMONITOR_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Lifetime of access tokens, e.g. 60s or 5m [default: 60s].
+    #[arg(long, env = "PSMONITOR_TOKEN_TTL", value_parser = duration)]
+    pub token_ttl: Option<Duration>,
+    /// Log filter: error, warn, info, debug or trace [default: info].
+    #[arg(long, env = "PSMONITOR_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// TOML file with any of the keys above (address, port, interval, data-dir, ...).
+    #[arg(long, env = "PSMONITOR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Replay a recorded host (fixtures/hosts/NAME.json) instead of reading this one.
+    #[arg(long, env = "PSMONITOR_FIXTURE")]
+    pub fixture: Option<PathBuf>,
+}
+
+/// `credentials` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Set a new random password, print it alone on stdout and keep it in the keyring.
+    Reset(DataDirArg),
+    /// Print the password kept in the keyring.
+    Show,
+}
+
+/// The data directory flag shared by commands that open the database.
+#[derive(Debug, Args)]
+pub struct DataDirArg {
+    /// Directory of the database [default: $XDG_DATA_HOME/psmonitor or ~/.local/share/psmonitor].
+    #[arg(long, env = "PSMONITOR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Flags of `record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Where to write the recording (JSON); `-` for stdout.
+    #[arg(long, short, default_value = "-")]
+    pub output: PathBuf,
+    /// How many readings to take (at least 2).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..))]
+    pub count: u16,
+    /// Time between readings.
+    #[arg(long, default_value = "1s", value_parser = duration)]
+    pub interval: Duration,
+    /// What the recording shows.
+    #[arg(long, default_value = "recorded from a live host")]
+    pub description: String,
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. 1s, 500ms or 2m)"))
+}

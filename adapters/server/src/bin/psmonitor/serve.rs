@@ -1,0 +1,130 @@
+//! `psmonitor serve`: resolve the settings, open the account, serve until SIGINT or SIGTERM.
+
+use std::io::Write;
+
+use anyhow::Context;
+use futures_lite::StreamExt;
+use psmonitor_collector::{FixtureSampler, HostCollector, Sampler};
+use psmonitor_core::auth::{Argon2Params, Password};
+use psmonitor_keyring::Keyring;
+use psmonitor_server::account::{AccountSetup, load_or_create};
+use psmonitor_server::config::{self, FileConfig, ServerConfig};
+use psmonitor_store::Store;
+
+use crate::cli::ServeArgs;
+
+/// Flags over environment (both handled by clap) over the config file over the defaults.
+fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
+    let file = match &args.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let data_dir = args
+        .data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(config::default_data_dir);
+    let mut cfg = ServerConfig::with_data_dir(data_dir);
+    if let Some(address) = args.address.or(file.address) {
+        cfg.address = address;
+    }
+    if let Some(port) = args.port.or(file.port) {
+        cfg.port = port;
+    }
+    if let Some(interval) = args.interval {
+        cfg.interval = interval;
+    } else if let Some(text) = &file.interval {
+        cfg.interval = config::parse_duration("interval", text)?;
+    }
+    if let Some(ttl) = args.token_ttl {
+        cfg.token_ttl = ttl;
+    } else if let Some(text) = &file.token_ttl {
+        cfg.token_ttl = config::parse_duration("token-ttl", text)?;
+    }
+    if let Some(max) = args.max_connections.or(file.max_connections) {
+        cfg.max_connections = max;
+    }
+    cfg.fixture = args.fixture.or(file.fixture);
+    config::validate(&cfg)?;
+    let log_level = args
+        .log_level
+        .or(file.log_level)
+        .unwrap_or_else(|| "info".to_owned());
+    Ok((cfg, log_level))
+}
+
+fn sampler(cfg: &ServerConfig) -> anyhow::Result<Box<dyn Sampler>> {
+    Ok(match &cfg.fixture {
+        Some(path) => Box::new(FixtureSampler::from_file(path)?),
+        None => Box::new(HostCollector::new().context("cannot read this host")?),
+    })
+}
+
+/// Runs the server in the foreground.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let (cfg, log_level) = resolve(args)?;
+    psmonitor_server::logging::init(&log_level).map_err(anyhow::Error::msg)?;
+    let sampler = sampler(&cfg)?;
+    let listener = psmonitor_server::bind(&cfg)?;
+    let addr = listener.local_addr()?;
+    let mut store = Store::open(&cfg.data_dir)?;
+    let given = std::env::var("PSMONITOR_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Password::new);
+    let keyring = Keyring::system();
+    let setup = load_or_create(&mut store, &keyring, Argon2Params::default(), given)?;
+    drop(store);
+    let mut out = std::io::stdout().lock();
+    if let AccountSetup::Created {
+        account,
+        password,
+        keyring,
+    } = &setup
+    {
+        writeln!(
+            out,
+            "Created the PSMonitor account (the password is shown only this once):"
+        )?;
+        writeln!(out, "  username: {}", account.username)?;
+        writeln!(out, "  password: {}", password.expose())?;
+        match keyring {
+            Ok(()) => writeln!(
+                out,
+                "  (also saved in the keyring: `psmonitor credentials show`)"
+            )?,
+            Err(e) => {
+                tracing::warn!("keyring unavailable, password not saved there: {e}");
+                writeln!(
+                    out,
+                    "  (no keyring here: note it now, or `psmonitor credentials reset`)"
+                )?;
+            }
+        }
+    }
+    writeln!(out, "listening on http://{addr}")?;
+    out.flush()?;
+    drop(out);
+    tracing::info!(%addr, data_dir = %cfg.data_dir.display(), interval = ?cfg.interval, "serving");
+    let account = setup.account().clone();
+    async_std::task::block_on(psmonitor_server::serve(
+        listener,
+        &cfg,
+        account,
+        sampler,
+        async {
+            match async_signal::Signals::new([
+                async_signal::Signal::Term,
+                async_signal::Signal::Int,
+            ]) {
+                Ok(mut signals) => {
+                    let _ = signals.next().await;
+                }
+                Err(e) => {
+                    tracing::warn!("cannot watch SIGTERM/SIGINT: {e}");
+                    std::future::pending::<()>().await;
+                }
+            }
+        },
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Server settings: built-in defaults, overridden by a TOML file, overridden by flags or
+//! `PSMONITOR_*` environment variables.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Default listen port (the original's).
+pub const DEFAULT_PORT: u16 = 4500;
+/// Shortest sampling interval accepted.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Everything the server needs to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub address: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// Time between host samples while someone subscribes.
+    pub interval: Duration,
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// Websocket connections allowed at once.
+    pub max_connections: usize,
+    /// Lifetime of access tokens.
+    pub token_ttl: Duration,
+    /// Replay this recorded host instead of reading the real one.
+    pub fixture: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// The built-in defaults, with the database under `data_dir`.
+    pub fn with_data_dir(data_dir: PathBuf) -> Self {
+        Self {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: DEFAULT_PORT,
+            interval: Duration::from_secs(1),
+            data_dir,
+            max_connections: 1024,
+            token_ttl: Duration::from_secs(60),
+            fixture: None,
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/psmonitor`, else `~/.local/share/psmonitor`, else `./psmonitor-data`.
+pub fn default_data_dir() -> PathBuf {
+    let xdg = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty());
+    if let Some(dir) = xdg {
+        return PathBuf::from(dir).join("psmonitor");
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".local/share/psmonitor"),
+        None => PathBuf::from("psmonitor-data"),
+    }
+}
+
+/// Settings as written in a `--config` TOML file; every key is optional.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub address: Option<IpAddr>,
+    /// Port to listen on.
+    pub port: Option<u16>,
+    /// Sampling interval, e.g. `"1s"` or `"500ms"`.
+    pub interval: Option<String>,
+    /// Data directory.
+    #[serde(alias = "data_dir")]
+    pub data_dir: Option<PathBuf>,
+    /// Websocket connections allowed at once.
+    #[serde(alias = "max_connections")]
+    pub max_connections: Option<usize>,
+    /// Token lifetime, e.g. `"60s"`.
+    #[serde(alias = "token_ttl")]
+    pub token_ttl: Option<String>,
+    /// Log filter, e.g. `info` or `psmonitor_server=debug`.
+    #[serde(alias = "log_level")]
+    pub log_level: Option<String>,
+    /// Recorded host to replay.
+    pub fixture: Option<PathBuf>,
+}
+
+/// A configuration file or value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// A duration could not be parsed.
+    #[error("invalid {key} {value:?}: {message} (write e.g. \"1s\", \"500ms\" or \"2m\")")]
+    Duration {
+        /// Which setting.
+        key: &'static str,
+        /// The text given.
+        value: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The interval is shorter than the minimum.
+    #[error("interval {0:?} is too short: the minimum is 200ms")]
+    IntervalTooShort(Duration),
+    /// A zero that makes no sense.
+    #[error("{0} must be greater than zero")]
+    Zero(&'static str),
+}
+
+impl FileConfig {
+    /// Reads and parses a TOML config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+    }
+}
+
+/// Parses a human duration such as `1s`, `250ms` or `2m` for the setting `key`.
+pub fn parse_duration(key: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value.trim()).map_err(|e| ConfigError::Duration {
+        key,
+        value: value.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Checks the limits every configuration must respect.
+pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
+    if config.interval < MIN_INTERVAL {
+        return Err(ConfigError::IntervalTooShort(config.interval));
+    }
+    if config.max_connections == 0 {
+        return Err(ConfigError::Zero("max-connections"));
+    }
+    if config.token_ttl.is_zero() {
+        return Err(ConfigError::Zero("token-ttl"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_config_reads_kebab_and_snake_keys() {
+        let cfg: FileConfig = toml::from_str(
+            "port = 4600\ndata_dir = \"/x\"\nmax-connections = 5\ninterval = \"2s\"",
+        )
+        .unwrap();
+        assert_eq!(cfg.port, Some(4600));
+        assert_eq!(cfg.data_dir, Some(PathBuf::from("/x")));
+        assert_eq!(cfg.max_connections, Some(5));
+        assert_eq!(cfg.interval.as_deref(), Some("2s"));
+    }
+
+    #[test]
+    fn file_config_rejects_unknown_keys() {
+        let err = toml::from_str::<FileConfig>("prot = 1").unwrap_err();
+        assert!(err.message().contains("unknown field"), "{}", err.message());
+    }
+
+    #[test]
+    fn durations_parse_and_errors_say_how_to_write_them() {
+        assert_eq!(
+            parse_duration("interval", "250ms").unwrap(),
+            Duration::from_millis(250)
+        );
+        let err = parse_duration("interval", "fast").unwrap_err().to_string();
+        assert!(err.contains("interval") && err.contains("500ms"), "{err}");
+    }
+
+    #[test]
+    fn validation_rejects_short_interval_and_zero_limits() {
+        let mut cfg = ServerConfig::with_data_dir(PathBuf::from("/tmp/x"));
+        assert!(validate(&cfg).is_ok());
+        cfg.interval = Duration::from_millis(100);
+        assert!(matches!(
+            validate(&cfg),
+            Err(ConfigError::IntervalTooShort(_))
+        ));
+        cfg.interval = MIN_INTERVAL;
+        cfg.max_connections = 0;
+        assert!(matches!(validate(&cfg), Err(ConfigError::Zero(_))));
+    }
+}

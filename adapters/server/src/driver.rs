@@ -1,0 +1,155 @@
+//! The one task that owns the core's [`Hub`]: it turns messages from connection tasks into
+//! inputs, reads the clock once per input, and carries out every output.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime};
+
+use async_channel::{Receiver, Sender};
+use futures_lite::FutureExt;
+use psmonitor_core::hub::{
+    ConnId, HttpRequest, HttpResponse, Hub, Input, JobId, Now, Output, ReqId,
+};
+use psmonitor_core::model::HostReading;
+
+use crate::effects::Effects;
+
+/// What a connection task tells the driver.
+#[derive(Debug)]
+pub(crate) enum HubMsg {
+    /// An HTTP request; the response goes to `reply`.
+    Request {
+        request: HttpRequest,
+        reply: Sender<HttpResponse>,
+    },
+    /// A websocket handshake completed; frames and the close go to `outbox`.
+    Connected {
+        conn: ConnId,
+        query: Option<String>,
+        peer: IpAddr,
+        outbox: Sender<ConnCmd>,
+    },
+    /// A websocket connection ended.
+    Disconnected { conn: ConnId },
+    /// A password verification finished.
+    Verified { job: JobId, ok: bool },
+    /// A host sample arrived.
+    Sample(Box<HostReading>),
+    /// Close every websocket and stop.
+    Shutdown,
+}
+
+/// What the driver tells one websocket connection task.
+#[derive(Debug, Clone)]
+pub(crate) enum ConnCmd {
+    /// Send this text frame.
+    Frame(Arc<str>),
+    /// Send a close frame and end.
+    Close(u16, &'static str),
+}
+
+/// Hands out connection ids; shared by the HTTP endpoint.
+#[derive(Debug, Default)]
+pub(crate) struct Ids(AtomicU64);
+
+impl Ids {
+    pub(crate) fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// Reads the clock: the only place the server asks what time it is.
+pub(crate) fn now() -> Now {
+    Now {
+        mono: Instant::now(),
+        wall: SystemTime::now(),
+    }
+}
+
+/// Runs the hub until a [`HubMsg::Shutdown`] has been handled or every sender is gone.
+pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects) {
+    let mut replies: HashMap<ReqId, Sender<HttpResponse>> = HashMap::new();
+    let mut outboxes: HashMap<ConnId, Sender<ConnCmd>> = HashMap::new();
+    let mut next_req = 0u64;
+    let mut deadline: Option<Instant> = None;
+    loop {
+        let msg = match deadline {
+            Some(at) => async { Some(inbox.recv().await) }.or(timer(at)).await,
+            None => Some(inbox.recv().await),
+        };
+        let shutting_down = matches!(msg, Some(Ok(HubMsg::Shutdown)) | Some(Err(_)));
+        let input = match msg {
+            None => Input::Timeout,
+            Some(Err(_)) => Input::Shutdown,
+            Some(Ok(msg)) => match msg {
+                HubMsg::Request { request, reply } => {
+                    next_req += 1;
+                    let req = ReqId(next_req);
+                    replies.insert(req, reply);
+                    Input::Request { req, request }
+                }
+                HubMsg::Connected {
+                    conn,
+                    query,
+                    peer,
+                    outbox,
+                } => {
+                    outboxes.insert(conn, outbox);
+                    Input::Connected { conn, query, peer }
+                }
+                HubMsg::Disconnected { conn } => {
+                    outboxes.remove(&conn);
+                    Input::Disconnected { conn }
+                }
+                HubMsg::Verified { job, ok } => Input::PasswordVerified { job, ok },
+                HubMsg::Sample(reading) => Input::Sample(reading),
+                HubMsg::Shutdown => Input::Shutdown,
+            },
+        };
+        hub.handle_input(now(), input);
+        deadline = drain(&mut hub, &mut replies, &mut outboxes, &effects);
+        if shutting_down {
+            return;
+        }
+    }
+}
+
+async fn timer(at: Instant) -> Option<Result<HubMsg, async_channel::RecvError>> {
+    async_io::Timer::at(at).await;
+    None
+}
+
+/// Carries out outputs until the hub waits; returns its next deadline.
+fn drain(
+    hub: &mut Hub,
+    replies: &mut HashMap<ReqId, Sender<HttpResponse>>,
+    outboxes: &mut HashMap<ConnId, Sender<ConnCmd>>,
+    effects: &Effects,
+) -> Option<Instant> {
+    loop {
+        match hub.poll_output() {
+            Output::Respond { req, response } => {
+                if let Some(reply) = replies.remove(&req) {
+                    // The client may have gone; nothing to do then.
+                    let _ = reply.try_send(response);
+                }
+            }
+            Output::Send { conn, frame } => {
+                if let Some(outbox) = outboxes.get(&conn) {
+                    // Latest wins: a frame still waiting is replaced, never queued behind.
+                    let _ = outbox.force_send(ConnCmd::Frame(frame));
+                }
+            }
+            Output::Close { conn, code, reason } => {
+                if let Some(outbox) = outboxes.remove(&conn) {
+                    let _ = outbox.force_send(ConnCmd::Close(code, reason));
+                }
+            }
+            Output::VerifyPassword { job, phc, password } => effects.verify(job, phc, password),
+            Output::Sample => effects.sample(),
+            Output::Wait(at) => return at,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The slow effects the hub asks for, run off the I/O threads: argon2 verification on a small
+//! fixed pool, and host sampling on one dedicated thread.
+
+use std::thread;
+
+use async_channel::{Receiver, Sender};
+use psmonitor_collector::Sampler;
+use psmonitor_core::auth::verify_password;
+use psmonitor_core::hub::JobId;
+use zeroize::Zeroizing;
+
+use crate::driver::HubMsg;
+
+/// Logins waiting for a verifier thread before new ones are refused outright.
+const VERIFY_QUEUE: usize = 256;
+
+struct VerifyJob {
+    job: JobId,
+    phc: String,
+    password: Zeroizing<String>,
+}
+
+/// Handles to the verifier pool and the sampler thread.
+pub(crate) struct Effects {
+    verify: Sender<VerifyJob>,
+    sample: Sender<()>,
+    hub: Sender<HubMsg>,
+}
+
+impl std::fmt::Debug for Effects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Effects")
+    }
+}
+
+impl Effects {
+    /// Starts the verifier threads and the sampler thread; results go to `hub`.
+    pub(crate) fn start(sampler: Box<dyn Sampler>, hub: Sender<HubMsg>) -> std::io::Result<Self> {
+        let (verify, jobs) = async_channel::bounded::<VerifyJob>(VERIFY_QUEUE);
+        let workers = thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 4);
+        for i in 0..workers {
+            let jobs = jobs.clone();
+            let hub = hub.clone();
+            thread::Builder::new()
+                .name(format!("psmonitor-verify-{i}"))
+                .spawn(move || verifier(jobs, hub))?;
+        }
+        // Requests coalesce: one pending sample request is enough.
+        let (sample, requests) = async_channel::bounded::<()>(1);
+        let sample_hub = hub.clone();
+        thread::Builder::new()
+            .name("psmonitor-sampler".into())
+            .spawn(move || sampler_loop(sampler, requests, sample_hub))?;
+        Ok(Self {
+            verify,
+            sample,
+            hub,
+        })
+    }
+
+    /// Queues a password verification; when the queue is full the login fails at once.
+    pub(crate) fn verify(&self, job: JobId, phc: String, password: Zeroizing<String>) {
+        if self
+            .verify
+            .try_send(VerifyJob { job, phc, password })
+            .is_err()
+        {
+            tracing::warn!("login queue full; refusing a login");
+            let _ = self.hub.try_send(HubMsg::Verified { job, ok: false });
+        }
+    }
+
+    /// Asks the sampler thread for a host sample.
+    pub(crate) fn sample(&self) {
+        let _ = self.sample.try_send(());
+    }
+}
+
+fn verifier(jobs: Receiver<VerifyJob>, hub: Sender<HubMsg>) {
+    while let Ok(VerifyJob { job, phc, password }) = jobs.recv_blocking() {
+        let ok = verify_password(&phc, &password);
+        if hub.send_blocking(HubMsg::Verified { job, ok }).is_err() {
+            return;
+        }
+    }
+}
+
+fn sampler_loop(mut sampler: Box<dyn Sampler>, requests: Receiver<()>, hub: Sender<HubMsg>) {
+    while requests.recv_blocking().is_ok() {
+        let reading = sampler.sample();
+        if hub
+            .send_blocking(HubMsg::Sample(Box::new(reading)))
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The `psmonitor` binary as a user runs it: first run, restarts, a killed first run, credential
+//! resets, bad settings and a graceful SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{agent, close_of, host, next_text};
+
+const BIN: &str = env!("CARGO_BIN_EXE_psmonitor");
+
+/// A command with no keyring reachable and no PSMONITOR_* settings inherited.
+fn psmonitor(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PSMONITOR_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/psmonitor-test-bus",
+    )
+    .env("PSMONITOR_DATA_DIR", dir)
+    .env("PSMONITOR_LOG_LEVEL", "warn");
+    cmd
+}
+
+struct Served {
+    child: Child,
+    addr: String,
+    stdout: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` on port 0 with a fixture and waits for `listening on`.
+#[allow(clippy::zombie_processes, reason = "`Served` kills and waits for the child on drop")]
+fn serve(dir: &Path, password: Option<&str>) -> Served {
+    let mut cmd = psmonitor(dir);
+    cmd.args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
+        .arg(host("vm-no-sensors"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(password) = password {
+        cmd.env("PSMONITOR_PASSWORD", password);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server never said it listens");
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            let addr = addr.to_owned();
+            stdout.push(line);
+            return Served {
+                child,
+                addr,
+                stdout,
+            };
+        }
+        stdout.push(line);
+    }
+}
+
+fn login(addr: &str, password: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({"username": "PSMonitor", "password": password});
+    let mut res = agent()
+        .post(format!("http://{addr}/authenticate"))
+        .send_json(body)
+        .unwrap();
+    let status = res.status().as_u16();
+    let json = res
+        .body_mut()
+        .read_json()
+        .unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+fn get_system(addr: &str, token: &str) -> u16 {
+    agent()
+        .get(format!("http://{addr}/system"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn first_run_without_a_keyring_prints_the_login_once_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path(), None);
+    let text = served.stdout.join("\n");
+    assert!(text.contains("username: PSMonitor"), "{text}");
+    let password = served
+        .stdout
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("password: "))
+        .expect("password line")
+        .to_owned();
+    assert_eq!(password.len(), 43, "{password}");
+    let (status, json) = login(&served.addr, &password);
+    assert_eq!(status, 200, "{json}");
+    drop(served);
+    let again = serve(dir.path(), None);
+    assert!(
+        !again.stdout.join("\n").contains("password:"),
+        "the password was shown twice"
+    );
+    assert_eq!(login(&again.addr, &password).0, 200);
+}
+
+#[test]
+fn a_token_issued_before_a_restart_works_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = serve(dir.path(), Some("restart-password"));
+    let (status, json) = login(&first.addr, "restart-password");
+    assert_eq!(status, 200);
+    let token = json["token"].as_str().unwrap().to_owned();
+    sigterm(&first.child);
+    assert!(wait_with_timeout(&mut first.child, Duration::from_secs(5)).is_some());
+    let second = serve(dir.path(), None);
+    assert_eq!(get_system(&second.addr, &token), 200);
+}
+
+#[test]
+fn a_killed_first_run_leaves_a_usable_database() {
+    let dir = tempfile::tempdir().unwrap();
+    for delay_ms in [0, 1, 3, 8, 15, 30, 60, 120] {
+        let mut child = psmonitor(dir.path())
+            .args(["serve", "--port", "0", "--fixture"])
+            .arg(host("vm-no-sensors"))
+            .env("PSMONITOR_PASSWORD", "survivor")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let served = serve(dir.path(), Some("survivor"));
+    assert_eq!(login(&served.addr, "survivor").0, 200);
+}
+
+#[test]
+fn sigterm_closes_websockets_with_1001_and_exits_zero_within_two_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = serve(dir.path(), Some("sigterm-password"));
+    let (_, json) = login(&served.addr, "sigterm-password");
+    let token = json["token"].as_str().unwrap();
+    let user = json["user_id"].as_str().unwrap();
+    let mut res = agent()
+        .post(format!("http://{}/worker", served.addr))
+        .header("Authorization", format!("Bearer {token}"))
+        .send_empty()
+        .unwrap();
+    let worker: serde_json::Value = res.body_mut().read_json().unwrap();
+    let url = format!(
+        "ws://{}/connect?id={}&subscriber={user}",
+        served.addr,
+        worker["id"].as_str().unwrap()
+    );
+    let (mut ws, _) = tungstenite::connect(url).unwrap();
+    assert_eq!(
+        next_text(&mut ws),
+        "connected to monitor, transmitting data..."
+    );
+    sigterm(&served.child);
+    let started = Instant::now();
+    let (code, _) = close_of(&mut ws);
+    assert_eq!(code, 1001);
+    let status =
+        wait_with_timeout(&mut served.child, Duration::from_secs(2)).expect("still running");
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn credentials_reset_prints_only_the_new_password() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(serve(dir.path(), Some("old-password")));
+    let out = psmonitor(dir.path())
+        .args(["credentials", "reset"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let served = serve(dir.path(), None);
+    assert_eq!(login(&served.addr, "old-password").0, 401);
+    assert_eq!(login(&served.addr, lines[0]).0, 200);
+}
+
+#[test]
+fn credentials_show_without_a_keyring_says_how_to_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = psmonitor(dir.path())
+        .args(["credentials", "show"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("psmonitor credentials reset"), "{stderr}");
+}
+
+#[test]
+fn bad_settings_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = psmonitor(dir.path())
+        .args(["serve", "--interval", "100ms"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("minimum is 200ms"));
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "prot = 4600\n").unwrap();
+    let out = psmonitor(dir.path())
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("prot"),
+        "{stderr}"
+    );
+    let out = psmonitor(dir.path())
+        .args(["serve", "--fixture", "/nonexistent.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.json"));
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = psmonitor(dir.path())
+        .args(["serve", "--port", &port, "--fixture"])
+        .arg(host("vm-no-sensors"))
+        .env("PSMONITOR_PASSWORD", "x")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot listen") && stderr.contains("--port"),
+        "{stderr}"
+    );
+}
