@@ -65,7 +65,12 @@ fn parse_args(text: &str) -> (Vec<String>, BTreeMap<String, String>) {
             }
             _ => rest.split_once(' ').unwrap_or((rest, "")),
         };
-        match word.split_once('=') {
+        let is_key = |k: &str| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        match word.split_once('=').filter(|(k, _)| is_key(k)) {
             Some((k, v)) => {
                 args.insert(k.to_owned(), v.trim_matches('"').to_owned());
             }
