@@ -522,6 +522,7 @@ transcripts! {
     snapshot_requests_share_one_sample => "snapshot-requests-share-one-sample",
     idle_no_sampling => "idle-no-sampling",
     shutdown_closes_1001 => "shutdown-closes-1001",
+    sample_lost_is_retried => "sample-lost-is-retried",
 }
 
 #[test]
