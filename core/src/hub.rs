@@ -35,8 +35,8 @@ pub struct ConnId(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct JobId(pub u64);
 
-/// An HTTP request as the adapter received it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An HTTP request as the adapter received it; `Debug` redacts the query, credentials and body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// Method in upper case, e.g. `GET`.
     pub method: String,
@@ -54,8 +54,8 @@ pub struct HttpRequest {
     pub peer: IpAddr,
 }
 
-/// An HTTP response for the adapter to send.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An HTTP response for the adapter to send; `Debug` shows the body's length, not its secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
@@ -95,8 +95,7 @@ impl Default for HubConfig {
     }
 }
 
-/// Something that happened, for the hub to act on.
-#[derive(Debug)]
+/// Something that happened, for the hub to act on; `Debug` redacts secrets (see `redact.rs`).
 pub enum Input {
     /// An HTTP request arrived.
     Request {
@@ -180,11 +179,15 @@ pub enum Output {
 }
 
 mod http;
+mod redact;
 mod sampling;
 mod websocket;
 
 #[cfg(test)]
 mod tests;
+
+pub use http::{DEFAULT_HOST, LoginBodyError};
+pub use websocket::FULL_CAPACITY;
 
 /// The greeting sent on every newly paired websocket.
 pub const GREETING: &str = "connected to monitor, transmitting data...";

@@ -4,7 +4,8 @@
 //! that doubles with each failure (1 s, 2 s, 4 s, ... capped at [`MAX_BACKOFF`]) counted from the
 //! last failure; attempts made earlier are refused without verifying anything. Attempts still being
 //! verified count as failures until they finish, so parallel guesses cannot slip past the limit.
-//! A success forgets the address. Memory is bounded: entries idle for [`MAX_BACKOFF`] age out and,
+//! A success forgets the address. IPv6 clients are counted per /64 (one host usually owns a whole
+//! /64), IPv4-mapped IPv6 addresses as their IPv4 address. Memory is bounded: entries idle for [`MAX_BACKOFF`] age out and,
 //! when the table is full, the least recently seen entry is evicted.
 
 use std::collections::{BTreeSet, HashMap};
@@ -53,6 +54,17 @@ impl Default for LoginLimiter {
     }
 }
 
+/// The address a client is counted under: IPv4 as is, IPv6 by its /64 prefix.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
 /// The back-off after `failures` failures, zero while they are still free.
 fn backoff(failures: u32) -> Duration {
     if failures < FREE_FAILURES {
@@ -88,6 +100,7 @@ impl LoginLimiter {
     /// Starts an attempt from `ip`: `Ok` means verify it (and later call [`Self::finish`]),
     /// `Err` means answer 429 with the given delay.
     pub fn begin(&mut self, ip: IpAddr, now: Instant) -> Result<(), RetryAfter> {
+        let ip = client_key(ip);
         self.age_out(now);
         let mut entry = self.entries.get(&ip).copied().unwrap_or(Entry {
             failures: 0,
@@ -115,6 +128,7 @@ impl LoginLimiter {
 
     /// Ends an attempt begun with [`Self::begin`]: a success forgets `ip`, a failure counts.
     pub fn finish(&mut self, ip: IpAddr, now: Instant, success: bool) {
+        let ip = client_key(ip);
         let Some(mut entry) = self.entries.get(&ip).copied() else {
             // Evicted meanwhile; a failure still counts from scratch.
             if !success {
@@ -287,5 +301,24 @@ mod tests {
         }
         assert!(lim.begin(ip(1), t0 + Duration::from_millis(999)).is_err());
         assert!(lim.begin(ip(1), t0 + Duration::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn ipv6_counts_per_64_and_mapped_ipv4_as_ipv4() {
+        let t0 = base();
+        let mut lim = LoginLimiter::default();
+        for n in 0..5u16 {
+            let v6 = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, n));
+            fail(&mut lim, v6, t0);
+        }
+        let same_64 = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 9, 9, 9, 9));
+        let other_64 = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 2, 0, 0, 0, 1));
+        assert!(lim.begin(same_64, t0).is_err());
+        assert!(lim.begin(other_64, t0).is_ok());
+        for _ in 0..5 {
+            fail(&mut lim, ip(7), t0);
+        }
+        let mapped = IpAddr::V6(Ipv4Addr::new(10, 0, 0, 7).to_ipv6_mapped());
+        assert!(lim.begin(mapped, t0).is_err());
     }
 }

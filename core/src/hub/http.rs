@@ -38,6 +38,8 @@ enum Route {
     Worker,
     System,
     Network,
+    /// The websocket endpoint, reached without an upgrade.
+    Connect,
 }
 
 impl Route {
@@ -47,6 +49,7 @@ impl Route {
             "/worker" => Some(Self::Worker),
             "/system" => Some(Self::System),
             "/network" => Some(Self::Network),
+            "/connect" => Some(Self::Connect),
             _ => None,
         }
     }
@@ -54,7 +57,7 @@ impl Route {
     fn method(self) -> &'static str {
         match self {
             Self::Authenticate | Self::Worker => "POST",
-            Self::System | Self::Network => "GET",
+            Self::System | Self::Network | Self::Connect => "GET",
         }
     }
 }
@@ -98,7 +101,7 @@ fn unauthorized(err: TokenError) -> HttpResponse {
 }
 
 /// Reads `{"username": string, "password": string}`; other keys are ignored.
-pub fn parse_login(body: &[u8]) -> Result<(String, Zeroizing<String>), LoginBodyError> {
+pub(crate) fn parse_login(body: &[u8]) -> Result<(String, Zeroizing<String>), LoginBodyError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| LoginBodyError::Json)?;
     let Value::Object(mut map) = value else {
         return Err(LoginBodyError::NotObject);
@@ -169,6 +172,11 @@ impl Hub {
             Route::Worker => Some(self.create_worker(&request)),
             Route::System => self.snapshot(req, &request, Resource::System),
             Route::Network => self.snapshot(req, &request, Resource::Network),
+            Route::Connect => Some(error_with(
+                426,
+                "websocket upgrade required",
+                vec![("Upgrade", "websocket".to_owned())],
+            )),
         }
     }
 

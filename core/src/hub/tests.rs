@@ -256,6 +256,10 @@ fn a_thousand_refused_upgrades_leave_every_slot_free() {
     let user = hub.account().user_id.clone();
     for n in 0..3 {
         let id = create_worker(&mut hub, at(t0, 0), &bearer);
+        assert!(
+            !format!("{hub:?}").contains(&id),
+            "hub Debug leaks a worker id"
+        );
         let query = Some(format!("id={id}&subscriber={user}"));
         hub.handle_input(
             at(t0, 1),
