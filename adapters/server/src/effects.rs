@@ -37,9 +37,8 @@ impl Effects {
     /// Starts the verifier threads and the sampler thread; results go to `hub`.
     pub(crate) fn start(sampler: Box<dyn Sampler>, hub: Sender<HubMsg>) -> std::io::Result<Self> {
         let (verify, jobs) = async_channel::bounded::<VerifyJob>(VERIFY_QUEUE);
-        let workers = thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 4);
+        // Half the cores at most: hashing must never starve the threads that answer requests.
+        let workers = (thread::available_parallelism().map_or(2, |n| n.get()) / 2).clamp(1, 4);
         for i in 0..workers {
             let jobs = jobs.clone();
             let hub = hub.clone();

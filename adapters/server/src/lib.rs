@@ -10,6 +10,7 @@ pub mod config;
 mod driver;
 mod effects;
 mod http;
+mod listener;
 pub mod logging;
 mod websocket;
 
@@ -100,7 +101,7 @@ pub async fn serve(
     };
     let app = http::app(state);
     let accept = async {
-        if let Err(e) = app.listen(listener).await {
+        if let Err(e) = listener::accept_loop(listener, app).await {
             tracing::error!("listener failed: {e}");
         }
     };

@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use psmonitor_collector::FixtureSampler;
+use psmonitor_collector::{FixtureSampler, Sampler};
 use psmonitor_core::auth::{Account, AccountEntropy, Argon2Params, Password, create_account};
 use psmonitor_server::{ServerConfig, ServerHandle};
 use psmonitor_store::Store;
@@ -52,18 +52,19 @@ pub fn config(dir: &Path) -> ServerConfig {
 
 /// Creates the account in a new SQLite file, as a first run would, with cheap argon2 parameters.
 pub fn make_account(dir: &Path) -> Account {
+    make_account_with(dir, Argon2Params::testing())
+}
+
+/// Creates the account in a new SQLite file with the given argon2 parameters.
+pub fn make_account_with(dir: &Path, params: Argon2Params) -> Account {
     let entropy = AccountEntropy {
         user_id: [7; 16],
         password: [9; 32],
         salt: [3; 16],
         jwt_secret: [5; 32],
     };
-    let created = create_account(
-        &entropy,
-        Some(Password::new(PASSWORD.to_owned())),
-        Argon2Params::testing(),
-    )
-    .unwrap();
+    let created =
+        create_account(&entropy, Some(Password::new(PASSWORD.to_owned())), params).unwrap();
     let mut store = Store::open(dir).unwrap();
     store.create_account(&created.account).unwrap();
     created.account
@@ -77,12 +78,21 @@ impl TestServer {
 
     /// Starts a server replaying `name` with the settings changed by `tweak`.
     pub fn start_with(name: &str, tweak: impl FnOnce(&mut ServerConfig)) -> Self {
+        let sampler = FixtureSampler::from_file(host(name)).unwrap();
+        Self::start_sampler(Box::new(sampler), Argon2Params::testing(), tweak)
+    }
+
+    /// Starts a server on any sampler, with the account hashed with `params`.
+    pub fn start_sampler(
+        sampler: Box<dyn Sampler>,
+        params: Argon2Params,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let account = make_account(dir.path());
+        let account = make_account_with(dir.path(), params);
         let mut cfg = config(dir.path());
         tweak(&mut cfg);
-        let sampler = FixtureSampler::from_file(host(name)).unwrap();
-        let handle = psmonitor_server::spawn(cfg, account.clone(), Box::new(sampler)).unwrap();
+        let handle = psmonitor_server::spawn(cfg, account.clone(), sampler).unwrap();
         let addr = handle.addr();
         Self {
             handle: Some(handle),
