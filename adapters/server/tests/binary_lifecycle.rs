@@ -300,3 +300,63 @@ fn a_taken_port_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn trace_logs_never_show_tokens_worker_ids_or_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = psmonitor(dir.path())
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--interval",
+            "200ms",
+            "--log-level",
+            "trace",
+            "--fixture",
+        ])
+        .arg(host("vm-no-sensors"))
+        .env("PSMONITOR_PASSWORD", "log-secret-password")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server exited").unwrap();
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            break addr.to_owned();
+        }
+    };
+    let (_, json) = login(&addr, "log-secret-password");
+    let token = json["token"].as_str().unwrap().to_owned();
+    let user = json["user_id"].as_str().unwrap().to_owned();
+    let mut res = agent()
+        .post(format!("http://{addr}/worker"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send_empty()
+        .unwrap();
+    let worker: serde_json::Value = res.body_mut().read_json().unwrap();
+    let id = worker["id"].as_str().unwrap().to_owned();
+    let (mut ws, _) =
+        tungstenite::connect(format!("ws://{addr}/connect?id={id}&subscriber={user}")).unwrap();
+    assert_eq!(
+        next_text(&mut ws),
+        "connected to monitor, transmitting data..."
+    );
+    next_text(&mut ws);
+    sigterm(&child);
+    wait_with_timeout(&mut child, Duration::from_secs(5)).expect("server did not stop");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.len() > 200,
+        "trace logging wrote almost nothing: {logged}"
+    );
+    for secret in [token.as_str(), id.as_str(), "log-secret-password"] {
+        assert!(
+            !logged.contains(secret),
+            "a secret reached the log:\n{logged}"
+        );
+    }
+}
