@@ -167,6 +167,14 @@ impl Client {
         parse(&reply, "/network")
     }
 
+    /// The raw JSON body of an authenticated `GET path` (e.g. `/system`), checked to be JSON.
+    pub async fn get_raw(&mut self, path: &str) -> Result<String, ClientError> {
+        let reply = self.authed("GET", path).await?;
+        let _: serde::de::IgnoredAny = parse(&reply, path)?;
+        String::from_utf8(reply.body)
+            .map_err(|_| ClientError::Protocol(format!("{path} sent a body that is not utf-8")))
+    }
+
     /// Logs in if needed, creates a worker, opens its websocket and checks the greeting.
     pub async fn subscribe(&mut self) -> Result<Subscription, ClientError> {
         let reply = self.authed("POST", "/worker").await?;
