@@ -6,7 +6,7 @@ use std::time::Duration;
 pub const INVALID_URL: &str = "invalid server url";
 
 /// Why a call to a PSMonitor server failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     /// The server refused the username or password (401 from `/authenticate`).
     #[error("the server refused the username or password")]

@@ -35,7 +35,7 @@ impl Default for WatchOptions {
 }
 
 /// What a watch reports.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum WatchEvent {
     /// The stream was (re)established.
     Connected,
@@ -45,7 +45,8 @@ pub enum WatchEvent {
     Frame(Box<StreamFrame>),
     /// The network snapshot, every `network_every`.
     Network(Box<NetworkSnapshot>),
-    /// The connection failed or was lost; the watch tries again after `retry_in`.
+    /// The connection failed or was lost; the watch tries again after `retry_in` (the back-off,
+    /// or the server's `Retry-After` when rate limited and longer).
     Disconnected {
         /// What went wrong.
         error: ClientError,

@@ -80,7 +80,7 @@ pub struct WatchArgs {
     #[arg(long)]
     pub json: bool,
     /// Stop after this many frames.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Server and credentials.
     #[command(flatten)]
