@@ -165,3 +165,42 @@ fn a_closed_port_exits_3_naming_the_url() {
         );
     }
 }
+
+#[test]
+fn watch_exits_0_on_ctrl_c() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+
+    let server = TestServer::start("vm-no-sensors");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_psmonitor"))
+        .args(["watch", "--json", "--server", &server.url("")])
+        .env("PSMONITOR_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Streaming: the first frame has arrived, so the signal handler is in place.
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    serde_json::from_str::<StreamFrame>(&first).unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("watch did not exit within 5 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
