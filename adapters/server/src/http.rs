@@ -12,6 +12,9 @@ use tide::http::StatusCode;
 
 use crate::driver::{HubMsg, Ids};
 
+/// The most of an oversized body read (and dropped) before answering 413.
+const DRAIN_LIMIT: u64 = 8 * 1024 * 1024;
+
 /// What every request handler shares.
 #[derive(Clone, Debug)]
 pub(crate) struct AppState {
@@ -75,13 +78,23 @@ async fn endpoint(mut req: tide::Request<AppState>) -> tide::Result {
     }
 }
 
-/// Reads at most `limit` bytes of the body: enough for the hub to tell "too large".
+/// Reads at most `limit` bytes of the body: enough for the hub to tell "too large". The rest of
+/// an oversized body (up to [`DRAIN_LIMIT`]) is read and dropped, so a client that sends its
+/// whole body before reading the answer gets its 413 instead of a stalled connection.
 async fn read_body(req: &mut tide::Request<AppState>, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut reader = req.take_body();
     let mut body = Vec::new();
-    req.take_body()
+    (&mut reader)
         .take(limit as u64)
         .read_to_end(&mut body)
         .await?;
+    if body.len() == limit {
+        futures_lite::io::copy(
+            (&mut reader).take(DRAIN_LIMIT),
+            &mut futures_lite::io::sink(),
+        )
+        .await?;
+    }
     Ok(body)
 }
 
