@@ -50,6 +50,12 @@ pub(crate) enum ConnCmd {
     Close(u16, &'static str),
 }
 
+/// A websocket connection's outbox: one frame waits at most (a second may be in the socket), and a
+/// newer frame replaces a waiting one, so a slow reader skips frames instead of queueing them.
+pub(crate) fn outbox() -> (Sender<ConnCmd>, Receiver<ConnCmd>) {
+    async_channel::bounded(1)
+}
+
 /// Hands out connection ids; shared by the HTTP endpoint.
 #[derive(Debug, Default)]
 pub(crate) struct Ids(AtomicU64);
@@ -151,5 +157,24 @@ fn drain(
             Output::Sample => effects.sample(),
             Output::Wait(at) => return at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_reader_gets_only_the_latest_frame() {
+        let (tx, rx) = outbox();
+        for n in 0..5 {
+            let _ = tx.force_send(ConnCmd::Frame(Arc::from(format!("frame {n}"))));
+        }
+        assert_eq!(rx.len(), 1);
+        match rx.try_recv() {
+            Ok(ConnCmd::Frame(frame)) => assert_eq!(&*frame, "frame 4"),
+            other => panic!("expected the latest frame, got {other:?}"),
+        }
+        assert!(rx.try_recv().is_err());
     }
 }

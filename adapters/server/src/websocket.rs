@@ -78,7 +78,7 @@ async fn serve<S>(
     S: futures_lite::AsyncRead + futures_lite::AsyncWrite + Unpin,
 {
     let conn = ConnId(state.ids.next());
-    let (outbox, commands) = async_channel::bounded(1);
+    let (outbox, commands) = crate::driver::outbox();
     let connected = HubMsg::Connected {
         conn,
         query,
