@@ -178,6 +178,9 @@ pub fn draw(
         Kind::Temp => format!("{v:.0} °C"),
         Kind::Network => format::rate(v),
     };
+    cr.set_source_rgba(fg.red().into(), fg.green().into(), fg.blue().into(), 0.04);
+    cr.rectangle(left, top, pw, ph);
+    cr.fill()?;
     cr.set_line_width(1.0);
     cr.set_font_size(10.0);
     for i in 0..=4 {
@@ -206,33 +209,70 @@ pub fn draw(
         cr.show_text("no temperature sensor (n/a)")?;
     }
     let window = WINDOW.as_secs_f64();
+    let x_of = |age: f64| left + pw * (1.0 - age / window).max(0.0);
+    let y_of = |v: f64| top + ph * (1.0 - (v / max).clamp(0.0, 1.0));
     cr.set_line_width(2.0);
     for (s, (r, g, b)) in series {
-        cr.set_source_rgb(r, g, b);
-        let mut started = false;
-        for (at, v) in s.points() {
-            let age = now.saturating_duration_since(at).as_secs_f64();
-            let x = left + pw * (1.0 - age / window).max(0.0);
-            let y = top + ph * (1.0 - (v / max).clamp(0.0, 1.0));
-            if started {
-                cr.line_to(x, y);
-            } else {
-                cr.move_to(x, y);
-                started = true;
-            }
+        let points: Vec<(f64, f64)> = s
+            .points()
+            .map(|(at, v)| {
+                (
+                    x_of(now.saturating_duration_since(at).as_secs_f64()),
+                    y_of(v),
+                )
+            })
+            .collect();
+        let (Some(&(x0, _)), Some(&(x1, y1))) = (points.first(), points.last()) else {
+            continue;
+        };
+        // The area under the line, faint, then the line, then a dot on the newest value.
+        cr.new_path();
+        for &(x, y) in &points {
+            cr.line_to(x, y);
         }
+        cr.line_to(x1, top + ph);
+        cr.line_to(x0, top + ph);
+        cr.close_path();
+        cr.set_source_rgba(r, g, b, 0.18);
+        cr.fill()?;
+        cr.new_path();
+        for &(x, y) in &points {
+            cr.line_to(x, y);
+        }
+        cr.set_source_rgb(r, g, b);
         cr.stroke()?;
+        cr.arc(x1, y1, 3.0, 0.0, std::f64::consts::TAU);
+        cr.fill()?;
     }
     Ok(())
 }
 
-/// A round scale maximum at least `v` (1, 2 or 5 times a power of ten, never below 1 KiB/s).
+/// A round scale maximum at least `v` bytes/s: 1, 2 or 5 times a power of ten of the byte unit
+/// that `format::rate` will print (B, KiB, MiB, ...), never below 1 KiB/s.
 fn nice(v: f64) -> f64 {
     let v = v.max(1024.0) * 1.1;
-    let p = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    let mut unit = 1.0;
+    while v / unit >= 1024.0 {
+        unit *= 1024.0;
+    }
+    let x = v / unit;
+    let p = 10f64.powf(x.log10().floor());
+    let m = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * p)
-        .find(|c| *c >= v)
-        .unwrap_or(10.0 * p)
+        .find(|c| *c >= x)
+        .unwrap_or(10.0 * p);
+    m * unit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice;
+
+    #[test]
+    fn network_scale_is_round_in_its_unit() {
+        assert_eq!(nice(0.0), 2048.0);
+        assert_eq!(nice(1.3 * 1024.0 * 1024.0), 2.0 * 1024.0 * 1024.0);
+        assert_eq!(nice(300.0 * 1024.0), 500.0 * 1024.0);
+    }
 }
