@@ -25,6 +25,66 @@ pub enum Command {
     Credentials(CredentialsCommand),
     /// Record the live host as a fixture file for tests and demos.
     Record(RecordArgs),
+    /// Fetch one snapshot from a server: `get system` or `get network`.
+    Get(GetArgs),
+    /// Show a server's live stream, redrawn in place (NDJSON when piped or with --json).
+    Watch(WatchArgs),
+}
+
+/// Where and as whom a client command connects.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Base URL of the server (plain http only).
+    #[arg(
+        long,
+        env = "PSMONITOR_SERVER",
+        default_value = "http://127.0.0.1:4500"
+    )]
+    pub server: String,
+    /// Account name.
+    #[arg(long, default_value = "PSMonitor")]
+    pub user: String,
+    /// Read the password from the first line of stdin (used when PSMONITOR_PASSWORD is unset;
+    /// without either, the keyring is asked).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Which snapshot `get` fetches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Resource {
+    /// CPU, memory, disk, platform and top processes (`GET /system`).
+    System,
+    /// Interfaces, wireless link and counters (`GET /network`).
+    Network,
+}
+
+/// Flags of `get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// What to fetch.
+    #[arg(value_enum)]
+    pub what: Resource,
+    /// Print the raw JSON body instead of a readable summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Server and credentials.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Flags of `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Print one stream frame per line as JSON (the default when stdout is not a terminal).
+    #[arg(long)]
+    pub json: bool,
+    /// Stop after this many frames.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Server and credentials.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// Flags of `serve`; unset ones come from `--config`, then the built-in defaults.

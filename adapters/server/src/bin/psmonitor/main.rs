@@ -1,10 +1,14 @@
-//! The `psmonitor` command: headless server, credentials and host recording.
+//! The `psmonitor` command: headless server, credentials, host recording and terminal clients.
 #![forbid(unsafe_code)]
 
 mod cli;
+mod connect;
 mod credentials;
+mod get;
 mod record;
+mod render;
 mod serve;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -19,12 +23,17 @@ fn main() -> ExitCode {
         Command::Credentials(CredentialsCommand::Reset(args)) => credentials::reset(args),
         Command::Credentials(CredentialsCommand::Show) => credentials::show(),
         Command::Record(args) => record::run(args),
+        Command::Get(args) => get::run(args),
+        Command::Watch(args) => watch::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("psmonitor: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<connect::Failure>() {
+                Some(failure) => ExitCode::from(failure.code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

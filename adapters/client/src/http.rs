@@ -1,0 +1,311 @@
+//! Just enough HTTP/1.1 for the three PSMonitor calls, over `smol::net::TcpStream`.
+//!
+//! One request per connection (`Connection: close`): the client makes about one call a second,
+//! so a pool would buy nothing. Responses are parsed with `httparse`; bodies are read by
+//! `Content-Length`, as chunks, or to the end of the stream, and capped.
+
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use smol::net::TcpStream;
+use zeroize::Zeroizing;
+
+use crate::error::ClientError;
+use crate::url::Endpoint;
+
+/// Time allowed for the TCP connection.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for a whole request and response.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest response head accepted.
+const MAX_HEAD: usize = 16 * 1024;
+/// Largest response body accepted.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Wait used when a 429 has no usable `Retry-After`.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Status and body of one response.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// HTTP status code.
+    pub status: u16,
+    /// `Retry-After` in seconds, when present and numeric.
+    pub retry_after: Option<Duration>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The `error` text of a JSON error body, else the body itself, shortened.
+    pub fn error_text(&self) -> String {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(&self.body).ok();
+        match parsed.as_ref().and_then(|v| v["error"].as_str()) {
+            Some(text) => text.to_owned(),
+            None => String::from_utf8_lossy(&self.body)
+                .chars()
+                .take(200)
+                .collect(),
+        }
+    }
+
+    /// The 429 error this reply stands for.
+    pub fn rate_limited(&self) -> ClientError {
+        ClientError::RateLimited {
+            retry_after: self.retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+        }
+    }
+
+    /// A protocol error for an unexpected status on `what`.
+    pub fn unexpected(&self, what: &str) -> ClientError {
+        ClientError::Protocol(format!(
+            "unexpected status {} from {what}: {}",
+            self.status,
+            self.error_text()
+        ))
+    }
+}
+
+/// Races `fut` against a timer; on timeout, an unreachable error naming `what`.
+pub(crate) async fn deadline<T>(
+    limit: Duration,
+    what: String,
+    fut: impl Future<Output = Result<T, ClientError>>,
+) -> Result<T, ClientError> {
+    futures_lite::future::or(fut, async move {
+        smol::Timer::after(limit).await;
+        Err(ClientError::unreachable(format!(
+            "{what}: no answer within {}s",
+            limit.as_secs()
+        )))
+    })
+    .await
+}
+
+/// Opens a TCP connection to the server, within [`CONNECT_TIMEOUT`].
+pub(crate) async fn connect(ep: &Endpoint) -> Result<TcpStream, ClientError> {
+    let url = ep.http_url();
+    deadline(CONNECT_TIMEOUT, url.clone(), async {
+        TcpStream::connect((ep.host.as_str(), ep.port))
+            .await
+            .map_err(|e| ClientError::unreachable(format!("{url}: {e}")))
+    })
+    .await
+}
+
+/// Sends one request and reads the whole response.
+pub(crate) async fn request(
+    ep: &Endpoint,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<Reply, ClientError> {
+    let what = format!("{method} {}{path}", ep.http_url());
+    deadline(
+        REQUEST_TIMEOUT,
+        what,
+        exchange(ep, method, path, bearer, body),
+    )
+    .await
+}
+
+async fn exchange(
+    ep: &Endpoint,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&[u8]>,
+) -> Result<Reply, ClientError> {
+    let mut stream = connect(ep).await?;
+    // The head may carry a token: keep it in memory that is wiped after use.
+    let mut head = Zeroizing::new(String::with_capacity(256));
+    head.push_str(&format!(
+        "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\nUser-Agent: psmonitor-client/{}\r\n",
+        ep.target(path),
+        ep.authority(),
+        env!("CARGO_PKG_VERSION"),
+    ));
+    if let Some(token) = bearer {
+        head.push_str("Authorization: Bearer ");
+        head.push_str(token);
+        head.push_str("\r\n");
+    }
+    let body = body.unwrap_or_default();
+    if !body.is_empty() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let io = |e: std::io::Error| {
+        ClientError::unreachable(format!("{}: connection lost: {e}", ep.http_url()))
+    };
+    stream.write_all(head.as_bytes()).await.map_err(io)?;
+    stream.write_all(body).await.map_err(io)?;
+    stream.flush().await.map_err(io)?;
+    read_reply(&mut stream).await.map_err(|e| match e {
+        ReadError::Io(e) => io(e),
+        ReadError::Bad(why) => ClientError::Protocol(format!(
+            "invalid http response from {}: {why}",
+            ep.http_url()
+        )),
+    })
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    Bad(String),
+}
+
+/// How the body's end is found.
+enum Framing {
+    Length(usize),
+    Chunked,
+    UntilClose,
+}
+
+async fn read_reply(stream: &mut TcpStream) -> Result<Reply, ReadError> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 8192];
+    let (status, retry_after, framing, head_len) = loop {
+        let n = stream.read(&mut chunk).await.map_err(ReadError::Io)?;
+        if n == 0 {
+            let reset = std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed before a response",
+            );
+            return Err(ReadError::Io(reset));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(head) = parse_head(&buf)? {
+            break head;
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(ReadError::Bad("response head too large".into()));
+        }
+    };
+    let mut body = buf.split_off(head_len);
+    loop {
+        let done = match framing {
+            Framing::Length(len) => (body.len() >= len).then(|| body[..len].to_vec()),
+            Framing::Chunked => decode_chunked(&body).map_err(ReadError::Bad)?,
+            Framing::UntilClose => None,
+        };
+        if let Some(body) = done {
+            return Ok(Reply {
+                status,
+                retry_after,
+                body,
+            });
+        }
+        if body.len() > MAX_BODY {
+            return Err(ReadError::Bad("response body too large".into()));
+        }
+        let n = stream.read(&mut chunk).await.map_err(ReadError::Io)?;
+        if n == 0 {
+            return match framing {
+                Framing::UntilClose => Ok(Reply {
+                    status,
+                    retry_after,
+                    body,
+                }),
+                _ => Err(ReadError::Bad("response body cut short".into())),
+            };
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+}
+
+type Head = (u16, Option<Duration>, Framing, usize);
+
+fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut res = httparse::Response::new(&mut headers);
+    let len = match res.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(ReadError::Bad(e.to_string())),
+    };
+    let status = res.code.unwrap_or_default();
+    let mut retry_after = None;
+    let mut framing = Framing::UntilClose;
+    for h in res.headers.iter() {
+        let value = std::str::from_utf8(h.value).unwrap_or_default().trim();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let len = value
+                .parse::<usize>()
+                .map_err(|_| ReadError::Bad(format!("bad content-length {value:?}")))?;
+            if len > MAX_BODY {
+                return Err(ReadError::Bad("response body too large".into()));
+            }
+            if !matches!(framing, Framing::Chunked) {
+                framing = Framing::Length(len);
+            }
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding")
+            && value.to_ascii_lowercase().contains("chunked")
+        {
+            framing = Framing::Chunked;
+        } else if h.name.eq_ignore_ascii_case("retry-after") {
+            retry_after = value.parse::<u64>().ok().map(Duration::from_secs);
+        }
+    }
+    if (100..200).contains(&status) || status == 204 || status == 304 {
+        framing = Framing::Length(0);
+    }
+    Ok(Some((status, retry_after, framing, len)))
+}
+
+/// The decoded body once the last chunk has arrived, `None` while incomplete.
+fn decode_chunked(mut data: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+            return Ok(None);
+        };
+        let line = std::str::from_utf8(&data[..eol]).map_err(|_| "bad chunk size")?;
+        let size_text = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| format!("bad chunk size {size_text:?}"))?;
+        data = &data[eol + 2..];
+        if size == 0 {
+            return Ok(Some(out));
+        }
+        if size > MAX_BODY || out.len() + size > MAX_BODY {
+            return Err("response body too large".into());
+        }
+        if data.len() < size + 2 {
+            return Ok(None);
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_chunks_once_complete() {
+        let full = b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\n";
+        assert_eq!(decode_chunked(full).unwrap().unwrap(), b"Wikipedia");
+        assert_eq!(decode_chunked(&full[..9]).unwrap(), None);
+        assert!(decode_chunked(b"zz\r\n").is_err());
+    }
+
+    #[test]
+    fn reads_status_length_and_retry_after() {
+        let head =
+            b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 2\r\n\r\n{}";
+        let Ok(Some((status, retry, Framing::Length(2), len))) = parse_head(head) else {
+            panic!("head not parsed");
+        };
+        assert_eq!(
+            (status, retry, len),
+            (429, Some(Duration::from_secs(7)), head.len() - 2)
+        );
+        assert!(matches!(parse_head(b"HTTP/1.1 200 OK\r\n"), Ok(None)));
+        assert!(matches!(
+            parse_head(b"garbage\r\n\r\n"),
+            Err(ReadError::Bad(_))
+        ));
+    }
+}

@@ -1,0 +1,24 @@
+//! PSMonitor client: log in, fetch snapshots, stream frames and reconnect, on smol.
+//!
+//! [`Client`] makes single calls (`/system`, `/network`) and opens a [`Subscription`] to the
+//! websocket stream; [`watch`] runs a reconnecting subscription on its own thread and reports
+//! [`WatchEvent`]s on a bounded channel where the latest event wins. HTTP is a few hand-written
+//! HTTP/1.1 requests parsed with `httparse`; the websocket is async-tungstenite. Plain `http://`
+//! and `ws://` only: TLS is not supported yet.
+#![forbid(unsafe_code)]
+
+mod backoff;
+mod client;
+mod error;
+mod http;
+mod subscription;
+mod url;
+mod watch;
+
+pub use backoff::{BASE_DELAY, Backoff};
+pub use client::{Client, ClientConfig, expiry};
+pub use error::{ClientError, INVALID_URL};
+pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
+pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription};
+pub use url::Endpoint;
+pub use watch::{EVENT_BOUND, Watch, WatchEvent, WatchOptions, watch, watch_stream};

@@ -1,0 +1,210 @@
+//! [`watch`]: a reconnecting subscription on its own thread, reporting [`WatchEvent`]s.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use futures_lite::FutureExt;
+use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
+
+use crate::backoff::Backoff;
+use crate::client::{Client, ClientConfig};
+use crate::error::ClientError;
+
+/// Capacity of the events channel; when full, the oldest event is dropped so the latest wins.
+pub const EVENT_BOUND: usize = 32;
+/// Longest [`Watch::stop`] waits for the thread.
+const STOP_WAIT: Duration = Duration::from_secs(1);
+
+/// How a watch polls and retries.
+#[derive(Clone, Debug)]
+pub struct WatchOptions {
+    /// Also poll `/network` this often; `None` never does.
+    pub network_every: Option<Duration>,
+    /// Longest wait between reconnection attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self {
+            network_every: Some(Duration::from_secs(1)),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a watch reports.
+#[derive(Debug)]
+pub enum WatchEvent {
+    /// The stream was (re)established.
+    Connected,
+    /// The system snapshot, fetched once per (re)connection.
+    System(Box<SystemSnapshot>),
+    /// One stream frame.
+    Frame(Box<StreamFrame>),
+    /// The network snapshot, every `network_every`.
+    Network(Box<NetworkSnapshot>),
+    /// The connection failed or was lost; the watch tries again after `retry_in`.
+    Disconnected {
+        /// What went wrong.
+        error: ClientError,
+        /// When the next attempt starts.
+        retry_in: Duration,
+    },
+    /// A fatal error (bad credentials, invalid URL): no more events follow.
+    Stopped(ClientError),
+}
+
+/// A running watch; stops when [`Watch::stop`] is called or it is dropped.
+#[derive(Debug)]
+pub struct Watch {
+    /// The events, oldest first; bounded by [`EVENT_BOUND`].
+    pub events: async_channel::Receiver<WatchEvent>,
+    stop: async_channel::Sender<()>,
+    done: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watch {
+    /// Stops the watch and waits up to about a second for its thread.
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.stop.close();
+        if let Some(thread) = self.thread.take()
+            && self.done.recv_timeout(STOP_WAIT).is_ok()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs a reconnecting watch on its own thread (`smol::block_on`); events arrive on `events`.
+pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
+    let (tx, events) = async_channel::bounded(EVENT_BOUND);
+    let (stop, stopped) = async_channel::bounded::<()>(1);
+    let (done_tx, done) = mpsc::channel();
+    let thread_tx = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("psmonitor-watch".into())
+        .spawn(move || {
+            smol::block_on(watch_stream(config, options, thread_tx).or(async move {
+                let _ = stopped.recv().await;
+            }));
+            let _ = done_tx.send(());
+        });
+    let thread = match spawned {
+        Ok(thread) => Some(thread),
+        Err(e) => {
+            let error = ClientError::Protocol(format!("cannot start the watch thread: {e}"));
+            let _ = tx.force_send(WatchEvent::Stopped(error));
+            None
+        }
+    };
+    Watch {
+        events,
+        stop,
+        done,
+        thread,
+    }
+}
+
+/// Sends an event, dropping the oldest when full; false once nobody listens.
+fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
+    events.force_send(event).is_ok()
+}
+
+/// The watch loop on the current task: connect, stream, back off, repeat until fatal or unheard.
+pub async fn watch_stream(
+    config: ClientConfig,
+    options: WatchOptions,
+    events: async_channel::Sender<WatchEvent>,
+) {
+    let mut client = match Client::new(config) {
+        Ok(client) => client,
+        Err(e) => {
+            emit(&events, WatchEvent::Stopped(e));
+            return;
+        }
+    };
+    let mut backoff = Backoff::new(options.max_backoff, fastrand::Rng::new());
+    loop {
+        let Some(error) = session(&mut client, &options, &events, &mut backoff).await else {
+            return;
+        };
+        if error.is_fatal() {
+            emit(&events, WatchEvent::Stopped(error));
+            return;
+        }
+        let mut retry_in = backoff.next_delay();
+        if let ClientError::RateLimited { retry_after } = &error {
+            retry_in = retry_in.max(*retry_after);
+        }
+        if !emit(&events, WatchEvent::Disconnected { error, retry_in }) {
+            return;
+        }
+        smol::Timer::after(retry_in).await;
+    }
+}
+
+/// One connection's life; the error that ended it, or `None` when nobody listens any more.
+async fn session(
+    client: &mut Client,
+    options: &WatchOptions,
+    events: &async_channel::Sender<WatchEvent>,
+    backoff: &mut Backoff,
+) -> Option<ClientError> {
+    let mut sub = match client.subscribe().await {
+        Ok(sub) => sub,
+        Err(e) => return Some(e),
+    };
+    backoff.reset();
+    if !emit(events, WatchEvent::Connected) {
+        return None;
+    }
+    match client.system().await {
+        Ok(system) => {
+            if !emit(events, WatchEvent::System(Box::new(system))) {
+                return None;
+            }
+        }
+        Err(e) => return Some(e),
+    }
+    let mut next_network = options.network_every.map(|every| Instant::now() + every);
+    loop {
+        enum Step {
+            Frame(Result<Box<StreamFrame>, ClientError>),
+            Network,
+        }
+        let network_due = async {
+            match next_network {
+                Some(at) => smol::Timer::at(at).await,
+                None => std::future::pending().await,
+            };
+            Step::Network
+        };
+        let step = async { Step::Frame(sub.next().await.map(Box::new)) }
+            .or(network_due)
+            .await;
+        let event = match step {
+            Step::Frame(Ok(frame)) => WatchEvent::Frame(frame),
+            Step::Frame(Err(e)) => return Some(e),
+            Step::Network => {
+                let every = options.network_every.unwrap_or_default();
+                next_network = Some(Instant::now() + every);
+                match client.network().await {
+                    Ok(network) => WatchEvent::Network(Box::new(network)),
+                    Err(e) => return Some(e),
+                }
+            }
+        };
+        if !emit(events, event) {
+            return None;
+        }
+    }
+}

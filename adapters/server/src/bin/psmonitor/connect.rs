@@ -1,0 +1,139 @@
+//! What `get` and `watch` share: the credentials, and client errors turned into exit codes.
+
+use std::fmt;
+use std::io::BufRead;
+
+use psmonitor_client::{ClientConfig, ClientError, Endpoint};
+use psmonitor_keyring::Keyring;
+use zeroize::Zeroizing;
+
+use crate::cli::ConnectArgs;
+
+/// Exit code for missing or refused credentials.
+pub const EXIT_CREDENTIALS: u8 = 2;
+/// Exit code for a server that cannot be reached.
+pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// Where the password came from, for messages.
+#[derive(Clone, Copy, Debug)]
+pub enum PasswordSource {
+    /// `PSMONITOR_PASSWORD`.
+    Env,
+    /// `--password-stdin`.
+    Stdin,
+    /// The OS keyring.
+    Keyring,
+}
+
+impl fmt::Display for PasswordSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PasswordSource::Env => "the PSMONITOR_PASSWORD environment variable",
+            PasswordSource::Stdin => "stdin (--password-stdin)",
+            PasswordSource::Keyring => "the keyring",
+        })
+    }
+}
+
+/// A client command's failure with its exit code and a message that says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// The process exit code.
+    pub code: u8,
+    /// What went wrong and how to fix it.
+    pub message: String,
+}
+
+/// What a client command connects to and how the password was found.
+#[derive(Debug)]
+pub struct Target {
+    /// The client settings.
+    pub config: ClientConfig,
+    /// Where the password came from.
+    pub source: PasswordSource,
+}
+
+/// The password from the environment, else stdin when asked, else the keyring.
+fn password(args: &ConnectArgs) -> Result<(Zeroizing<String>, PasswordSource), Failure> {
+    let env = std::env::var("PSMONITOR_PASSWORD").ok().map(Zeroizing::new);
+    if let Some(password) = env.filter(|p| !p.is_empty()) {
+        return Ok((password, PasswordSource::Env));
+    }
+    if args.password_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| other(format!("cannot read the password from stdin: {e}")))?;
+        let password = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+        if password.is_empty() {
+            return Err(credentials(
+                "no password on stdin (--password-stdin)".into(),
+            ));
+        }
+        return Ok((password, PasswordSource::Stdin));
+    }
+    let how = "set PSMONITOR_PASSWORD or pass --password-stdin; on the server's machine \
+               `psmonitor credentials show` prints it and `psmonitor credentials reset` sets a new one";
+    match Keyring::system().password() {
+        Ok(Some(password)) => Ok((password, PasswordSource::Keyring)),
+        Ok(None) => Err(credentials(format!(
+            "no password: none in PSMONITOR_PASSWORD, stdin or the keyring ({how})"
+        ))),
+        Err(e) => Err(credentials(format!(
+            "no password: PSMONITOR_PASSWORD is unset and the keyring cannot be read: {e} ({how})"
+        ))),
+    }
+}
+
+/// Resolves the server URL and the credentials.
+pub fn target(args: &ConnectArgs) -> Result<Target, Failure> {
+    Endpoint::parse(&args.server).map_err(|e| other(e.to_string()))?;
+    let (password, source) = password(args)?;
+    Ok(Target {
+        config: ClientConfig {
+            server: args.server.clone(),
+            username: args.user.clone(),
+            password,
+        },
+        source,
+    })
+}
+
+impl Target {
+    /// The failure for `error`, naming the server, the user and the password's source.
+    pub fn failure(&self, error: ClientError) -> Failure {
+        let server = &self.config.server;
+        match error {
+            ClientError::BadCredentials => credentials(format!(
+                "the server at {server} refused user {:?} with the password from {}: \
+                 run `psmonitor credentials reset` on the server's machine and use the new \
+                 password (e.g. PSMONITOR_PASSWORD=... psmonitor ...), or pass --user if the \
+                 account has another name",
+                self.config.username, self.source
+            )),
+            ClientError::Unreachable(why) => Failure {
+                // The client's message starts with the URL already named here.
+                message: format!(
+                    "cannot reach a PSMonitor server at {server} ({}): is it running? \
+                     start one with `psmonitor serve`, or pass --server URL",
+                    why.split_once(": ").map_or(why.as_str(), |(_, rest)| rest)
+                ),
+                code: EXIT_UNREACHABLE,
+            },
+            other_error => other(format!("{server}: {other_error}")),
+        }
+    }
+}
+
+fn credentials(message: String) -> Failure {
+    Failure {
+        code: EXIT_CREDENTIALS,
+        message,
+    }
+}
+
+fn other(message: String) -> Failure {
+    Failure { code: 1, message }
+}

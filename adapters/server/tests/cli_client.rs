@@ -1,0 +1,167 @@
+//! `psmonitor get` and `psmonitor watch` against an in-process server: output and exit codes.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+
+use common::{PASSWORD, TestServer, golden};
+use psmonitor_core::wire::StreamFrame;
+use serde_json::Value;
+
+/// The built binary with a clean client environment and the given password.
+fn psmonitor(server: &str, password: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_psmonitor"));
+    cmd.args(args)
+        .args(["--server", server])
+        .env_remove("PSMONITOR_SERVER")
+        .env_remove("PSMONITOR_PASSWORD")
+        // No session bus: the keyring can never answer with a developer's real password.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/psmonitor-test-bus",
+        )
+        .stdin(Stdio::null());
+    if let Some(password) = password {
+        cmd.env("PSMONITOR_PASSWORD", password);
+    }
+    cmd.output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+#[test]
+fn get_system_json_is_the_golden_body() {
+    let server = TestServer::start("vm-no-sensors");
+    let out = psmonitor(
+        &server.url(""),
+        Some(PASSWORD),
+        &["get", "system", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let want: Value = serde_json::from_str(&golden("vm-no-sensors", "system.json")).unwrap();
+    assert_eq!(body, want);
+}
+
+#[test]
+fn get_network_json_is_the_golden_body() {
+    let server = TestServer::start("vm-no-sensors");
+    let out = psmonitor(
+        &server.url(""),
+        Some(PASSWORD),
+        &["get", "network", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let want: Value = serde_json::from_str(&golden("vm-no-sensors", "network.json")).unwrap();
+    assert_eq!(body, want);
+}
+
+#[test]
+fn get_system_reads_as_aligned_lines() {
+    let server = TestServer::start("vm-no-sensors");
+    let out = psmonitor(&server.url(""), Some(PASSWORD), &["get", "system"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Memory     0.76 / 1.86 GB (43.2 %)"),
+        "{text}"
+    );
+    assert!(text.contains("temp n/a"), "{text}");
+    assert!(text.contains("php-fpm8.2"), "{text}");
+}
+
+#[test]
+fn watch_json_count_prints_that_many_frames() {
+    let server = TestServer::start("vm-no-sensors");
+    let out = psmonitor(
+        &server.url(""),
+        Some(PASSWORD),
+        &["watch", "--json", "--count", "3"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for line in lines {
+        serde_json::from_str::<StreamFrame>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+}
+
+#[test]
+fn the_password_can_come_from_stdin() {
+    let server = TestServer::start("vm-no-sensors");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_psmonitor"))
+        .args([
+            "get",
+            "system",
+            "--json",
+            "--password-stdin",
+            "--server",
+            &server.url(""),
+        ])
+        .env_remove("PSMONITOR_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_wrong_password_exits_2_naming_the_credentials() {
+    let server = TestServer::start("vm-no-sensors");
+    for args in [
+        &["get", "system"][..],
+        &["watch", "--json", "--count", "1"][..],
+    ] {
+        let out = psmonitor(&server.url(""), Some("wrong"), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("\"PSMonitor\""), "{err}");
+        assert!(err.contains("PSMONITOR_PASSWORD"), "{err}");
+        assert!(err.contains("psmonitor credentials reset"), "{err}");
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn no_password_anywhere_exits_2_and_says_how_to_give_one() {
+    let server = TestServer::start("vm-no-sensors");
+    let out = psmonitor(&server.url(""), None, &["get", "system"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("PSMONITOR_PASSWORD") && err.contains("--password-stdin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_port_exits_3_naming_the_url() {
+    let url = closed_port_url();
+    for args in [&["get", "network"][..], &["watch", "--count", "1"][..]] {
+        let out = psmonitor(&url, Some(PASSWORD), args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&url) && err.contains("psmonitor serve"),
+            "{err}"
+        );
+    }
+}
