@@ -44,7 +44,10 @@ impl Drop for Served {
 }
 
 /// Starts `serve` on port 0 with a fixture and waits for `listening on`.
-#[allow(clippy::zombie_processes, reason = "`Served` kills and waits for the child on drop")]
+#[allow(
+    clippy::zombie_processes,
+    reason = "`Served` kills and waits for the child on drop"
+)]
 fn serve(dir: &Path, password: Option<&str>) -> Served {
     let mut cmd = psmonitor(dir);
     cmd.args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
