@@ -126,8 +126,12 @@ pub fn about(parent: &impl IsA<gtk::Window>) {
         .license_type(gtk::License::MitX11)
         .website("https://github.com/psmonitor/psmonitor-rs")
         .website_label("Source code")
-        .logo_icon_name("psmonitor")
         .build();
+    let svg = glib::Bytes::from_static(include_bytes!("../../data/psmonitor.svg"));
+    match gtk::gdk::Texture::from_bytes(&svg) {
+        Ok(logo) => about.set_logo(Some(&logo)),
+        Err(_) => about.set_logo_icon_name(Some("psmonitor")),
+    }
     about.present();
 }
 

@@ -204,6 +204,16 @@ pub fn draw(
         Kind::Memory => vec![(&hist.mem, MEM_RGB)],
         Kind::Network => vec![(&hist.rx, RX_RGB), (&hist.tx, TX_RGB)],
     };
+    if kind == Kind::Network {
+        for (i, (text, (r, g, b))) in [("↓ received", RX_RGB), ("↑ sent", TX_RGB)]
+            .iter()
+            .enumerate()
+        {
+            cr.set_source_rgb(*r, *g, *b);
+            cr.move_to(left + 8.0 + 90.0 * i as f64, top + 14.0);
+            cr.show_text(text)?;
+        }
+    }
     if kind == Kind::Temp && hist.temp.is_empty() {
         cr.move_to(left + pw / 2.0 - 70.0, top + ph / 2.0);
         cr.show_text("no temperature sensor (n/a)")?;

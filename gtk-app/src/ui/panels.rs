@@ -150,8 +150,13 @@ impl HostView {
         let network = net_section.grid.clone();
 
         let processes = ProcessTable::new();
-        let proc_frame = gtk::Frame::builder()
+        let proc_heading = gtk::Label::builder()
             .label("Top processes (by memory)")
+            .xalign(0.0)
+            .build();
+        proc_heading.add_css_class("heading");
+        let proc_frame = gtk::Frame::builder()
+            .label_widget(&proc_heading)
             .child(&processes.root)
             .build();
 

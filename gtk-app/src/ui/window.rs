@@ -59,6 +59,13 @@ fn menu() -> gio::Menu {
     menu
 }
 
+/// Stops a watch without making the UI wait for its thread to end.
+fn stop_off_thread(watch: Watch) {
+    let _ = std::thread::Builder::new()
+        .name("psmonitor-watch-stop".into())
+        .spawn(move || watch.stop());
+}
+
 impl HostWindow {
     /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
     pub fn new(app: &gtk::Application, host: &str) -> Rc<Self> {
@@ -141,7 +148,7 @@ impl HostWindow {
         self.generation.set(generation);
         let events = watch.events.clone();
         if let Some(old) = self.watch.replace(Some(watch)) {
-            old.stop();
+            stop_off_thread(old);
         }
         let weak = Rc::downgrade(self);
         glib::spawn_future_local(async move {
@@ -164,7 +171,7 @@ impl HostWindow {
     pub fn detach(&self) {
         self.generation.set(self.generation.get() + 1);
         if let Some(old) = self.watch.take() {
-            old.stop();
+            stop_off_thread(old);
         }
     }
 

@@ -220,6 +220,11 @@ pub fn main_window_screenshot(w: &World) -> Result<(), String> {
     let texture = render(win)?;
     let path = screenshots().join("main-window.png");
     texture.save_to_png(&path).map_err(|e| e.to_string())?;
+    win.set_default_size(1280, 900);
+    pump(Duration::from_millis(500));
+    render(win)?
+        .save_to_png(screenshots().join("main-window-1280x900.png"))
+        .map_err(|e| e.to_string())?;
     win.set_default_size(460, 480);
     pump(Duration::from_millis(500));
     let small = render(win)?;

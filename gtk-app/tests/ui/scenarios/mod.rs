@@ -1,5 +1,6 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
+mod dialogs;
 mod local;
 mod remote;
 
@@ -27,6 +28,11 @@ pub const ALL: &[(&str, Scenario)] = &[
         "credentials_and_log_windows",
         local::credentials_and_log_windows,
     ),
+    (
+        "settings_dialog_applies_the_log_level_live",
+        dialogs::settings_dialog_applies_the_log_level_live,
+    ),
+    ("shortcuts_and_about", dialogs::shortcuts_and_about),
     (
         "remote_host_window_connects",
         remote::remote_host_window_connects,
