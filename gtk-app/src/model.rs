@@ -155,6 +155,9 @@ pub fn explain(error: &ClientError) -> String {
         ClientError::Unreachable(why) => format!(
             "Cannot reach the server ({why}). Check the address and that `psmonitor serve` runs there."
         ),
+        ClientError::Protocol(why) if why.starts_with(psmonitor_client::INVALID_URL) => {
+            format!("That is not a server address ({why}). Write it like http://192.168.1.20:4500.")
+        }
         ClientError::Protocol(why) => format!(
             "The server answered something unexpected ({why}). Is the address a PSMonitor server?"
         ),

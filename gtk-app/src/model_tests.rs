@@ -120,3 +120,15 @@ fn missing_temperature_leaves_the_temperature_graph_empty() {
     assert!(vm.history.temp.is_empty());
     assert_eq!(vm.history.cpu.len(), 1);
 }
+
+#[test]
+fn an_invalid_url_says_how_to_write_one() {
+    let error = ClientError::Protocol(format!("{}: no host", psmonitor_client::INVALID_URL));
+    let message = explain(&error);
+    assert!(message.contains("http://192.168.1.20:4500"), "{message}");
+    let other = explain(&ClientError::Protocol("closed: going away".into()));
+    assert!(
+        other.contains("Is the address a PSMonitor server?"),
+        "{other}"
+    );
+}

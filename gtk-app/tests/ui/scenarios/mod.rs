@@ -46,6 +46,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         remote::unreachable_host_shows_the_banner,
     ),
     (
+        "invalid_url_says_how_to_write_one",
+        remote::invalid_url_says_how_to_write_one,
+    ),
+    (
         "taken_port_falls_back_to_a_free_one",
         remote::taken_port_falls_back_to_a_free_one,
     ),

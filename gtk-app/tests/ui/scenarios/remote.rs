@@ -108,6 +108,21 @@ pub fn unreachable_host_shows_the_banner(w: &World) -> Result<(), String> {
     text.map(|_| ())
 }
 
+pub fn invalid_url_says_how_to_write_one(w: &World) -> Result<(), String> {
+    let remote = w.controller.connect_remote(
+        "not a host:port",
+        "PSMonitor",
+        Zeroizing::new(PASSWORD.into()),
+    );
+    let text = banner(
+        &remote,
+        "the invalid-URL banner",
+        &["not a server address", "http://"],
+    );
+    remote.window.close();
+    text.map(|_| ())
+}
+
 pub fn taken_port_falls_back_to_a_free_one(w: &World) -> Result<(), String> {
     let c = &w.controller;
     let held = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
