@@ -83,7 +83,13 @@ pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
         "the refused-login banner",
         &["wrong username or password", "credentials show"],
     );
+    crate::harness::pump(Duration::from_millis(400)); // the revealer's transition
+    let shot = crate::harness::render(&remote.window).and_then(|t| {
+        let path = crate::harness::screenshots().join("banner-refused-login.png");
+        t.save_to_png(path).map_err(|e| e.to_string())
+    });
     remote.window.close();
+    shot?;
     text.map(|_| ())
 }
 
