@@ -133,6 +133,7 @@ impl Controller {
                         Severity::Error,
                         &format!("The embedded server could not start: {e}"),
                     );
+                    this.main.set_banner_action("Settings…", "app.settings");
                 }
             }
         });
@@ -148,6 +149,7 @@ impl Controller {
         let url = normalise_url(url);
         let win = HostWindow::new(&self.app, &url);
         win.set_status(&format!("Remote host {url} as {username}"));
+        win.set_failure_action("Connect again…", "app.connect");
         win.attach(watch(
             ClientConfig {
                 server: url,

@@ -35,6 +35,8 @@ pub struct HostWindow {
     banner: gtk::Revealer,
     banner_box: gtk::Box,
     banner_label: gtk::Label,
+    banner_button: gtk::Button,
+    failure_action: RefCell<Option<(String, String)>>,
     graphs: RefCell<Option<GraphWindow>>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
@@ -82,6 +84,12 @@ impl HostWindow {
             .css_classes(["banner"])
             .build();
         banner_box.append(&banner_label);
+        let banner_button = gtk::Button::builder()
+            .valign(gtk::Align::Center)
+            .visible(false)
+            .name("banner-button")
+            .build();
+        banner_box.append(&banner_button);
         let banner = gtk::Revealer::builder()
             .child(&banner_box)
             .reveal_child(false)
@@ -126,6 +134,8 @@ impl HostWindow {
             banner,
             banner_box,
             banner_label,
+            banner_button,
+            failure_action: RefCell::new(None),
             graphs: RefCell::new(None),
             watch: RefCell::new(None),
             generation: Cell::new(0),
@@ -187,7 +197,12 @@ impl HostWindow {
                         retry_in.as_secs().max(1)
                     ),
                 ),
-                Connection::Failed { message } => self.show_banner(Severity::Error, message),
+                Connection::Failed { message } => {
+                    self.show_banner(Severity::Error, message);
+                    if let Some((label, action)) = self.failure_action.borrow().as_ref() {
+                        self.set_banner_action(label, action);
+                    }
+                }
             }
         }
         if refresh.contains(Refresh::PLATFORM) && !model.platform.hostname.is_empty() {
@@ -214,7 +229,27 @@ impl HostWindow {
         self.banner_box.remove_css_class(remove);
         self.banner_box.add_css_class(add);
         self.banner_label.set_text(text);
+        self.banner_button.set_visible(false);
         self.banner.set_reveal_child(true);
+    }
+
+    /// Adds a button to the shown banner that activates `action` (e.g. `app.settings`).
+    pub fn set_banner_action(&self, label: &str, action: &str) {
+        self.banner_button.set_label(label);
+        self.banner_button.set_action_name(Some(action));
+        self.banner_button.set_visible(true);
+    }
+
+    /// The button offered when the connection fails for good, e.g. `("Connect again…", "app.connect")`.
+    pub fn set_failure_action(&self, label: &str, action: &str) {
+        self.failure_action
+            .replace(Some((label.to_owned(), action.to_owned())));
+    }
+
+    /// The label of the banner's button while it is shown.
+    pub fn banner_action(&self) -> Option<String> {
+        (self.banner.reveals_child() && self.banner_button.is_visible())
+            .then(|| self.banner_button.label().unwrap_or_default().to_string())
     }
 
     /// Hides the banner.

@@ -83,6 +83,7 @@ pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
         "the refused-login banner",
         &["wrong username or password", "credentials show"],
     );
+    let action = remote.banner_action();
     crate::harness::pump(Duration::from_millis(400)); // the revealer's transition
     let shot = crate::harness::render(&remote.window).and_then(|t| {
         let path = crate::harness::screenshots().join("banner-refused-login.png");
@@ -90,6 +91,9 @@ pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
     });
     remote.window.close();
     shot?;
+    if action.as_deref() != Some("Connect again…") {
+        return Err(format!("banner button {action:?}"));
+    }
     text.map(|_| ())
 }
 
@@ -171,9 +175,13 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
         &["could not start", "data folder"],
     );
     let status = broken.main.status.text();
+    let action = broken.main.banner_action();
     broken.shutdown();
     broken.main.window.close();
     result?;
+    if action.as_deref() != Some("Settings…") {
+        return Err(format!("banner button {action:?}"));
+    }
     if status != "Embedded server not running" {
         return Err(format!("status {status:?}"));
     }
