@@ -1,0 +1,208 @@
+//! The embedded server: opens the data dir, finds the credentials and starts
+//! `psmonitor_server::spawn` on 127.0.0.1, all on a background thread.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use psmonitor_collector::{CollectorError, FixtureSampler, HostCollector, Sampler};
+use psmonitor_core::auth::{Argon2Params, Password};
+use psmonitor_keyring::Keyring;
+use psmonitor_server::account::{AccountError, AccountSetup, load_or_create, reset_password};
+use psmonitor_server::{ServerConfig, ServerError, ServerHandle};
+use psmonitor_store::{Store, StoreError};
+use zeroize::Zeroizing;
+
+use crate::settings_store::Settings;
+
+/// How the app was started.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Where the database and the settings live.
+    pub data_dir: PathBuf,
+    /// Replay this recorded host instead of reading this one (tests, demos).
+    pub fixture: Option<PathBuf>,
+    /// A known password (`PSMONITOR_PASSWORD`): used to create the account, or to log in.
+    pub password: Option<String>,
+}
+
+/// A login for a server.
+#[derive(Clone)]
+pub struct Credentials {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({}, <redacted>)", self.username)
+    }
+}
+
+/// A running embedded server.
+#[derive(Debug)]
+pub struct Started {
+    /// The server thread.
+    pub handle: ServerHandle,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// One line for the status bar: where it listens and why there.
+    pub status: String,
+    /// How to log in to it.
+    pub credentials: Credentials,
+    /// A note about the keyring, when it could not be used.
+    pub keyring_note: Option<String>,
+}
+
+/// Why the embedded server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    /// The database could not be opened.
+    #[error("cannot open the database: {0}. Check that the data folder is writable.")]
+    Store(#[from] StoreError),
+    /// The account could not be loaded, created or reset.
+    #[error("cannot set up the account: {0}")]
+    Account(#[from] AccountError),
+    /// The host (or the fixture) cannot be read.
+    #[error("cannot read the host: {0}")]
+    Collector(#[from] CollectorError),
+    /// The server did not start.
+    #[error("{0}. Pick another port in Settings, or stop the other program using it.")]
+    Server(#[from] ServerError),
+}
+
+fn argon2(options: &Options) -> Argon2Params {
+    if options.fixture.is_some() {
+        Argon2Params::testing()
+    } else {
+        Argon2Params::default()
+    }
+}
+
+fn keyring(options: &Options) -> Keyring {
+    if options.fixture.is_some() {
+        Keyring::mock()
+    } else {
+        Keyring::system_with_timeout(Duration::from_secs(5))
+    }
+}
+
+/// Finds the password: the one just created, `PSMONITOR_PASSWORD`, the keyring, else a reset.
+fn credentials(options: &Options) -> Result<(Credentials, Option<String>), EmbeddedError> {
+    let mut store = Store::open(&options.data_dir)?;
+    let keyring = keyring(options);
+    let given = options.password.clone().map(Password::new);
+    let setup = load_or_create(&mut store, &keyring, argon2(options), given)?;
+    let username = setup.account().username.clone();
+    let (password, note) = match setup {
+        AccountSetup::Created {
+            password, keyring, ..
+        } => {
+            let note = keyring
+                .err()
+                .map(|e| format!("{e}: the password is kept in memory for this run"));
+            (Zeroizing::new(password.expose().to_owned()), note)
+        }
+        AccountSetup::Existing(_) => match (&options.password, keyring.password()) {
+            (Some(given), _) => (Zeroizing::new(given.clone()), None),
+            (None, Ok(Some(password))) => (password, None),
+            (None, found) => {
+                let why = match found {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "no password in the keyring".to_owned(),
+                };
+                let (password, kept) = reset_password(&mut store, &keyring, argon2(options))?;
+                tracing::warn!("{why}: set a new password for the embedded server");
+                let note = kept.err().map(|e| {
+                    format!("{why}; new password set and kept in memory for this run ({e})")
+                });
+                (Zeroizing::new(password.expose().to_owned()), note)
+            }
+        },
+    };
+    Ok((Credentials { username, password }, note))
+}
+
+fn sampler(options: &Options) -> Result<Box<dyn Sampler>, EmbeddedError> {
+    Ok(match &options.fixture {
+        Some(path) => Box::new(FixtureSampler::from_file(path)?),
+        None => Box::new(HostCollector::new()?),
+    })
+}
+
+/// Stops `old` (if any), then starts a server with `settings`, on the configured port or, if that
+/// is taken, a free one. `known` credentials skip the keyring on restarts.
+pub fn start(
+    options: &Options,
+    settings: &Settings,
+    old: Option<ServerHandle>,
+    known: Option<Credentials>,
+) -> Result<Started, EmbeddedError> {
+    if let Some(old) = old
+        && let Err(e) = old.stop()
+    {
+        tracing::warn!("the previous embedded server ended badly: {e}");
+    }
+    let (credentials, keyring_note) = match known {
+        Some(c) => (c, None),
+        None => credentials(options)?,
+    };
+    let mut config = ServerConfig::with_data_dir(options.data_dir.clone());
+    config.address = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    config.port = settings.port;
+    config.interval = settings.interval();
+    config.max_connections = settings.max_connections;
+    config.fixture = options.fixture.clone();
+    let account = Store::open(&options.data_dir)?
+        .account()?
+        .ok_or(AccountError::NoAccount)?;
+    let first = psmonitor_server::spawn(config.clone(), account.clone(), sampler(options)?);
+    let (handle, status) = match first {
+        Ok(handle) => {
+            let status = format!("Embedded server on http://{}", handle.addr());
+            (handle, status)
+        }
+        Err(ServerError::Bind { .. }) if settings.port != 0 => {
+            config.port = 0;
+            let handle = psmonitor_server::spawn(config, account, sampler(options)?)?;
+            let status = format!(
+                "Port {} is taken: embedded server on http://{} instead",
+                settings.port,
+                handle.addr()
+            );
+            (handle, status)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!("{status}");
+    Ok(Started {
+        url: format!("http://{}", handle.addr()),
+        handle,
+        status,
+        credentials,
+        keyring_note,
+    })
+}
+
+/// Runs [`start`] on a background thread; the result arrives on the returned channel.
+pub fn start_in_background(
+    options: Options,
+    settings: Settings,
+    old: Option<ServerHandle>,
+    known: Option<Credentials>,
+) -> async_channel::Receiver<Result<Started, EmbeddedError>> {
+    let (tx, rx) = async_channel::bounded(1);
+    let spawned = std::thread::Builder::new()
+        .name("psmonitor-start".into())
+        .spawn(move || {
+            let _ = tx.send_blocking(start(&options, &settings, old, known));
+        });
+    if let Err(e) = spawned {
+        let (tx, rx) = async_channel::bounded(1);
+        let _ = tx.try_send(Err(EmbeddedError::Server(ServerError::Start(e))));
+        return rx;
+    }
+    rx
+}

@@ -1,0 +1,97 @@
+//! The last five minutes of readings, one series per graph.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// How far back the graphs look.
+pub const WINDOW: Duration = Duration::from_secs(300);
+/// Most points kept per series (5 minutes at 5 Hz), whatever the interval.
+const MAX_POINTS: usize = 1500;
+
+/// Timestamped values, oldest first, none older than [`WINDOW`] before the newest.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    points: VecDeque<(Instant, f64)>,
+}
+
+impl Series {
+    /// Appends a value and forgets what fell out of the window.
+    pub fn push(&mut self, at: Instant, value: f64) {
+        self.points.push_back((at, value));
+        while let Some(&(first, _)) = self.points.front() {
+            if at.duration_since(first) > WINDOW || self.points.len() > MAX_POINTS {
+                self.points.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The points, oldest first.
+    pub fn points(&self) -> impl Iterator<Item = (Instant, f64)> + '_ {
+        self.points.iter().copied()
+    }
+
+    /// The newest value.
+    pub fn last(&self) -> Option<f64> {
+        self.points.back().map(|&(_, v)| v)
+    }
+
+    /// The largest value in the window.
+    pub fn max(&self) -> Option<f64> {
+        self.points.iter().map(|&(_, v)| v).reduce(f64::max)
+    }
+
+    /// How many points are kept.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether no point is kept.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+/// The series the graph window draws.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// CPU usage, percent.
+    pub cpu: Series,
+    /// CPU temperature, degrees C (empty when the host has no sensor).
+    pub temp: Series,
+    /// Memory used, percent.
+    pub mem: Series,
+    /// Received bytes per second, all interfaces but `lo`.
+    pub rx: Series,
+    /// Sent bytes per second, all interfaces but `lo`.
+    pub tx: Series,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_points_fall_out_of_the_window() {
+        let t0 = Instant::now();
+        let mut s = Series::default();
+        for i in 0..400 {
+            s.push(t0 + Duration::from_secs(i), i as f64);
+        }
+        assert_eq!(s.len(), 301);
+        assert_eq!(s.points().next().map(|p| p.1), Some(99.0));
+        assert_eq!(s.last(), Some(399.0));
+        assert_eq!(s.max(), Some(399.0));
+    }
+
+    #[test]
+    fn fast_intervals_are_capped() {
+        let t0 = Instant::now();
+        let mut s = Series::default();
+        for i in 0..5000 {
+            s.push(t0 + Duration::from_millis(i), 1.0);
+        }
+        assert_eq!(s.len(), MAX_POINTS);
+    }
+}

@@ -1,0 +1,20 @@
+//! PSMonitor's GTK 4 desktop app: an embedded server plus live views of local and remote hosts.
+//!
+//! The display-free parts (view model, history, formatting, settings, embedded server) are plain
+//! Rust and unit tested without a display; the widgets live in the `ui` modules.
+#![forbid(unsafe_code)]
+
+pub mod client;
+pub mod embedded;
+pub mod format;
+pub mod history;
+pub mod logging;
+pub mod model;
+pub mod settings_store;
+pub mod ui;
+
+/// The GTK re-exports the app uses (glib, gio, gdk, cairo come through gtk4).
+pub use gtk;
+
+/// The application id.
+pub const APP_ID: &str = "io.github.psmonitor.PSMonitor";

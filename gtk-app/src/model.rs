@@ -1,0 +1,296 @@
+//! The view model: plain Rust state that watch events update, returning what to refresh.
+//!
+//! No GTK here (rnote's habit): `apply` says which panels changed and the window redraws only
+//! those, so the logic is unit tested without a display.
+
+use std::collections::BTreeMap;
+use std::ops::{BitOr, BitOrAssign};
+use std::time::{Duration, Instant};
+
+use psmonitor_core::wire::{
+    CpuStats, NetworkSnapshot, PlatformInfo, ProcessStats, StreamFrame, SystemSnapshot, UsageStats,
+};
+
+use crate::client::{ClientError, WatchEvent};
+use crate::history::History;
+
+/// Which parts of a host view need redrawing after an event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct Refresh(u16);
+
+impl Refresh {
+    /// Nothing changed.
+    pub const NONE: Refresh = Refresh(0);
+    /// The connection banner and status.
+    pub const CONNECTION: Refresh = Refresh(1);
+    /// Platform details (distro, kernel, uptime, user, host name).
+    pub const PLATFORM: Refresh = Refresh(1 << 1);
+    /// CPU figures and per-core bars.
+    pub const CPU: Refresh = Refresh(1 << 2);
+    /// Memory and swap.
+    pub const MEMORY: Refresh = Refresh(1 << 3);
+    /// The root disk.
+    pub const DISK: Refresh = Refresh(1 << 4);
+    /// Network interfaces.
+    pub const NETWORK: Refresh = Refresh(1 << 5);
+    /// The process table.
+    pub const PROCESSES: Refresh = Refresh(1 << 6);
+    /// The graphs.
+    pub const GRAPHS: Refresh = Refresh(1 << 7);
+
+    /// Whether every flag of `other` is set.
+    pub fn contains(self, other: Refresh) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// Whether no flag is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl BitOr for Refresh {
+    type Output = Refresh;
+    fn bitor(self, rhs: Refresh) -> Refresh {
+        Refresh(self.0 | rhs.0)
+    }
+}
+
+impl BitOrAssign for Refresh {
+    fn bitor_assign(&mut self, rhs: Refresh) {
+        self.0 |= rhs.0;
+    }
+}
+
+/// The state of the connection to the host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Connection {
+    /// Logging in for the first time.
+    Connecting,
+    /// Receiving data.
+    Live,
+    /// The connection dropped; the watch retries.
+    Lost {
+        /// What went wrong and what to do.
+        message: String,
+        /// When the next attempt starts.
+        retry_in: Duration,
+    },
+    /// The watch gave up.
+    Failed {
+        /// What went wrong and what to do.
+        message: String,
+    },
+}
+
+/// Receive and send rates of one interface, bytes per second.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rates {
+    /// Received bytes per second.
+    pub rx: f64,
+    /// Sent bytes per second.
+    pub tx: f64,
+}
+
+/// Everything a host view shows.
+#[derive(Debug)]
+pub struct ViewModel {
+    /// Connection state.
+    pub connection: Connection,
+    /// Platform details; uptime follows the stream frames.
+    pub platform: PlatformInfo,
+    /// The account the server runs as.
+    pub user: String,
+    /// CPU figures.
+    pub cpu: Option<CpuStats>,
+    /// Memory.
+    pub mem: UsageStats,
+    /// Swap.
+    pub swap: UsageStats,
+    /// Root disk.
+    pub disk: UsageStats,
+    /// Top process groups.
+    pub processes: Vec<ProcessStats>,
+    /// The latest network snapshot.
+    pub network: Option<NetworkSnapshot>,
+    /// Rates per interface.
+    pub rates: BTreeMap<String, Rates>,
+    /// The last five minutes, for the graphs.
+    pub history: History,
+    last_network: Option<(Instant, NetworkSnapshot)>,
+}
+
+impl Default for ViewModel {
+    fn default() -> Self {
+        Self {
+            connection: Connection::Connecting,
+            platform: PlatformInfo::default(),
+            user: String::new(),
+            cpu: None,
+            mem: UsageStats::default(),
+            swap: UsageStats::default(),
+            disk: UsageStats::default(),
+            processes: Vec::new(),
+            network: None,
+            rates: BTreeMap::new(),
+            history: History::default(),
+            last_network: None,
+        }
+    }
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// A message for a failed connection: what happened and what to do.
+pub fn explain(error: &ClientError) -> String {
+    match error {
+        ClientError::BadCredentials => "Login refused: wrong username or password. Check them \
+             (on that host `psmonitor credentials show` prints them) and connect again."
+            .to_owned(),
+        ClientError::RateLimited { retry_after } => format!(
+            "Too many failed logins from here: the server waits {} s before accepting another.",
+            retry_after.as_secs()
+        ),
+        ClientError::Unreachable(why) => format!(
+            "Cannot reach the server ({why}). Check the address and that `psmonitor serve` runs there."
+        ),
+        ClientError::Protocol(why) if why.starts_with(psmonitor_client::INVALID_URL) => {
+            format!("That is not a server address ({why}). Write it like http://192.168.1.20:4500.")
+        }
+        ClientError::Protocol(why) => format!(
+            "The server answered something unexpected ({why}). Is the address a PSMonitor server?"
+        ),
+    }
+}
+
+impl ViewModel {
+    /// Applies one event at the current time.
+    pub fn apply(&mut self, event: WatchEvent) -> Refresh {
+        self.apply_at(event, Instant::now())
+    }
+
+    /// Applies one event received at `now`.
+    pub fn apply_at(&mut self, event: WatchEvent, now: Instant) -> Refresh {
+        match event {
+            WatchEvent::Connected => self.set_connection(Connection::Live),
+            WatchEvent::System(system) => self.apply_system(*system, now),
+            WatchEvent::Frame(frame) => {
+                let mut r = self.set_connection(Connection::Live);
+                r |= self.apply_frame(*frame, now);
+                r
+            }
+            WatchEvent::Network(net) => self.apply_network(*net, now),
+            WatchEvent::Disconnected { error, retry_in } => self.set_connection(Connection::Lost {
+                message: explain(&error),
+                retry_in,
+            }),
+            WatchEvent::Stopped(error) => self.set_connection(Connection::Failed {
+                message: explain(&error),
+            }),
+        }
+    }
+
+    fn set_connection(&mut self, connection: Connection) -> Refresh {
+        if self.connection == connection {
+            return Refresh::NONE;
+        }
+        self.connection = connection;
+        Refresh::CONNECTION
+    }
+
+    fn apply_system(&mut self, s: SystemSnapshot, now: Instant) -> Refresh {
+        let mut r = Refresh::NONE;
+        if self.platform != s.platform || self.user != s.user {
+            self.platform = s.platform;
+            self.user = s.user;
+            r |= Refresh::PLATFORM;
+        }
+        r | self.apply_frame(
+            StreamFrame {
+                cpu: s.cpu,
+                mem: s.mem,
+                disk: s.disk,
+                uptime: self.platform.uptime.clone(),
+                processes: s.processes,
+                swap: s.swap,
+            },
+            now,
+        )
+    }
+
+    fn apply_frame(&mut self, f: StreamFrame, now: Instant) -> Refresh {
+        let mut r = Refresh::GRAPHS;
+        self.history.cpu.push(now, f.cpu.usage);
+        if let Some(t) = f.cpu.temp {
+            self.history.temp.push(now, t);
+        }
+        self.history.mem.push(now, f.mem.percent);
+        if self.platform.uptime != f.uptime {
+            self.platform.uptime = f.uptime;
+            r |= Refresh::PLATFORM;
+        }
+        if self.cpu.as_ref() != Some(&f.cpu) {
+            self.cpu = Some(f.cpu);
+            r |= Refresh::CPU;
+        }
+        if self.mem != f.mem || self.swap != f.swap {
+            self.mem = f.mem;
+            self.swap = f.swap;
+            r |= Refresh::MEMORY;
+        }
+        if self.disk != f.disk {
+            self.disk = f.disk;
+            r |= Refresh::DISK;
+        }
+        if self.processes != f.processes {
+            self.processes = f.processes;
+            r |= Refresh::PROCESSES;
+        }
+        r
+    }
+
+    fn apply_network(&mut self, net: NetworkSnapshot, now: Instant) -> Refresh {
+        let mut rates = BTreeMap::new();
+        for (name, stats) in &net.statistics {
+            let mut rate = Rates {
+                rx: stats.rx_bytes_per_sec,
+                tx: stats.tx_bytes_per_sec,
+            };
+            // An original PSMonitor server sends no rates: derive them from the counters.
+            if rate == Rates::default()
+                && let Some((then, prev)) = &self.last_network
+                && let Some(old) = prev.statistics.get(name)
+            {
+                let secs = now.duration_since(*then).as_secs_f64();
+                if secs > 0.0 {
+                    rate.rx = ((stats.mb_received - old.mb_received) * MIB / secs).max(0.0);
+                    rate.tx = ((stats.mb_sent - old.mb_sent) * MIB / secs).max(0.0);
+                }
+            }
+            rates.insert(name.clone(), rate);
+        }
+        let total = |f: fn(&Rates) -> f64| {
+            rates
+                .iter()
+                .filter(|(name, _)| name.as_str() != "lo")
+                .map(|(_, r)| f(r))
+                .sum::<f64>()
+        };
+        self.history.rx.push(now, total(|r| r.rx));
+        self.history.tx.push(now, total(|r| r.tx));
+        let changed = self.network.as_ref() != Some(&net) || self.rates != rates;
+        self.rates = rates;
+        self.last_network = Some((now, net.clone()));
+        self.network = Some(net);
+        if changed {
+            Refresh::NETWORK | Refresh::GRAPHS
+        } else {
+            Refresh::GRAPHS
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

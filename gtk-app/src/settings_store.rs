@@ -1,0 +1,113 @@
+//! The app's settings and where they are saved (`gtk-settings.json` in the data dir).
+
+use std::path::Path;
+use std::time::Duration;
+
+use psmonitor_server::config::{DEFAULT_PORT, MIN_INTERVAL};
+use serde::{Deserialize, Serialize};
+
+/// The settings file's name in the data dir.
+pub const FILE_NAME: &str = "gtk-settings.json";
+
+/// What the Settings dialog edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Sampling interval of the embedded server, milliseconds.
+    pub interval_ms: u64,
+    /// Port of the embedded server (a free one is used if taken).
+    pub port: u16,
+    /// Websocket connections the embedded server allows at once.
+    pub max_connections: usize,
+    /// Log level: error, warn, info, debug or trace.
+    pub log_level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            interval_ms: 1000,
+            port: DEFAULT_PORT,
+            max_connections: 1024,
+            log_level: "info".to_owned(),
+        }
+    }
+}
+
+/// The log levels offered.
+pub const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+
+impl Settings {
+    /// The interval as a duration, never below the server's minimum.
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.interval_ms).max(MIN_INTERVAL)
+    }
+
+    /// Whether the embedded server must restart to apply `other`.
+    pub fn needs_restart(&self, other: &Settings) -> bool {
+        self.interval_ms != other.interval_ms
+            || self.port != other.port
+            || self.max_connections != other.max_connections
+    }
+
+    /// Reads the saved settings; defaults when missing or unreadable (with a warning).
+    pub fn load(data_dir: &Path) -> Settings {
+        let path = data_dir.join(FILE_NAME);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+                tracing::warn!("ignoring {}: {e}", path.display());
+                Settings::default()
+            }),
+            Err(_) => Settings::default(),
+        }
+    }
+
+    /// Saves the settings.
+    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(data_dir)?;
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(data_dir.join(FILE_NAME), text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_bad_files_give_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+        let s = Settings {
+            port: 4601,
+            ..Settings::default()
+        };
+        s.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()), s);
+        std::fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+
+    #[test]
+    fn only_server_settings_restart_the_server() {
+        let a = Settings::default();
+        let b = Settings {
+            log_level: "debug".into(),
+            ..a.clone()
+        };
+        assert!(!a.needs_restart(&b));
+        let c = Settings {
+            port: 1,
+            ..a.clone()
+        };
+        assert!(a.needs_restart(&c));
+        assert_eq!(
+            Settings {
+                interval_ms: 10,
+                ..a
+            }
+            .interval(),
+            MIN_INTERVAL
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! The controller: owns the embedded server, the main window, remote windows, the log buffer and
+//! the settings, and installs the application's actions and shortcuts.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gtk::prelude::*;
+use gtk::{gio, glib};
+use psmonitor_server::ServerHandle;
+use zeroize::Zeroizing;
+
+use crate::client::{ClientConfig, WatchOptions, watch};
+use crate::embedded::{self, Credentials, Options};
+use crate::logging::{LevelHandle, LogBuffer};
+use crate::settings_store::Settings;
+use crate::ui::window::{HostWindow, Severity};
+
+/// The running app.
+#[derive(Debug)]
+pub struct Controller {
+    /// The GTK application.
+    pub app: gtk::Application,
+    /// How the app was started.
+    pub options: Options,
+    /// The current settings.
+    pub settings: RefCell<Settings>,
+    /// Changes the log filter.
+    pub level: LevelHandle,
+    /// The log lines.
+    pub log: LogBuffer,
+    /// The local host's window.
+    pub main: Rc<HostWindow>,
+    /// Windows of remote hosts.
+    pub remotes: RefCell<Vec<Rc<HostWindow>>>,
+    server: RefCell<Option<ServerHandle>>,
+    /// Login of the embedded server, once known.
+    pub credentials: RefCell<Option<Credentials>>,
+    /// URL of the embedded server, once started.
+    pub server_url: RefCell<Option<String>>,
+}
+
+fn local_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+impl Controller {
+    /// Builds the main window, installs the actions and starts the embedded server.
+    /// `log_lines` feeds the log window's buffer.
+    pub fn start(
+        app: &gtk::Application,
+        options: Options,
+        level: LevelHandle,
+        log_lines: async_channel::Receiver<String>,
+    ) -> Rc<Self> {
+        crate::ui::theme::install();
+        let settings = Settings::load(&options.data_dir);
+        if let Err(e) = level.set(&settings.log_level) {
+            tracing::warn!("{e}");
+        }
+        let main = HostWindow::new(app, &local_hostname());
+        main.set_status("Starting the embedded server…");
+        let this = Rc::new(Self {
+            app: app.clone(),
+            options,
+            settings: RefCell::new(settings),
+            level,
+            log: LogBuffer::default(),
+            main,
+            remotes: RefCell::new(Vec::new()),
+            server: RefCell::new(None),
+            credentials: RefCell::new(None),
+            server_url: RefCell::new(None),
+        });
+        let log = this.log.clone();
+        glib::spawn_future_local(async move {
+            while let Ok(line) = log_lines.recv().await {
+                log.push(line);
+            }
+        });
+        this.install_actions();
+        let weak = Rc::downgrade(&this);
+        app.connect_shutdown(move |_| {
+            if let Some(this) = weak.upgrade() {
+                this.shutdown();
+            }
+        });
+        this.start_server();
+        this.main.window.present();
+        this
+    }
+
+    /// (Re)starts the embedded server in the background, then points the main window at it.
+    pub fn start_server(self: &Rc<Self>) {
+        let old = self.server.take();
+        self.main.detach();
+        let result = embedded::start_in_background(
+            self.options.clone(),
+            self.settings.borrow().clone(),
+            old,
+            self.credentials.borrow().clone(),
+        );
+        let weak = Rc::downgrade(self);
+        glib::spawn_future_local(async move {
+            let Ok(result) = result.recv().await else {
+                return;
+            };
+            let Some(this) = weak.upgrade() else { return };
+            match result {
+                Ok(started) => {
+                    let mut status = started.status.clone();
+                    if let Some(note) = &started.keyring_note {
+                        status.push_str(&format!(" · keyring: {note}"));
+                    }
+                    this.main.set_status(&status);
+                    let config = ClientConfig {
+                        server: started.url.clone(),
+                        username: started.credentials.username.clone(),
+                        password: started.credentials.password.clone(),
+                    };
+                    this.credentials.replace(Some(started.credentials));
+                    this.server_url.replace(Some(started.url));
+                    this.server.replace(Some(started.handle));
+                    this.main.attach(watch(config, WatchOptions::default()));
+                }
+                Err(e) => {
+                    tracing::error!("embedded server: {e}");
+                    this.main.set_status("Embedded server not running");
+                    this.main.show_banner(
+                        Severity::Error,
+                        &format!("The embedded server could not start: {e}"),
+                    );
+                    this.main.set_banner_action("Settings…", "app.settings");
+                }
+            }
+        });
+    }
+
+    /// Opens a window for a remote host and connects to it.
+    pub fn connect_remote(
+        self: &Rc<Self>,
+        url: &str,
+        username: &str,
+        password: Zeroizing<String>,
+    ) -> Rc<HostWindow> {
+        let url = normalise_url(url);
+        let win = HostWindow::new(&self.app, &url);
+        win.set_status(&format!("Remote host {url} as {username}"));
+        win.set_failure_action("Connect again…", "app.connect");
+        win.attach(watch(
+            ClientConfig {
+                server: url,
+                username: username.to_owned(),
+                password,
+            },
+            WatchOptions::default(),
+        ));
+        let weak_self = Rc::downgrade(self);
+        let weak_win = Rc::downgrade(&win);
+        win.window.connect_close_request(move |_| {
+            if let (Some(this), Some(win)) = (weak_self.upgrade(), weak_win.upgrade()) {
+                win.detach();
+                this.remotes.borrow_mut().retain(|w| !Rc::ptr_eq(w, &win));
+            }
+            glib::Propagation::Proceed
+        });
+        win.window.present();
+        self.remotes.borrow_mut().push(win.clone());
+        win
+    }
+
+    /// Stops every watch and the embedded server.
+    pub fn shutdown(&self) {
+        self.main.detach();
+        for w in self.remotes.borrow().iter() {
+            w.detach();
+        }
+        if let Some(handle) = self.server.take()
+            && let Err(e) = handle.stop()
+        {
+            tracing::warn!("embedded server: {e}");
+        }
+    }
+
+    fn install_actions(self: &Rc<Self>) {
+        let add = |name: &str, f: fn(&Rc<Controller>)| {
+            let action = gio::SimpleAction::new(name, None);
+            let weak = Rc::downgrade(self);
+            action.connect_activate(move |_, _| {
+                if let Some(this) = weak.upgrade() {
+                    f(&this);
+                }
+            });
+            self.app.add_action(&action);
+        };
+        add("quit", |c| c.app.quit());
+        add("settings", |c| {
+            crate::ui::settings::open(c);
+        });
+        add("credentials", |c| {
+            crate::ui::dialogs::credentials(c);
+        });
+        add("log", |c| {
+            crate::ui::dialogs::log_window(c);
+        });
+        add("about", |c| crate::ui::dialogs::about(&c.main.window));
+        add("connect", |c| {
+            crate::ui::dialogs::connect(c);
+        });
+        self.app.set_accels_for_action("app.quit", &["<Control>q"]);
+        self.app
+            .set_accels_for_action("app.settings", &["<Control>comma"]);
+        self.app
+            .set_accels_for_action("win.graphs", &["<Control>g"]);
+        self.app
+            .set_accels_for_action("app.connect", &["<Control>o"]);
+    }
+}
+
+/// Adds `http://` when the user typed only `host:port`.
+pub fn normalise_url(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("http://{url}")
+    }
+}

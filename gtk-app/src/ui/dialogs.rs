@@ -1,0 +1,228 @@
+//! Small windows: view credentials, the log, About, and "Connect to host…".
+
+use std::rc::Rc;
+
+use gtk::glib;
+use gtk::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::ui::app::Controller;
+
+fn dialog(
+    parent: &impl IsA<gtk::Window>,
+    title: &str,
+    child: &impl IsA<gtk::Widget>,
+) -> gtk::Window {
+    gtk::Window::builder()
+        .title(title)
+        .transient_for(parent)
+        .modal(false)
+        .child(child)
+        .build()
+}
+
+fn vbox() -> gtk::Box {
+    gtk::Box::builder()
+        .orientation(gtk::Orientation::Vertical)
+        .spacing(8)
+        .margin_top(12)
+        .margin_bottom(12)
+        .margin_start(12)
+        .margin_end(12)
+        .build()
+}
+
+/// A read-only entry with a Copy button.
+fn copy_row(grid: &gtk::Grid, row: i32, key: &str, value: &str, name: &str) {
+    let label = gtk::Label::builder().label(key).xalign(0.0).build();
+    let entry = gtk::Entry::builder()
+        .text(value)
+        .editable(false)
+        .hexpand(true)
+        .width_chars(36)
+        .name(name)
+        .build();
+    let copy = gtk::Button::with_label("Copy");
+    let text = value.to_owned();
+    copy.connect_clicked(move |b| b.clipboard().set_text(&text));
+    grid.attach(&label, 0, row, 1, 1);
+    grid.attach(&entry, 1, row, 1, 1);
+    grid.attach(&copy, 2, row, 1, 1);
+}
+
+/// Shows the embedded server's URL, username and password, each copyable.
+pub fn credentials(c: &Rc<Controller>) -> gtk::Window {
+    let grid = gtk::Grid::builder()
+        .row_spacing(8)
+        .column_spacing(8)
+        .build();
+    let body = vbox();
+    match (
+        c.credentials.borrow().as_ref(),
+        c.server_url.borrow().as_ref(),
+    ) {
+        (Some(creds), Some(url)) => {
+            copy_row(&grid, 0, "Server", url, "cred-url");
+            copy_row(&grid, 1, "Username", &creds.username, "cred-user");
+            copy_row(&grid, 2, "Password", &creds.password, "cred-password");
+            body.append(&grid);
+            let hint = gtk::Label::builder()
+                .label("Other PSMonitor clients log in to this computer with these.")
+                .wrap(true)
+                .xalign(0.0)
+                .build();
+            hint.add_css_class("dim-label");
+            body.append(&hint);
+        }
+        _ => body.append(&gtk::Label::new(Some(
+            "The embedded server is not running, so there are no credentials to show.",
+        ))),
+    }
+    let w = dialog(&c.main.window, "PSMonitor credentials", &body);
+    w.present();
+    w
+}
+
+/// Opens the log window: the app's recent log lines, refreshed while it is open.
+pub fn log_window(c: &Rc<Controller>) -> gtk::Window {
+    let view = gtk::TextView::builder()
+        .editable(false)
+        .monospace(true)
+        .wrap_mode(gtk::WrapMode::WordChar)
+        .name("log-text")
+        .build();
+    view.buffer().set_text(&c.log.text());
+    let scroll = gtk::ScrolledWindow::builder()
+        .child(&view)
+        .vexpand(true)
+        .hexpand(true)
+        .build();
+    let w = dialog(&c.main.window, "PSMonitor log", &scroll);
+    w.set_default_size(720, 400);
+    let log = c.log.clone();
+    let weak = view.downgrade();
+    let shown = std::cell::Cell::new(log.len());
+    glib::timeout_add_seconds_local(1, move || {
+        let Some(view) = weak.upgrade() else {
+            return glib::ControlFlow::Break;
+        };
+        if view.is_mapped() && shown.get() != log.len() {
+            shown.set(log.len());
+            view.buffer().set_text(&log.text());
+        }
+        glib::ControlFlow::Continue
+    });
+    w.present();
+    w
+}
+
+/// The About dialog.
+pub fn about(parent: &impl IsA<gtk::Window>) {
+    let about = gtk::AboutDialog::builder()
+        .transient_for(parent)
+        .program_name("PSMonitor")
+        .version(env!("CARGO_PKG_VERSION"))
+        .comments("Watch this computer and remote hosts: CPU, memory, disk, network, processes.")
+        .license_type(gtk::License::MitX11)
+        .website("https://github.com/psmonitor/psmonitor-rs")
+        .website_label("Source code")
+        .build();
+    let svg = glib::Bytes::from_static(include_bytes!("../../data/psmonitor.svg"));
+    match gtk::gdk::Texture::from_bytes(&svg) {
+        Ok(logo) => about.set_logo(Some(&logo)),
+        Err(_) => about.set_logo_icon_name(Some("psmonitor")),
+    }
+    about.present();
+}
+
+/// The "Connect to host…" form; Connect opens a window for that host.
+#[derive(Debug)]
+pub struct ConnectDialog {
+    /// The window.
+    pub window: gtk::Window,
+    /// Server URL, e.g. `http://192.168.1.20:4500`.
+    pub url: gtk::Entry,
+    /// User name.
+    pub user: gtk::Entry,
+    /// Password.
+    pub password: gtk::PasswordEntry,
+    /// The Connect button.
+    pub connect: gtk::Button,
+}
+
+/// Opens the connect form.
+pub fn connect(c: &Rc<Controller>) -> ConnectDialog {
+    let grid = gtk::Grid::builder()
+        .row_spacing(8)
+        .column_spacing(8)
+        .build();
+    let url = gtk::Entry::builder()
+        .placeholder_text("http://host:4500")
+        .hexpand(true)
+        .activates_default(true)
+        .build();
+    let user = gtk::Entry::builder()
+        .text("PSMonitor")
+        .activates_default(true)
+        .build();
+    let password = gtk::PasswordEntry::builder()
+        .show_peek_icon(true)
+        .activates_default(true)
+        .build();
+    for (row, (key, widget)) in [
+        ("Server URL", url.upcast_ref::<gtk::Widget>()),
+        ("Username", user.upcast_ref()),
+        ("Password", password.upcast_ref()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        grid.attach(
+            &gtk::Label::builder().label(key).xalign(0.0).build(),
+            0,
+            row as i32,
+            1,
+            1,
+        );
+        grid.attach(widget, 1, row as i32, 1, 1);
+    }
+    let error = gtk::Label::builder().xalign(0.0).wrap(true).build();
+    error.add_css_class("error");
+    let connect = gtk::Button::with_label("Connect");
+    connect.add_css_class("suggested-action");
+    let cancel = gtk::Button::with_label("Cancel");
+    let buttons = gtk::Box::builder()
+        .spacing(8)
+        .halign(gtk::Align::End)
+        .build();
+    buttons.append(&cancel);
+    buttons.append(&connect);
+    let body = vbox();
+    body.append(&grid);
+    body.append(&error);
+    body.append(&buttons);
+    let window = dialog(&c.main.window, "Connect to host", &body);
+    window.set_default_widget(Some(&connect));
+    let w = window.clone();
+    cancel.connect_clicked(move |_| w.close());
+    let (w, weak) = (window.clone(), Rc::downgrade(c));
+    let (u, n, p) = (url.clone(), user.clone(), password.clone());
+    connect.connect_clicked(move |_| {
+        let Some(c) = weak.upgrade() else { return };
+        let text = u.text();
+        if text.trim().is_empty() {
+            error.set_text("Enter the server's address, e.g. http://192.168.1.20:4500.");
+            return;
+        }
+        c.connect_remote(&text, &n.text(), Zeroizing::new(p.text().to_string()));
+        w.close();
+    });
+    window.present();
+    ConnectDialog {
+        window,
+        url,
+        user,
+        password,
+        connect,
+    }
+}

@@ -1,0 +1,291 @@
+//! A host window: header bar with the menu, a banner for connection problems, the panels and a
+//! status line. The same window shows the local host and remote ones.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gtk::prelude::*;
+use gtk::{gio, glib};
+
+use crate::client::Watch;
+use crate::model::{Connection, Refresh, ViewModel};
+use crate::ui::graphs::GraphWindow;
+use crate::ui::panels::HostView;
+
+/// Severity of the banner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// A problem that fixes itself (reconnecting).
+    Warning,
+    /// A problem the user must act on.
+    Error,
+}
+
+/// One window showing one host.
+#[derive(Debug)]
+pub struct HostWindow {
+    /// The window.
+    pub window: gtk::ApplicationWindow,
+    /// The panels.
+    pub view: RefCell<HostView>,
+    /// What the panels show.
+    pub model: Rc<RefCell<ViewModel>>,
+    /// The status line.
+    pub status: gtk::Label,
+    banner: gtk::Revealer,
+    banner_box: gtk::Box,
+    banner_label: gtk::Label,
+    banner_button: gtk::Button,
+    failure_action: RefCell<Option<(String, String)>>,
+    graphs: RefCell<Option<GraphWindow>>,
+    watch: RefCell<Option<Watch>>,
+    generation: Cell<u64>,
+    host: RefCell<String>,
+}
+
+fn menu() -> gio::Menu {
+    let menu = gio::Menu::new();
+    let view = gio::Menu::new();
+    view.append(Some("Graphs"), Some("win.graphs"));
+    view.append(Some("Connect to host…"), Some("app.connect"));
+    menu.append_section(None, &view);
+    let tools = gio::Menu::new();
+    tools.append(Some("Settings"), Some("app.settings"));
+    tools.append(Some("View credentials"), Some("app.credentials"));
+    tools.append(Some("Open log"), Some("app.log"));
+    menu.append_section(None, &tools);
+    let end = gio::Menu::new();
+    end.append(Some("About PSMonitor"), Some("app.about"));
+    end.append(Some("Quit"), Some("app.quit"));
+    menu.append_section(None, &end);
+    menu
+}
+
+/// Stops a watch without making the UI wait for its thread to end.
+fn stop_off_thread(watch: Watch) {
+    let _ = std::thread::Builder::new()
+        .name("psmonitor-watch-stop".into())
+        .spawn(move || watch.stop());
+}
+
+impl HostWindow {
+    /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
+    pub fn new(app: &gtk::Application, host: &str) -> Rc<Self> {
+        let view = HostView::new();
+        let banner_label = gtk::Label::builder()
+            .wrap(true)
+            .xalign(0.0)
+            .hexpand(true)
+            .selectable(true)
+            .name("banner-text")
+            .build();
+        let banner_box = gtk::Box::builder()
+            .spacing(8)
+            .css_classes(["banner"])
+            .build();
+        banner_box.append(&banner_label);
+        let banner_button = gtk::Button::builder()
+            .valign(gtk::Align::Center)
+            .visible(false)
+            .name("banner-button")
+            .build();
+        banner_box.append(&banner_button);
+        let banner = gtk::Revealer::builder()
+            .child(&banner_box)
+            .reveal_child(false)
+            .name("banner")
+            .build();
+        let status = gtk::Label::builder()
+            .xalign(0.0)
+            .ellipsize(gtk::pango::EllipsizeMode::End)
+            .margin_start(8)
+            .margin_end(8)
+            .margin_top(3)
+            .margin_bottom(3)
+            .name("status")
+            .build();
+        status.add_css_class("dim-label");
+        let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        content.append(&banner);
+        content.append(&view.root);
+        content.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
+        content.append(&status);
+        let menu_button = gtk::MenuButton::builder()
+            .icon_name("open-menu-symbolic")
+            .menu_model(&menu())
+            .tooltip_text("Menu")
+            .build();
+        let header = gtk::HeaderBar::new();
+        header.pack_end(&menu_button);
+        let window = gtk::ApplicationWindow::builder()
+            .application(app)
+            .title(format!("PSMonitor - {host}"))
+            .default_width(760)
+            .default_height(640)
+            .icon_name("psmonitor")
+            .child(&content)
+            .build();
+        window.set_titlebar(Some(&header));
+        let this = Rc::new(Self {
+            window,
+            view: RefCell::new(view),
+            model: Rc::new(RefCell::new(ViewModel::default())),
+            status,
+            banner,
+            banner_box,
+            banner_label,
+            banner_button,
+            failure_action: RefCell::new(None),
+            graphs: RefCell::new(None),
+            watch: RefCell::new(None),
+            generation: Cell::new(0),
+            host: RefCell::new(host.to_owned()),
+        });
+        let graphs = gio::SimpleAction::new("graphs", None);
+        let weak = Rc::downgrade(&this);
+        graphs.connect_activate(move |_, _| {
+            if let Some(this) = weak.upgrade() {
+                this.show_graphs();
+            }
+        });
+        this.window.add_action(&graphs);
+        this
+    }
+
+    /// Shows the data of `watch` from now on; an earlier watch is stopped.
+    pub fn attach(self: &Rc<Self>, watch: Watch) {
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        let events = watch.events.clone();
+        if let Some(old) = self.watch.replace(Some(watch)) {
+            stop_off_thread(old);
+        }
+        let weak = Rc::downgrade(self);
+        glib::spawn_future_local(async move {
+            while let Ok(first) = events.recv().await {
+                let Some(this) = weak.upgrade() else { break };
+                if this.generation.get() != generation {
+                    break;
+                }
+                let mut refresh = this.model.borrow_mut().apply(first);
+                // A slow UI catches up here: everything queued is folded into one redraw.
+                while let Ok(more) = events.try_recv() {
+                    refresh |= this.model.borrow_mut().apply(more);
+                }
+                this.render(refresh);
+            }
+        });
+    }
+
+    /// Stops the watch (the window stays, showing the last data).
+    pub fn detach(&self) {
+        self.generation.set(self.generation.get() + 1);
+        if let Some(old) = self.watch.take() {
+            stop_off_thread(old);
+        }
+    }
+
+    fn render(&self, refresh: Refresh) {
+        let model = self.model.borrow();
+        if refresh.contains(Refresh::CONNECTION) {
+            match &model.connection {
+                Connection::Connecting | Connection::Live => self.hide_banner(),
+                Connection::Lost { message, retry_in } => self.show_banner(
+                    Severity::Warning,
+                    &format!(
+                        "Connection lost. {message} Reconnecting in {} s…",
+                        retry_in.as_secs().max(1)
+                    ),
+                ),
+                Connection::Failed { message } => {
+                    self.show_banner(Severity::Error, message);
+                    if let Some((label, action)) = self.failure_action.borrow().as_ref() {
+                        self.set_banner_action(label, action);
+                    }
+                }
+            }
+        }
+        if refresh.contains(Refresh::PLATFORM) && !model.platform.hostname.is_empty() {
+            let title = format!("PSMonitor - {}", model.platform.hostname);
+            if self.window.title().as_deref() != Some(title.as_str()) {
+                self.window.set_title(Some(&title));
+            }
+            self.host.replace(model.platform.hostname.clone());
+        }
+        self.view.borrow_mut().refresh(&model, refresh);
+        if refresh.contains(Refresh::GRAPHS)
+            && let Some(graphs) = self.graphs.borrow().as_ref()
+        {
+            graphs.refresh(&model);
+        }
+    }
+
+    /// Shows the banner with `text`.
+    pub fn show_banner(&self, severity: Severity, text: &str) {
+        let (add, remove) = match severity {
+            Severity::Warning => ("warning", "error"),
+            Severity::Error => ("error", "warning"),
+        };
+        self.banner_box.remove_css_class(remove);
+        self.banner_box.add_css_class(add);
+        self.banner_label.set_text(text);
+        self.banner_button.set_visible(false);
+        self.banner.set_reveal_child(true);
+    }
+
+    /// Adds a button to the shown banner that activates `action` (e.g. `app.settings`).
+    pub fn set_banner_action(&self, label: &str, action: &str) {
+        self.banner_button.set_label(label);
+        self.banner_button.set_action_name(Some(action));
+        self.banner_button.set_visible(true);
+    }
+
+    /// The button offered when the connection fails for good, e.g. `("Connect again…", "app.connect")`.
+    pub fn set_failure_action(&self, label: &str, action: &str) {
+        self.failure_action
+            .replace(Some((label.to_owned(), action.to_owned())));
+    }
+
+    /// The label of the banner's button while it is shown.
+    pub fn banner_action(&self) -> Option<String> {
+        (self.banner.reveals_child() && self.banner_button.is_visible())
+            .then(|| self.banner_button.label().unwrap_or_default().to_string())
+    }
+
+    /// Hides the banner.
+    pub fn hide_banner(&self) {
+        self.banner.set_reveal_child(false);
+    }
+
+    /// The banner's text while it is shown.
+    pub fn banner_text(&self) -> Option<String> {
+        self.banner
+            .reveals_child()
+            .then(|| self.banner_label.text().to_string())
+    }
+
+    /// Sets the status line.
+    pub fn set_status(&self, text: &str) {
+        self.status.set_text(text);
+    }
+
+    /// Opens (or raises) the graphs window and returns its drawing areas.
+    pub fn show_graphs(&self) -> Vec<gtk::DrawingArea> {
+        let mut graphs = self.graphs.borrow_mut();
+        let g = graphs.get_or_insert_with(|| {
+            GraphWindow::new(
+                self.window.upcast_ref(),
+                &self.host.borrow(),
+                self.model.clone(),
+            )
+        });
+        g.window.present();
+        g.refresh(&self.model.borrow());
+        g.graphs.iter().map(|g| g.area.clone()).collect()
+    }
+
+    /// The graph window's notebook, if open.
+    pub fn graph_notebook(&self) -> Option<gtk::Notebook> {
+        self.graphs.borrow().as_ref().map(|g| g.notebook.clone())
+    }
+}

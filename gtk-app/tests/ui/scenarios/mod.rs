@@ -1,0 +1,60 @@
+//! The scenarios, run in this order (later ones rely on the embedded server being up).
+
+mod dialogs;
+mod local;
+mod remote;
+
+use crate::harness::World;
+
+/// A scenario: `Err` or a panic fails it.
+pub type Scenario = fn(&World) -> Result<(), String>;
+
+/// Every scenario, in order.
+pub const ALL: &[(&str, Scenario)] = &[
+    (
+        "main_window_shows_the_fixture_host",
+        local::main_window_shows_the_fixture_host,
+    ),
+    (
+        "process_table_sorts_by_each_column",
+        local::process_table_sorts_by_each_column,
+    ),
+    (
+        "graph_window_draws_the_history",
+        local::graph_window_draws_the_history,
+    ),
+    ("main_window_screenshot", local::main_window_screenshot),
+    (
+        "credentials_and_log_windows",
+        local::credentials_and_log_windows,
+    ),
+    (
+        "settings_dialog_applies_the_log_level_live",
+        dialogs::settings_dialog_applies_the_log_level_live,
+    ),
+    ("shortcuts_and_about", dialogs::shortcuts_and_about),
+    (
+        "remote_host_window_connects",
+        remote::remote_host_window_connects,
+    ),
+    (
+        "refused_login_shows_the_banner",
+        remote::refused_login_shows_the_banner,
+    ),
+    (
+        "unreachable_host_shows_the_banner",
+        remote::unreachable_host_shows_the_banner,
+    ),
+    (
+        "invalid_url_says_how_to_write_one",
+        remote::invalid_url_says_how_to_write_one,
+    ),
+    (
+        "taken_port_falls_back_to_a_free_one",
+        remote::taken_port_falls_back_to_a_free_one,
+    ),
+    (
+        "unusable_data_dir_says_what_to_do",
+        remote::unusable_data_dir_says_what_to_do,
+    ),
+];
