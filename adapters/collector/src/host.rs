@@ -5,17 +5,16 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use psmonitor_core::model::{CpuReading, DiskReading, HostReading, ProcessReading};
-use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+use psmonitor_core::model::{CpuReading, DiskReading, HostReading};
 
 use crate::identity::{UserNames, parse_os_release};
 use crate::procfs::{meminfo, mounts, netdev, stat, system, wireless};
+use crate::procs::ProcessReader;
 use crate::{CollectorError, Sampler, sysfs};
 
-/// Samples the live host: one long-lived sysinfo [`System`] for processes (memory and owner only),
-/// `/proc` and `/sys` read directly for everything else.
+/// Samples the live host from `/proc` and `/sys`, processes through a caching [`ProcessReader`].
 pub struct HostCollector {
-    system: System,
+    processes: ProcessReader,
     users: UserNames,
     user: String,
     distro: String,
@@ -26,8 +25,10 @@ pub struct HostCollector {
 
 impl HostCollector {
     /// Builds a collector; reads the distro, kernel release and the current user once.
+    ///
+    /// Cannot fail on Linux today (a missing source gives defaults); the `Result` is kept so a
+    /// platform check can be added without changing callers.
     pub fn new() -> Result<Self, CollectorError> {
-        let system = System::new().map_err(CollectorError::System)?;
         let mut users = UserNames::load();
         let user = users.name(rustix::process::geteuid().as_raw());
         let distro = ["/etc/os-release", "/usr/lib/os-release"]
@@ -35,7 +36,7 @@ impl HostCollector {
             .find_map(|path| parse_os_release(&read(path)))
             .unwrap_or_else(|| "Linux".to_owned());
         Ok(Self {
-            system,
+            processes: ProcessReader::new("/proc"),
             users,
             user,
             distro,
@@ -55,37 +56,11 @@ impl HostCollector {
             sensors: sysfs::read_sensors(Path::new("/sys/class/hwmon")),
         }
     }
-
-    /// Every process, kernel threads included (with rss 0), sorted by pid; no user threads.
-    fn processes(&mut self) -> Vec<ProcessReading> {
-        let refresh = ProcessRefreshKind::nothing()
-            .without_tasks()
-            .with_memory()
-            .with_user(UpdateKind::OnlyIfNotSet);
-        self.system
-            .refresh_processes_specifics(ProcessesToUpdate::All, true, refresh);
-        self.users.start_sample();
-        let mut processes: Vec<ProcessReading> = self
-            .system
-            .processes()
-            .values()
-            .map(|p| ProcessReading {
-                pid: p.pid().as_u32(),
-                name: p.name().to_string_lossy().into_owned(),
-                user: p
-                    .user_id()
-                    .map_or_else(String::new, |uid| self.users.name(**uid)),
-                rss: p.memory(),
-            })
-            .collect();
-        processes.sort_by_key(|p| p.pid);
-        processes
-    }
 }
 
 impl Sampler for HostCollector {
     fn sample(&mut self) -> HostReading {
-        let processes = self.processes();
+        let processes = self.processes.read(&mut self.users);
         let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         HostReading {
             monotonic_ms,
