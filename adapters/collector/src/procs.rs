@@ -64,7 +64,7 @@ impl ProcessReader {
         let pids = self.pids();
         users.start_sample();
         self.cache.start_sample();
-        let Some((root, _)) = self.dir.take() else {
+        let Some((root, dir)) = self.dir.take() else {
             return Vec::new();
         };
         let mut processes = Vec::with_capacity(pids.len());
@@ -74,7 +74,7 @@ impl ProcessReader {
             }
         }
         self.cache.finish_sample();
-        self.dir = Dir::read_from(&root).ok().map(|dir| (root, dir));
+        self.dir = Some((root, dir));
         processes.sort_unstable_by_key(|p| p.pid);
         processes
     }
