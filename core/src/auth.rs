@@ -4,15 +4,17 @@
 //! bytes, and the wall clock is a parameter of token issue and validation.
 
 mod token;
+mod verify;
 
 use std::fmt;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
 pub use token::{AccessToken, Claims, IssueError, TokenError, issue_token, validate_bearer};
+pub use verify::verify_password;
 
 /// The login name of the account made on first run.
 pub const DEFAULT_USERNAME: &str = "PSMonitor";
@@ -182,19 +184,6 @@ pub fn hash_password(
         .hash_password_with_salt(password.as_bytes(), salt)
         .map_err(HashError::Hash)?;
     Ok(hash.to_string())
-}
-
-/// Checks `password` against a PHC string; a malformed PHC string is `false`, never a panic.
-///
-/// This is the expensive step the adapter runs off its I/O threads for [`crate::hub::Output::VerifyPassword`].
-#[must_use]
-pub fn verify_password(phc: &str, password: &str) -> bool {
-    let Ok(hash) = PasswordHash::new(phc) else {
-        return false;
-    };
-    Argon2::default()
-        .verify_password(password.as_bytes(), &hash)
-        .is_ok()
 }
 
 #[cfg(test)]

@@ -5,9 +5,6 @@ use std::path::PathBuf;
 /// Why a sampler could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectorError {
-    /// sysinfo could not be initialised on this platform.
-    #[error("cannot initialise sysinfo: {0}")]
-    System(#[source] sysinfo::Error),
     /// A fixture file could not be read.
     #[error("cannot read fixture {}: {source}", path.display())]
     FixtureRead {

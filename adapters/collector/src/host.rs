@@ -2,20 +2,33 @@
 
 use std::fmt;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use psmonitor_core::model::{CpuReading, DiskReading, HostReading, ProcessReading};
-use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+use psmonitor_core::model::{CpuReading, DiskReading, HostReading};
 
 use crate::identity::{UserNames, parse_os_release};
+use crate::procfs::mounts::MountEntry;
 use crate::procfs::{meminfo, mounts, netdev, stat, system, wireless};
+use crate::procs::ProcessReader;
+use crate::sysfs::SensorInput;
 use crate::{CollectorError, Sampler, sysfs};
 
-/// Samples the live host: one long-lived sysinfo [`System`] for processes (memory and owner only),
-/// `/proc` and `/sys` read directly for everything else.
+/// Samples between re-reads of `/proc/mounts` (sizes are still read every sample).
+const MOUNTS_EVERY: u64 = 10;
+/// Samples between re-scans of `/sys/class/hwmon` for sensors (values are read every sample).
+const SENSORS_EVERY: u64 = 60;
+
+/// Samples the live host from `/proc` and `/sys`: processes through a caching
+/// [`ProcessReader`]; the mount list and the hwmon sensor list are re-discovered only every
+/// [`MOUNTS_EVERY`] and [`SENSORS_EVERY`] samples.
 pub struct HostCollector {
-    system: System,
+    processes: ProcessReader,
+    samples: u64,
+    mounts: Vec<MountEntry>,
+    sensors: Vec<SensorInput>,
+    /// The cpufreq files for the current core count.
+    freq_paths: Vec<PathBuf>,
     users: UserNames,
     user: String,
     distro: String,
@@ -26,8 +39,10 @@ pub struct HostCollector {
 
 impl HostCollector {
     /// Builds a collector; reads the distro, kernel release and the current user once.
+    ///
+    /// Cannot fail on Linux today (a missing source gives defaults); the `Result` is kept so a
+    /// platform check can be added without changing callers.
     pub fn new() -> Result<Self, CollectorError> {
-        let system = System::new().map_err(CollectorError::System)?;
         let mut users = UserNames::load();
         let user = users.name(rustix::process::geteuid().as_raw());
         let distro = ["/etc/os-release", "/usr/lib/os-release"]
@@ -35,7 +50,11 @@ impl HostCollector {
             .find_map(|path| parse_os_release(&read(path)))
             .unwrap_or_else(|| "Linux".to_owned());
         Ok(Self {
-            system,
+            processes: ProcessReader::new("/proc"),
+            samples: 0,
+            mounts: Vec::new(),
+            sensors: Vec::new(),
+            freq_paths: Vec::new(),
             users,
             user,
             distro,
@@ -44,50 +63,38 @@ impl HostCollector {
         })
     }
 
-    fn cpu(&self) -> CpuReading {
+    fn cpu(&mut self) -> CpuReading {
         let (total, cores) = stat::parse_proc_stat(&read("/proc/stat"));
-        let freq_mhz = sysfs::read_cpu_freq_mhz(Path::new("/sys/devices/system/cpu"), cores.len())
+        if self.freq_paths.len() != cores.len() {
+            self.freq_paths =
+                sysfs::cpu_freq_paths(Path::new("/sys/devices/system/cpu"), cores.len());
+        }
+        let freq_mhz = sysfs::read_freq_mhz(&self.freq_paths)
             .or_else(|| system::parse_cpuinfo_mhz(&read("/proc/cpuinfo")));
+        if self.samples.is_multiple_of(SENSORS_EVERY) {
+            self.sensors = sysfs::find_sensors(Path::new("/sys/class/hwmon"));
+        }
         CpuReading {
             total,
             cores,
             freq_mhz,
-            sensors: sysfs::read_sensors(Path::new("/sys/class/hwmon")),
+            sensors: sysfs::read_inputs(&self.sensors),
         }
     }
 
-    /// Every process, kernel threads included (with rss 0), sorted by pid; no user threads.
-    fn processes(&mut self) -> Vec<ProcessReading> {
-        let refresh = ProcessRefreshKind::nothing()
-            .without_tasks()
-            .with_memory()
-            .with_user(UpdateKind::OnlyIfNotSet);
-        self.system
-            .refresh_processes_specifics(ProcessesToUpdate::All, true, refresh);
-        self.users.start_sample();
-        let mut processes: Vec<ProcessReading> = self
-            .system
-            .processes()
-            .values()
-            .map(|p| ProcessReading {
-                pid: p.pid().as_u32(),
-                name: p.name().to_string_lossy().into_owned(),
-                user: p
-                    .user_id()
-                    .map_or_else(String::new, |uid| self.users.name(**uid)),
-                rss: p.memory(),
-            })
-            .collect();
-        processes.sort_by_key(|p| p.pid);
-        processes
+    fn disks(&mut self) -> Vec<DiskReading> {
+        if self.samples.is_multiple_of(MOUNTS_EVERY) {
+            self.mounts = mounts::parse_mounts(&read("/proc/mounts"));
+        }
+        disks(&self.mounts)
     }
 }
 
 impl Sampler for HostCollector {
     fn sample(&mut self) -> HostReading {
-        let processes = self.processes();
+        let processes = self.processes.read(&mut self.users);
         let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        HostReading {
+        let reading = HostReading {
             monotonic_ms,
             hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
             user: self.user.clone(),
@@ -97,11 +104,13 @@ impl Sampler for HostCollector {
             load_average: system::parse_loadavg(&read("/proc/loadavg")),
             cpu: self.cpu(),
             memory: meminfo::parse_meminfo(&read("/proc/meminfo")),
-            disks: disks(&read("/proc/mounts")),
+            disks: self.disks(),
             processes,
             interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
             wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
-        }
+        };
+        self.samples += 1;
+        reading
     }
 }
 
@@ -115,11 +124,11 @@ impl fmt::Debug for HostCollector {
     }
 }
 
-/// The real filesystems of `mounts_text` with their `statvfs` sizes; unreadable or empty ones
+/// The real filesystems of `mounts` with their `statvfs` sizes; unreadable or empty ones
 /// (size 0) are left out.
-fn disks(mounts_text: &str) -> Vec<DiskReading> {
-    mounts::parse_mounts(mounts_text)
-        .into_iter()
+fn disks(mounts: &[MountEntry]) -> Vec<DiskReading> {
+    mounts
+        .iter()
         .filter_map(|m| {
             let vfs = rustix::fs::statvfs(m.mount_point.as_str()).ok()?;
             let total = vfs.f_blocks.saturating_mul(vfs.f_frsize);
@@ -127,9 +136,9 @@ fn disks(mounts_text: &str) -> Vec<DiskReading> {
                 total,
                 free: vfs.f_bfree.saturating_mul(vfs.f_frsize),
                 available: vfs.f_bavail.saturating_mul(vfs.f_frsize),
-                mount_point: m.mount_point,
-                device: m.device,
-                fs_type: m.fs_type,
+                mount_point: m.mount_point.clone(),
+                device: m.device.clone(),
+                fs_type: m.fs_type.clone(),
             })
         })
         .collect()

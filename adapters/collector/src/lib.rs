@@ -1,6 +1,7 @@
 //! PSMonitor's host collector: the only code that reads the host.
 //!
-//! [`HostCollector`] reads the live host (sysinfo for processes, `/proc` and `/sys` for the rest);
+//! [`HostCollector`] reads the live host from `/proc` and `/sys` (processes through the caching
+//! [`procs::ProcessReader`]);
 //! [`FixtureSampler`] replays a recorded [`HostRecording`]; [`record`] makes such a recording.
 //! Both implement [`Sampler`], which never fails: a missing source gives defaults or `None`.
 #![forbid(unsafe_code)]
@@ -11,6 +12,7 @@ mod fixture;
 mod host;
 pub mod identity;
 pub mod procfs;
+pub mod procs;
 mod record;
 pub mod sysfs;
 

@@ -14,36 +14,76 @@ pub fn parse_thousandths(text: &str) -> Option<f64> {
     Some(value as f64 / 1000.0)
 }
 
+/// One `temp*_input` file found under hwmon, with what it measures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SensorInput {
+    /// The chip: the `name` file of its hwmon directory.
+    pub chip: String,
+    /// The `temp*_label` file, empty when absent.
+    pub label: String,
+    /// The `temp*_input` file.
+    pub path: PathBuf,
+}
+
+/// Finds every `temp*_input` under `root` (normally `/sys/class/hwmon`), in hwmon and sensor
+/// order, with its chip and label; a missing `root` gives none. Values are not read here, so the
+/// list can be kept and re-read each sample with [`read_inputs`].
+pub fn find_sensors(root: &Path) -> Vec<SensorInput> {
+    let mut inputs = Vec::new();
+    for (_, dir) in numbered_entries(root, "hwmon", "") {
+        let chip = read_trimmed(&dir.join("name")).unwrap_or_default();
+        for (number, path) in numbered_entries(&dir, "temp", "_input") {
+            inputs.push(SensorInput {
+                chip: chip.clone(),
+                label: read_trimmed(&dir.join(format!("temp{number}_label"))).unwrap_or_default(),
+                path,
+            });
+        }
+    }
+    inputs
+}
+
+/// Reads the current value of each input; unreadable ones (some report `ENODATA`) are skipped.
+pub fn read_inputs(inputs: &[SensorInput]) -> Vec<TempSensor> {
+    inputs
+        .iter()
+        .filter_map(|input| {
+            let celsius = read_trimmed(&input.path).and_then(|t| parse_thousandths(&t))?;
+            Some(TempSensor {
+                chip: input.chip.clone(),
+                label: input.label.clone(),
+                celsius,
+            })
+        })
+        .collect()
+}
+
 /// Reads every `temp*_input` under `root` (normally `/sys/class/hwmon`), in hwmon and sensor order.
 ///
 /// The chip is the `name` file of its hwmon directory, the label the `temp*_label` file (empty when
 /// absent). Unreadable sensors (some report `ENODATA`) are skipped; a missing `root` gives none.
 pub fn read_sensors(root: &Path) -> Vec<TempSensor> {
-    let mut sensors = Vec::new();
-    for (_, dir) in numbered_entries(root, "hwmon", "") {
-        let chip = read_trimmed(&dir.join("name")).unwrap_or_default();
-        for (number, input) in numbered_entries(&dir, "temp", "_input") {
-            let Some(celsius) = read_trimmed(&input).and_then(|t| parse_thousandths(&t)) else {
-                continue;
-            };
-            sensors.push(TempSensor {
-                chip: chip.clone(),
-                label: read_trimmed(&dir.join(format!("temp{number}_label"))).unwrap_or_default(),
-                celsius,
-            });
-        }
-    }
-    sensors
+    read_inputs(&find_sensors(root))
 }
 
 /// Averages `cpu<i>/cpufreq/scaling_cur_freq` (kHz) under `root` (normally
 /// `/sys/devices/system/cpu`) over the first `cores` CPUs, in MHz; `None` when none is readable.
 pub fn read_cpu_freq_mhz(root: &Path, cores: usize) -> Option<f64> {
-    let values: Vec<f64> = (0..cores)
-        .filter_map(|i| {
-            let path = root.join(format!("cpu{i}/cpufreq/scaling_cur_freq"));
-            read_trimmed(&path).and_then(|t| parse_thousandths(&t))
-        })
+    read_freq_mhz(&cpu_freq_paths(root, cores))
+}
+
+/// The `scaling_cur_freq` files of the first `cores` CPUs under `root`, for [`read_freq_mhz`].
+pub fn cpu_freq_paths(root: &Path, cores: usize) -> Vec<PathBuf> {
+    (0..cores)
+        .map(|i| root.join(format!("cpu{i}/cpufreq/scaling_cur_freq")))
+        .collect()
+}
+
+/// Averages the readable, positive kHz values of `paths`, in MHz; `None` when none is readable.
+pub fn read_freq_mhz(paths: &[PathBuf]) -> Option<f64> {
+    let values: Vec<f64> = paths
+        .iter()
+        .filter_map(|path| read_trimmed(path).and_then(|t| parse_thousandths(&t)))
         .filter(|khz| *khz > 0.0)
         .collect();
     average(&values)
@@ -111,6 +151,19 @@ mod tests {
                 ("nvme", "", 38.85),
             ]
         );
+    }
+
+    #[test]
+    fn a_kept_sensor_list_reads_fresh_values() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "hwmon0/name", "k10temp\n");
+        write(dir.path(), "hwmon0/temp1_input", "garbage\n");
+        let inputs = find_sensors(dir.path());
+        assert_eq!(inputs.len(), 1, "found even while unreadable");
+        assert!(read_inputs(&inputs).is_empty());
+        write(dir.path(), "hwmon0/temp1_input", "47125\n");
+        assert_eq!(read_inputs(&inputs)[0].celsius, 47.125);
+        assert_eq!(read_inputs(&inputs)[0].chip, "k10temp");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use psmonitor_collector::{HostCollector, HostReading, Sampler};
 use psmonitor_core::model::CpuTimes;
 
 fn two_samples() -> (HostReading, HostReading) {
-    let mut collector = HostCollector::new().expect("sysinfo works on linux");
+    let mut collector = HostCollector::new().expect("the collector works on linux");
     let first = collector.sample();
     std::thread::sleep(Duration::from_millis(100));
     (first, collector.sample())

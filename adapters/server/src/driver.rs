@@ -21,7 +21,9 @@ use crate::effects::Effects;
 pub(crate) enum HubMsg {
     /// An HTTP request; the response goes to `reply`.
     Request {
-        request: HttpRequest,
+        /// Boxed: the hub queue preallocates a slot of the largest variant for each of its
+        /// 16 Ki messages, so an inline request (168 bytes) made it a 3 MB allocation.
+        request: Box<HttpRequest>,
         reply: Sender<HttpResponse>,
     },
     /// A websocket handshake completed; frames and the close go to `outbox`.
@@ -94,7 +96,10 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
                     next_req += 1;
                     let req = ReqId(next_req);
                     replies.insert(req, reply);
-                    Input::Request { req, request }
+                    Input::Request {
+                        req,
+                        request: *request,
+                    }
                 }
                 HubMsg::Connected {
                     conn,
@@ -176,5 +181,15 @@ mod tests {
             other => panic!("expected the latest frame, got {other:?}"),
         }
         assert!(rx.try_recv().is_err());
+    }
+
+    /// The hub queue preallocates `HUB_QUEUE` slots of this size: keep big payloads boxed.
+    #[test]
+    fn hub_messages_stay_small() {
+        assert!(
+            std::mem::size_of::<HubMsg>() <= 80,
+            "{}",
+            std::mem::size_of::<HubMsg>()
+        );
     }
 }

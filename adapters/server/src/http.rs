@@ -60,7 +60,10 @@ async fn endpoint(mut req: tide::Request<AppState>) -> tide::Result {
     let (reply, response) = async_channel::bounded(1);
     if state
         .hub
-        .send(HubMsg::Request { request, reply })
+        .send(HubMsg::Request {
+            request: Box::new(request),
+            reply,
+        })
         .await
         .is_err()
     {

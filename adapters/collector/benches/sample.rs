@@ -1,0 +1,29 @@
+//! One `HostCollector::sample()` of the live host (after a first sample has filled its caches).
+//!
+//! `cargo bench -p psmonitor-collector --bench sample`
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use psmonitor_collector::{HostCollector, Sampler};
+
+fn sample(c: &mut Criterion) {
+    let mut collector = HostCollector::new().expect("collector");
+    let first = collector.sample();
+    println!(
+        "live host: {} processes, {} disks, {} sensors",
+        first.processes.len(),
+        first.disks.len(),
+        first.cpu.sensors.len()
+    );
+    let mut group = c.benchmark_group("host_collector");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function("sample", |b| b.iter(|| collector.sample()));
+    group.finish();
+}
+
+criterion_group!(benches, sample);
+criterion_main!(benches);

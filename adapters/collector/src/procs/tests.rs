@@ -1,0 +1,118 @@
+//! The process reader on a fake `/proc` tree in a temp dir.
+
+use std::fs;
+use std::path::Path;
+
+use super::*;
+
+/// A `/proc/PID/stat` line with these fields (flags 0x400000, or `PF_KTHREAD` for a kernel thread).
+fn stat_line(pid: u32, comm: &str, start: u64, rss: u64, kernel: bool) -> String {
+    let flags = if kernel { 0x0020_8040 } else { 0x0040_0000 };
+    format!(
+        "{pid} ({comm}) S 1 {pid} {pid} 0 -1 {flags} 10 0 0 0 1 1 0 0 20 0 1 0 {start} 9000000 {rss} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+    )
+}
+
+fn process(root: &Path, pid: u32, comm: &str, start: u64, rss: u64, uid: u32, cmdline: &str) {
+    let dir = root.join(pid.to_string());
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("stat"), stat_line(pid, comm, start, rss, false)).expect("stat");
+    let status = format!("Name:\t{comm}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n");
+    fs::write(dir.join("status"), status).expect("status");
+    fs::write(dir.join("cmdline"), cmdline).expect("cmdline");
+}
+
+fn summary(reader: &mut ProcessReader) -> Vec<(u32, String, String, u64)> {
+    let page = reader.page_size;
+    reader
+        .read(&mut UserNames::default())
+        .into_iter()
+        .map(|p| (p.pid, p.name, p.user, p.rss / page))
+        .collect()
+}
+
+#[test]
+fn reads_user_processes_and_skips_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    process(root, 42, "bash", 100, 300, 4_000_001, "/bin/bash\0");
+    process(
+        root,
+        7,
+        "long-daemon-nam",
+        50,
+        20,
+        4_000_002,
+        "/usr/sbin/long-daemon-name\0-f\0",
+    );
+    fs::create_dir_all(root.join("2")).expect("kthread dir");
+    fs::write(root.join("2/stat"), stat_line(2, "kthreadd", 1, 0, true)).expect("kthread");
+    fs::create_dir_all(root.join("9")).expect("vanished dir"); // no stat: vanished mid-read
+    fs::create_dir_all(root.join("10")).expect("malformed dir");
+    fs::write(root.join("10/stat"), "10 (x) S 1").expect("malformed");
+    fs::create_dir_all(root.join("self")).expect("non-numeric");
+    fs::create_dir_all(root.join("+5")).expect("non-numeric");
+    fs::write(root.join("11"), "a file, not a process").expect("file");
+    let mut reader = ProcessReader::new(root);
+    let expected = vec![
+        (7, "long-daemon-name".to_owned(), "4000002".to_owned(), 20),
+        (42, "bash".to_owned(), "4000001".to_owned(), 300),
+    ];
+    assert_eq!(summary(&mut reader), expected);
+    assert_eq!(
+        summary(&mut reader),
+        expected,
+        "the cached second sample agrees"
+    );
+}
+
+#[test]
+fn rss_changes_every_sample_while_names_are_cached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    process(root, 42, "bash", 100, 300, 4_000_001, "");
+    let mut reader = ProcessReader::new(root);
+    assert_eq!(summary(&mut reader)[0].3, 300);
+    // The owner changes without exec: the cache keeps the old one until the periodic refresh.
+    process(root, 42, "bash", 100, 310, 4_000_009, "");
+    assert_eq!(
+        summary(&mut reader)[0],
+        (42, "bash".into(), "4000001".into(), 310)
+    );
+    for _ in 2..REFRESH_EVERY {
+        let _ = summary(&mut reader);
+    }
+    assert_eq!(summary(&mut reader)[0].2, "4000009", "refreshed");
+}
+
+#[test]
+fn reused_pid_exec_and_vanished_pids_are_noticed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    process(root, 42, "bash", 100, 300, 4_000_001, "");
+    process(root, 43, "sleep", 100, 30, 4_000_001, "");
+    let mut reader = ProcessReader::new(root);
+    let _ = summary(&mut reader);
+    // 42 exited and its pid was reused by another user's process; 43 exec'd; 44 is new.
+    process(root, 42, "nginx", 200, 500, 4_000_002, "");
+    process(root, 43, "vim", 100, 40, 4_000_003, "");
+    process(root, 44, "cat", 300, 5, 4_000_001, "");
+    let got = summary(&mut reader);
+    assert_eq!(
+        got,
+        vec![
+            (42, "nginx".into(), "4000002".into(), 500),
+            (43, "vim".into(), "4000003".into(), 40),
+            (44, "cat".into(), "4000001".into(), 5),
+        ]
+    );
+    fs::remove_dir_all(root.join("42")).expect("exit");
+    assert_eq!(summary(&mut reader).len(), 2);
+    assert_eq!(reader.cache.len(), 2, "vanished pid evicted");
+}
+
+#[test]
+fn missing_root_gives_nothing() {
+    let mut reader = ProcessReader::new("/nonexistent/proc");
+    assert!(reader.read(&mut UserNames::default()).is_empty());
+}
