@@ -160,6 +160,9 @@ async fn run_on(
     )
     .await;
     let ramp = ramp_start.elapsed();
+    if opts.http_rate > 0 {
+        probes::warm_up(addr, &auth).await?;
+    }
 
     let load_start = load_average();
     let server_start = opts.server_pid.map(ProcSample::read).transpose()?;

@@ -43,6 +43,12 @@ pub(crate) async fn system(addr: SocketAddr, auth: Rc<Auth>, rate: u32, until: I
     samples
 }
 
+/// One unrecorded `GET /system`: a fresh server has no baseline reading yet and answers its first
+/// request only after two samples one interval apart, which is start-up, not latency.
+pub(crate) async fn warm_up(addr: SocketAddr, auth: &Auth) -> Result<(), LoadError> {
+    one_system(&mut HttpConn::new(addr), auth).await.map(|_| ())
+}
+
 async fn one_system(conn: &mut HttpConn, auth: &Auth) -> Result<Duration, LoadError> {
     let session = auth.session().await?;
     let start = Instant::now();
