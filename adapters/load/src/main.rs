@@ -71,7 +71,7 @@ fn main() -> anyhow::Result<()> {
         login_rate: args.login_rate,
         interval: args.interval,
     };
-    let report = run(&opts)?;
+    let report = run(&opts).with_context(|| format!("load run against {} failed", opts.server))?;
     if args.json {
         println!("{}", report.to_json());
     } else {
