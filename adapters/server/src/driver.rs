@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use async_channel::{Receiver, Sender};
+use async_tungstenite::tungstenite::Utf8Bytes;
 use futures_lite::FutureExt;
 use psmonitor_core::hub::{
     ConnId, HttpRequest, HttpResponse, Hub, Input, JobId, Now, Output, ReqId,
@@ -46,8 +47,8 @@ pub(crate) enum HubMsg {
 /// What the driver tells one websocket connection task.
 #[derive(Debug, Clone)]
 pub(crate) enum ConnCmd {
-    /// Send this text frame.
-    Frame(Arc<str>),
+    /// Send this text frame (one buffer per tick, shared by every subscriber).
+    Frame(Utf8Bytes),
     /// Send a close frame and end.
     Close(u16, &'static str),
 }
@@ -139,6 +140,9 @@ fn drain(
     outboxes: &mut HashMap<ConnId, Sender<ConnCmd>>,
     effects: &Effects,
 ) -> Option<Instant> {
+    // The hub hands every subscriber the same `Arc<str>` for a tick: turn it into the websocket's
+    // refcounted buffer once, not once per subscriber.
+    let mut shared: Option<(Arc<str>, Utf8Bytes)> = None;
     loop {
         match hub.poll_output() {
             Output::Respond { req, response } => {
@@ -149,8 +153,16 @@ fn drain(
             }
             Output::Send { conn, frame } => {
                 if let Some(outbox) = outboxes.get(&conn) {
+                    let bytes = match &shared {
+                        Some((arc, bytes)) if Arc::ptr_eq(arc, &frame) => bytes.clone(),
+                        _ => {
+                            let bytes = Utf8Bytes::from(frame.as_ref());
+                            shared = Some((frame, bytes.clone()));
+                            bytes
+                        }
+                    };
                     // Latest wins: a frame still waiting is replaced, never queued behind.
-                    let _ = outbox.force_send(ConnCmd::Frame(frame));
+                    let _ = outbox.force_send(ConnCmd::Frame(bytes));
                 }
             }
             Output::Close { conn, code, reason } => {
@@ -173,11 +185,11 @@ mod tests {
     fn a_slow_reader_gets_only_the_latest_frame() {
         let (tx, rx) = outbox();
         for n in 0..5 {
-            let _ = tx.force_send(ConnCmd::Frame(Arc::from(format!("frame {n}"))));
+            let _ = tx.force_send(ConnCmd::Frame(Utf8Bytes::from(format!("frame {n}"))));
         }
         assert_eq!(rx.len(), 1);
         match rx.try_recv() {
-            Ok(ConnCmd::Frame(frame)) => assert_eq!(&*frame, "frame 4"),
+            Ok(ConnCmd::Frame(frame)) => assert_eq!(frame.as_str(), "frame 4"),
             other => panic!("expected the latest frame, got {other:?}"),
         }
         assert!(rx.try_recv().is_err());

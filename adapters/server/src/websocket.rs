@@ -15,10 +15,13 @@ use tide::http::StatusCode;
 use crate::driver::{ConnCmd, HubMsg};
 use crate::http::{AppState, header, json_error, peer_ip};
 
-/// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second.
+/// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
+/// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
+/// wakes the reader too), so 512 bytes, enough for a ping or a close: a larger frame from the
+/// client still fits, tungstenite grows the buffer for it.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(512)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(Some(64 * 1024))
@@ -108,7 +111,7 @@ where
     while let Ok(cmd) = commands.recv().await {
         match cmd {
             ConnCmd::Frame(frame) => {
-                if sink.send(Message::text(frame.as_ref())).await.is_err() {
+                if sink.send(Message::Text(frame)).await.is_err() {
                     return;
                 }
             }

@@ -1,0 +1,230 @@
+//! Many websocket subscribers on one thread: a few openers create workers and connect them
+//! (so no more than [`OPENERS`] workers are ever unclaimed, under the server's 16 per user), and
+//! one small task per subscriber records which ticks reach it.
+//!
+//! Raw async-tungstenite rather than `psmonitor_client::Subscription`: the client's default
+//! websocket config keeps a 128 KiB read buffer per connection (1.3 GB for 10,000) and parses
+//! every frame into typed JSON; here a frame is only hashed and counted.
+
+use std::cell::{Cell, RefCell};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
+use futures_lite::StreamExt;
+use psmonitor_core::hub::GREETING;
+use smol::net::TcpStream;
+use smol::{LocalExecutor, Task};
+
+use crate::LoadError;
+use crate::http::{Auth, HttpConn, IO_TIMEOUT, connect, within};
+use crate::ticks::TickBook;
+
+/// Workers created and connected in parallel (each opener holds at most one unclaimed worker).
+pub(crate) const OPENERS: usize = 8;
+/// Attempts per subscriber before it counts as failed.
+const ATTEMPTS: u32 = 3;
+/// Wait after a 429 (too many unclaimed workers) before trying again.
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
+
+/// Small buffers: a subscriber receives about 1 KB a second.
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(1024 * 1024))
+        .max_frame_size(Some(1024 * 1024))
+}
+
+/// The open subscribers and what they received.
+#[derive(Debug)]
+pub(crate) struct Fleet {
+    /// Every tick seen by any subscriber.
+    pub book: Rc<RefCell<TickBook>>,
+    /// Tick ids received, one list per connected subscriber.
+    pub received: Rc<RefCell<Vec<Vec<u32>>>>,
+    /// Subscribers whose stream ended before the run did.
+    pub dropped: Rc<Cell<u64>>,
+    /// Subscribers that could not be opened.
+    pub failed: u64,
+    /// Why the first one failed.
+    pub first_error: Option<String>,
+    readers: Rc<RefCell<Vec<Task<()>>>>,
+}
+
+impl Fleet {
+    /// Connected subscribers.
+    pub(crate) fn connected(&self) -> usize {
+        self.received.borrow().len()
+    }
+
+    /// Stops every reader and closes its socket.
+    pub(crate) fn stop(&self) {
+        self.readers.borrow_mut().clear();
+    }
+}
+
+/// Opens `n` subscribers, giving up on the rest at `deadline`.
+pub(crate) async fn open(
+    ex: Rc<LocalExecutor<'static>>,
+    addr: SocketAddr,
+    auth: Rc<Auth>,
+    n: usize,
+    interval: Duration,
+    deadline: Instant,
+) -> Fleet {
+    let book = Rc::new(RefCell::new(TickBook::new(interval)));
+    let received = Rc::new(RefCell::new(Vec::with_capacity(n)));
+    let dropped = Rc::new(Cell::new(0));
+    let readers = Rc::new(RefCell::new(Vec::with_capacity(n)));
+    let next = Rc::new(Cell::new(0usize));
+    let failures = Rc::new(RefCell::new((0u64, None::<String>)));
+    let mut openers = Vec::new();
+    for _ in 0..OPENERS.min(n) {
+        let (ex2, auth, book, received, dropped, readers, next, failures) = (
+            ex.clone(),
+            auth.clone(),
+            book.clone(),
+            received.clone(),
+            dropped.clone(),
+            readers.clone(),
+            next.clone(),
+            failures.clone(),
+        );
+        openers.push(ex.spawn(async move {
+            let mut conn = HttpConn::new(addr);
+            loop {
+                let index = next.get();
+                if index >= n || Instant::now() >= deadline {
+                    return;
+                }
+                next.set(index + 1);
+                match open_one(&mut conn, addr, &auth).await {
+                    Ok(ws) => {
+                        let slot = {
+                            let mut received = received.borrow_mut();
+                            received.push(Vec::new());
+                            received.len() - 1
+                        };
+                        let reader =
+                            read_frames(ws, slot, book.clone(), received.clone(), dropped.clone());
+                        readers.borrow_mut().push(ex2.spawn(reader));
+                    }
+                    Err(e) => {
+                        let mut f = failures.borrow_mut();
+                        f.0 += 1;
+                        f.1.get_or_insert_with(|| e.to_string());
+                    }
+                }
+            }
+        }));
+    }
+    for opener in openers {
+        opener.await;
+    }
+    let (failed, first_error) = failures.take();
+    // Subscribers never attempted before the deadline count as failed too.
+    let failed = failed + n.saturating_sub(next.get()) as u64;
+    Fleet {
+        book,
+        received,
+        dropped,
+        failed,
+        first_error,
+        readers,
+    }
+}
+
+/// Creates a worker and connects it, retrying a few times.
+async fn open_one(
+    conn: &mut HttpConn,
+    addr: SocketAddr,
+    auth: &Auth,
+) -> Result<WebSocketStream<TcpStream>, LoadError> {
+    let mut last = LoadError::Closed;
+    for _ in 0..ATTEMPTS {
+        match try_open(conn, addr, auth).await {
+            Ok(ws) => return Ok(ws),
+            Err(e) => {
+                if matches!(e, LoadError::Status { status: 401, .. }) {
+                    auth.invalidate().await;
+                }
+                smol::Timer::after(RETRY_PAUSE).await;
+                last = e;
+            }
+        }
+    }
+    Err(last)
+}
+
+async fn try_open(
+    conn: &mut HttpConn,
+    addr: SocketAddr,
+    auth: &Auth,
+) -> Result<WebSocketStream<TcpStream>, LoadError> {
+    let session = auth.session().await?;
+    let res = conn
+        .request("POST", "/worker", Some(&session.token), b"")
+        .await?;
+    if res.status != 200 {
+        return Err(LoadError::Status {
+            path: "/worker",
+            status: res.status,
+            body: String::from_utf8_lossy(&res.body)
+                .chars()
+                .take(200)
+                .collect(),
+        });
+    }
+    #[derive(serde::Deserialize)]
+    struct Worker {
+        id: String,
+    }
+    let worker: Worker = serde_json::from_slice(&res.body)
+        .map_err(|e| LoadError::Protocol(format!("bad /worker body: {e}")))?;
+    let url = format!(
+        "ws://{addr}/connect?id={}&subscriber={}",
+        worker.id, session.user_id
+    );
+    let stream = connect(addr).await?;
+    within(IO_TIMEOUT, async {
+        let (mut ws, _) =
+            async_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
+                .await
+                .map_err(|e| LoadError::Protocol(format!("websocket: {e}")))?;
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) if text.as_str() == GREETING => Ok(ws),
+            other => Err(LoadError::Protocol(format!(
+                "expected the greeting, got {:?}",
+                other.map(|m| m.map(|m| m.to_string().chars().take(80).collect::<String>()))
+            ))),
+        }
+    })
+    .await
+}
+
+/// Records the tick of every text frame until the stream ends or the task is dropped.
+async fn read_frames(
+    mut ws: WebSocketStream<TcpStream>,
+    slot: usize,
+    book: Rc<RefCell<TickBook>>,
+    received: Rc<RefCell<Vec<Vec<u32>>>>,
+    dropped: Rc<Cell<u64>>,
+) {
+    while let Some(msg) = ws.next().await {
+        match msg {
+            Ok(Message::Text(text)) => {
+                let tick = book.borrow_mut().tick_for(text.as_bytes(), Instant::now());
+                if let Some(ticks) = received.borrow_mut().get_mut(slot) {
+                    ticks.push(tick);
+                }
+            }
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    dropped.set(dropped.get() + 1);
+}

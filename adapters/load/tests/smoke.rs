@@ -1,0 +1,84 @@
+//! End to end: the load generator against a real in-process server on 127.0.0.1 port 0, with a
+//! real SQLite file in a temp dir, 5 subscribers for 2 s; the report's numbers must be sane.
+
+use std::path::Path;
+use std::time::Duration;
+
+use psmonitor_collector::FixtureSampler;
+use psmonitor_core::auth::{AccountEntropy, Argon2Params, Password, create_account};
+use psmonitor_load::{LoadOptions, run};
+use psmonitor_server::ServerConfig;
+use psmonitor_store::Store;
+use zeroize::Zeroizing;
+
+const PASSWORD: &str = "correct horse battery staple";
+const INTERVAL: Duration = Duration::from_millis(200);
+
+#[test]
+fn five_subscribers_for_two_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let entropy = AccountEntropy {
+        user_id: [7; 16],
+        password: [9; 32],
+        salt: [3; 16],
+        jwt_secret: [5; 32],
+    };
+    let created = create_account(
+        &entropy,
+        Some(Password::new(PASSWORD.to_owned())),
+        Argon2Params::testing(),
+    )
+    .unwrap();
+    Store::open(dir.path())
+        .unwrap()
+        .create_account(&created.account)
+        .unwrap();
+    let mut cfg = ServerConfig::with_data_dir(dir.path().to_owned());
+    cfg.port = 0;
+    cfg.interval = INTERVAL;
+    let host =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hosts/vm-no-sensors.json");
+    let sampler = FixtureSampler::from_file(host).unwrap();
+    let server = psmonitor_server::spawn(cfg, created.account, Box::new(sampler)).unwrap();
+
+    let opts = LoadOptions {
+        server: format!("http://{}", server.addr()),
+        user: "PSMonitor".into(),
+        password: Zeroizing::new(PASSWORD.into()),
+        subscribers: 5,
+        duration: Duration::from_secs(2),
+        // The server runs in this process: its CPU and memory are ours.
+        server_pid: Some(std::process::id()),
+        http_rate: 20,
+        login_rate: 2,
+        interval: INTERVAL,
+    };
+    let report = run(&opts).unwrap();
+    server.stop().unwrap();
+    println!("{report}");
+
+    assert_eq!(report.subscribers_connected, 5, "{report}");
+    assert_eq!(
+        (report.subscribers_failed, report.subscribers_dropped),
+        (0, 0)
+    );
+    assert!((1.9..3.0).contains(&report.window_secs), "{report}");
+    let f = &report.frames;
+    // 2 s at 200 ms: about 10 ticks; allow for a slow, shared machine.
+    assert!((7..=12).contains(&f.ticks), "{report}");
+    assert!(f.min + 2 >= f.ticks && f.max <= f.ticks, "{report}");
+    assert!(f.missed <= 5, "{report}");
+    assert!((200.0..2000.0).contains(&f.mean_frame_bytes), "{report}");
+    let server = report.server.as_ref().unwrap();
+    assert!(server.cpu_percent >= 0.0 && server.peak_rss_mib >= server.rss_mib * 0.99);
+    assert!(server.rss_mib > 1.0, "{report}");
+    let system = report.system.as_ref().unwrap();
+    assert!(system.ok >= 20 && system.errors == 0, "{report}");
+    assert!(
+        system.p50_ms > 0.0 && system.p50_ms <= system.p99_ms && system.p99_ms <= system.max_ms
+    );
+    let login = report.login.as_ref().unwrap();
+    assert!(login.ok >= 2 && login.errors == 0, "{report}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["subscribers_connected"], 5);
+}
