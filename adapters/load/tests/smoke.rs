@@ -5,10 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use psmonitor_collector::FixtureSampler;
-use psmonitor_core::auth::{AccountEntropy, Argon2Params, Password, create_account};
+use psmonitor_core::auth::Argon2Params;
 use psmonitor_load::{LoadOptions, run};
 use psmonitor_server::ServerConfig;
-use psmonitor_store::Store;
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -17,29 +16,18 @@ const INTERVAL: Duration = Duration::from_millis(200);
 #[test]
 fn five_subscribers_for_two_seconds() {
     let dir = tempfile::tempdir().unwrap();
-    let entropy = AccountEntropy {
-        user_id: [7; 16],
-        password: [9; 32],
-        salt: [3; 16],
-        jwt_secret: [5; 32],
-    };
-    let created = create_account(
-        &entropy,
-        Some(Password::new(PASSWORD.to_owned())),
+    let account = psmonitor_server::testing::create_test_account(
+        dir.path(),
+        PASSWORD,
         Argon2Params::testing(),
-    )
-    .unwrap();
-    Store::open(dir.path())
-        .unwrap()
-        .create_account(&created.account)
-        .unwrap();
+    );
     let mut cfg = ServerConfig::with_data_dir(dir.path().to_owned());
     cfg.port = 0;
     cfg.interval = INTERVAL;
     let host =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hosts/vm-no-sensors.json");
     let sampler = FixtureSampler::from_file(host).unwrap();
-    let server = psmonitor_server::spawn(cfg, created.account, Box::new(sampler)).unwrap();
+    let server = psmonitor_server::spawn(cfg, account, Box::new(sampler)).unwrap();
 
     let opts = LoadOptions {
         server: format!("http://{}", server.addr()),

@@ -12,6 +12,7 @@ mod effects;
 mod http;
 mod listener;
 pub mod logging;
+pub mod testing;
 mod websocket;
 
 use std::future::Future;

@@ -5,13 +5,12 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use psmonitor_collector::FixtureSampler;
-use psmonitor_core::auth::{Account, AccountEntropy, Argon2Params, Password, create_account};
+use psmonitor_core::auth::Argon2Params;
 use psmonitor_gtk::embedded::Options;
 use psmonitor_gtk::gtk::{self, gio, glib, prelude::*};
 use psmonitor_gtk::settings_store::Settings;
 use psmonitor_gtk::ui::app::Controller;
 use psmonitor_server::{ServerConfig, ServerHandle};
-use psmonitor_store::Store;
 
 /// The password of every server in these tests.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -55,22 +54,11 @@ pub struct World {
 /// A second server on 127.0.0.1 port 0 replaying `host`, with the test password.
 pub fn remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let created = create_account(
-        &AccountEntropy {
-            user_id: [7; 16],
-            password: [9; 32],
-            salt: [3; 16],
-            jwt_secret: [5; 32],
-        },
-        Some(Password::new(PASSWORD.to_owned())),
+    let account = psmonitor_server::testing::create_test_account(
+        dir.path(),
+        PASSWORD,
         Argon2Params::testing(),
-    )
-    .unwrap();
-    Store::open(dir.path())
-        .unwrap()
-        .create_account(&created.account)
-        .unwrap();
-    let account: Account = created.account;
+    );
     let mut cfg = ServerConfig::with_data_dir(dir.path().to_owned());
     cfg.port = 0;
     cfg.interval = Duration::from_millis(250);

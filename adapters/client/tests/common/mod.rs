@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use psmonitor_client::{ClientConfig, WatchEvent};
 use psmonitor_collector::FixtureSampler;
-use psmonitor_core::auth::{Account, AccountEntropy, Argon2Params, Password, create_account};
+use psmonitor_core::auth::{Account, Argon2Params};
 use psmonitor_server::{ServerConfig, ServerHandle};
-use psmonitor_store::Store;
 use zeroize::Zeroizing;
 
 /// The password every in-process test server uses.
@@ -46,21 +45,7 @@ pub struct TestServer {
 
 /// Creates the account in a new SQLite file, as a first run would, with cheap argon2 parameters.
 pub fn make_account(dir: &Path) -> Account {
-    let entropy = AccountEntropy {
-        user_id: [7; 16],
-        password: [9; 32],
-        salt: [3; 16],
-        jwt_secret: [5; 32],
-    };
-    let created = create_account(
-        &entropy,
-        Some(Password::new(PASSWORD.to_owned())),
-        Argon2Params::testing(),
-    )
-    .unwrap();
-    let mut store = Store::open(dir).unwrap();
-    store.create_account(&created.account).unwrap();
-    created.account
+    psmonitor_server::testing::create_test_account(dir, PASSWORD, Argon2Params::testing())
 }
 
 impl TestServer {

@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use psmonitor_collector::{FixtureSampler, Sampler};
-use psmonitor_core::auth::{Account, AccountEntropy, Argon2Params, Password, create_account};
+use psmonitor_core::auth::{Account, Argon2Params};
 use psmonitor_server::{ServerConfig, ServerHandle};
-use psmonitor_store::Store;
 use serde_json::Value;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
@@ -57,17 +56,7 @@ pub fn make_account(dir: &Path) -> Account {
 
 /// Creates the account in a new SQLite file with the given argon2 parameters.
 pub fn make_account_with(dir: &Path, params: Argon2Params) -> Account {
-    let entropy = AccountEntropy {
-        user_id: [7; 16],
-        password: [9; 32],
-        salt: [3; 16],
-        jwt_secret: [5; 32],
-    };
-    let created =
-        create_account(&entropy, Some(Password::new(PASSWORD.to_owned())), params).unwrap();
-    let mut store = Store::open(dir).unwrap();
-    store.create_account(&created.account).unwrap();
-    created.account
+    psmonitor_server::testing::create_test_account(dir, PASSWORD, params)
 }
 
 impl TestServer {

@@ -1,0 +1,26 @@
+//! Support for tests that run a real server: the account a first run would create, made
+//! deterministic so every suite (server, client, load generator, desktop app) sets it up alike.
+
+use std::path::Path;
+
+use psmonitor_core::auth::{Account, AccountEntropy, Argon2Params, Password, create_account};
+use psmonitor_store::Store;
+
+/// Creates the account with `password` in a new SQLite store under `dir`, from fixed entropy.
+///
+/// Panics on failure: it is meant for tests, where a broken setup should stop the test at once.
+pub fn create_test_account(dir: &Path, password: &str, params: Argon2Params) -> Account {
+    let entropy = AccountEntropy {
+        user_id: [7; 16],
+        password: [9; 32],
+        salt: [3; 16],
+        jwt_secret: [5; 32],
+    };
+    let created = create_account(&entropy, Some(Password::new(password.to_owned())), params)
+        .expect("test account");
+    let mut store = Store::open(dir).expect("test store");
+    store
+        .create_account(&created.account)
+        .expect("store the test account");
+    created.account
+}
