@@ -49,6 +49,20 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
 }
 
+impl Response {
+    /// The error for an unexpected status on `path`, with the start of the body.
+    pub(crate) fn status_error(&self, path: &'static str) -> LoadError {
+        LoadError::Status {
+            path,
+            status: self.status,
+            body: String::from_utf8_lossy(&self.body)
+                .chars()
+                .take(200)
+                .collect(),
+        }
+    }
+}
+
 /// One keep-alive connection; reconnects after an error or a `Connection: close`.
 #[derive(Debug)]
 pub(crate) struct HttpConn {
@@ -198,14 +212,7 @@ pub(crate) async fn login(
         .request("POST", "/authenticate", None, body.as_bytes())
         .await?;
     if res.status != 200 {
-        return Err(LoadError::Status {
-            path: "/authenticate",
-            status: res.status,
-            body: String::from_utf8_lossy(&res.body)
-                .chars()
-                .take(200)
-                .collect(),
-        });
+        return Err(res.status_error("/authenticate"));
     }
     #[derive(serde::Deserialize)]
     struct Login {

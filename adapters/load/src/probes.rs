@@ -62,14 +62,7 @@ async fn one_system(conn: &mut HttpConn, auth: &Auth) -> Result<Duration, LoadEr
             if status == 401 {
                 auth.invalidate().await;
             }
-            Err(LoadError::Status {
-                path: "/system",
-                status,
-                body: String::from_utf8_lossy(&res.body)
-                    .chars()
-                    .take(200)
-                    .collect(),
-            })
+            Err(res.status_error("/system"))
         }
     }
 }

@@ -170,14 +170,7 @@ async fn try_open(
         .request("POST", "/worker", Some(&session.token), b"")
         .await?;
     if res.status != 200 {
-        return Err(LoadError::Status {
-            path: "/worker",
-            status: res.status,
-            body: String::from_utf8_lossy(&res.body)
-                .chars()
-                .take(200)
-                .collect(),
-        });
+        return Err(res.status_error("/worker"));
     }
     #[derive(serde::Deserialize)]
     struct Worker {
