@@ -4,10 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use psmonitor_collector::FixtureSampler;
 use psmonitor_core::auth::Argon2Params;
 use psmonitor_load::{LoadOptions, run};
-use psmonitor_server::ServerConfig;
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -21,13 +19,11 @@ fn five_subscribers_for_two_seconds() {
         PASSWORD,
         Argon2Params::testing(),
     );
-    let mut cfg = ServerConfig::with_data_dir(dir.path().to_owned());
-    cfg.port = 0;
+    let mut cfg = psmonitor_server::testing::test_config(dir.path());
     cfg.interval = INTERVAL;
     let host =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hosts/vm-no-sensors.json");
-    let sampler = FixtureSampler::from_file(host).unwrap();
-    let server = psmonitor_server::spawn(cfg, account, Box::new(sampler)).unwrap();
+    let server = psmonitor_server::testing::spawn_fixture(cfg, account, &host);
 
     let opts = LoadOptions {
         server: format!("http://{}", server.addr()),

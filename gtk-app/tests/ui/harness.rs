@@ -4,13 +4,12 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use psmonitor_collector::FixtureSampler;
 use psmonitor_core::auth::Argon2Params;
 use psmonitor_gtk::embedded::Options;
 use psmonitor_gtk::gtk::{self, gio, glib, prelude::*};
 use psmonitor_gtk::settings_store::Settings;
 use psmonitor_gtk::ui::app::Controller;
-use psmonitor_server::{ServerConfig, ServerHandle};
+use psmonitor_server::ServerHandle;
 
 /// The password of every server in these tests.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -59,12 +58,10 @@ pub fn remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
         PASSWORD,
         Argon2Params::testing(),
     );
-    let mut cfg = ServerConfig::with_data_dir(dir.path().to_owned());
-    cfg.port = 0;
+    let mut cfg = psmonitor_server::testing::test_config(dir.path());
     cfg.interval = Duration::from_millis(250);
     let path = fixtures().join("hosts").join(format!("{host}.json"));
-    let sampler = FixtureSampler::from_file(path).unwrap();
-    let handle = psmonitor_server::spawn(cfg, account, Box::new(sampler)).unwrap();
+    let handle = psmonitor_server::testing::spawn_fixture(cfg, account, &path);
     (handle, dir)
 }
 

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use psmonitor_client::{ClientConfig, WatchEvent};
-use psmonitor_collector::FixtureSampler;
 use psmonitor_core::auth::{Account, Argon2Params};
 use psmonitor_server::{ServerConfig, ServerHandle};
 use zeroize::Zeroizing;
@@ -58,9 +57,7 @@ impl TestServer {
     pub fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let account = make_account(dir.path());
-        let mut config = ServerConfig::with_data_dir(dir.path().to_owned());
-        config.port = 0;
-        config.interval = Duration::from_millis(200);
+        let mut config = psmonitor_server::testing::test_config(dir.path());
         tweak(&mut config);
         let handle = spawn(&config, &account);
         let addr = handle.addr();
@@ -103,8 +100,7 @@ impl TestServer {
 }
 
 fn spawn(config: &ServerConfig, account: &Account) -> ServerHandle {
-    let sampler = FixtureSampler::from_file(host(HOST)).unwrap();
-    psmonitor_server::spawn(config.clone(), account.clone(), Box::new(sampler)).unwrap()
+    psmonitor_server::testing::spawn_fixture(config.clone(), account.clone(), &host(HOST))
 }
 
 impl Drop for TestServer {

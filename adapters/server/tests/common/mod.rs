@@ -43,10 +43,7 @@ pub struct TestServer {
 
 /// Test settings: fast interval, port 0, a fresh data dir.
 pub fn config(dir: &Path) -> ServerConfig {
-    let mut cfg = ServerConfig::with_data_dir(dir.to_owned());
-    cfg.port = 0;
-    cfg.interval = Duration::from_millis(200);
-    cfg
+    psmonitor_server::testing::test_config(dir)
 }
 
 /// Creates the account in a new SQLite file, as a first run would, with cheap argon2 parameters.
