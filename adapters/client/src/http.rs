@@ -1,8 +1,10 @@
 //! Just enough HTTP/1.1 for the three PSMonitor calls, over `smol::net::TcpStream`.
 //!
-//! One request per connection (`Connection: close`): the client makes about one call a second,
-//! so a pool would buy nothing. Responses are parsed with `httparse`; bodies are read by
-//! `Content-Length`, as chunks, or to the end of the stream, and capped.
+//! [`Client`](crate::Client) opens one connection per call: it makes about one call a second, so
+//! keeping connections would buy nothing. [`HttpConnection`] keeps its connection between
+//! requests for callers that measure the server's answer, not TCP setup (the load generator).
+//! Responses are parsed with `httparse`; bodies are read by `Content-Length`, as chunks, or to
+//! the end of the stream, and capped.
 
 use std::time::Duration;
 
@@ -26,7 +28,7 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Status and body of one response.
 #[derive(Debug)]
-pub(crate) struct Reply {
+pub struct Reply {
     /// HTTP status code.
     pub status: u16,
     /// `Retry-After` in seconds, when present and numeric.
@@ -81,18 +83,21 @@ pub(crate) async fn deadline<T>(
     .await
 }
 
-/// Opens a TCP connection to the server, within [`CONNECT_TIMEOUT`].
+/// Opens a TCP connection to the server (with `TCP_NODELAY`), within [`CONNECT_TIMEOUT`].
 pub(crate) async fn connect(ep: &Endpoint) -> Result<TcpStream, ClientError> {
     let url = ep.http_url();
     deadline(CONNECT_TIMEOUT, url.clone(), async {
-        TcpStream::connect((ep.host.as_str(), ep.port))
+        let stream = TcpStream::connect((ep.host.as_str(), ep.port))
             .await
-            .map_err(|e| ClientError::unreachable(format!("{url}: {e}")))
+            .map_err(|e| ClientError::unreachable(format!("{url}: {e}")))?;
+        // Small requests written in two parts must not wait for the server's delayed ACK.
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
     })
     .await
 }
 
-/// Sends one request and reads the whole response.
+/// Sends one request on a connection of its own and reads the whole response.
 pub(crate) async fn request(
     ep: &Endpoint,
     method: &str,
@@ -100,27 +105,85 @@ pub(crate) async fn request(
     bearer: Option<&str>,
     body: Option<&[u8]>,
 ) -> Result<Reply, ClientError> {
-    let what = format!("{method} {}{path}", ep.http_url());
-    deadline(
-        REQUEST_TIMEOUT,
-        what,
-        exchange(ep, method, path, bearer, body),
-    )
-    .await
+    HttpConnection::new(ep.clone())
+        .request(method, path, bearer, body)
+        .await
 }
 
-async fn exchange(
+/// One HTTP/1.1 connection to the server, kept open between requests until the server closes it
+/// or a request fails (the next request then connects again).
+#[derive(Debug)]
+pub struct HttpConnection {
+    ep: Endpoint,
+    stream: Option<TcpStream>,
+}
+
+impl HttpConnection {
+    /// A connection to `ep`; nothing is sent until the first request.
+    pub fn new(ep: Endpoint) -> Self {
+        Self { ep, stream: None }
+    }
+
+    /// Sends one request and reads the whole response, within 15 s.
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Result<Reply, ClientError> {
+        let what = format!("{method} {}{path}", self.ep.http_url());
+        let result = deadline(
+            REQUEST_TIMEOUT,
+            what,
+            self.exchange(method, path, bearer, body),
+        )
+        .await;
+        if !matches!(result, Ok((_, true))) {
+            self.stream = None;
+        }
+        result.map(|(reply, _)| reply)
+    }
+
+    /// The reply, and whether the connection may carry another request.
+    async fn exchange(
+        &mut self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Result<(Reply, bool), ClientError> {
+        let stream = match &mut self.stream {
+            Some(stream) => stream,
+            None => self.stream.insert(connect(&self.ep).await?),
+        };
+        send(stream, &self.ep, method, path, bearer, body).await?;
+        read_reply(stream).await.map_err(|e| match e {
+            ReadError::Io(e) => lost(&self.ep, e),
+            ReadError::Bad(why) => ClientError::Protocol(format!(
+                "invalid http response from {}: {why}",
+                self.ep.http_url()
+            )),
+        })
+    }
+}
+
+fn lost(ep: &Endpoint, e: std::io::Error) -> ClientError {
+    ClientError::unreachable(format!("{}: connection lost: {e}", ep.http_url()))
+}
+
+async fn send(
+    stream: &mut TcpStream,
     ep: &Endpoint,
     method: &str,
     path: &str,
     bearer: Option<&str>,
     body: Option<&[u8]>,
-) -> Result<Reply, ClientError> {
-    let mut stream = connect(ep).await?;
+) -> Result<(), ClientError> {
     // The head may carry a token: keep it in memory that is wiped after use.
     let mut head = Zeroizing::new(String::with_capacity(256));
     head.push_str(&format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\nUser-Agent: psmonitor-client/{}\r\n",
+        "{method} {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nUser-Agent: psmonitor-client/{}\r\n",
         ep.target(path),
         ep.authority(),
         env!("CARGO_PKG_VERSION"),
@@ -135,19 +198,10 @@ async fn exchange(
         head.push_str("Content-Type: application/json\r\n");
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    let io = |e: std::io::Error| {
-        ClientError::unreachable(format!("{}: connection lost: {e}", ep.http_url()))
-    };
+    let io = |e: std::io::Error| lost(ep, e);
     stream.write_all(head.as_bytes()).await.map_err(io)?;
     stream.write_all(body).await.map_err(io)?;
-    stream.flush().await.map_err(io)?;
-    read_reply(&mut stream).await.map_err(|e| match e {
-        ReadError::Io(e) => io(e),
-        ReadError::Bad(why) => ClientError::Protocol(format!(
-            "invalid http response from {}: {why}",
-            ep.http_url()
-        )),
-    })
+    stream.flush().await.map_err(io)
 }
 
 enum ReadError {
@@ -162,10 +216,11 @@ enum Framing {
     UntilClose,
 }
 
-async fn read_reply(stream: &mut TcpStream) -> Result<Reply, ReadError> {
+/// Reads one response; the flag says whether the connection may carry another request.
+async fn read_reply(stream: &mut TcpStream) -> Result<(Reply, bool), ReadError> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 8192];
-    let (status, retry_after, framing, head_len) = loop {
+    let (status, retry_after, framing, head_len, close) = loop {
         let n = stream.read(&mut chunk).await.map_err(ReadError::Io)?;
         if n == 0 {
             let reset = std::io::Error::new(
@@ -190,11 +245,12 @@ async fn read_reply(stream: &mut TcpStream) -> Result<Reply, ReadError> {
             Framing::UntilClose => None,
         };
         if let Some(body) = done {
-            return Ok(Reply {
+            let reply = Reply {
                 status,
                 retry_after,
                 body,
-            });
+            };
+            return Ok((reply, !close));
         }
         if body.len() > MAX_BODY {
             return Err(ReadError::Bad("response body too large".into()));
@@ -202,11 +258,14 @@ async fn read_reply(stream: &mut TcpStream) -> Result<Reply, ReadError> {
         let n = stream.read(&mut chunk).await.map_err(ReadError::Io)?;
         if n == 0 {
             return match framing {
-                Framing::UntilClose => Ok(Reply {
-                    status,
-                    retry_after,
-                    body,
-                }),
+                Framing::UntilClose => Ok((
+                    Reply {
+                        status,
+                        retry_after,
+                        body,
+                    },
+                    false,
+                )),
                 _ => Err(ReadError::Bad("response body cut short".into())),
             };
         }
@@ -214,7 +273,8 @@ async fn read_reply(stream: &mut TcpStream) -> Result<Reply, ReadError> {
     }
 }
 
-type Head = (u16, Option<Duration>, Framing, usize);
+/// Status, `Retry-After`, body framing, head length, and whether the server closes afterwards.
+type Head = (u16, Option<Duration>, Framing, usize, bool);
 
 fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
@@ -227,6 +287,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
     let status = res.code.unwrap_or_default();
     let mut retry_after = None;
     let mut framing = Framing::UntilClose;
+    let mut close = false;
     for h in res.headers.iter() {
         let value = std::str::from_utf8(h.value).unwrap_or_default().trim();
         if h.name.eq_ignore_ascii_case("content-length") {
@@ -245,12 +306,15 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
             framing = Framing::Chunked;
         } else if h.name.eq_ignore_ascii_case("retry-after") {
             retry_after = value.parse::<u64>().ok().map(Duration::from_secs);
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            close = value.to_ascii_lowercase().contains("close");
         }
     }
     if (100..200).contains(&status) || status == 204 || status == 304 {
         framing = Framing::Length(0);
     }
-    Ok(Some((status, retry_after, framing, len)))
+    let close = close || matches!(framing, Framing::UntilClose);
+    Ok(Some((status, retry_after, framing, len, close)))
 }
 
 /// The decoded body once the last chunk has arrived, `None` while incomplete.
@@ -295,13 +359,23 @@ mod tests {
     fn reads_status_length_and_retry_after() {
         let head =
             b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 2\r\n\r\n{}";
-        let Ok(Some((status, retry, Framing::Length(2), len))) = parse_head(head) else {
+        let Ok(Some((status, retry, Framing::Length(2), len, close))) = parse_head(head) else {
             panic!("head not parsed");
         };
         assert_eq!(
-            (status, retry, len),
-            (429, Some(Duration::from_secs(7)), head.len() - 2)
+            (status, retry, len, close),
+            (429, Some(Duration::from_secs(7)), head.len() - 2, false)
         );
+        let closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+        assert!(matches!(
+            parse_head(closing),
+            Ok(Some((200, _, _, _, true)))
+        ));
+        let until_close = b"HTTP/1.1 200 OK\r\n\r\n";
+        assert!(matches!(
+            parse_head(until_close),
+            Ok(Some((_, _, Framing::UntilClose, _, true)))
+        ));
         assert!(matches!(parse_head(b"HTTP/1.1 200 OK\r\n"), Ok(None)));
         assert!(matches!(
             parse_head(b"garbage\r\n\r\n"),

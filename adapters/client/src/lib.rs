@@ -18,6 +18,7 @@ mod watch;
 pub use backoff::{BASE_DELAY, Backoff};
 pub use client::{Client, ClientConfig, expiry};
 pub use error::{ClientError, INVALID_URL};
+pub use http::{HttpConnection, Reply};
 pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription};
 pub use url::Endpoint;
