@@ -1,13 +1,10 @@
-//! A minimal keep-alive HTTP/1.1 client for the three calls the load needs, and the shared login.
-//!
-//! psmonitor-client opens one connection per request, which is right for a client that calls
-//! once a second but would measure TCP setup here. This one reuses its connection, so the
-//! latency is the server's answer and nothing else.
+//! HTTP for the load: keep-alive connections from psmonitor-client (so latency is the server's
+//! answer, not TCP setup), the TCP connect the websockets use, and the shared login.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use psmonitor_client::{Endpoint, HttpConnection, Reply};
 use smol::net::TcpStream;
 use zeroize::Zeroizing;
 
@@ -15,8 +12,6 @@ use crate::LoadError;
 
 /// Time allowed for connecting, or for one whole request and response.
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest response accepted.
-const MAX_RESPONSE: usize = 4 * 1024 * 1024;
 /// A token is renewed once older than this (tokens live 60 s by default).
 const RENEW_AFTER: Duration = Duration::from_secs(30);
 
@@ -32,7 +27,7 @@ pub(crate) async fn within<T>(
     .await
 }
 
-/// Opens a TCP connection with `TCP_NODELAY`.
+/// Opens a TCP connection with `TCP_NODELAY` (for a websocket).
 pub(crate) async fn connect(addr: SocketAddr) -> Result<TcpStream, LoadError> {
     let stream = within(IO_TIMEOUT, async {
         TcpStream::connect(addr).await.map_err(LoadError::Io)
@@ -42,154 +37,25 @@ pub(crate) async fn connect(addr: SocketAddr) -> Result<TcpStream, LoadError> {
     Ok(stream)
 }
 
-/// Status and body of one response.
-#[derive(Debug)]
-pub(crate) struct Response {
-    pub status: u16,
-    pub body: Vec<u8>,
+/// A keep-alive HTTP connection to the server at `addr`; it connects on first use.
+pub(crate) fn http_conn(addr: SocketAddr) -> HttpConnection {
+    HttpConnection::new(Endpoint {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        prefix: String::new(),
+    })
 }
 
-impl Response {
-    /// The error for an unexpected status on `path`, with the start of the body.
-    pub(crate) fn status_error(&self, path: &'static str) -> LoadError {
-        LoadError::Status {
-            path,
-            status: self.status,
-            body: String::from_utf8_lossy(&self.body)
-                .chars()
-                .take(200)
-                .collect(),
-        }
+/// The error for an unexpected status on `path`, with the start of the body.
+pub(crate) fn status_error(reply: &Reply, path: &'static str) -> LoadError {
+    LoadError::Status {
+        path,
+        status: reply.status,
+        body: String::from_utf8_lossy(&reply.body)
+            .chars()
+            .take(200)
+            .collect(),
     }
-}
-
-/// One keep-alive connection; reconnects after an error or a `Connection: close`.
-#[derive(Debug)]
-pub(crate) struct HttpConn {
-    addr: SocketAddr,
-    stream: Option<TcpStream>,
-    buf: Vec<u8>,
-}
-
-impl HttpConn {
-    /// A connection to `addr`, opened on first use.
-    pub(crate) fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            stream: None,
-            buf: Vec::with_capacity(4096),
-        }
-    }
-
-    /// Sends one request and reads the response, within [`IO_TIMEOUT`].
-    pub(crate) async fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        bearer: Option<&str>,
-        body: &[u8],
-    ) -> Result<Response, LoadError> {
-        let result = within(IO_TIMEOUT, self.exchange(method, path, bearer, body)).await;
-        if result.is_err() {
-            self.stream = None;
-        }
-        result
-    }
-
-    async fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        bearer: Option<&str>,
-        body: &[u8],
-    ) -> Result<Response, LoadError> {
-        if self.stream.is_none() {
-            self.stream = Some(connect(self.addr).await?);
-        }
-        let stream = self.stream.as_mut().ok_or(LoadError::Closed)?;
-        let mut out = Zeroizing::new(format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        ));
-        if let Some(token) = bearer {
-            out.push_str("Authorization: Bearer ");
-            out.push_str(token);
-            out.push_str("\r\n");
-        }
-        if !body.is_empty() {
-            out.push_str("Content-Type: application/json\r\n");
-        }
-        out.push_str("\r\n");
-        let mut bytes = Zeroizing::new(out.as_bytes().to_vec());
-        bytes.extend_from_slice(body);
-        stream.write_all(&bytes).await.map_err(LoadError::Io)?;
-        self.buf.clear();
-        let (head_len, status, length, close) = loop {
-            if let Some(head) = parse_head(&self.buf)? {
-                break head;
-            }
-            read_more(stream, &mut self.buf).await?;
-        };
-        let end = head_len + length;
-        while self.buf.len() < end {
-            read_more(stream, &mut self.buf).await?;
-        }
-        let body = self.buf[head_len..end].to_vec();
-        if close {
-            self.stream = None;
-        }
-        Ok(Response { status, body })
-    }
-}
-
-/// The head's length, status, body length and whether the server closes, once complete.
-fn parse_head(buf: &[u8]) -> Result<Option<(usize, u16, usize, bool)>, LoadError> {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut res = httparse::Response::new(&mut headers);
-    let httparse::Status::Complete(len) = res
-        .parse(buf)
-        .map_err(|e| LoadError::Protocol(format!("bad response head: {e}")))?
-    else {
-        return Ok(None);
-    };
-    let value = |name: &str| {
-        res.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).trim().to_ascii_lowercase())
-    };
-    if value("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        return Err(LoadError::Protocol(
-            "chunked responses are not supported".into(),
-        ));
-    }
-    let length = match value("content-length") {
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| LoadError::Protocol(format!("bad content-length {v:?}")))?,
-        None => 0,
-    };
-    if length > MAX_RESPONSE {
-        return Err(LoadError::Protocol(format!(
-            "response of {length} bytes is too large"
-        )));
-    }
-    let close = value("connection").is_some_and(|v| v.contains("close"));
-    Ok(Some((len, res.code.unwrap_or(0), length, close)))
-}
-
-async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(), LoadError> {
-    if buf.len() > MAX_RESPONSE {
-        return Err(LoadError::Protocol("response too large".into()));
-    }
-    let mut chunk = [0u8; 8192];
-    let n = stream.read(&mut chunk).await.map_err(LoadError::Io)?;
-    if n == 0 {
-        return Err(LoadError::Closed);
-    }
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(())
 }
 
 /// A logged-in session.
@@ -202,17 +68,17 @@ pub(crate) struct Session {
 
 /// Logs in on `conn` with `POST /authenticate`.
 pub(crate) async fn login(
-    conn: &mut HttpConn,
+    conn: &mut HttpConnection,
     user: &str,
     password: &str,
 ) -> Result<Session, LoadError> {
     let body =
         Zeroizing::new(serde_json::json!({ "username": user, "password": password }).to_string());
     let res = conn
-        .request("POST", "/authenticate", None, body.as_bytes())
+        .request("POST", "/authenticate", None, Some(body.as_bytes()))
         .await?;
     if res.status != 200 {
-        return Err(res.status_error("/authenticate"));
+        return Err(status_error(&res, "/authenticate"));
     }
     #[derive(serde::Deserialize)]
     struct Login {
@@ -254,7 +120,7 @@ impl Auth {
         match guard.as_ref() {
             Some(s) if s.at.elapsed() < RENEW_AFTER => Ok(s.clone()),
             _ => {
-                let mut conn = HttpConn::new(self.addr);
+                let mut conn = http_conn(self.addr);
                 let fresh = login(&mut conn, &self.user, &self.password).await?;
                 *guard = Some(fresh.clone());
                 Ok(fresh)
@@ -265,23 +131,5 @@ impl Auth {
     /// Forgets the session after a 401, so the next call logs in again.
     pub(crate) async fn invalidate(&self) {
         *self.session.lock().await = None;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_heads() {
-        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nConnection: close\r\n\r\nhello";
-        assert_eq!(
-            parse_head(head).unwrap(),
-            Some((head.len() - 5, 200, 5, true))
-        );
-        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\nconte").unwrap(), None);
-        let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
-        assert!(parse_head(chunked).is_err());
-        assert!(parse_head(b"NOT HTTP\r\n\r\n").is_err());
     }
 }

@@ -54,6 +54,9 @@ pub enum LoadError {
     /// No answer in time.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    /// An HTTP request failed (connection lost, no answer in time, or not HTTP).
+    #[error(transparent)]
+    Client(#[from] psmonitor_client::ClientError),
     /// An answer that does not follow the protocol.
     #[error("protocol: {0}")]
     Protocol(String),

@@ -15,7 +15,9 @@ use smol::LocalExecutor;
 use zeroize::Zeroizing;
 
 use crate::LoadError;
-use crate::http::{Auth, HttpConn, IO_TIMEOUT, login};
+use psmonitor_client::HttpConnection;
+
+use crate::http::{Auth, IO_TIMEOUT, http_conn, login, status_error};
 use crate::stats::Samples;
 
 /// Logins allowed in flight at once (the limiter blocks an address at 5 unfinished failures).
@@ -27,7 +29,7 @@ pub(crate) async fn system(addr: SocketAddr, auth: Rc<Auth>, rate: u32, until: I
     let period = Duration::from_secs(1) / rate.max(1);
     let window = until.saturating_duration_since(Instant::now());
     let max_requests = window.as_secs_f64() * f64::from(rate) + 1.0;
-    let mut conn = HttpConn::new(addr);
+    let mut conn = http_conn(addr);
     let mut next = Instant::now();
     let mut sent = 0u64;
     while next < until && (sent as f64) < max_requests {
@@ -46,14 +48,14 @@ pub(crate) async fn system(addr: SocketAddr, auth: Rc<Auth>, rate: u32, until: I
 /// One unrecorded `GET /system`: a fresh server has no baseline reading yet and answers its first
 /// request only after two samples one interval apart, which is start-up, not latency.
 pub(crate) async fn warm_up(addr: SocketAddr, auth: &Auth) -> Result<(), LoadError> {
-    one_system(&mut HttpConn::new(addr), auth).await.map(|_| ())
+    one_system(&mut http_conn(addr), auth).await.map(|_| ())
 }
 
-async fn one_system(conn: &mut HttpConn, auth: &Auth) -> Result<Duration, LoadError> {
+async fn one_system(conn: &mut HttpConnection, auth: &Auth) -> Result<Duration, LoadError> {
     let session = auth.session().await?;
     let start = Instant::now();
     let res = conn
-        .request("GET", "/system", Some(&session.token), b"")
+        .request("GET", "/system", Some(&session.token), None)
         .await?;
     let latency = start.elapsed();
     match res.status {
@@ -62,7 +64,7 @@ async fn one_system(conn: &mut HttpConn, auth: &Auth) -> Result<Duration, LoadEr
             if status == 401 {
                 auth.invalidate().await;
             }
-            Err(res.status_error("/system"))
+            Err(status_error(&res, "/system"))
         }
     }
 }
@@ -100,7 +102,7 @@ pub(crate) async fn logins(
             password.clone(),
         );
         tasks.push(ex.spawn(async move {
-            let mut conn = HttpConn::new(addr);
+            let mut conn = http_conn(addr);
             let start = Instant::now();
             match login(&mut conn, &user, &password).await {
                 Ok(_) => samples.borrow_mut().latencies.push(start.elapsed()),

@@ -20,7 +20,9 @@ use smol::net::TcpStream;
 use smol::{LocalExecutor, Task};
 
 use crate::LoadError;
-use crate::http::{Auth, HttpConn, IO_TIMEOUT, connect, within};
+use psmonitor_client::HttpConnection;
+
+use crate::http::{Auth, IO_TIMEOUT, connect, http_conn, status_error, within};
 use crate::ticks::TickBook;
 
 /// Workers created and connected in parallel (each opener holds at most one unclaimed worker).
@@ -95,7 +97,7 @@ pub(crate) async fn open(
             failures.clone(),
         );
         openers.push(ex.spawn(async move {
-            let mut conn = HttpConn::new(addr);
+            let mut conn = http_conn(addr);
             loop {
                 let index = next.get();
                 if index >= n || Instant::now() >= deadline {
@@ -140,7 +142,7 @@ pub(crate) async fn open(
 
 /// Creates a worker and connects it, retrying a few times.
 async fn open_one(
-    conn: &mut HttpConn,
+    conn: &mut HttpConnection,
     addr: SocketAddr,
     auth: &Auth,
 ) -> Result<WebSocketStream<TcpStream>, LoadError> {
@@ -161,16 +163,16 @@ async fn open_one(
 }
 
 async fn try_open(
-    conn: &mut HttpConn,
+    conn: &mut HttpConnection,
     addr: SocketAddr,
     auth: &Auth,
 ) -> Result<WebSocketStream<TcpStream>, LoadError> {
     let session = auth.session().await?;
     let res = conn
-        .request("POST", "/worker", Some(&session.token), b"")
+        .request("POST", "/worker", Some(&session.token), None)
         .await?;
     if res.status != 200 {
-        return Err(res.status_error("/worker"));
+        return Err(status_error(&res, "/worker"));
     }
     #[derive(serde::Deserialize)]
     struct Worker {
