@@ -3,7 +3,7 @@
 use std::fs::{self, DirBuilder, OpenOptions, Permissions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -40,8 +40,7 @@ impl Store {
             r.get::<_, i64>(0)
         })
         .map_err(|e| classify(&path, e))?;
-        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-            .map_err(|e| classify(&path, e))?;
+        enable_wal(&conn, &path)?;
         match schema::migrate(&mut conn).map_err(|e| classify(&path, e))? {
             Outcome::Ready => {}
             Outcome::Newer(found) => {
@@ -59,6 +58,28 @@ impl Store {
     /// The path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Pause between tries of the switch to WAL while another opener holds the database.
+const WAL_RETRY: Duration = Duration::from_millis(10);
+
+/// Switches the database to WAL. The switch needs the database to itself, and SQLite answers
+/// "database is locked" at once instead of waiting through the busy handler when two first runs
+/// race; so a busy switch is tried again, for as long as any other statement would wait.
+fn enable_wal(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(WAL_RETRY);
+            }
+            Err(e) => return Err(classify(path, e)),
+        }
     }
 }
 
