@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod derive;
+pub mod http1;
 pub mod hub;
 pub mod limiter;
 pub mod model;
