@@ -186,7 +186,7 @@ mod websocket;
 #[cfg(test)]
 mod tests;
 
-pub use http::{DEFAULT_HOST, LoginBodyError};
+pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
 pub use websocket::FULL_CAPACITY;
 
 /// The greeting sent on every newly paired websocket.

@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub token_ttl: Duration,
     /// Replay this recorded host instead of reading the real one.
     pub fixture: Option<PathBuf>,
+    /// Time a client has to send a request head, and again its body.
+    pub header_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -42,6 +44,7 @@ impl ServerConfig {
             max_connections: 1024,
             token_ttl: Duration::from_secs(60),
             fixture: None,
+            header_timeout: Duration::from_secs(10),
         }
     }
 }

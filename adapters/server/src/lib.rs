@@ -1,15 +1,16 @@
-//! PSMonitor's headless server: a tide HTTP and websocket adapter driving the sans-IO core.
+//! PSMonitor's headless server: an HTTP/1 and websocket adapter on smol driving the sans-IO core.
 //!
-//! [`serve`] runs a server on the current async task until a stop future resolves; [`spawn`]
-//! runs one on a background thread (the GTK app and the tests use it). No tide or http-types
-//! type appears in this API, so replacing tide stays a change to this crate alone.
+//! [`serve`] runs a server on the current thread until a stop future resolves; [`spawn`] runs
+//! one on a background thread (the GTK app and the tests use it). The HTTP/1 framing lives in the
+//! core (`psmonitor_core::http1`); this crate moves bytes, keeps time and enforces the limits.
 #![forbid(unsafe_code)]
 
 pub mod account;
 pub mod config;
+mod conn;
 mod driver;
 mod effects;
-mod http;
+mod limits;
 mod listener;
 pub mod logging;
 pub mod testing;
@@ -19,22 +20,29 @@ use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread::JoinHandle;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use async_executor::Executor;
 use futures_lite::FutureExt;
 use psmonitor_collector::Sampler;
 use psmonitor_core::auth::Account;
+use psmonitor_core::http1::Limits;
 use psmonitor_core::hub::{Hub, HubConfig};
 
 pub use config::ServerConfig;
 
+use crate::conn::ConnShared;
 use crate::driver::{HubMsg, Ids};
+use crate::limits::ConnLimits;
 
 /// How long shutdown waits for websockets to send their close frames.
 const CLOSE_GRACE: Duration = Duration::from_millis(1500);
 /// Messages that may wait for the hub task before connection tasks wait too.
 const HUB_QUEUE: usize = 16 * 1024;
+/// HTTP connections one client address may hold open (still sending a request, or idle
+/// between requests); websockets are capped by the hub instead.
+pub const MAX_HTTP_CONNECTIONS_PER_ADDRESS: usize = 64;
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +90,8 @@ pub fn random_seed() -> Result<[u8; 32], ServerError> {
 }
 
 /// Serves on `listener` until `stop` resolves, then closes every websocket with 1001 and returns.
+///
+/// Runs its own executor on the calling thread and on up to three more.
 pub async fn serve(
     listener: TcpListener,
     config: &ServerConfig,
@@ -89,20 +99,78 @@ pub async fn serve(
     sampler: Box<dyn Sampler>,
     stop: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
+    let executor = Arc::new(Executor::new());
+    let (done, finished) = async_channel::bounded::<()>(1);
+    let extra = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        - 1;
+    let mut threads = Vec::with_capacity(extra);
+    for i in 0..extra {
+        let executor = executor.clone();
+        let finished = finished.clone();
+        threads.push(
+            thread::Builder::new()
+                .name(format!("psmonitor-io-{i}"))
+                .spawn(move || {
+                    futures_lite::future::block_on(executor.run(async {
+                        let _ = finished.recv().await;
+                    }));
+                })?,
+        );
+    }
+    let result = executor
+        .run(run(
+            listener,
+            config,
+            account,
+            sampler,
+            stop,
+            executor.clone(),
+        ))
+        .await;
+    drop(done);
+    for handle in threads {
+        let _ = handle.join();
+    }
+    result
+}
+
+async fn run(
+    listener: TcpListener,
+    config: &ServerConfig,
+    account: Account,
+    sampler: Box<dyn Sampler>,
+    stop: impl Future<Output = ()>,
+    executor: Arc<Executor<'static>>,
+) -> Result<(), ServerError> {
+    let nofile = limits::raise_nofile_limit();
+    let conn_limits = ConnLimits::for_nofile(MAX_HTTP_CONNECTIONS_PER_ADDRESS, nofile);
+    if config.max_connections + 64 > nofile {
+        tracing::warn!(
+            nofile,
+            max_connections = config.max_connections,
+            "the open-file limit is below --max-connections: raise it (LimitNOFILE=) or lower --max-connections"
+        );
+    }
     let (hub_tx, hub_rx) = async_channel::bounded(HUB_QUEUE);
     let effects = effects::Effects::start(sampler, hub_tx.clone())?;
     let hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
-    let driver = async_std::task::spawn(driver::run(hub, hub_rx, effects));
+    let driver = executor.spawn(driver::run(hub, hub_rx, effects));
     let live = Arc::new(AtomicUsize::new(0));
-    let state = http::AppState {
+    let shared = ConnShared {
         hub: hub_tx.clone(),
         ids: Arc::new(Ids::default()),
-        max_body_bytes: HubConfig::default().max_body_bytes,
+        limits: Limits {
+            max_body: HubConfig::default().max_body_bytes,
+            ..Limits::default()
+        },
+        header_timeout: config.header_timeout,
         live: live.clone(),
     };
-    let app = http::app(state);
     let accept = async {
-        if let Err(e) = listener::accept_loop(listener, app).await {
+        if let Err(e) = listener::accept_loop(listener, shared, conn_limits, executor.clone()).await
+        {
             tracing::error!("listener failed: {e}");
         }
     };
@@ -150,7 +218,7 @@ pub fn spawn(
     let thread = std::thread::Builder::new()
         .name("psmonitor-server".into())
         .spawn(move || {
-            async_std::task::block_on(serve(listener, &config, account, sampler, async move {
+            futures_lite::future::block_on(serve(listener, &config, account, sampler, async move {
                 let _ = stopped.recv().await;
             }))
         })?;

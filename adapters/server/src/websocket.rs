@@ -1,19 +1,23 @@
-//! `/connect`: completes the websocket handshake by hand on async-tungstenite, then forwards
-//! between the socket and the hub. The hub alone decides admission and what is sent.
+//! `/connect`: checks the upgrade request, answers 101 by hand, then runs the websocket on
+//! async-tungstenite, forwarding between the socket and the hub. The hub alone decides admission
+//! and what is sent; a client that breaks the protocol is closed with the matching code.
 
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 
 use async_channel::Receiver;
 use async_tungstenite::WebSocketStream;
-use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use async_tungstenite::tungstenite::{Error as WsError, Message};
+use base64::Engine as _;
+use futures_lite::{AsyncRead, AsyncWrite};
 use futures_util::{SinkExt, StreamExt};
-use psmonitor_core::hub::ConnId;
-use tide::http::StatusCode;
+use psmonitor_core::http1::{RequestHead, Version};
+use psmonitor_core::hub::{ConnId, HttpResponse, error_response};
 
+use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
-use crate::http::{AppState, header, json_error, peer_ip};
 
 /// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
 /// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
@@ -28,83 +32,124 @@ fn ws_config() -> WebSocketConfig {
         .max_frame_size(Some(16 * 1024))
 }
 
-fn has_token(value: Option<String>, token: &str) -> bool {
-    value.is_some_and(|v| {
-        v.split(',')
-            .any(|part| part.trim().eq_ignore_ascii_case(token))
-    })
+/// Why an upgrade request is refused, before any websocket exists.
+fn check_upgrade(head: &RequestHead) -> Result<String, HttpResponse> {
+    if head.version != Version::Http11 || !head.has_token("connection", "upgrade") {
+        return Err(error_response(
+            400,
+            "websocket upgrade needs HTTP/1.1 with connection: upgrade",
+        ));
+    }
+    if head.header("sec-websocket-version") != Some("13") {
+        let mut res = error_response(426, "unsupported websocket version: use 13");
+        res.headers.push(("Sec-WebSocket-Version", "13".to_owned()));
+        return Err(res);
+    }
+    let key = head.header("sec-websocket-key").unwrap_or("");
+    let decoded = base64::engine::general_purpose::STANDARD.decode(key);
+    if !decoded.is_ok_and(|k| k.len() == 16) {
+        return Err(error_response(
+            400,
+            "invalid sec-websocket-key header: 16 random bytes in base64 are required",
+        ));
+    }
+    Ok(derive_accept_key(key.as_bytes()))
 }
 
-/// Answers the upgrade request with 101 and spawns the connection task, or explains the refusal.
-pub(crate) async fn upgrade(req: tide::Request<AppState>) -> tide::Response {
-    let upgrading = has_token(header(&req, "Upgrade"), "websocket")
-        && has_token(header(&req, "Connection"), "upgrade");
-    if !upgrading {
-        return json_error(
-            StatusCode::UpgradeRequired,
-            "websocket upgrade required: open /connect?id=<worker id>&subscriber=<user id> with a websocket client",
-        );
+/// The close code for a client's protocol violation, if the error is one.
+fn violation(err: &WsError) -> Option<(u16, &'static str)> {
+    match err {
+        WsError::Protocol(_) => Some((1002, "protocol error")),
+        WsError::Utf8(_) => Some((1007, "invalid utf-8 in a text message")),
+        WsError::Capacity(_) => Some((1009, "message too big")),
+        _ => None,
     }
-    if header(&req, "Sec-WebSocket-Version").as_deref() != Some("13") {
-        let mut res = json_error(StatusCode::UpgradeRequired, "unsupported websocket version");
-        res.insert_header("Sec-WebSocket-Version", "13");
-        return res;
-    }
-    let Some(key) = header(&req, "Sec-WebSocket-Key") else {
-        return json_error(StatusCode::BadRequest, "missing sec-websocket-key header");
+}
+
+/// Completes the upgrade on `stream` (whose head is `head`, followed by the bytes in `rest`) and
+/// serves the websocket until it ends.
+pub(crate) async fn upgrade<S>(
+    mut stream: S,
+    head: RequestHead,
+    rest: Vec<u8>,
+    peer: SocketAddr,
+    shared: ConnShared,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let accept = match check_upgrade(&head) {
+        Ok(accept) => accept,
+        Err(answer) => return refuse(&mut stream, head.version, &answer).await,
     };
-    let mut res = tide::Response::new(StatusCode::SwitchingProtocols);
-    res.insert_header("Upgrade", "websocket");
-    res.insert_header("Connection", "Upgrade");
-    res.insert_header("Sec-WebSocket-Accept", derive_accept_key(key.as_bytes()));
-    let http_res: &mut tide::http::Response = res.as_mut();
-    let upgraded = http_res.recv_upgrade().await;
-    let state = req.state().clone();
-    let query = req.url().query().map(str::to_owned);
-    let peer = peer_ip(&req);
-    async_std::task::spawn(async move {
-        if let Some(stream) = upgraded.await {
-            let ws =
-                WebSocketStream::from_raw_socket(stream, Role::Server, Some(ws_config())).await;
-            serve(ws, state, query, peer).await;
-        }
-    });
-    res
+    let switching = HttpResponse {
+        status: 101,
+        headers: vec![
+            ("Upgrade", "websocket".to_owned()),
+            ("Connection", "Upgrade".to_owned()),
+            ("Sec-WebSocket-Accept", accept),
+        ],
+        body: "".into(),
+    };
+    if write_response(&mut stream, Version::Http11, &switching, true)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let ws =
+        WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config())).await;
+    serve(ws, shared, head.query, peer).await;
 }
 
 async fn serve<S>(
     ws: WebSocketStream<S>,
-    state: AppState,
+    shared: ConnShared,
     query: Option<String>,
-    peer: std::net::IpAddr,
+    peer: SocketAddr,
 ) where
-    S: futures_lite::AsyncRead + futures_lite::AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
-    let conn = ConnId(state.ids.next());
+    let conn = ConnId(shared.ids.next());
     let (outbox, commands) = crate::driver::outbox();
     let connected = HubMsg::Connected {
         conn,
         query,
-        peer,
+        peer: peer.ip(),
         outbox,
     };
-    if state.hub.send(connected).await.is_err() {
+    if shared.hub.send(connected).await.is_err() {
         return;
     }
-    state.live.fetch_add(1, Ordering::SeqCst);
-    let (sink, mut stream) = ws.split();
-    let writer = write_loop(sink, commands);
+    shared.live.fetch_add(1, Ordering::SeqCst);
+    let (mut sink, mut stream) = ws.split();
+    let writer = async {
+        write_loop(&mut sink, commands).await;
+        None
+    };
     let reader = async {
         // Pings and the client's close are answered by tungstenite while we keep reading; the
-        // stream ends once the closing handshake is done. Anything else is ignored.
-        while let Some(Ok(_)) = stream.next().await {}
+        // stream ends once the closing handshake is done. Data from the client is ignored.
+        loop {
+            match stream.next().await {
+                Some(Ok(_)) => {}
+                Some(Err(err)) => return violation(&err),
+                None => return None,
+            }
+        }
     };
-    futures_lite::future::race(writer, reader).await;
-    let _ = state.hub.send(HubMsg::Disconnected { conn }).await;
-    state.live.fetch_sub(1, Ordering::SeqCst);
+    if let Some((code, reason)) = futures_lite::future::race(writer, reader).await {
+        tracing::debug!(code, reason, "closing a websocket that broke the protocol");
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: reason.into(),
+        };
+        let _ = sink.close(Some(frame)).await;
+    }
+    let _ = shared.hub.send(HubMsg::Disconnected { conn }).await;
+    shared.live.fetch_sub(1, Ordering::SeqCst);
 }
 
-async fn write_loop<K>(mut sink: K, commands: Receiver<ConnCmd>)
+async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>)
 where
     K: futures_util::Sink<Message> + Unpin,
 {
@@ -125,5 +170,42 @@ where
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use psmonitor_core::http1::{Limits, parse_head};
+
+    fn head(extra: &str) -> RequestHead {
+        let text = format!(
+            "GET /connect?id=x HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n{extra}\r\n"
+        );
+        parse_head(text.as_bytes(), &Limits::default())
+            .unwrap()
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn keys_must_be_sixteen_bytes_of_base64() {
+        let good = "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        assert_eq!(
+            check_upgrade(&head(good)).unwrap(),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+        for key in ["x", "", "dGhlIHNhbXBsZQ==", "not base64 at all!!!!!!!"] {
+            let extra = format!("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n");
+            assert_eq!(
+                check_upgrade(&head(&extra)).unwrap_err().status,
+                400,
+                "{key}"
+            );
+        }
+        let no_key = "Sec-WebSocket-Version: 13\r\n";
+        assert_eq!(check_upgrade(&head(no_key)).unwrap_err().status, 400);
+        let old = "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        assert_eq!(check_upgrade(&head(old)).unwrap_err().status, 426);
     }
 }

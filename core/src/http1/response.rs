@@ -6,6 +6,7 @@ use super::Version;
 #[must_use]
 pub fn reason(status: u16) -> &'static str {
     match status {
+        100 => "Continue",
         101 => "Switching Protocols",
         200 => "OK",
         204 => "No Content",

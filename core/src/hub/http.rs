@@ -82,8 +82,8 @@ pub(super) fn ok(body: Arc<str>) -> HttpResponse {
     json(200, body, Vec::new())
 }
 
-/// `{"error": message}` with `status`.
-pub(super) fn error(status: u16, message: &str) -> HttpResponse {
+/// `{"error": message}` with `status` and the CORS header, as every error is answered.
+pub fn error(status: u16, message: &str) -> HttpResponse {
     error_with(status, message, Vec::new())
 }
 

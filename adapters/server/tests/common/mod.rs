@@ -269,3 +269,39 @@ pub fn first_message(ws: &mut Ws) -> Result<String, (u16, String)> {
         }
     }
 }
+
+/// Sends `bytes` on a new TCP connection and reads until the server closes it (or 5 s pass);
+/// returns everything read and whether the server closed the connection.
+pub fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> (String, bool) {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let closed = loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    (String::from_utf8_lossy(&out).into_owned(), closed)
+}
+
+/// The status codes of every response in `text`, in order.
+pub fn statuses(text: &str) -> Vec<u16> {
+    text.match_indices("HTTP/1.")
+        .filter(|(at, _)| *at == 0 || text[..*at].ends_with('\n') || text[..*at].ends_with('}'))
+        .filter_map(|(at, _)| text[at + 9..at + 12].parse().ok())
+        .collect()
+}
+
+/// The JSON body of a single response in `text`.
+pub fn body_json(text: &str) -> Value {
+    let (_, body) = text.split_once("\r\n\r\n").expect("a response head");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"))
+}

@@ -106,7 +106,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     drop(out);
     tracing::info!(%addr, data_dir = %cfg.data_dir.display(), interval = ?cfg.interval, "serving");
     let account = setup.account().clone();
-    async_std::task::block_on(psmonitor_server::serve(
+    futures_lite::future::block_on(psmonitor_server::serve(
         listener,
         &cfg,
         account,
