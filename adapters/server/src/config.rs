@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub fixture: Option<PathBuf>,
     /// Time a client has to send a request head, and again its body.
     pub header_timeout: Duration,
+    /// How long after the password login a session may be refreshed.
+    pub session_lifetime: Duration,
 }
 
 impl ServerConfig {
@@ -45,6 +47,7 @@ impl ServerConfig {
             token_ttl: Duration::from_secs(60),
             fixture: None,
             header_timeout: Duration::from_secs(10),
+            session_lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -80,6 +83,12 @@ pub struct FileConfig {
     /// Token lifetime, e.g. `"60s"`.
     #[serde(alias = "token_ttl")]
     pub token_ttl: Option<String>,
+    /// Session lifetime, e.g. `"12h"`.
+    #[serde(alias = "session_lifetime")]
+    pub session_lifetime: Option<String>,
+    /// Header timeout, e.g. `"10s"`.
+    #[serde(alias = "header_timeout")]
+    pub header_timeout: Option<String>,
     /// Log filter, e.g. `info` or `psmonitor_server=debug`.
     #[serde(alias = "log_level")]
     pub log_level: Option<String>,
@@ -157,6 +166,12 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     }
     if config.token_ttl.is_zero() {
         return Err(ConfigError::Zero("token-ttl"));
+    }
+    if config.header_timeout.is_zero() {
+        return Err(ConfigError::Zero("header-timeout"));
+    }
+    if config.session_lifetime.is_zero() {
+        return Err(ConfigError::Zero("session-lifetime"));
     }
     Ok(())
 }

@@ -108,6 +108,13 @@ pub struct ServeArgs {
     /// Lifetime of access tokens, e.g. 60s or 5m [default: 60s].
     #[arg(long, env = "PSMONITOR_TOKEN_TTL", value_parser = duration)]
     pub token_ttl: Option<Duration>,
+    /// How long a login session may be kept alive with POST /refresh before the password is
+    /// needed again, e.g. 12h or 7d [default: 12h].
+    #[arg(long, env = "PSMONITOR_SESSION_LIFETIME", value_parser = duration)]
+    pub session_lifetime: Option<Duration>,
+    /// Time a client has to send its request head, and again its body [default: 10s].
+    #[arg(long, env = "PSMONITOR_HEADER_TIMEOUT", value_parser = duration)]
+    pub header_timeout: Option<Duration>,
     /// Log filter: error, warn, info, debug or trace [default: info].
     #[arg(long, env = "PSMONITOR_LOG_LEVEL")]
     pub log_level: Option<String>,

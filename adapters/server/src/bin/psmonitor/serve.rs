@@ -40,6 +40,16 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
     } else if let Some(text) = &file.token_ttl {
         cfg.token_ttl = config::parse_duration("token-ttl", text)?;
     }
+    if let Some(lifetime) = args.session_lifetime {
+        cfg.session_lifetime = lifetime;
+    } else if let Some(text) = &file.session_lifetime {
+        cfg.session_lifetime = config::parse_duration("session-lifetime", text)?;
+    }
+    if let Some(timeout) = args.header_timeout {
+        cfg.header_timeout = timeout;
+    } else if let Some(text) = &file.header_timeout {
+        cfg.header_timeout = config::parse_duration("header-timeout", text)?;
+    }
     if let Some(max) = args.max_connections.or(file.max_connections) {
         cfg.max_connections = max;
     }
