@@ -39,6 +39,13 @@ pub(crate) async fn accept_loop(
                 spare.restore();
                 continue;
             }
+            Err(e) if out_of_fds(&e) => {
+                // The spare is in use by a connection being turned away: wait for it.
+                tracing::debug!("accept failed: {e}");
+                async_io::Timer::after(ACCEPT_BACKOFF).await;
+                spare.restore();
+                continue;
+            }
             Err(e) => {
                 tracing::warn!("accept failed: {e}");
                 async_io::Timer::after(ACCEPT_BACKOFF).await;

@@ -2,6 +2,8 @@
 //! driven by a real HTTP client (ureq) and a real websocket client (tungstenite).
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -173,7 +175,7 @@ impl Drop for TestServer {
 /// A blocking websocket client.
 pub type Ws = WebSocket<MaybeTlsStream<TcpStream>>;
 
-fn set_timeout(ws: &Ws, timeout: Duration) {
+pub fn set_timeout(ws: &Ws, timeout: Duration) {
     if let MaybeTlsStream::Plain(stream) = ws.get_ref() {
         stream.set_read_timeout(Some(timeout)).unwrap();
     }

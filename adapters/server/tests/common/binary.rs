@@ -1,0 +1,136 @@
+//! The `psmonitor` binary run as a user runs it, with no keyring and its own data dir.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{agent, host};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_psmonitor");
+
+/// A command with no keyring reachable and no PSMONITOR_* settings inherited.
+pub fn psmonitor(dir: &Path) -> Command {
+    isolated(Command::new(BIN), dir)
+}
+
+/// `cmd` with no keyring reachable, no PSMONITOR_* settings inherited, and its data in `dir`.
+pub fn isolated(mut cmd: Command, dir: &Path) -> Command {
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PSMONITOR_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/psmonitor-test-bus",
+    )
+    .env("PSMONITOR_DATA_DIR", dir)
+    .env("PSMONITOR_LOG_LEVEL", "warn");
+    cmd
+}
+
+/// A running `psmonitor serve`, killed on drop.
+pub struct Served {
+    pub child: Child,
+    pub addr: String,
+    pub stdout: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` on port 0 with a fixture and waits for `listening on`.
+pub fn serve(dir: &Path, password: Option<&str>) -> Served {
+    serve_cmd(psmonitor(dir), password)
+}
+
+/// Starts `cmd` (a `psmonitor` command, perhaps behind a wrapper) as `serve` on port 0 with a
+/// fixture and waits for `listening on`.
+#[allow(
+    clippy::zombie_processes,
+    reason = "`Served` kills and waits for the child on drop"
+)]
+pub fn serve_cmd(mut cmd: Command, password: Option<&str>) -> Served {
+    cmd.args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
+        .arg(host("vm-no-sensors"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(password) = password {
+        cmd.env("PSMONITOR_PASSWORD", password);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server never said it listens");
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            let addr = addr.to_owned();
+            stdout.push(line);
+            return Served {
+                child,
+                addr,
+                stdout,
+            };
+        }
+        stdout.push(line);
+    }
+}
+
+pub fn login(addr: &str, password: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({"username": "PSMonitor", "password": password});
+    let mut res = agent()
+        .post(format!("http://{addr}/authenticate"))
+        .send_json(body)
+        .unwrap();
+    let status = res.status().as_u16();
+    let json = res
+        .body_mut()
+        .read_json()
+        .unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+pub fn get_system(addr: &str, token: &str) -> u16 {
+    agent()
+        .get(format!("http://{addr}/system"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+pub fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+pub fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}

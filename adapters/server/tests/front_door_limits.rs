@@ -1,0 +1,136 @@
+//! Connections that hold the server open: 1,500 stalled connections from another address
+//! (127.0.0.2 stands in for another host) against the real binary at an open-file limit of
+//! 1,024, while a client on 127.0.0.1 logs in, reads `/system` and a stream frame.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::binary::{BIN, isolated, serve_cmd};
+use common::{agent, statuses};
+
+const PASSWORD: &str = "front door password";
+
+/// A TCP connection to `to` from the local address `from`.
+fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
+    bind(&fd, &SocketAddr::new(from, 0))?;
+    connect(&fd, &to)?;
+    Ok(TcpStream::from(fd))
+}
+
+/// This test process needs more than 1,024 descriptors for its own side of the sockets.
+fn raise_own_fd_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = limit.maximum;
+    setrlimit(Resource::Nofile, limit).unwrap();
+}
+
+/// The server binary under `prlimit`, so its open-file limit is 1,024 (soft and hard).
+fn limited_server(dir: &std::path::Path) -> common::binary::Served {
+    let mut cmd = Command::new("prlimit");
+    cmd.args(["--nofile=1024:1024", BIN]);
+    serve_cmd(isolated(cmd, dir), Some(PASSWORD))
+}
+
+/// Logs in, reads `/system`, creates a worker and reads the greeting and one frame.
+fn legitimate_client(addr: &str) {
+    let body = serde_json::json!({"username": "PSMonitor", "password": PASSWORD});
+    let mut res = agent()
+        .post(format!("http://{addr}/authenticate"))
+        .send_json(body)
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let login: serde_json::Value = res.body_mut().read_json().unwrap();
+    let bearer = format!("Bearer {}", login["token"].as_str().unwrap());
+    let res = agent()
+        .get(format!("http://{addr}/system"))
+        .header("Authorization", &bearer)
+        .call()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let mut res = agent()
+        .post(format!("http://{addr}/worker"))
+        .header("Authorization", &bearer)
+        .send_empty()
+        .unwrap();
+    let worker: serde_json::Value = res.body_mut().read_json().unwrap();
+    let (mut ws, _) = tungstenite::connect(worker["url"].as_str().unwrap()).unwrap();
+    common::set_timeout(&ws, Duration::from_secs(5));
+    assert_eq!(common::next_text(&mut ws), psmonitor_core::hub::GREETING);
+    assert!(common::next_text(&mut ws).starts_with("{\"cpu\""));
+}
+
+#[test]
+fn stalled_connections_from_one_address_do_not_lock_others_out() {
+    raise_own_fd_limit();
+    let dir = tempfile::tempdir().unwrap();
+    let served = limited_server(dir.path());
+    let addr: SocketAddr = served.addr.parse().unwrap();
+    let attacker: IpAddr = "127.0.0.2".parse().unwrap();
+    let mut stalled = Vec::new();
+    for i in 0..1500 {
+        let mut stream = connect_from(attacker, addr).unwrap();
+        if i % 2 == 0 {
+            // A complete head announcing a body that never comes.
+            let _ = stream.write_all(
+                b"POST /authenticate HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n",
+            );
+        }
+        stalled.push(stream);
+    }
+    let started = Instant::now();
+    legitimate_client(&served.addr);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "the legitimate client took {took:?}"
+    );
+    // The attacker's extra connections were answered, not left hanging.
+    let mut last = stalled.pop().unwrap();
+    last.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut text = String::new();
+    let _ = last.read_to_string(&mut text);
+    assert_eq!(statuses(&text), [503], "{text}");
+    assert!(
+        text.contains("too many connections from your address"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_server_out_of_connections_answers_503_instead_of_hanging() {
+    raise_own_fd_limit();
+    let dir = tempfile::tempdir().unwrap();
+    let served = limited_server(dir.path());
+    let addr: SocketAddr = served.addr.parse().unwrap();
+    // 40 addresses x 30 idle connections: over what 1,024 descriptors allow in all.
+    let mut held = Vec::new();
+    for host in 10..50u8 {
+        let from = IpAddr::from([127, 0, 1, host]);
+        for _ in 0..30 {
+            held.push(connect_from(from, addr).unwrap());
+        }
+    }
+    let mut refused = 0;
+    for stream in held.iter_mut().rev().take(100) {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text);
+        if statuses(&text) == [503] && text.contains("full capacity") {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "connections past the limit must get 503");
+    // Once the held connections go, the server serves again.
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    legitimate_client(&served.addr);
+}
