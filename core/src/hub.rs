@@ -80,6 +80,10 @@ pub struct HubConfig {
     pub max_connections: usize,
     /// Largest request body accepted (default 16 KiB).
     pub max_body_bytes: usize,
+    /// Password verifications run at once: the adapter's verifier threads (default 2).
+    pub verify_slots: usize,
+    /// Logins waiting for a verification slot before newcomers get 503 (default 256).
+    pub max_waiting_logins: usize,
 }
 
 impl Default for HubConfig {
@@ -91,6 +95,8 @@ impl Default for HubConfig {
             max_pending_workers: 16,
             max_connections: 1024,
             max_body_bytes: 16 * 1024,
+            verify_slots: 2,
+            max_waiting_logins: 256,
         }
     }
 }
@@ -124,6 +130,12 @@ pub enum Input {
         job: JobId,
         /// Whether the password matched.
         ok: bool,
+    },
+    /// A password verification asked for by [`Output::VerifyPassword`] could not run (no
+    /// verifier free): the login is answered 503, never 401.
+    PasswordUnverified {
+        /// The job.
+        job: JobId,
     },
     /// A host sample asked for by [`Output::Sample`].
     Sample(Box<HostReading>),
@@ -179,6 +191,7 @@ pub enum Output {
 }
 
 mod http;
+mod logins;
 mod redact;
 mod sampling;
 mod websocket;
@@ -192,14 +205,6 @@ pub use websocket::FULL_CAPACITY;
 /// The greeting sent on every newly paired websocket.
 pub const GREETING: &str = "connected to monitor, transmitting data...";
 
-/// A login waiting for its password verification.
-#[derive(Debug)]
-struct Login {
-    req: ReqId,
-    peer: IpAddr,
-    known_user: bool,
-}
-
 /// The protocol state machine; see the module docs.
 #[derive(Debug)]
 pub struct Hub {
@@ -208,7 +213,10 @@ pub struct Hub {
     now: Now,
     limiter: LoginLimiter,
     workers: WorkerRegistry,
-    logins: BTreeMap<JobId, Login>,
+    /// Logins being verified.
+    logins: BTreeMap<JobId, logins::Login>,
+    /// Logins waiting for a verification slot.
+    login_queue: logins::LoginQueue,
     next_job: u64,
     /// Paired websockets, each holding one connection slot and subscribed to the stream.
     conns: BTreeSet<ConnId>,
@@ -226,6 +234,7 @@ impl Hub {
             limiter: LoginLimiter::default(),
             workers: WorkerRegistry::new(seed, config.worker_ttl, config.max_pending_workers),
             sampler: sampling::Sampler::new(config.interval),
+            login_queue: logins::LoginQueue::new(config.max_waiting_logins),
             config,
             account,
             now,
@@ -265,6 +274,7 @@ impl Hub {
                 self.conns.remove(&conn);
             }
             Input::PasswordVerified { job, ok } => self.handle_verified(job, ok),
+            Input::PasswordUnverified { job } => self.handle_unverified(job),
             Input::Sample(reading) => self.handle_sample(reading),
             Input::Timeout => {}
             Input::AccountChanged(account) => self.account = *account,
@@ -324,6 +334,12 @@ impl Hub {
         }
         for (req, _) in self.sampler.take_waiting() {
             self.respond(req, http::error(503, "server is shutting down"));
+        }
+        for waiting in self.login_queue.drain() {
+            self.respond(
+                waiting.login.req,
+                http::error(503, "server is shutting down"),
+            );
         }
     }
 

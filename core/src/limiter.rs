@@ -153,6 +153,24 @@ impl LoginLimiter {
         self.store(ip, entry, now);
     }
 
+    /// Failed logins counted for `ip` (its back-off's measure), for ordering waiting logins.
+    #[must_use]
+    pub fn failures(&self, ip: IpAddr) -> u32 {
+        self.entries
+            .get(&client_key(ip))
+            .map_or(0, |entry| entry.failures)
+    }
+
+    /// Ends an attempt begun with [`Self::begin`] that was never verified (the server was too
+    /// busy): it counts neither way.
+    pub fn cancel(&mut self, ip: IpAddr, now: Instant) {
+        let ip = client_key(ip);
+        if let Some(mut entry) = self.entries.get(&ip).copied() {
+            entry.in_flight = entry.in_flight.saturating_sub(1);
+            self.store(ip, entry, now);
+        }
+    }
+
     fn remove(&mut self, ip: IpAddr) {
         if let Some(old) = self.entries.remove(&ip) {
             self.by_age.remove(&(old.last_seen, ip));
@@ -201,6 +219,23 @@ mod tests {
     fn fail(lim: &mut LoginLimiter, who: IpAddr, at: Instant) {
         lim.begin(who, at).unwrap();
         lim.finish(who, at, false);
+    }
+
+    #[test]
+    fn failures_are_counted_and_a_cancel_counts_neither_way() {
+        let t0 = base();
+        let mut lim = LoginLimiter::default();
+        fail(&mut lim, ip(1), t0);
+        fail(&mut lim, ip(1), t0);
+        assert_eq!((lim.failures(ip(1)), lim.failures(ip(2))), (2, 0));
+        for _ in 0..3 {
+            lim.begin(ip(1), t0).unwrap();
+        }
+        // Five counted (2 failures + 3 running): a sixth must wait.
+        assert!(lim.begin(ip(1), t0).is_err());
+        lim.cancel(ip(1), t0);
+        assert!(lim.begin(ip(1), t0).is_ok());
+        assert_eq!(lim.failures(ip(1)), 2);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub(crate) enum HubMsg {
     Disconnected { conn: ConnId },
     /// A password verification finished.
     Verified { job: JobId, ok: bool },
+    /// A password verification could not be queued.
+    Unverified { job: JobId },
     /// A host sample arrived.
     Sample(Box<HostReading>),
     /// Close every websocket and stop.
@@ -116,6 +118,7 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
                     Input::Disconnected { conn }
                 }
                 HubMsg::Verified { job, ok } => Input::PasswordVerified { job, ok },
+                HubMsg::Unverified { job } => Input::PasswordUnverified { job },
                 HubMsg::Sample(reading) => Input::Sample(reading),
                 HubMsg::Shutdown => Input::Shutdown,
             },

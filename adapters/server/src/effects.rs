@@ -11,8 +11,14 @@ use zeroize::Zeroizing;
 
 use crate::driver::HubMsg;
 
-/// Logins waiting for a verifier thread before new ones are refused outright.
-const VERIFY_QUEUE: usize = 256;
+/// Verifications handed to the pool at once; the hub keeps the rest waiting, in its own order.
+const VERIFY_QUEUE: usize = 64;
+
+/// Verifier threads: half the cores at most, so hashing never starves the threads that answer
+/// requests.
+pub(crate) fn verifier_threads() -> usize {
+    (thread::available_parallelism().map_or(2, |n| n.get()) / 2).clamp(1, 4)
+}
 
 struct VerifyJob {
     job: JobId,
@@ -37,9 +43,7 @@ impl Effects {
     /// Starts the verifier threads and the sampler thread; results go to `hub`.
     pub(crate) fn start(sampler: Box<dyn Sampler>, hub: Sender<HubMsg>) -> std::io::Result<Self> {
         let (verify, jobs) = async_channel::bounded::<VerifyJob>(VERIFY_QUEUE);
-        // Half the cores at most: hashing must never starve the threads that answer requests.
-        let workers = (thread::available_parallelism().map_or(2, |n| n.get()) / 2).clamp(1, 4);
-        for i in 0..workers {
+        for i in 0..verifier_threads() {
             let jobs = jobs.clone();
             let hub = hub.clone();
             thread::Builder::new()
@@ -59,15 +63,15 @@ impl Effects {
         })
     }
 
-    /// Queues a password verification; when the queue is full the login fails at once.
+    /// Queues a password verification; if it cannot be queued the login is answered 503.
     pub(crate) fn verify(&self, job: JobId, phc: String, password: Zeroizing<String>) {
         if self
             .verify
             .try_send(VerifyJob { job, phc, password })
             .is_err()
         {
-            tracing::warn!("login queue full; refusing a login");
-            let _ = self.hub.try_send(HubMsg::Verified { job, ok: false });
+            tracing::warn!("verifier pool full; a login gets 503");
+            let _ = self.hub.try_send(HubMsg::Unverified { job });
         }
     }
 

@@ -72,6 +72,7 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         interval: config.interval,
         token_ttl: config.token_ttl,
         max_connections: config.max_connections,
+        verify_slots: effects::verifier_threads(),
         ..HubConfig::default()
     }
 }

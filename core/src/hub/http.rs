@@ -5,8 +5,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::logins::{Login, Offer};
 use super::sampling::Resource;
-use super::{HttpRequest, HttpResponse, Hub, JobId, Login, Output, ReqId};
+use super::{HttpRequest, HttpResponse, Hub, JobId, Output, ReqId};
 use crate::auth::{Claims, TokenError, issue_token, validate_bearer};
 
 /// The address put in worker URLs when the request had no usable `Host` header.
@@ -90,6 +91,15 @@ pub fn error(status: u16, message: &str) -> HttpResponse {
 fn error_with(status: u16, message: &str, extra: Vec<(&'static str, String)>) -> HttpResponse {
     let body = serde_json::json!({ "error": message }).to_string();
     json(status, Arc::from(body), extra)
+}
+
+/// 503 for a login that found no verification slot: the credentials were not checked.
+fn busy() -> HttpResponse {
+    error_with(
+        503,
+        "server busy verifying other logins: try again shortly",
+        vec![("Retry-After", "1".to_owned())],
+    )
 }
 
 fn unauthorized(err: TokenError) -> HttpResponse {
@@ -194,6 +204,16 @@ impl Hub {
             Ok(parsed) => parsed,
             Err(err) => return Some(error(400, &err.to_string())),
         };
+        let failures = self.limiter.failures(request.peer);
+        let must_wait = self.logins.len() >= self.config.verify_slots;
+        let limiter = &self.limiter;
+        if must_wait
+            && !self
+                .login_queue
+                .has_room_for(failures, |ip| limiter.failures(ip))
+        {
+            return Some(busy());
+        }
         if let Err(retry) = self.limiter.begin(request.peer, self.now.mono) {
             return Some(error_with(
                 429,
@@ -204,27 +224,56 @@ impl Hub {
         self.next_job += 1;
         let job = JobId(self.next_job);
         // An unknown user is verified against the real hash too, so both cost the same.
-        let known_user = username == self.account.username;
-        self.logins.insert(
-            job,
-            Login {
-                req,
-                peer: request.peer,
-                known_user,
-            },
-        );
+        let login = Login {
+            req,
+            peer: request.peer,
+            known_user: username == self.account.username,
+        };
+        if !must_wait {
+            self.start_verification(job, login, password);
+        } else if let Offer::Displaced(worse) = self
+            .login_queue
+            .push(job, login, password, |ip| self.limiter.failures(ip))
+        {
+            self.limiter.cancel(worse.login.peer, self.now.mono);
+            self.respond(worse.login.req, busy());
+        }
+        None
+    }
+
+    fn start_verification(&mut self, job: JobId, login: Login, password: Zeroizing<String>) {
+        self.logins.insert(job, login);
         self.out.push_back(Output::VerifyPassword {
             job,
             phc: self.account.password_hash.clone(),
             password,
         });
-        None
+    }
+
+    /// Starts waiting logins while verification slots are free.
+    fn start_waiting_logins(&mut self) {
+        while self.logins.len() < self.config.verify_slots {
+            let limiter = &self.limiter;
+            let Some(next) = self.login_queue.pop(|ip| limiter.failures(ip)) else {
+                return;
+            };
+            self.start_verification(next.job, next.login, next.password);
+        }
+    }
+
+    pub(super) fn handle_unverified(&mut self, job: JobId) {
+        if let Some(login) = self.logins.remove(&job) {
+            self.limiter.cancel(login.peer, self.now.mono);
+            self.respond(login.req, busy());
+        }
+        self.start_waiting_logins();
     }
 
     pub(super) fn handle_verified(&mut self, job: JobId, ok: bool) {
         let Some(login) = self.logins.remove(&job) else {
             return;
         };
+        self.start_waiting_logins();
         let success = ok && login.known_user;
         self.limiter.finish(login.peer, self.now.mono, success);
         if !success {

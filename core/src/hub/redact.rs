@@ -62,6 +62,10 @@ impl fmt::Debug for Input {
                 .field("job", job)
                 .field("ok", ok)
                 .finish(),
+            Self::PasswordUnverified { job } => f
+                .debug_struct("PasswordUnverified")
+                .field("job", job)
+                .finish(),
             Self::Sample(_) => f.write_str("Sample(..)"),
             Self::Timeout => f.write_str("Timeout"),
             Self::AccountChanged(account) => {

@@ -1,0 +1,116 @@
+//! A login flood cannot lock the owner out: 300 guessing addresses (127.0.x.y stand in for other
+//! hosts) keep the verifier busy and the login queue full, while the owner on 127.0.0.1 gets in
+//! within seconds and is never told 401 for a password that was not checked.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{PASSWORD, TestServer, host, statuses};
+use psmonitor_collector::FixtureSampler;
+use psmonitor_core::auth::Argon2Params;
+
+/// A TCP connection to `to` from the local address `from`.
+fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
+    bind(&fd, &SocketAddr::new(from, 0))?;
+    connect(&fd, &to)?;
+    Ok(TcpStream::from(fd))
+}
+
+/// One login from `from` on a fresh connection; the status.
+fn login_from(from: IpAddr, to: SocketAddr, password: &str) -> u16 {
+    let Ok(mut stream) = connect_from(from, to) else {
+        return 0;
+    };
+    let body = serde_json::json!({"username": "PSMonitor", "password": password}).to_string();
+    let req = format!(
+        "POST /authenticate HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    if stream.write_all(req.as_bytes()).is_err() {
+        return 0;
+    }
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    statuses(&text).first().copied().unwrap_or(0)
+}
+
+#[test]
+fn the_owner_gets_in_during_a_login_flood_and_busy_is_never_401() {
+    // A real cost, so that verification is the bottleneck (about 4 MiB, 1 pass).
+    let params = Argon2Params {
+        m_kib: 4 * 1024,
+        t: 1,
+        p: 1,
+    };
+    let sampler = FixtureSampler::from_file(host("vm-no-sensors")).unwrap();
+    let server = TestServer::start_sampler(Box::new(sampler), params, |_| {});
+    let addr = server.addr;
+    let stop = Arc::new(AtomicBool::new(false));
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let started = Arc::new(AtomicUsize::new(0));
+    let mut guessers = Vec::new();
+    for n in 0..300u32 {
+        let from = IpAddr::from([127, 0, 2 + (n / 250) as u8, 1 + (n % 250) as u8]);
+        let (stop, answers, started) = (stop.clone(), answers.clone(), started.clone());
+        guessers.push(std::thread::spawn(move || {
+            started.fetch_add(1, Ordering::SeqCst);
+            for _ in 0..3 {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let status = login_from(from, addr, "wrong guess");
+                answers.lock().unwrap().push(status);
+            }
+        }));
+    }
+    while started.load(Ordering::SeqCst) < 300 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Let the guesses pile up and the first ones fail.
+    std::thread::sleep(Duration::from_millis(500));
+    let owner: IpAddr = "127.0.0.1".parse().unwrap();
+    let began = Instant::now();
+    let mut owner_answers = Vec::new();
+    loop {
+        let status = login_from(owner, addr, PASSWORD);
+        owner_answers.push(status);
+        if status == 200 || began.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+        assert_eq!(status, 503, "the owner was answered {status}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let took = began.elapsed();
+    stop.store(true, Ordering::SeqCst);
+    for g in guessers {
+        g.join().unwrap();
+    }
+    assert_eq!(owner_answers.last(), Some(&200), "{owner_answers:?}");
+    assert!(!owner_answers.contains(&401), "{owner_answers:?}");
+    assert!(
+        took < Duration::from_secs(10),
+        "the owner got in after {took:?}"
+    );
+    let answers = answers.lock().unwrap();
+    assert!(
+        answers.iter().all(|s| [401, 429, 503].contains(s)),
+        "{answers:?}"
+    );
+    assert!(answers.contains(&401), "some guesses were checked");
+    eprintln!(
+        "owner: {owner_answers:?} in {took:?}; guesses: {} answered 401, {} 503, {} 429",
+        answers.iter().filter(|&&s| s == 401).count(),
+        answers.iter().filter(|&&s| s == 503).count(),
+        answers.iter().filter(|&&s| s == 429).count()
+    );
+}
