@@ -13,7 +13,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
-pub use token::{AccessToken, Claims, IssueError, TokenError, issue_token, validate_bearer};
+pub use token::{
+    AccessToken, Claims, IssueError, RefreshError, TokenError, issue_token, refresh_token,
+    validate_bearer,
+};
 pub use verify::verify_password;
 
 /// The login name of the account made on first run.

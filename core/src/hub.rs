@@ -72,6 +72,8 @@ pub struct HubConfig {
     pub interval: Duration,
     /// Lifetime of access tokens (default 60 s).
     pub token_ttl: Duration,
+    /// How long after its password login a session may be refreshed (default 12 h).
+    pub session_lifetime: Duration,
     /// Time an unclaimed worker lives (default 5 s).
     pub worker_ttl: Duration,
     /// Unclaimed workers allowed per user (default 16).
@@ -91,6 +93,7 @@ impl Default for HubConfig {
         Self {
             interval: Duration::from_secs(1),
             token_ttl: Duration::from_secs(60),
+            session_lifetime: Duration::from_secs(12 * 3600),
             worker_ttl: Duration::from_secs(5),
             max_pending_workers: 16,
             max_connections: 1024,
@@ -277,7 +280,7 @@ impl Hub {
             Input::PasswordUnverified { job } => self.handle_unverified(job),
             Input::Sample(reading) => self.handle_sample(reading),
             Input::Timeout => {}
-            Input::AccountChanged(account) => self.account = *account,
+            Input::AccountChanged(account) => self.handle_account_changed(*account),
             Input::Shutdown => self.handle_shutdown(),
         }
         self.handle_timeout();
@@ -324,6 +327,21 @@ impl Hub {
                 conn,
                 frame: snapshot.frame.clone(),
             });
+        }
+    }
+
+    /// A password reset or key rotation: tokens signed with the old key stop working at once,
+    /// and streams opened under them end.
+    fn handle_account_changed(&mut self, account: Account) {
+        if account == self.account {
+            return;
+        }
+        let rotated = account.jwt_secret != self.account.jwt_secret;
+        self.account = account;
+        if rotated {
+            for conn in std::mem::take(&mut self.conns) {
+                self.close(conn, 1008, "Credentials changed: log in again");
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use psmonitor_core::auth::{
-    Account, AccountEntropy, Argon2Params, HashError, Password, create_account, hash_password,
+    Account, AccountEntropy, Argon2Params, HashError, JwtSecret, Password, create_account,
+    hash_password,
 };
 use psmonitor_keyring::{Keyring, KeyringError};
 use psmonitor_store::{Store, StoreError};
@@ -82,7 +83,8 @@ pub fn load_or_create(
     })
 }
 
-/// Sets a new random password; returns it and whether the keyring kept it.
+/// Sets a new random password and a new token-signing key (every earlier token stops working);
+/// returns the password and whether the keyring kept it.
 pub fn reset_password(
     store: &mut Store,
     keyring: &Keyring,
@@ -91,7 +93,7 @@ pub fn reset_password(
     let account = store.account()?.ok_or(AccountError::NoAccount)?;
     let password = Password::new(URL_SAFE_NO_PAD.encode(random::<32>()?));
     let phc = hash_password(password.expose(), &random::<16>()?, params)?;
-    store.set_password_hash(&account.user_id, &phc)?;
+    store.reset_credentials(&account.user_id, &phc, &JwtSecret(random::<32>()?))?;
     let kept = keyring.store_password(password.expose());
     Ok((password, kept))
 }

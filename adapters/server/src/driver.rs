@@ -42,6 +42,8 @@ pub(crate) enum HubMsg {
     Unverified { job: JobId },
     /// A host sample arrived.
     Sample(Box<HostReading>),
+    /// The account in the database changed (a credentials reset).
+    AccountChanged(Box<psmonitor_core::auth::Account>),
     /// Close every websocket and stop.
     Shutdown,
 }
@@ -120,6 +122,7 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
                 HubMsg::Verified { job, ok } => Input::PasswordVerified { job, ok },
                 HubMsg::Unverified { job } => Input::PasswordUnverified { job },
                 HubMsg::Sample(reading) => Input::Sample(reading),
+                HubMsg::AccountChanged(account) => Input::AccountChanged(account),
                 HubMsg::Shutdown => Input::Shutdown,
             },
         };

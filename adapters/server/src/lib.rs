@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+mod account_watch;
 pub mod config;
 mod conn;
 mod driver;
@@ -71,6 +72,7 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
     HubConfig {
         interval: config.interval,
         token_ttl: config.token_ttl,
+        session_lifetime: config.session_lifetime,
         max_connections: config.max_connections,
         verify_slots: effects::verifier_threads(),
         ..HubConfig::default()
@@ -156,6 +158,7 @@ async fn run(
     }
     let (hub_tx, hub_rx) = async_channel::bounded(HUB_QUEUE);
     let effects = effects::Effects::start(sampler, hub_tx.clone())?;
+    let _watch = account_watch::start(&config.data_dir, account.clone(), hub_tx.clone());
     let hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
     let driver = executor.spawn(driver::run(hub, hub_rx, effects));
     let live = Arc::new(AtomicUsize::new(0));

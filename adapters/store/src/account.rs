@@ -154,6 +154,45 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces the password hash of `user_id` and the token-signing key in one transaction
+    /// (`credentials reset`): every token signed before stops working.
+    pub fn reset_credentials(
+        &mut self,
+        user_id: &str,
+        phc: &str,
+        jwt_secret: &JwtSecret,
+    ) -> Result<(), StoreError> {
+        check_phc(phc)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE users SET password_hash = ?2 WHERE user_id = ?1",
+            params![user_id, phc],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NoSuchUser {
+                user_id: user_id.to_owned(),
+            });
+        }
+        tx.execute(
+            "UPDATE secrets SET value = ?2 WHERE name = ?1",
+            params![JWT_SECRET, &jwt_secret.0[..]],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A number that changes whenever another connection commits to the database (SQLite's
+    /// `data_version`): a cheap way for a running server to notice a reset.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+}
+
 /// Refuses an empty field.
 fn check(field: &'static str, value: &str) -> Result<(), StoreError> {
     if value.is_empty() {

@@ -98,3 +98,29 @@ fn malformed_fields_are_refused_and_nothing_is_written() {
     assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
     assert_eq!(store.account().unwrap(), Some(common::account(4)));
 }
+
+#[test]
+fn a_credentials_reset_replaces_hash_and_key_and_other_connections_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Store::open(dir.path()).unwrap();
+    writer.create_account(&common::account(1)).unwrap();
+    let watcher = Store::open(dir.path()).unwrap();
+    let before = watcher.data_version().unwrap();
+    assert_eq!(
+        watcher.data_version().unwrap(),
+        before,
+        "nothing changed yet"
+    );
+    let user_id = common::account(1).user_id;
+    let key = psmonitor_core::auth::JwtSecret([42; 32]);
+    writer
+        .reset_credentials(&user_id, "$argon2id$new", &key)
+        .unwrap();
+    assert_ne!(watcher.data_version().unwrap(), before);
+    let account = watcher.account().unwrap().unwrap();
+    assert_eq!(account.password_hash, "$argon2id$new");
+    assert_eq!(account.jwt_secret, key);
+    assert_eq!(account.user_id, user_id);
+    let err = writer.reset_credentials("nobody", "$argon2id$x", &key);
+    assert!(matches!(err, Err(StoreError::NoSuchUser { .. })), "{err:?}");
+}

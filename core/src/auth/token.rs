@@ -45,6 +45,19 @@ pub struct Claims {
     /// Always `access` for tokens this server accepts.
     #[serde(rename = "type")]
     pub kind: String,
+    /// When the session began with a password, seconds since the UNIX epoch; refreshed tokens
+    /// carry it on, so a session ends a fixed time after its login. Absent in tokens from
+    /// before sessions existed: their `iat` stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+}
+
+impl Claims {
+    /// When the session began.
+    #[must_use]
+    pub fn session_start(&self) -> u64 {
+        self.auth_time.unwrap_or(self.iat)
+    }
 }
 
 /// Why a token could not be issued.
@@ -56,6 +69,17 @@ pub enum IssueError {
     /// The JWT library failed to sign.
     #[error("signing failed: {0}")]
     Sign(jsonwebtoken::errors::Error),
+}
+
+/// Why a session could not be refreshed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// The session is older than its lifetime: the password is needed again.
+    #[error("session expired: log in again")]
+    SessionExpired,
+    /// The token could not be signed.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
 }
 
 /// Why a request's token was refused; the `Display` text is the 401 body's message.
@@ -88,18 +112,42 @@ fn unix_secs(wall: SystemTime) -> Option<u64> {
     wall.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
-/// Signs an access token for `account` valid for `ttl` from `now`.
+/// Signs an access token for `account` valid for `ttl` from `now`, starting a session.
 pub fn issue_token(
     account: &Account,
     now: SystemTime,
     ttl: Duration,
 ) -> Result<AccessToken, IssueError> {
     let iat = unix_secs(now).ok_or(IssueError::ClockBeforeEpoch)?;
+    sign(account, iat, iat.saturating_add(ttl.as_secs()), iat)
+}
+
+/// Signs a new token for the session of `claims` (already validated), valid for `ttl` from `now`
+/// but never past the session's end, `lifetime` after its login.
+pub fn refresh_token(
+    account: &Account,
+    claims: &Claims,
+    now: SystemTime,
+    ttl: Duration,
+    lifetime: Duration,
+) -> Result<AccessToken, RefreshError> {
+    let iat = unix_secs(now).ok_or(IssueError::ClockBeforeEpoch)?;
+    let start = claims.session_start();
+    let end = start.saturating_add(lifetime.as_secs());
+    if iat >= end {
+        return Err(RefreshError::SessionExpired);
+    }
+    let exp = iat.saturating_add(ttl.as_secs()).min(end);
+    Ok(sign(account, iat, exp, start)?)
+}
+
+fn sign(account: &Account, iat: u64, exp: u64, auth_time: u64) -> Result<AccessToken, IssueError> {
     let claims = Claims {
         sub: account.user_id.clone(),
-        exp: iat.saturating_add(ttl.as_secs()),
+        exp,
         iat,
         kind: ACCESS.to_owned(),
+        auth_time: Some(auth_time),
     };
     let key = EncodingKey::from_secret(&account.jwt_secret.0);
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
@@ -309,5 +357,36 @@ mod tests {
         let token = issue_token(&account(1), at(5), Duration::from_secs(60)).unwrap();
         let shown = format!("{token:?}");
         assert!(!shown.contains(token.as_str()));
+    }
+
+    #[test]
+    fn a_refreshed_token_keeps_the_session_start_and_ends_with_the_session() {
+        let acc = account(1);
+        let ttl = Duration::from_secs(60);
+        let lifetime = Duration::from_secs(3600);
+        let first = issue_token(&acc, at(1_000), ttl).unwrap();
+        let claims = validate_bearer(Some(&bearer(first.as_str())), &acc, at(1_010)).unwrap();
+        assert_eq!(claims.session_start(), 1_000);
+        let second = refresh_token(&acc, &claims, at(1_050), ttl, lifetime).unwrap();
+        let claims = validate_bearer(Some(&bearer(second.as_str())), &acc, at(1_060)).unwrap();
+        assert_eq!(
+            (claims.iat, claims.exp, claims.session_start()),
+            (1_050, 1_110, 1_000)
+        );
+        // Near the end, the token is cut at the session's end; after it, no refresh.
+        let late = refresh_token(&acc, &claims, at(4_580), ttl, lifetime).unwrap();
+        let late = validate_bearer(Some(&bearer(late.as_str())), &acc, at(4_590)).unwrap();
+        assert_eq!(late.exp, 4_600);
+        assert!(matches!(
+            refresh_token(&acc, &late, at(4_600), ttl, lifetime),
+            Err(RefreshError::SessionExpired)
+        ));
+    }
+
+    #[test]
+    fn tokens_without_auth_time_start_their_session_at_iat() {
+        let claims = serde_json::json!({"sub": "x", "exp": 10, "iat": 5, "type": "access"});
+        let claims: Claims = serde_json::from_value(claims).unwrap();
+        assert_eq!(claims.session_start(), 5);
     }
 }

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use super::logins::{Login, Offer};
 use super::sampling::Resource;
 use super::{HttpRequest, HttpResponse, Hub, JobId, Output, ReqId};
-use crate::auth::{Claims, TokenError, issue_token, validate_bearer};
+use crate::auth::{Claims, TokenError, issue_token, refresh_token, validate_bearer};
 
 /// The address put in worker URLs when the request had no usable `Host` header.
 pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
@@ -36,6 +36,7 @@ pub enum LoginBodyError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
     Authenticate,
+    Refresh,
     Worker,
     System,
     Network,
@@ -47,6 +48,7 @@ impl Route {
     fn find(path: &str) -> Option<Self> {
         match path {
             "/authenticate" => Some(Self::Authenticate),
+            "/refresh" => Some(Self::Refresh),
             "/worker" => Some(Self::Worker),
             "/system" => Some(Self::System),
             "/network" => Some(Self::Network),
@@ -57,7 +59,7 @@ impl Route {
 
     fn method(self) -> &'static str {
         match self {
-            Self::Authenticate | Self::Worker => "POST",
+            Self::Authenticate | Self::Refresh | Self::Worker => "POST",
             Self::System | Self::Network | Self::Connect => "GET",
         }
     }
@@ -179,6 +181,7 @@ impl Hub {
         }
         match route {
             Route::Authenticate => self.authenticate(req, &request),
+            Route::Refresh => Some(self.refresh(&request)),
             Route::Worker => Some(self.create_worker(&request)),
             Route::System => self.snapshot(req, &request, Resource::System),
             Route::Network => self.snapshot(req, &request, Resource::Network),
@@ -291,6 +294,32 @@ impl Hub {
             Err(_) => error(500, "could not issue a token"),
         };
         self.respond(login.req, response);
+    }
+
+    /// `POST /refresh`: a new token for the session of a valid one, until the session ends.
+    fn refresh(&mut self, request: &HttpRequest) -> HttpResponse {
+        let claims = match self.authorize(request) {
+            Ok(claims) => claims,
+            Err(response) => return response,
+        };
+        match refresh_token(
+            &self.account,
+            &claims,
+            self.now.wall,
+            self.config.token_ttl,
+            self.config.session_lifetime,
+        ) {
+            Ok(token) => ok_json(&serde_json::json!({
+                "token": token.as_str(),
+                "user_id": self.account.user_id,
+            })),
+            Err(crate::auth::RefreshError::SessionExpired) => error_with(
+                401,
+                "session expired: log in again",
+                vec![("WWW-Authenticate", "Bearer".to_owned())],
+            ),
+            Err(crate::auth::RefreshError::Issue(_)) => error(500, "could not issue a token"),
+        }
     }
 
     fn create_worker(&mut self, request: &HttpRequest) -> HttpResponse {
