@@ -55,7 +55,7 @@ impl Default for LoginLimiter {
 }
 
 /// The address a client is counted under: IPv4 as is, IPv6 by its /64 prefix.
-fn client_key(ip: IpAddr) -> IpAddr {
+pub fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -6,11 +6,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use blake2::{Blake2b256, Digest};
+
+use crate::limiter::client_key;
 
 /// A worker id: 43 base64url characters; redacted in `Debug`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,9 +87,14 @@ impl ClaimError {
     }
 }
 
+/// Unclaimed workers kept at most, whoever asked for them.
+const MAX_PENDING_TOTAL: usize = 4096;
+
 #[derive(Debug)]
 struct Pending {
     subscriber: String,
+    /// The user and client address it counts against.
+    owner: (String, IpAddr),
     expires: Instant,
     seq: u64,
 }
@@ -99,7 +107,8 @@ pub struct WorkerRegistry {
     pending: HashMap<String, Pending>,
     /// Expiry order: (expires, creation sequence) to id.
     expiry: BTreeMap<(Instant, u64), String>,
-    per_user: HashMap<String, usize>,
+    /// Unclaimed workers per user and client address.
+    per_client: HashMap<(String, IpAddr), usize>,
 }
 
 impl fmt::Debug for WorkerRegistry {
@@ -113,7 +122,8 @@ impl fmt::Debug for WorkerRegistry {
 }
 
 impl WorkerRegistry {
-    /// A registry whose ids derive from `seed`; workers live `ttl`, at most `max_pending` per user.
+    /// A registry whose ids derive from `seed`; workers live `ttl`, at most `max_pending` per user
+    /// and client address (one token holder cannot take every slot from the others).
     #[must_use]
     pub fn new(seed: [u8; 32], ttl: Duration, max_pending: usize) -> Self {
         Self {
@@ -122,7 +132,7 @@ impl WorkerRegistry {
             max_pending,
             pending: HashMap::new(),
             expiry: BTreeMap::new(),
-            per_user: HashMap::new(),
+            per_client: HashMap::new(),
         }
     }
 
@@ -132,21 +142,30 @@ impl WorkerRegistry {
         self.pending.len()
     }
 
-    /// Creates a worker for `subscriber`, valid until `now + ttl`.
-    pub fn create(&mut self, subscriber: &str, now: Instant) -> Result<WorkerId, CreateError> {
+    /// Creates a worker for `subscriber` asked for from `client`, valid until `now + ttl`.
+    pub fn create(
+        &mut self,
+        subscriber: &str,
+        client: IpAddr,
+        now: Instant,
+    ) -> Result<WorkerId, CreateError> {
         self.handle_timeout(now);
-        if self.per_user.get(subscriber).copied().unwrap_or(0) >= self.max_pending {
+        let owner = (subscriber.to_owned(), client_key(client));
+        if self.per_client.get(&owner).copied().unwrap_or(0) >= self.max_pending
+            || self.pending.len() >= MAX_PENDING_TOTAL
+        {
             return Err(CreateError::TooManyPending);
         }
         let id = URL_SAFE_NO_PAD.encode(self.rng.next_id());
         let expires = now + self.ttl;
         let seq = self.rng.counter;
         self.expiry.insert((expires, seq), id.clone());
-        *self.per_user.entry(subscriber.to_owned()).or_default() += 1;
+        *self.per_client.entry(owner.clone()).or_default() += 1;
         self.pending.insert(
             id.clone(),
             Pending {
                 subscriber: subscriber.to_owned(),
+                owner,
                 expires,
                 seq,
             },
@@ -177,10 +196,10 @@ impl WorkerRegistry {
     fn remove(&mut self, id: &str) -> Option<Pending> {
         let pending = self.pending.remove(id)?;
         self.expiry.remove(&(pending.expires, pending.seq));
-        if let Some(count) = self.per_user.get_mut(&pending.subscriber) {
+        if let Some(count) = self.per_client.get_mut(&pending.owner) {
             *count -= 1;
             if *count == 0 {
-                self.per_user.remove(&pending.subscriber);
+                self.per_client.remove(&pending.owner);
             }
         }
         Some(pending)
@@ -214,6 +233,7 @@ mod tests {
     }
 
     const TTL: Duration = Duration::from_secs(5);
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
     #[test]
     fn ids_are_43_char_base64url_unique_and_seeded() {
@@ -221,7 +241,7 @@ mod tests {
         let mut a = WorkerRegistry::new([1; 32], TTL, 100);
         let mut b = WorkerRegistry::new([1; 32], TTL, 100);
         let mut c = WorkerRegistry::new([2; 32], TTL, 100);
-        let ids: Vec<_> = (0..50).map(|_| a.create("u", t0).unwrap()).collect();
+        let ids: Vec<_> = (0..50).map(|_| a.create("u", IP, t0).unwrap()).collect();
         for id in &ids {
             assert_eq!(id.as_str().len(), 43);
             assert!(
@@ -232,8 +252,8 @@ mod tests {
         }
         let unique: std::collections::BTreeSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), 50);
-        assert_eq!(b.create("u", t0).unwrap(), ids[0]);
-        assert_ne!(c.create("u", t0).unwrap(), ids[0]);
+        assert_eq!(b.create("u", IP, t0).unwrap(), ids[0]);
+        assert_ne!(c.create("u", IP, t0).unwrap(), ids[0]);
         assert!(!format!("{:?}", ids[0]).contains(ids[0].as_str()));
         assert!(!format!("{a:?}").contains(ids[0].as_str()));
     }
@@ -242,13 +262,13 @@ mod tests {
     fn claim_once_with_matching_subscriber() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 4);
-        let id = reg.create("alice", t0).unwrap();
+        let id = reg.create("alice", IP, t0).unwrap();
         assert_eq!(reg.claim(Some(id.as_str()), Some("alice"), t0), Ok(()));
         assert_eq!(
             reg.claim(Some(id.as_str()), Some("alice"), t0),
             Err(ClaimError::InvalidId)
         );
-        let id = reg.create("alice", t0).unwrap();
+        let id = reg.create("alice", IP, t0).unwrap();
         assert_eq!(
             reg.claim(Some(id.as_str()), Some("bob"), t0),
             Err(ClaimError::InvalidSubscriber)
@@ -264,8 +284,8 @@ mod tests {
     fn expires_after_ttl() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 4);
-        let early = reg.create("u", t0).unwrap();
-        let late = reg.create("u", t0).unwrap();
+        let early = reg.create("u", IP, t0).unwrap();
+        let late = reg.create("u", IP, t0).unwrap();
         assert_eq!(reg.poll_timeout(), Some(t0 + TTL));
         let just_before = t0 + TTL - Duration::from_millis(1);
         assert_eq!(
@@ -280,18 +300,29 @@ mod tests {
     }
 
     #[test]
+    fn one_client_cannot_take_the_slots_of_another() {
+        let t0 = base();
+        let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
+        reg.create("u", IP, t0).unwrap();
+        reg.create("u", IP, t0).unwrap();
+        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
+        let other: IpAddr = "192.0.2.77".parse().unwrap();
+        assert!(reg.create("u", other, t0).is_ok());
+    }
+
+    #[test]
     fn pending_cap_per_user_frees_on_expiry_and_claim() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
-        let first = reg.create("u", t0).unwrap();
-        reg.create("u", t0 + Duration::from_secs(1)).unwrap();
-        assert_eq!(reg.create("u", t0), Err(CreateError::TooManyPending));
-        assert!(reg.create("other", t0).is_ok());
+        let first = reg.create("u", IP, t0).unwrap();
+        reg.create("u", IP, t0 + Duration::from_secs(1)).unwrap();
+        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
+        assert!(reg.create("other", IP, t0).is_ok());
         reg.claim(Some(first.as_str()), Some("u"), t0).unwrap();
-        reg.create("u", t0).unwrap();
-        assert_eq!(reg.create("u", t0), Err(CreateError::TooManyPending));
+        reg.create("u", IP, t0).unwrap();
+        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
         reg.handle_timeout(t0 + TTL);
         assert_eq!(reg.pending_len(), 1);
-        assert!(reg.create("u", t0 + TTL).is_ok());
+        assert!(reg.create("u", IP, t0 + TTL).is_ok());
     }
 }

@@ -9,23 +9,10 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use psmonitor_core::limiter::client_key;
+
 /// Descriptors kept free for the database, the host reader, the keyring and the log.
 const FD_HEADROOM: usize = 64;
-
-/// The key connections are counted under: the address, or its /64 for IPv6 (one host's share).
-fn addr_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut seg = v6.segments();
-                seg[4..].fill(0);
-                IpAddr::V6(seg.into())
-            }
-        },
-    }
-}
 
 /// Counts open connections, in all and per address while they speak HTTP.
 #[derive(Debug)]
@@ -72,7 +59,7 @@ impl ConnLimits {
             self.open.fetch_sub(1, Ordering::AcqRel);
             return Err(Refusal::Full);
         }
-        let key = addr_key(ip);
+        let key = client_key(ip);
         let mut map = self.per_addr.lock().unwrap_or_else(|e| e.into_inner());
         let count = map.entry(key).or_insert(0);
         if *count >= self.max_per_addr {

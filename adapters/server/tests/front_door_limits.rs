@@ -5,23 +5,14 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::binary::{BIN, isolated, serve_cmd};
-use common::{agent, statuses};
+use common::{agent, connect_from, statuses};
 
 const PASSWORD: &str = "front door password";
-
-/// A TCP connection to `to` from the local address `from`.
-fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
-    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
-    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
-    bind(&fd, &SocketAddr::new(from, 0))?;
-    connect(&fd, &to)?;
-    Ok(TcpStream::from(fd))
-}
 
 /// This test process needs more than 1,024 descriptors for its own side of the sockets.
 fn raise_own_fd_limit() {

@@ -5,23 +5,14 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, TestServer, host, statuses};
+use common::{PASSWORD, TestServer, connect_from, host, statuses};
 use psmonitor_collector::FixtureSampler;
 use psmonitor_core::auth::Argon2Params;
-
-/// A TCP connection to `to` from the local address `from`.
-fn connect_from(from: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
-    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
-    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
-    bind(&fd, &SocketAddr::new(from, 0))?;
-    connect(&fd, &to)?;
-    Ok(TcpStream::from(fd))
-}
 
 /// One login from `from` on a fresh connection; the status.
 fn login_from(from: IpAddr, to: SocketAddr, password: &str) -> u16 {

@@ -155,3 +155,25 @@ fn protocol_violations_close_with_their_codes() {
         .unwrap();
     assert_eq!(close_code(&mut stream), 1000);
 }
+
+#[test]
+fn one_token_holder_cannot_take_every_pending_worker_slot() {
+    let server = TestServer::start(HOST);
+    let bearer = server.bearer();
+    let hoarder: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let request = format!(
+        "POST /worker HTTP/1.1\r\nHost: a\r\nAuthorization: {bearer}\r\nContent-Length: 0\r\n\r\n"
+    );
+    let mut stream = common::connect_from(hoarder, server.addr).unwrap();
+    stream.write_all(request.repeat(17).as_bytes()).unwrap();
+    stream
+        .write_all(b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let mut want = vec![200; 16];
+    want.extend([429, 404]);
+    assert_eq!(statuses(&text), want);
+    // Another client, with the same account, still gets its worker.
+    assert!(server.worker(&bearer)["id"].is_string());
+}

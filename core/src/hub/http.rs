@@ -327,7 +327,10 @@ impl Hub {
             Ok(claims) => claims,
             Err(response) => return response,
         };
-        match self.workers.create(&claims.sub, self.now.mono) {
+        match self
+            .workers
+            .create(&claims.sub, request.peer, self.now.mono)
+        {
             Ok(id) => {
                 let host = usable_host(request.host.as_deref());
                 let url = format!(

@@ -307,3 +307,13 @@ pub fn body_json(text: &str) -> Value {
     let (_, body) = text.split_once("\r\n\r\n").expect("a response head");
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"))
 }
+
+/// A TCP connection to `to` from the local address `from` (127.0.0.2 and the like stand in
+/// for other hosts).
+pub fn connect_from(from: std::net::IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
+    bind(&fd, &SocketAddr::new(from, 0))?;
+    connect(&fd, &to)?;
+    Ok(TcpStream::from(fd))
+}
