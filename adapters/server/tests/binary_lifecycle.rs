@@ -242,3 +242,35 @@ fn trace_logs_never_show_tokens_worker_ids_or_passwords() {
         );
     }
 }
+
+#[test]
+fn a_first_run_on_a_full_disk_leaves_no_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // `ulimit -f 0` makes every write fail as on a full disk (EFBIG, with SIGXFSZ ignored).
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args([
+        "-c",
+        "trap '' XFSZ; ulimit -f 0; exec \"$0\" serve --port 0",
+    ])
+    .arg(common::binary::BIN);
+    let out = common::binary::isolated(cmd, &data)
+        .env("PSMONITOR_PASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // The next start, with room to write, is a normal first run.
+    let served = serve(&data, Some("pw"));
+    assert_eq!(login(&served.addr, "pw").0, 200);
+}

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod account;
+mod data_dir;
 mod open;
 mod schema;
 
@@ -25,6 +26,14 @@ pub enum StoreError {
         path: PathBuf,
         /// Why it failed.
         source: std::io::Error,
+    },
+    /// The data directory exists but is not ours, or others could replace it; nothing was written.
+    #[error("refusing data directory {path}: {reason}")]
+    UnsafeDataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
     },
     /// The database file could not be created, opened or given mode 0600.
     #[error("cannot open database file {path}: {source}")]

@@ -1,7 +1,7 @@
 //! Opening the store: the data directory (0700), the database file (0600), WAL, the schema.
 
-use std::fs::{self, DirBuilder, OpenOptions, Permissions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::{self, OpenOptions, Permissions};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -26,9 +26,21 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) `psmonitor.db` in `data_dir`, and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        create_dir(data_dir)?;
+        crate::data_dir::prepare(data_dir)?;
         let path = data_dir.join(DB_FILE_NAME);
+        let created = !path.exists();
         create_file(&path)?;
+        let opened = Self::open_file(path.clone());
+        let empty = || fs::metadata(&path).is_ok_and(|m| m.len() == 0);
+        if opened.is_err() && created && empty() {
+            // A first run that failed before SQLite wrote anything (a full disk, say) leaves no
+            // empty file behind. A file another process has written to meanwhile is kept.
+            remove_db_files(&path);
+        }
+        opened
+    }
+
+    fn open_file(path: PathBuf) -> Result<Store, StoreError> {
         let mut conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -83,22 +95,13 @@ fn enable_wal(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// Creates the data directory (and its parents) with mode 0700; an existing one is left as it is.
-fn create_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.is_dir() {
-        return Ok(());
+/// Removes a database and its WAL files.
+fn remove_db_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = fs::remove_file(PathBuf::from(name));
     }
-    let err = |source| StoreError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    };
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(err)?;
-    // The mode above is filtered by the umask; make it exact.
-    fs::set_permissions(dir, Permissions::from_mode(0o700)).map_err(err)
 }
 
 /// Creates the database file with mode 0600 before SQLite sees it; never truncates an existing one.
