@@ -17,8 +17,11 @@ use crate::limits::ConnPermit;
 
 /// How long an idle keep-alive connection waits for its next request.
 const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(60);
-/// Bytes read at a time.
-const READ_CHUNK: usize = 2048;
+/// Bytes read at a time into an empty buffer: most request heads fit, and an idle connection
+/// waiting for its first bytes holds no more than this.
+const FIRST_READ: usize = 512;
+/// Bytes read at a time once a request is arriving.
+const READ_CHUNK: usize = 4096;
 /// After an error answer, how much of what the client still sends is read (and dropped) so the
 /// close does not reset the connection before the client has read the answer.
 const LINGER_BYTES: u64 = 64 * 1024;
@@ -56,7 +59,8 @@ async fn read_more<S: AsyncRead + Unpin>(
     deadline: Instant,
 ) -> Result<(), ReadEnd> {
     let start = buf.len();
-    buf.resize(start + READ_CHUNK, 0);
+    let chunk = if start == 0 { FIRST_READ } else { READ_CHUNK };
+    buf.resize(start + chunk, 0);
     let read = async { Some(stream.read(&mut buf[start..]).await) }
         .or(async {
             async_io::Timer::at(deadline).await;
