@@ -43,6 +43,7 @@ pub(crate) fn http_conn(addr: SocketAddr) -> HttpConnection {
         host: addr.ip().to_string(),
         port: addr.port(),
         prefix: String::new(),
+        tls: false,
     })
 }
 
