@@ -12,6 +12,8 @@ mod known;
 mod pem;
 mod self_signed;
 mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod trust;
 mod verify;
 
