@@ -168,24 +168,30 @@ impl Target {
                 code: EXIT_CERTIFICATE,
             },
             ClientError::CertificateChanged { expected, actual } => {
-                let pinned_by = match (
-                    &self.config.trust.fingerprint,
-                    &self.config.trust.known_servers,
-                ) {
-                    (Some(_), _) => "--fingerprint (or PSMONITOR_FINGERPRINT)".to_owned(),
-                    (None, Some(path)) => path.display().to_string(),
-                    (None, None) => "the pin".to_owned(),
-                };
                 let key = self.known_key.as_deref().unwrap_or(server);
+                let trust = &self.config.trust;
+                let (pinned_by, expected_fix) = match (&trust.fingerprint, &trust.known_servers) {
+                    (None, Some(path)) => (
+                        path.display().to_string(),
+                        format!(
+                            "remove the \"{key}\" line from {} (or connect once with \
+                             --fingerprint {actual}, which replaces it)",
+                            path.display()
+                        ),
+                    ),
+                    _ => (
+                        "--fingerprint / PSMONITOR_FINGERPRINT".to_owned(),
+                        format!("pass --fingerprint {actual} instead"),
+                    ),
+                };
                 Failure {
                     message: format!(
                         "WARNING: the certificate of the server at {server} CHANGED.\n\
-                         Pinned fingerprint (from {pinned_by}): {expected}\n\
-                         Presented fingerprint:              {actual}\n\
-                         Someone may be intercepting the connection; nothing was sent. If the change \
-                         was expected (a new certificate on the server), check the new fingerprint \
-                         there with `psmonitor tls fingerprint`, then remove the \"{key}\" line from \
-                         the known-servers file (or edit it), or pass --fingerprint {actual}."
+                         expected:  {expected} (from {pinned_by})\n\
+                         presented: {actual}\n\
+                         Someone may be intercepting the connection; nothing was sent. If the \
+                         change was expected (a new certificate on the server), check the new \
+                         fingerprint there with `psmonitor tls fingerprint`, then {expected_fix}."
                     ),
                     code: EXIT_CERTIFICATE,
                 }
