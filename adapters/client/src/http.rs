@@ -1,7 +1,8 @@
 //! Just enough HTTP/1.1 for the three PSMonitor calls, over TCP or TLS ([`Stream`]).
 //!
 //! [`Client`](crate::Client) opens one connection per call: it makes about one call a second, so
-//! keeping connections would buy nothing. [`HttpConnection`] keeps its connection between
+//! keeping connections would buy nothing (over TLS, the client's shared rustls configuration
+//! resumes the session, so a call after the first costs no full handshake). [`HttpConnection`] keeps its connection between
 //! requests for callers that measure the server's answer, not TCP setup (the load generator).
 //! Responses are parsed with `httparse`; bodies are read by `Content-Length`, as chunks, or to
 //! the end of the stream, and capped.
