@@ -224,7 +224,7 @@ fn a_bad_fingerprint_is_a_usage_error() {
 }
 
 #[test]
-fn tls_fingerprint_prints_the_self_signed_fingerprint() {
+fn tls_fingerprint_prints_the_self_signed_or_the_given_certificate() {
     let front = Front::self_signed();
     let data_dir = front._server.dir.path();
     let out = tls_fingerprint(data_dir);
@@ -237,6 +237,58 @@ fn tls_fingerprint_prints_the_self_signed_fingerprint() {
     let out = tls_fingerprint(empty.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no certificate"), "{}", stderr(&out));
+
+    // --tls-cert: the operator's certificate instead (the first of its chain).
+    let ca = TestCa::new();
+    let (chain, key) = ca.leaf(&["localhost"], (2020, 2090));
+    let cert = empty.path().join("chain.pem");
+    std::fs::write(&cert, &chain).unwrap();
+    let tls = ServerTls::load(CertSource::Files {
+        cert: cert.clone(),
+        key: {
+            let path = empty.path().join("key.pem");
+            std::fs::write(&path, key).unwrap();
+            path
+        },
+    })
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_psmonitor"))
+        .args(["tls", "fingerprint", "--tls-cert"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}\n", tls.fingerprint())
+    );
+}
+
+#[test]
+fn a_certificate_for_another_name_exits_4_unless_pinned() {
+    let server = TestServer::start("vm-no-sensors");
+    let ca = TestCa::new();
+    let dir = server.dir.path().to_owned();
+    let (chain, key) = ca.leaf(&["other.example"], (2020, 2090));
+    let (cert_path, key_path) = (dir.join("other.crt"), dir.join("other.key"));
+    std::fs::write(&cert_path, chain).unwrap();
+    std::fs::write(&key_path, key).unwrap();
+    let front = Front::with(
+        server,
+        CertSource::Files {
+            cert: cert_path,
+            key: key_path,
+        },
+    );
+    let ca_file = front.config_home.path().join("ca.pem");
+    ca.write(&ca_file);
+    let ca_arg = ca_file.to_str().unwrap();
+    let out = get_system(&front, &["--ca-file", ca_arg]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another name"), "{}", stderr(&out));
+    let fp = front.tls.fingerprint().to_string();
+    let out = get_system(&front, &["--ca-file", ca_arg, "--fingerprint", &fp]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 fn tls_fingerprint(data_dir: &Path) -> Output {
@@ -244,6 +296,7 @@ fn tls_fingerprint(data_dir: &Path) -> Output {
         .args(["tls", "fingerprint", "--data-dir"])
         .arg(data_dir)
         .env_remove("PSMONITOR_DATA_DIR")
+        .env_remove("PSMONITOR_TLS_CERT")
         .output()
         .unwrap()
 }

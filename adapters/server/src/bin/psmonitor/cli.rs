@@ -38,8 +38,20 @@ pub enum Command {
 /// `tls` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TlsCommand {
-    /// Print the SHA-256 fingerprint of the server's self-signed certificate, alone on stdout.
-    Fingerprint(DataDirArg),
+    /// Print the SHA-256 fingerprint of the server's certificate, alone on stdout.
+    Fingerprint(FingerprintArgs),
+}
+
+/// Flags of `tls fingerprint`.
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// The operator's certificate (PEM, server certificate first); without it, the self-signed
+    /// certificate in the data directory.
+    #[arg(long, env = "PSMONITOR_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// Where the self-signed certificate is kept.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 /// Where and as whom a client command connects.
