@@ -161,6 +161,18 @@ pub fn explain(error: &ClientError) -> String {
         ClientError::Protocol(why) => format!(
             "The server answered something unexpected ({why}). Is the address a PSMonitor server?"
         ),
+        ClientError::Untrusted {
+            fingerprint,
+            reason,
+        } => format!(
+            "The server's certificate is not trusted ({reason}). Its fingerprint is {fingerprint}: \
+             compare it with `psmonitor tls fingerprint` on that host before trusting it."
+        ),
+        ClientError::CertificateChanged { expected, actual } => format!(
+            "The server's certificate changed: it presented {actual}, not the trusted {expected}. \
+             Do not connect unless you know why it changed."
+        ),
+        ClientError::TlsSetup(why) => format!("The TLS settings cannot be used: {why}."),
     }
 }
 

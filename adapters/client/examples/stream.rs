@@ -13,6 +13,7 @@ fn main() {
             .unwrap_or_else(|| "http://127.0.0.1:4500".into()),
         username: "PSMonitor".into(),
         password: Zeroizing::new(std::env::var("PSMONITOR_PASSWORD").unwrap_or_default()),
+        trust: Default::default(),
     };
     let watch = watch(config, WatchOptions::default());
     // Any thread or async runtime can read the events; here, a blocking loop.

@@ -5,11 +5,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use psmonitor_core::wire::{NetworkSnapshot, SystemSnapshot};
+use psmonitor_tls::{ClientTrust, TlsClient};
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::ClientError;
-use crate::http::{self, Reply};
+use crate::http::{self, HttpConnection, Reply};
 use crate::subscription::Subscription;
 use crate::url::Endpoint;
 
@@ -19,12 +20,14 @@ const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(10);
 /// Where and as whom to connect.
 #[derive(Clone)]
 pub struct ClientConfig {
-    /// Base URL of the server, e.g. `http://127.0.0.1:4500` (plain HTTP only).
+    /// Base URL of the server, e.g. `http://127.0.0.1:4500` or `https://host:4500`.
     pub server: String,
     /// Account name, `PSMonitor` on a default server.
     pub username: String,
     /// The password, wiped from memory on drop and never shown by `Debug`.
     pub password: Zeroizing<String>,
+    /// Which certificates an `https://` server may present (default: the system trust store).
+    pub trust: ClientTrust,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -33,6 +36,7 @@ impl fmt::Debug for ClientConfig {
             .field("server", &self.server)
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field("trust", &self.trust)
             .finish()
     }
 }
@@ -48,6 +52,7 @@ struct Session {
 pub struct Client {
     config: ClientConfig,
     endpoint: Endpoint,
+    tls: Option<TlsClient>,
     session: Option<Session>,
 }
 
@@ -61,14 +66,27 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `config`; checks the URL but does not connect yet.
+    /// A client for `config`; checks the URL and sets up TLS for an `https://` server (reading
+    /// the CA file and the known-servers file) but does not connect yet.
     pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
         let endpoint = Endpoint::parse(&config.server)?;
+        let tls = http::tls_for(&endpoint, &config.trust)?;
         Ok(Client {
             config,
             endpoint,
+            tls,
             session: None,
         })
+    }
+
+    /// What vouches for the server's certificate; `None` for a plain `http://` server.
+    pub fn trusted_by(&self) -> Option<&psmonitor_tls::TrustedBy> {
+        self.tls.as_ref().map(TlsClient::trusted_by)
+    }
+
+    /// A keep-alive connection to the same server with the same TLS settings.
+    pub fn connection(&self) -> HttpConnection {
+        HttpConnection::with_tls(self.endpoint.clone(), self.tls.clone())
     }
 
     /// The configuration it was made with.
@@ -93,6 +111,7 @@ impl Client {
         );
         let reply = http::request(
             &self.endpoint,
+            self.tls.as_ref(),
             "POST",
             "/authenticate",
             None,
@@ -142,7 +161,15 @@ impl Client {
     async fn authed(&mut self, method: &str, path: &str) -> Result<Reply, ClientError> {
         for attempt in 0..2 {
             let token = Zeroizing::new(self.fresh_session().await?.token.as_str().to_owned());
-            let reply = http::request(&self.endpoint, method, path, Some(&token), None).await?;
+            let reply = http::request(
+                &self.endpoint,
+                self.tls.as_ref(),
+                method,
+                path,
+                Some(&token),
+                None,
+            )
+            .await?;
             match reply.status {
                 200 => return Ok(reply),
                 401 if attempt == 0 => self.session = None,
@@ -188,7 +215,7 @@ impl Client {
             .as_ref()
             .map(|s| s.user_id.clone())
             .unwrap_or_default();
-        Subscription::open(&self.endpoint, &worker.id, &user_id).await
+        Subscription::open(&self.endpoint, self.tls.as_ref(), &worker.id, &user_id).await
     }
 }
 
@@ -242,6 +269,7 @@ mod tests {
             server: "http://127.0.0.1:4500".into(),
             username: "PSMonitor".into(),
             password: Zeroizing::new("hunter2".into()),
+            trust: ClientTrust::default(),
         };
         let client = Client::new(config.clone()).unwrap();
         for text in [format!("{config:?}"), format!("{client:?}")] {

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use psmonitor_tls::{Fingerprint, UntrustedReason};
+
 /// The start of every [`ClientError::Protocol`] message about a server URL that cannot be used.
 pub const INVALID_URL: &str = "invalid server url";
 
@@ -23,13 +25,39 @@ pub enum ClientError {
     /// An answer we cannot use: unexpected status, body or frame, invalid URL, websocket closed.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// The server's TLS certificate is not trusted: no pin, and the CA file or system store
+    /// refused it. Pinning `fingerprint` (after checking it on the server) trusts it.
+    #[error("the server's certificate is not trusted ({reason}); its fingerprint is {fingerprint}")]
+    Untrusted {
+        /// SHA-256 of the certificate the server presented.
+        fingerprint: Fingerprint,
+        /// What the verification found.
+        reason: UntrustedReason,
+    },
+    /// The server presented another certificate than the pinned one.
+    #[error(
+        "the server's certificate changed: expected fingerprint {expected}, the server presented {actual}"
+    )]
+    CertificateChanged {
+        /// The pinned fingerprint.
+        expected: Fingerprint,
+        /// SHA-256 of the certificate the server presented.
+        actual: Fingerprint,
+    },
+    /// The TLS settings cannot be used: unreadable CA file, broken known-servers file.
+    #[error("tls settings: {0}")]
+    TlsSetup(String),
 }
 
 impl ClientError {
-    /// True when retrying cannot help: bad credentials or an invalid server URL.
+    /// True when retrying cannot help: bad credentials, an invalid server URL, a certificate
+    /// that is not trusted or changed, or unusable TLS settings.
     pub fn is_fatal(&self) -> bool {
         match self {
-            ClientError::BadCredentials => true,
+            ClientError::BadCredentials
+            | ClientError::Untrusted { .. }
+            | ClientError::CertificateChanged { .. }
+            | ClientError::TlsSetup(_) => true,
             ClientError::Protocol(message) => message.starts_with(INVALID_URL),
             _ => false,
         }
@@ -56,6 +84,19 @@ mod tests {
         assert!(ClientError::invalid_url("no host").is_fatal());
         assert!(!ClientError::Protocol("closed: going away".into()).is_fatal());
         assert!(!ClientError::Unreachable("refused".into()).is_fatal());
+        let fp = Fingerprint::of(b"cert");
+        let untrusted = ClientError::Untrusted {
+            fingerprint: fp,
+            reason: UntrustedReason::UnknownIssuer,
+        };
+        assert!(untrusted.is_fatal());
+        assert!(untrusted.to_string().contains(&fp.to_string()));
+        let changed = ClientError::CertificateChanged {
+            expected: Fingerprint::of(b"old"),
+            actual: fp,
+        };
+        assert!(changed.is_fatal());
+        assert!(ClientError::TlsSetup("no ca file".into()).is_fatal());
         let limited = ClientError::RateLimited {
             retry_after: Duration::from_secs(3),
         };

@@ -1,7 +1,8 @@
-//! Just enough HTTP/1.1 for the three PSMonitor calls, over `smol::net::TcpStream`.
+//! Just enough HTTP/1.1 for the three PSMonitor calls, over TCP or TLS ([`Stream`]).
 //!
 //! [`Client`](crate::Client) opens one connection per call: it makes about one call a second, so
-//! keeping connections would buy nothing. [`HttpConnection`] keeps its connection between
+//! keeping connections would buy nothing (over TLS, the client's shared rustls configuration
+//! resumes the session, so a call after the first costs no full handshake). [`HttpConnection`] keeps its connection between
 //! requests for callers that measure the server's answer, not TCP setup (the load generator).
 //! Responses are parsed with `httparse`; bodies are read by `Content-Length`, as chunks, or to
 //! the end of the stream, and capped.
@@ -9,10 +10,11 @@
 use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use smol::net::TcpStream;
+use psmonitor_tls::{ClientTrust, TlsClient};
 use zeroize::Zeroizing;
 
 use crate::error::ClientError;
+use crate::stream::{self, Stream};
 use crate::url::Endpoint;
 
 /// Time allowed for the TCP connection.
@@ -83,29 +85,30 @@ pub(crate) async fn deadline<T>(
     .await
 }
 
-/// Opens a TCP connection to the server (with `TCP_NODELAY`), within [`CONNECT_TIMEOUT`].
-pub(crate) async fn connect(ep: &Endpoint) -> Result<TcpStream, ClientError> {
-    let url = ep.http_url();
-    deadline(CONNECT_TIMEOUT, url.clone(), async {
-        let stream = TcpStream::connect((ep.host.as_str(), ep.port))
-            .await
-            .map_err(|e| ClientError::unreachable(format!("{url}: {e}")))?;
-        // Small requests written in two parts must not wait for the server's delayed ACK.
-        let _ = stream.set_nodelay(true);
-        Ok(stream)
-    })
-    .await
+/// The TLS client for `ep` under `trust`; `None` for a plain `http://` server.
+pub(crate) fn tls_for(
+    ep: &Endpoint,
+    trust: &ClientTrust,
+) -> Result<Option<TlsClient>, ClientError> {
+    if !ep.tls {
+        return Ok(None);
+    }
+    trust
+        .client(&ep.host, ep.port)
+        .map(Some)
+        .map_err(|e| ClientError::TlsSetup(e.to_string()))
 }
 
 /// Sends one request on a connection of its own and reads the whole response.
 pub(crate) async fn request(
     ep: &Endpoint,
+    tls: Option<&TlsClient>,
     method: &str,
     path: &str,
     bearer: Option<&str>,
     body: Option<&[u8]>,
 ) -> Result<Reply, ClientError> {
-    HttpConnection::new(ep.clone())
+    HttpConnection::with_tls(ep.clone(), tls.cloned())
         .request(method, path, bearer, body)
         .await
 }
@@ -115,13 +118,36 @@ pub(crate) async fn request(
 #[derive(Debug)]
 pub struct HttpConnection {
     ep: Endpoint,
-    stream: Option<TcpStream>,
+    /// The TLS client for an `https://` server, or why there is none.
+    tls: Result<Option<TlsClient>, ClientError>,
+    stream: Option<Stream>,
 }
 
 impl HttpConnection {
-    /// A connection to `ep`; nothing is sent until the first request.
+    /// A connection to `ep`, trusting the system store for an `https://` server; nothing is sent
+    /// until the first request.
     pub fn new(ep: Endpoint) -> Self {
-        Self { ep, stream: None }
+        Self::with_trust(ep, &ClientTrust::default())
+    }
+
+    /// A connection to `ep` with `trust` for an `https://` server; a trust that cannot be set up
+    /// (e.g. an unreadable CA file) is the error of every request.
+    pub fn with_trust(ep: Endpoint, trust: &ClientTrust) -> Self {
+        let tls = tls_for(&ep, trust);
+        Self {
+            ep,
+            tls,
+            stream: None,
+        }
+    }
+
+    /// A connection to `ep` through an already set-up TLS client (`None` for `http://`).
+    pub fn with_tls(ep: Endpoint, tls: Option<TlsClient>) -> Self {
+        Self {
+            ep,
+            tls: Ok(tls),
+            stream: None,
+        }
     }
 
     /// Sends one request and reads the whole response, within 15 s.
@@ -155,7 +181,11 @@ impl HttpConnection {
     ) -> Result<(Reply, bool), ClientError> {
         let stream = match &mut self.stream {
             Some(stream) => stream,
-            None => self.stream.insert(connect(&self.ep).await?),
+            None => {
+                let tls = self.tls.clone()?;
+                self.stream
+                    .insert(stream::open_stream(&self.ep, tls.as_ref()).await?)
+            }
         };
         send(stream, &self.ep, method, path, bearer, body).await?;
         read_reply(stream).await.map_err(|e| match e {
@@ -173,7 +203,7 @@ fn lost(ep: &Endpoint, e: std::io::Error) -> ClientError {
 }
 
 async fn send(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     ep: &Endpoint,
     method: &str,
     path: &str,
@@ -217,7 +247,7 @@ enum Framing {
 }
 
 /// Reads one response; the flag says whether the connection may carry another request.
-async fn read_reply(stream: &mut TcpStream) -> Result<(Reply, bool), ReadError> {
+async fn read_reply(stream: &mut Stream) -> Result<(Reply, bool), ReadError> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 8192];
     let (status, retry_after, framing, head_len, close) = loop {

@@ -3,14 +3,16 @@
 //! [`Client`] makes single calls (`/system`, `/network`) and opens a [`Subscription`] to the
 //! websocket stream; [`watch`] runs a reconnecting subscription on its own thread and reports
 //! [`WatchEvent`]s on a bounded channel where the latest event wins. HTTP is a few hand-written
-//! HTTP/1.1 requests parsed with `httparse`; the websocket is async-tungstenite. Plain `http://`
-//! and `ws://` only: TLS is not supported yet.
+//! HTTP/1.1 requests parsed with `httparse`; the websocket is async-tungstenite. An `https://`
+//! server is reached over TLS (rustls, through `psmonitor-tls`), its websocket over `wss://`;
+//! [`ClientConfig::trust`] says which certificates are accepted (pin, CA file, system store).
 #![forbid(unsafe_code)]
 
 mod backoff;
 mod client;
 mod error;
 mod http;
+mod stream;
 mod subscription;
 mod url;
 mod watch;
@@ -20,6 +22,11 @@ pub use client::{Client, ClientConfig, expiry};
 pub use error::{ClientError, INVALID_URL};
 pub use http::{HttpConnection, Reply};
 pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
+pub use psmonitor_tls::{
+    ClientTrust, Fingerprint, KnownServers, ParseFingerprintError, TlsClient, TrustedBy,
+    UntrustedReason,
+};
+pub use stream::{Stream, open_stream};
 pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription};
 pub use url::Endpoint;
 pub use watch::{EVENT_BOUND, Watch, WatchEvent, WatchOptions, watch, watch_stream};

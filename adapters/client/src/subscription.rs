@@ -9,10 +9,11 @@ use async_tungstenite::tungstenite::{Error as WsError, Message};
 use futures_lite::StreamExt;
 use psmonitor_core::hub::GREETING;
 use psmonitor_core::wire::StreamFrame;
-use smol::net::TcpStream;
+use psmonitor_tls::TlsClient;
 
 use crate::error::ClientError;
-use crate::http::{self, deadline};
+use crate::http::deadline;
+use crate::stream::{self, Stream};
 use crate::url::Endpoint;
 
 /// Time allowed for the handshake and the greeting.
@@ -24,7 +25,7 @@ const MAX_MESSAGE: usize = 1024 * 1024;
 
 /// A live stream of frames from one worker.
 pub struct Subscription {
-    ws: WebSocketStream<TcpStream>,
+    ws: WebSocketStream<Stream>,
     idle_timeout: Duration,
     origin: String,
 }
@@ -39,9 +40,11 @@ impl fmt::Debug for Subscription {
 }
 
 impl Subscription {
-    /// Opens `/connect?id=..&subscriber=..` and waits for the greeting.
+    /// Opens `/connect?id=..&subscriber=..` (over TLS for an `https://` server) and waits for
+    /// the greeting.
     pub(crate) async fn open(
         ep: &Endpoint,
+        tls: Option<&TlsClient>,
         worker_id: &str,
         user_id: &str,
     ) -> Result<Self, ClientError> {
@@ -56,12 +59,11 @@ impl Subscription {
             ));
         }
         let url = format!(
-            "ws://{}{}?id={worker_id}&subscriber={user_id}",
-            ep.authority(),
-            ep.target("/connect")
+            "{}?id={worker_id}&subscriber={user_id}",
+            ep.ws_url("/connect")
         );
         let origin = ep.http_url();
-        let stream = http::connect(ep).await?;
+        let stream = stream::open_stream(ep, tls).await?;
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE))
             .max_frame_size(Some(MAX_MESSAGE));

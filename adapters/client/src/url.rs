@@ -1,4 +1,4 @@
-//! The server's base URL: `http://HOST[:PORT][/PREFIX]` (plain HTTP only, no TLS yet).
+//! The server's base URL: `http[s]://HOST[:PORT][/PREFIX]`.
 
 use crate::error::ClientError;
 
@@ -7,31 +7,30 @@ use crate::error::ClientError;
 pub struct Endpoint {
     /// Host name or address; IPv6 without brackets.
     pub host: String,
-    /// TCP port (80 when the URL names none).
+    /// TCP port (80, or 443 for `https://`, when the URL names none).
     pub port: u16,
     /// Path prefix without a trailing slash, empty for the root.
     pub prefix: String,
+    /// True for `https://` (and `wss://`): HTTP and the websocket go over TLS.
+    pub tls: bool,
 }
 
 impl Endpoint {
-    /// Parses `http://host:port`, `ws://host:port` or a bare `host:port`, with an optional path prefix.
+    /// Parses `http[s]://host:port`, `ws[s]://host:port` or a bare `host:port` (plain), with an
+    /// optional path prefix.
     pub fn parse(url: &str) -> Result<Self, ClientError> {
         let url = url.trim();
-        let rest = match url.split_once("://") {
+        let (tls, rest) = match url.split_once("://") {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
-                "http" | "ws" => rest,
-                "https" | "wss" => {
-                    return Err(ClientError::invalid_url(format!(
-                        "{url:?}: TLS is not supported yet, use http:// (or a TLS-terminating proxy)"
-                    )));
-                }
+                "http" | "ws" => (false, rest),
+                "https" | "wss" => (true, rest),
                 other => {
                     return Err(ClientError::invalid_url(format!(
-                        "{url:?}: unsupported scheme {other:?}, use http://"
+                        "{url:?}: unsupported scheme {other:?}, use http:// or https://"
                     )));
                 }
             },
-            None => url,
+            None => (false, url),
         };
         let (authority, path) = match rest.find(['/', '?', '#']) {
             Some(i) => (&rest[..i], &rest[i..]),
@@ -47,7 +46,8 @@ impl Endpoint {
                 "{url:?}: put credentials in the config, not the url"
             )));
         }
-        let (host, port) = split_host_port(authority)
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) = split_host_port(authority, default_port)
             .ok_or_else(|| ClientError::invalid_url(format!("{url:?}: expected HOST[:PORT]")))?;
         let bad_host = host.is_empty()
             || host
@@ -60,6 +60,7 @@ impl Endpoint {
             host: host.to_owned(),
             port,
             prefix: path.trim_end_matches('/').to_owned(),
+            tls,
         })
     }
 
@@ -77,13 +78,20 @@ impl Endpoint {
         format!("{}{path}", self.prefix)
     }
 
-    /// `http://host:port/prefix` for messages.
+    /// `http[s]://host:port/prefix` for messages.
     pub fn http_url(&self) -> String {
-        format!("http://{}{}", self.authority(), self.prefix)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.authority(), self.prefix)
+    }
+
+    /// The websocket URL of `path` (which starts with `/`): `wss://` when the server is `https://`.
+    pub fn ws_url(&self, path: &str) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}{}", self.authority(), self.target(path))
     }
 }
 
-fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+fn split_host_port(authority: &str, default_port: u16) -> Option<(&str, u16)> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         match after {
@@ -99,7 +107,7 @@ fn split_host_port(authority: &str) -> Option<(&str, u16)> {
     };
     let port = match port {
         Some(text) => text.parse::<u16>().ok().filter(|p| *p != 0)?,
-        None => 80,
+        None => default_port,
     };
     Some((host, port))
 }
@@ -127,13 +135,27 @@ mod tests {
             Endpoint::parse("http://[::1]:9").unwrap().authority(),
             "[::1]:9"
         );
+        assert_eq!(ok("https://host"), ("host".into(), 443, "".into()));
+        assert_eq!(ok("wss://host:9/p"), ("host".into(), 9, "/p".into()));
+    }
+
+    #[test]
+    fn https_means_tls_for_http_and_the_websocket() {
+        let tls = Endpoint::parse("HTTPS://host:4500/psm").unwrap();
+        assert!(tls.tls);
+        assert_eq!(tls.http_url(), "https://host:4500/psm");
+        assert_eq!(tls.ws_url("/connect"), "wss://host:4500/psm/connect");
+        let plain = Endpoint::parse("http://host:4500").unwrap();
+        assert!(!plain.tls);
+        assert_eq!(plain.ws_url("/connect"), "ws://host:4500/connect");
+        assert!(!Endpoint::parse("host:4500").unwrap().tls);
     }
 
     #[test]
     fn refuses_what_it_cannot_use() {
         for bad in [
             "",
-            "https://host",
+            "https://",
             "ftp://host",
             "http://",
             "http://host:port",

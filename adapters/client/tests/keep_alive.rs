@@ -57,8 +57,11 @@ fn read_request_head(reader: &mut impl BufRead) -> bool {
 }
 
 fn three_requests(url: &str) -> Vec<String> {
+    three_requests_with(HttpConnection::new(Endpoint::parse(url).unwrap()))
+}
+
+fn three_requests_with(mut conn: HttpConnection) -> Vec<String> {
     smol::block_on(async {
-        let mut conn = HttpConnection::new(Endpoint::parse(url).unwrap());
         let mut bodies = Vec::new();
         for _ in 0..3 {
             let reply = conn.request("GET", "/system", None, None).await.unwrap();
@@ -87,4 +90,28 @@ fn a_closing_server_gets_a_new_connection_per_request() {
         [r#"{"n":1}"#, r#"{"n":2}"#, r#"{"n":3}"#]
     );
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn one_tls_connection_carries_every_request_too() {
+    let (url, accepted) = fake(false);
+    let backend = url.trim_start_matches("http://").parse().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let tls = psmonitor_tls::ServerTls::load(psmonitor_tls::CertSource::SelfSigned {
+        data_dir: data.path().to_owned(),
+        names: vec!["localhost".into()],
+    })
+    .unwrap();
+    let trust = psmonitor_client::ClientTrust {
+        fingerprint: Some(tls.fingerprint()),
+        ..Default::default()
+    };
+    let front = psmonitor_tls::testing::spawn_forwarder(Arc::new(tls), backend);
+    let ep = Endpoint::parse(&format!("https://localhost:{}", front.port())).unwrap();
+    assert_eq!(
+        three_requests_with(HttpConnection::with_trust(ep, &trust)),
+        [r#"{"n":1}"#, r#"{"n":2}"#, r#"{"n":3}"#]
+    );
+    // The forwarder opens one backend connection per TLS connection.
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }

@@ -49,6 +49,7 @@ fn fake(login: &'static str, ws: fn(&mut WebSocket<TcpStream>)) -> ClientConfig 
         server: format!("http://{addr}"),
         username: "PSMonitor".into(),
         password: Zeroizing::new("pw".into()),
+        trust: Default::default(),
     }
 }
 

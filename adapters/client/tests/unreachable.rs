@@ -13,6 +13,7 @@ fn config(port: u16) -> ClientConfig {
         server: format!("http://127.0.0.1:{port}"),
         username: "PSMonitor".into(),
         password: Zeroizing::new("x".into()),
+        trust: Default::default(),
     }
 }
 
@@ -36,7 +37,7 @@ fn a_closed_port_is_unreachable() {
 #[test]
 fn an_invalid_url_is_fatal() {
     let mut bad = config(1);
-    bad.server = "https://example.com".into();
+    bad.server = "ftp://example.com".into();
     let err = Client::new(bad.clone()).unwrap_err();
     assert!(err.is_fatal(), "{err}");
     let w = watch(bad, WatchOptions::default());

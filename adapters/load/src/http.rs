@@ -2,10 +2,10 @@
 //! answer, not TCP setup), the TCP connect the websockets use, and the shared login.
 
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use psmonitor_client::{Endpoint, HttpConnection, Reply};
-use smol::net::TcpStream;
+use psmonitor_client::{Endpoint, HttpConnection, Reply, Stream, TlsClient};
 use zeroize::Zeroizing;
 
 use crate::LoadError;
@@ -27,23 +27,41 @@ pub(crate) async fn within<T>(
     .await
 }
 
-/// Opens a TCP connection with `TCP_NODELAY` (for a websocket).
-pub(crate) async fn connect(addr: SocketAddr) -> Result<TcpStream, LoadError> {
-    let stream = within(IO_TIMEOUT, async {
-        TcpStream::connect(addr).await.map_err(LoadError::Io)
-    })
-    .await?;
-    stream.set_nodelay(true).map_err(LoadError::Io)?;
-    Ok(stream)
+/// The server: its address, and the TLS client when it speaks https.
+#[derive(Debug)]
+pub(crate) struct Target {
+    /// Where it listens.
+    pub ep: Endpoint,
+    /// The TLS client for an `https://` server.
+    pub tls: Option<TlsClient>,
 }
 
-/// A keep-alive HTTP connection to the server at `addr`; it connects on first use.
-pub(crate) fn http_conn(addr: SocketAddr) -> HttpConnection {
-    HttpConnection::new(Endpoint {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        prefix: String::new(),
+impl Target {
+    /// The server at `addr`, over TLS when `tls` is given.
+    pub(crate) fn new(addr: SocketAddr, tls: Option<TlsClient>) -> Rc<Self> {
+        let ep = Endpoint {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+            prefix: String::new(),
+            tls: tls.is_some(),
+        };
+        Rc::new(Self { ep, tls })
+    }
+}
+
+/// Opens a connection with `TCP_NODELAY`, TLS for an https server (for a websocket).
+pub(crate) async fn connect(target: &Target) -> Result<Stream, LoadError> {
+    within(IO_TIMEOUT, async {
+        psmonitor_client::open_stream(&target.ep, target.tls.as_ref())
+            .await
+            .map_err(LoadError::Client)
     })
+    .await
+}
+
+/// A keep-alive HTTP connection to the server; it connects on first use.
+pub(crate) fn http_conn(target: &Target) -> HttpConnection {
+    HttpConnection::with_tls(target.ep.clone(), target.tls.clone())
 }
 
 /// The error for an unexpected status on `path`, with the start of the body.
@@ -97,17 +115,17 @@ pub(crate) async fn login(
 /// One session shared by every task, renewed when old or refused.
 #[derive(Debug)]
 pub(crate) struct Auth {
-    addr: SocketAddr,
+    target: Rc<Target>,
     user: String,
     password: Zeroizing<String>,
     session: smol::lock::Mutex<Option<Session>>,
 }
 
 impl Auth {
-    /// Credentials for `addr`; nothing is sent yet.
-    pub(crate) fn new(addr: SocketAddr, user: String, password: Zeroizing<String>) -> Self {
+    /// Credentials for the server; nothing is sent yet.
+    pub(crate) fn new(target: Rc<Target>, user: String, password: Zeroizing<String>) -> Self {
         Self {
-            addr,
+            target,
             user,
             password,
             session: smol::lock::Mutex::new(None),
@@ -120,7 +138,7 @@ impl Auth {
         match guard.as_ref() {
             Some(s) if s.at.elapsed() < RENEW_AFTER => Ok(s.clone()),
             _ => {
-                let mut conn = http_conn(self.addr);
+                let mut conn = http_conn(&self.target);
                 let fresh = login(&mut conn, &self.user, &self.password).await?;
                 *guard = Some(fresh.clone());
                 Ok(fresh)

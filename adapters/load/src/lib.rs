@@ -39,8 +39,8 @@ const GRACE: Duration = Duration::from_millis(500);
 /// Why a run could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The server URL is not `http://127.0.0.1:PORT`.
-    #[error("only http://127.0.0.1:PORT (or localhost) may be targeted, not {0:?}")]
+    /// The server URL is not `http[s]://127.0.0.1:PORT`.
+    #[error("only http[s]://127.0.0.1:PORT (or localhost) may be targeted, not {0:?}")]
     NotLocal(String),
     /// A setting is out of range.
     #[error("invalid setting: {0}")]
@@ -96,9 +96,11 @@ pub struct LoadOptions {
     pub login_rate: u32,
     /// The server's stream interval.
     pub interval: Duration,
+    /// Which certificates an `https://` server may present.
+    pub trust: psmonitor_client::ClientTrust,
 }
 
-/// The socket address of a `http://127.0.0.1:PORT` URL; anything else is refused.
+/// The socket address of a `http[s]://127.0.0.1:PORT` URL; anything else is refused.
 pub fn local_target(url: &str) -> Result<SocketAddr, LoadError> {
     let ep = psmonitor_client::Endpoint::parse(url).map_err(|_| LoadError::NotLocal(url.into()))?;
     if !ep.prefix.is_empty() || !matches!(ep.host.as_str(), "127.0.0.1" | "localhost") {
@@ -133,17 +135,26 @@ fn check(opts: &LoadOptions) -> Result<(), LoadError> {
 pub fn run(opts: &LoadOptions) -> Result<Report, LoadError> {
     check(opts)?;
     let addr = local_target(&opts.server)?;
+    let ep = psmonitor_client::Endpoint::parse(&opts.server)?;
+    let tls = match ep.tls {
+        true => Some(
+            opts.trust
+                .client(&ep.host, ep.port)
+                .map_err(|e| psmonitor_client::ClientError::TlsSetup(e.to_string()))?,
+        ),
+        false => None,
+    };
     let ex = Rc::new(LocalExecutor::new());
-    smol::block_on(ex.run(run_on(ex.clone(), opts, addr)))
+    smol::block_on(ex.run(run_on(ex.clone(), opts, http::Target::new(addr, tls))))
 }
 
 async fn run_on(
     ex: Rc<LocalExecutor<'static>>,
     opts: &LoadOptions,
-    addr: SocketAddr,
+    target: Rc<http::Target>,
 ) -> Result<Report, LoadError> {
     let auth = Rc::new(http::Auth::new(
-        addr,
+        target.clone(),
         opts.user.clone(),
         opts.password.clone(),
     ));
@@ -155,7 +166,7 @@ async fn run_on(
     let ramp_limit = (RAMP_BASE + RAMP_PER_SUBSCRIBER * opts.subscribers as u32).min(MAX_DURATION);
     let fleet = subscribers::open(
         ex.clone(),
-        addr,
+        target.clone(),
         auth.clone(),
         opts.subscribers,
         opts.interval,
@@ -164,7 +175,7 @@ async fn run_on(
     .await;
     let ramp = ramp_start.elapsed();
     if opts.http_rate > 0 {
-        probes::warm_up(addr, &auth).await?;
+        probes::warm_up(&target, &auth).await?;
     }
 
     let load_start = load_average();
@@ -172,12 +183,18 @@ async fn run_on(
     let me_start = ProcSample::read_self()?;
     let from = Instant::now();
     let until = from + opts.duration;
-    let system = (opts.http_rate > 0)
-        .then(|| ex.spawn(probes::system(addr, auth.clone(), opts.http_rate, until)));
+    let system = (opts.http_rate > 0).then(|| {
+        ex.spawn(probes::system(
+            target.clone(),
+            auth.clone(),
+            opts.http_rate,
+            until,
+        ))
+    });
     let logins = (opts.login_rate > 0).then(|| {
         ex.spawn(probes::logins(
             ex.clone(),
-            addr,
+            target.clone(),
             opts.user.clone(),
             opts.password.clone(),
             opts.login_rate,
@@ -232,11 +249,13 @@ mod tests {
         let ok = SocketAddr::from((Ipv4Addr::LOCALHOST, 4600));
         assert_eq!(local_target("http://127.0.0.1:4600").unwrap(), ok);
         assert_eq!(local_target("localhost:4600").unwrap(), ok);
+        assert_eq!(local_target("https://localhost:4600").unwrap(), ok);
         for bad in [
             "http://10.0.0.1:4600",
             "http://example.com",
             "http://127.0.0.1:1/x",
-            "https://127.0.0.1",
+            "https://10.0.0.1:4600",
+            "ftp://127.0.0.1:4600",
         ] {
             assert!(
                 matches!(local_target(bad), Err(LoadError::NotLocal(_))),

@@ -1,11 +1,13 @@
 //! `psmonitor-load`: drives a PSMonitor server on 127.0.0.1 and prints what it measured.
 #![forbid(unsafe_code)]
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use psmonitor_load::{LoadOptions, raise_file_limit, run};
+use psmonitor_client::{ClientError, ClientTrust, Fingerprint};
+use psmonitor_load::{LoadError, LoadOptions, raise_file_limit, run};
 use zeroize::Zeroizing;
 
 /// Descriptors kept free for the HTTP probes, logins and the runtime.
@@ -15,7 +17,7 @@ const SPARE_FILES: u64 = 64;
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The server's base URL (127.0.0.1 or localhost only).
+    /// The server's base URL (http:// or https://, 127.0.0.1 or localhost only).
     #[arg(long, default_value = "http://127.0.0.1:4500")]
     server: String,
     /// Account name.
@@ -42,9 +44,54 @@ struct Args {
     /// Print the result as one line of JSON.
     #[arg(long)]
     json: bool,
+    /// Trust exactly the https server certificate with this SHA-256 fingerprint.
+    #[arg(long, env = "PSMONITOR_FINGERPRINT", value_name = "FP", value_parser = fingerprint)]
+    fingerprint: Option<Fingerprint>,
+    /// Verify the https server's certificate against the authorities in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<std::path::PathBuf>,
 }
 
-fn main() -> anyhow::Result<()> {
+/// Exit code for a server certificate that is not trusted or changed (as `psmonitor get`).
+const EXIT_CERTIFICATE: u8 = 4;
+
+fn fingerprint(text: &str) -> Result<Fingerprint, String> {
+    text.parse()
+        .map_err(|e: psmonitor_client::ParseFingerprintError| e.to_string())
+}
+
+fn main() -> ExitCode {
+    match load() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let certificate = match e.downcast_ref::<LoadError>() {
+                Some(LoadError::Client(ClientError::Untrusted { fingerprint, .. })) => {
+                    Some(format!(
+                        "if that is the server's certificate (`psmonitor tls fingerprint` on it), \
+                     pass --fingerprint {fingerprint}"
+                    ))
+                }
+                Some(LoadError::Client(ClientError::CertificateChanged { actual, .. })) => {
+                    Some(format!(
+                        "the server's certificate changed; if that was expected, pass \
+                         --fingerprint {actual}"
+                    ))
+                }
+                _ => None,
+            };
+            eprintln!("psmonitor-load: {e:#}");
+            match certificate {
+                Some(hint) => {
+                    eprintln!("psmonitor-load: {hint}");
+                    ExitCode::from(EXIT_CERTIFICATE)
+                }
+                None => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn load() -> anyhow::Result<()> {
     let args = Args::parse();
     let needs_login = args.subscribers > 0 || args.http_rate > 0 || args.login_rate > 0;
     let password = std::env::var("PSMONITOR_PASSWORD").unwrap_or_default();
@@ -70,6 +117,11 @@ fn main() -> anyhow::Result<()> {
         http_rate: args.http_rate,
         login_rate: args.login_rate,
         interval: args.interval,
+        trust: ClientTrust {
+            fingerprint: args.fingerprint,
+            ca_file: args.ca_file,
+            known_servers: None,
+        },
     };
     let report = run(&opts).with_context(|| format!("load run against {} failed", opts.server))?;
     if args.json {

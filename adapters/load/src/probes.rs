@@ -7,7 +7,6 @@
 //! request to the last byte of the answer.
 
 use std::cell::{Cell, RefCell};
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -17,19 +16,24 @@ use zeroize::Zeroizing;
 use crate::LoadError;
 use psmonitor_client::HttpConnection;
 
-use crate::http::{Auth, IO_TIMEOUT, http_conn, login, status_error};
+use crate::http::{Auth, IO_TIMEOUT, Target, http_conn, login, status_error};
 use crate::stats::Samples;
 
 /// Logins allowed in flight at once (the limiter blocks an address at 5 unfinished failures).
 pub const MAX_LOGINS_IN_FLIGHT: usize = 4;
 
 /// Sends `GET /system` `rate` times a second until `until`; returns the latencies.
-pub(crate) async fn system(addr: SocketAddr, auth: Rc<Auth>, rate: u32, until: Instant) -> Samples {
+pub(crate) async fn system(
+    target: Rc<Target>,
+    auth: Rc<Auth>,
+    rate: u32,
+    until: Instant,
+) -> Samples {
     let mut samples = Samples::default();
     let period = Duration::from_secs(1) / rate.max(1);
     let window = until.saturating_duration_since(Instant::now());
     let max_requests = window.as_secs_f64() * f64::from(rate) + 1.0;
-    let mut conn = http_conn(addr);
+    let mut conn = http_conn(&target);
     let mut next = Instant::now();
     let mut sent = 0u64;
     while next < until && (sent as f64) < max_requests {
@@ -47,8 +51,8 @@ pub(crate) async fn system(addr: SocketAddr, auth: Rc<Auth>, rate: u32, until: I
 
 /// One unrecorded `GET /system`: a fresh server has no baseline reading yet and answers its first
 /// request only after two samples one interval apart, which is start-up, not latency.
-pub(crate) async fn warm_up(addr: SocketAddr, auth: &Auth) -> Result<(), LoadError> {
-    one_system(&mut http_conn(addr), auth).await.map(|_| ())
+pub(crate) async fn warm_up(target: &Target, auth: &Auth) -> Result<(), LoadError> {
+    one_system(&mut http_conn(target), auth).await.map(|_| ())
 }
 
 async fn one_system(conn: &mut HttpConnection, auth: &Auth) -> Result<Duration, LoadError> {
@@ -72,7 +76,7 @@ async fn one_system(conn: &mut HttpConnection, auth: &Auth) -> Result<Duration, 
 /// Starts a login `rate` times a second until `until`; returns the latencies once all are done.
 pub(crate) async fn logins(
     ex: Rc<LocalExecutor<'static>>,
-    addr: SocketAddr,
+    target: Rc<Target>,
     user: String,
     password: Zeroizing<String>,
     rate: u32,
@@ -95,14 +99,15 @@ pub(crate) async fn logins(
             continue;
         }
         in_flight.set(in_flight.get() + 1);
-        let (samples, in_flight, user, password) = (
+        let (samples, in_flight, user, password, target) = (
             samples.clone(),
             in_flight.clone(),
             user.clone(),
             password.clone(),
+            target.clone(),
         );
         tasks.push(ex.spawn(async move {
-            let mut conn = http_conn(addr);
+            let mut conn = http_conn(&target);
             let start = Instant::now();
             match login(&mut conn, &user, &password).await {
                 Ok(_) => samples.borrow_mut().latencies.push(start.elapsed()),

@@ -7,7 +7,6 @@
 //! every frame into typed JSON; here a frame is only hashed and counted.
 
 use std::cell::{Cell, RefCell};
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -16,13 +15,12 @@ use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use futures_lite::StreamExt;
 use psmonitor_core::hub::GREETING;
-use smol::net::TcpStream;
 use smol::{LocalExecutor, Task};
 
 use crate::LoadError;
-use psmonitor_client::HttpConnection;
+use psmonitor_client::{HttpConnection, Stream};
 
-use crate::http::{Auth, IO_TIMEOUT, connect, http_conn, status_error, within};
+use crate::http::{Auth, IO_TIMEOUT, Target, connect, http_conn, status_error, within};
 use crate::ticks::TickBook;
 
 /// Workers created and connected in parallel (each opener holds at most one unclaimed worker).
@@ -72,7 +70,7 @@ impl Fleet {
 /// Opens `n` subscribers, giving up on the rest at `deadline`.
 pub(crate) async fn open(
     ex: Rc<LocalExecutor<'static>>,
-    addr: SocketAddr,
+    target: Rc<Target>,
     auth: Rc<Auth>,
     n: usize,
     interval: Duration,
@@ -86,8 +84,9 @@ pub(crate) async fn open(
     let failures = Rc::new(RefCell::new((0u64, None::<String>)));
     let mut openers = Vec::new();
     for _ in 0..OPENERS.min(n) {
-        let (ex2, auth, book, received, dropped, readers, next, failures) = (
+        let (ex2, target, auth, book, received, dropped, readers, next, failures) = (
             ex.clone(),
+            target.clone(),
             auth.clone(),
             book.clone(),
             received.clone(),
@@ -97,14 +96,14 @@ pub(crate) async fn open(
             failures.clone(),
         );
         openers.push(ex.spawn(async move {
-            let mut conn = http_conn(addr);
+            let mut conn = http_conn(&target);
             loop {
                 let index = next.get();
                 if index >= n || Instant::now() >= deadline {
                     return;
                 }
                 next.set(index + 1);
-                match open_one(&mut conn, addr, &auth).await {
+                match open_one(&mut conn, &target, &auth).await {
                     Ok(ws) => {
                         let slot = {
                             let mut received = received.borrow_mut();
@@ -143,12 +142,12 @@ pub(crate) async fn open(
 /// Creates a worker and connects it, retrying a few times.
 async fn open_one(
     conn: &mut HttpConnection,
-    addr: SocketAddr,
+    target: &Target,
     auth: &Auth,
-) -> Result<WebSocketStream<TcpStream>, LoadError> {
+) -> Result<WebSocketStream<Stream>, LoadError> {
     let mut last = LoadError::Closed;
     for _ in 0..ATTEMPTS {
-        match try_open(conn, addr, auth).await {
+        match try_open(conn, target, auth).await {
             Ok(ws) => return Ok(ws),
             Err(e) => {
                 if matches!(e, LoadError::Status { status: 401, .. }) {
@@ -164,9 +163,9 @@ async fn open_one(
 
 async fn try_open(
     conn: &mut HttpConnection,
-    addr: SocketAddr,
+    target: &Target,
     auth: &Auth,
-) -> Result<WebSocketStream<TcpStream>, LoadError> {
+) -> Result<WebSocketStream<Stream>, LoadError> {
     let session = auth.session().await?;
     let res = conn
         .request("POST", "/worker", Some(&session.token), None)
@@ -181,10 +180,12 @@ async fn try_open(
     let worker: Worker = serde_json::from_slice(&res.body)
         .map_err(|e| LoadError::Protocol(format!("bad /worker body: {e}")))?;
     let url = format!(
-        "ws://{addr}/connect?id={}&subscriber={}",
-        worker.id, session.user_id
+        "{}?id={}&subscriber={}",
+        target.ep.ws_url("/connect"),
+        worker.id,
+        session.user_id
     );
-    let stream = connect(addr).await?;
+    let stream = connect(target).await?;
     within(IO_TIMEOUT, async {
         let (mut ws, _) =
             async_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
@@ -203,7 +204,7 @@ async fn try_open(
 
 /// Records the tick of every text frame until the stream ends or the task is dropped.
 async fn read_frames(
-    mut ws: WebSocketStream<TcpStream>,
+    mut ws: WebSocketStream<Stream>,
     slot: usize,
     book: Rc<RefCell<TickBook>>,
     received: Rc<RefCell<Vec<Vec<u32>>>>,

@@ -36,6 +36,7 @@ fn five_subscribers_for_two_seconds() {
         http_rate: 20,
         login_rate: 2,
         interval: INTERVAL,
+        trust: Default::default(),
     };
     let report = run(&opts).unwrap();
     server.stop().unwrap();

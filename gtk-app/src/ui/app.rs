@@ -120,6 +120,7 @@ impl Controller {
                         server: started.url.clone(),
                         username: started.credentials.username.clone(),
                         password: started.credentials.password.clone(),
+                        trust: Default::default(),
                     };
                     this.credentials.replace(Some(started.credentials));
                     this.server_url.replace(Some(started.url));
@@ -155,6 +156,11 @@ impl Controller {
                 server: url,
                 username: username.to_owned(),
                 password,
+                // Certificates accepted before (known-servers.toml), else the system store.
+                trust: psmonitor_client::ClientTrust {
+                    known_servers: psmonitor_client::KnownServers::default_path(),
+                    ..Default::default()
+                },
             },
             WatchOptions::default(),
         ));

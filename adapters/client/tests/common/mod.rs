@@ -82,6 +82,7 @@ impl TestServer {
             server: self.url(),
             username: "PSMonitor".into(),
             password: Zeroizing::new(password.to_owned()),
+            trust: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use psmonitor_client::Fingerprint;
 
 /// PSMonitor: a light system and network monitor with a headless server for remote clients.
 #[derive(Debug, Parser)]
@@ -29,12 +30,34 @@ pub enum Command {
     Get(GetArgs),
     /// Show a server's live stream, redrawn in place (NDJSON when piped or with --json).
     Watch(WatchArgs),
+    /// The server's TLS certificate.
+    #[command(subcommand)]
+    Tls(TlsCommand),
+}
+
+/// `tls` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Print the SHA-256 fingerprint of the server's certificate, alone on stdout.
+    Fingerprint(FingerprintArgs),
+}
+
+/// Flags of `tls fingerprint`.
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// The operator's certificate (PEM, server certificate first); without it, the self-signed
+    /// certificate in the data directory.
+    #[arg(long, env = "PSMONITOR_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// Where the self-signed certificate is kept.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 /// Where and as whom a client command connects.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// Base URL of the server (plain http only).
+    /// Base URL of the server: http://HOST:PORT, or https://HOST:PORT for a TLS server.
     #[arg(
         long,
         env = "PSMONITOR_SERVER",
@@ -48,6 +71,14 @@ pub struct ConnectArgs {
     /// without either, the keyring is asked).
     #[arg(long)]
     pub password_stdin: bool,
+    /// Trust exactly the https server certificate with this SHA-256 fingerprint (any case, with
+    /// or without colons), and remember it in known-servers.toml once connected.
+    #[arg(long, env = "PSMONITOR_FINGERPRINT", value_name = "FP", value_parser = fingerprint)]
+    pub fingerprint: Option<Fingerprint>,
+    /// Verify the https server's certificate against the authorities in this PEM file instead
+    /// of the system trust store.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Which snapshot `get` fetches.
@@ -158,6 +189,11 @@ pub struct RecordArgs {
     /// What the recording shows.
     #[arg(long, default_value = "recorded from a live host")]
     pub description: String,
+}
+
+fn fingerprint(text: &str) -> Result<Fingerprint, String> {
+    text.parse()
+        .map_err(|e: psmonitor_client::ParseFingerprintError| e.to_string())
 }
 
 fn duration(text: &str) -> Result<Duration, String> {

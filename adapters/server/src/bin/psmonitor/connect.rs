@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::BufRead;
 
-use psmonitor_client::{ClientConfig, ClientError, Endpoint};
+use psmonitor_client::{ClientConfig, ClientError, ClientTrust, Endpoint, KnownServers};
 use psmonitor_keyring::Keyring;
 use zeroize::Zeroizing;
 
@@ -13,6 +13,8 @@ use crate::cli::ConnectArgs;
 pub const EXIT_CREDENTIALS: u8 = 2;
 /// Exit code for a server that cannot be reached.
 pub const EXIT_UNREACHABLE: u8 = 3;
+/// Exit code for a server certificate that is not trusted or changed.
+pub const EXIT_CERTIFICATE: u8 = 4;
 
 /// Where the password came from, for messages.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +54,8 @@ pub struct Target {
     pub config: ClientConfig,
     /// Where the password came from.
     pub source: PasswordSource,
+    /// The server's entry in the known-servers file, when the server is `https://`.
+    pub known_key: Option<String>,
 }
 
 /// The password from the environment, else stdin when asked, else the keyring.
@@ -89,19 +93,46 @@ fn password(args: &ConnectArgs) -> Result<(Zeroizing<String>, PasswordSource), F
 
 /// Resolves the server URL and the credentials.
 pub fn target(args: &ConnectArgs) -> Result<Target, Failure> {
-    Endpoint::parse(&args.server).map_err(|e| other(e.to_string()))?;
+    let ep = Endpoint::parse(&args.server).map_err(|e| other(e.to_string()))?;
     let (password, source) = password(args)?;
+    let trust = ClientTrust {
+        fingerprint: args.fingerprint,
+        ca_file: args.ca_file.clone(),
+        known_servers: KnownServers::default_path(),
+    };
     Ok(Target {
         config: ClientConfig {
             server: args.server.clone(),
             username: args.user.clone(),
             password,
+            trust,
         },
         source,
+        known_key: ep.tls.then(|| KnownServers::key(&ep.host, ep.port)),
     })
 }
 
 impl Target {
+    /// After a successful connection with `--fingerprint`, remembers it in known-servers.toml so
+    /// the next run trusts the server without the flag; a failure to write is only a warning.
+    pub fn remember(&self) {
+        let trust = &self.config.trust;
+        let (Some(key), Some(fp), Some(path)) =
+            (&self.known_key, trust.fingerprint, &trust.known_servers)
+        else {
+            return;
+        };
+        let saved = KnownServers::load(path).and_then(|mut known| {
+            if known.insert(key, fp) {
+                known.save()?;
+            }
+            Ok(())
+        });
+        if let Err(e) = saved {
+            eprintln!("psmonitor: warning: cannot remember the server's fingerprint: {e}");
+        }
+    }
+
     /// The failure for `error`, naming the server, the user and the password's source.
     pub fn failure(&self, error: ClientError) -> Failure {
         let server = &self.config.server;
@@ -122,6 +153,49 @@ impl Target {
                 ),
                 code: EXIT_UNREACHABLE,
             },
+            ClientError::Untrusted {
+                fingerprint,
+                reason,
+            } => Failure {
+                message: format!(
+                    "the server at {server} presented a certificate that is not trusted ({reason}).\n\
+                     Its SHA-256 fingerprint is {fingerprint}\n\
+                     Check it on the server's machine (`psmonitor tls fingerprint`); if it matches, \
+                     connect once with\n  --fingerprint {fingerprint}\n\
+                     and it is remembered for this server. Or pass --ca-file PEM with the authority \
+                     that issued it."
+                ),
+                code: EXIT_CERTIFICATE,
+            },
+            ClientError::CertificateChanged { expected, actual } => {
+                let key = self.known_key.as_deref().unwrap_or(server);
+                let trust = &self.config.trust;
+                let (pinned_by, expected_fix) = match (&trust.fingerprint, &trust.known_servers) {
+                    (None, Some(path)) => (
+                        path.display().to_string(),
+                        format!(
+                            "remove the \"{key}\" line from {} (or connect once with \
+                             --fingerprint {actual}, which replaces it)",
+                            path.display()
+                        ),
+                    ),
+                    _ => (
+                        "--fingerprint / PSMONITOR_FINGERPRINT".to_owned(),
+                        format!("pass --fingerprint {actual} instead"),
+                    ),
+                };
+                Failure {
+                    message: format!(
+                        "WARNING: the certificate of the server at {server} CHANGED.\n\
+                         expected:  {expected} (from {pinned_by})\n\
+                         presented: {actual}\n\
+                         Someone may be intercepting the connection; nothing was sent. If the \
+                         change was expected (a new certificate on the server), check the new \
+                         fingerprint there with `psmonitor tls fingerprint`, then {expected_fix}."
+                    ),
+                    code: EXIT_CERTIFICATE,
+                }
+            }
             other_error => other(format!("{server}: {other_error}")),
         }
     }

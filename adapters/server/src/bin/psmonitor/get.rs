@@ -22,6 +22,7 @@ pub fn run(args: GetArgs) -> anyhow::Result<()> {
         Ok(text)
     })
     .map_err(|e| target.failure(e))?;
+    target.remember();
     let mut out = std::io::stdout().lock();
     let newline: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
     out.write_all(text.as_bytes())

@@ -8,13 +8,14 @@ mod get;
 mod record;
 mod render;
 mod serve;
+mod tls;
 mod watch;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, CredentialsCommand};
+use crate::cli::{Cli, Command, CredentialsCommand, TlsCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(args),
         Command::Get(args) => get::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Tls(TlsCommand::Fingerprint(args)) => tls::fingerprint(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

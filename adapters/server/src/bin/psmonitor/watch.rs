@@ -75,6 +75,9 @@ async fn stream(
         };
         match event {
             WatchEvent::Connected => {
+                if !connected {
+                    target.remember();
+                }
                 connected = true;
                 view.status.clear();
             }
