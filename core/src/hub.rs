@@ -52,6 +52,8 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The client's address, for the failed-login limiter.
     pub peer: IpAddr,
+    /// The `If-None-Match` header, for the dashboard's files.
+    pub if_none_match: Option<String>,
 }
 
 /// An HTTP response for the adapter to send; `Debug` shows the body's length, not its secrets.
@@ -59,10 +61,12 @@ pub struct HttpRequest {
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
-    /// Extra headers, e.g. `Retry-After`; the body is always `application/json`.
+    /// Extra headers, e.g. `Retry-After`.
     pub headers: Vec<(&'static str, String)>,
-    /// The JSON body.
+    /// The body: JSON, or one of the dashboard's files.
     pub body: Arc<str>,
+    /// The body's `Content-Type`: `application/json` except for the dashboard's files.
+    pub content_type: &'static str,
 }
 
 /// Limits and timings of the hub.

@@ -55,6 +55,7 @@ async fn endpoint(mut req: tide::Request<AppState>) -> tide::Result {
         host: header(&req, "Host"),
         body,
         peer: peer_ip(&req),
+        if_none_match: header(&req, "If-None-Match"),
     };
     tracing::debug!(method = %request.method, path = %request.path, "request");
     let (reply, response) = async_channel::bounded(1);
@@ -121,7 +122,7 @@ fn to_tide(response: HttpResponse) -> tide::Response {
     }
     if !response.body.is_empty() {
         res.set_body(response.body.as_ref());
-        res.set_content_type("application/json");
+        res.set_content_type(response.content_type);
     }
     res
 }

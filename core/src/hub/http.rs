@@ -14,6 +14,9 @@ pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
 
 const CORS_ORIGIN: (&str, &str) = ("Access-Control-Allow-Origin", "*");
 
+/// The content type of every response but the dashboard's files.
+pub(super) const JSON: &str = "application/json";
+
 /// Why a login body was refused with 400; the `Display` text is the error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LoginBodyError {
@@ -74,6 +77,7 @@ pub(super) fn json(
         status,
         headers,
         body,
+        content_type: JSON,
     }
 }
 
