@@ -182,6 +182,7 @@ pub enum Output {
     Wait(Option<Instant>),
 }
 
+mod assets;
 mod http;
 mod redact;
 mod sampling;
@@ -190,6 +191,7 @@ mod websocket;
 #[cfg(test)]
 mod tests;
 
+pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError};
 pub use websocket::FULL_CAPACITY;
 
@@ -220,6 +222,8 @@ pub struct Hub {
     greeting: Arc<str>,
     shutting_down: bool,
     out: VecDeque<Output>,
+    /// The web dashboard's files.
+    assets: assets::Assets,
 }
 
 impl Hub {
@@ -239,6 +243,7 @@ impl Hub {
             greeting: Arc::from(GREETING),
             shutting_down: false,
             out: VecDeque::new(),
+            assets: assets::Assets::new(),
         }
     }
 

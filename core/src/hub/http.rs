@@ -143,6 +143,18 @@ impl Hub {
         if self.shutting_down {
             return Some(error(503, "server is shutting down"));
         }
+        if self.assets.contains(&request.path) {
+            if request.method != "GET" {
+                return Some(error_with(
+                    405,
+                    "method not allowed",
+                    vec![("Allow", "GET".to_owned())],
+                ));
+            }
+            return self
+                .assets
+                .respond(&request.path, request.if_none_match.as_deref());
+        }
         let Some(route) = Route::find(&request.path) else {
             return Some(error(404, "not found"));
         };
