@@ -72,3 +72,17 @@ export async function call(method, path, { token, body, timeoutMs = 10000 } = {}
   }
   return parsed;
 }
+
+/** What to tell the user about a failed sign-in to the server at `host`. */
+export function explain(err, host) {
+  if (!(err instanceof ApiError)) return `Something went wrong: ${err}`;
+  const secs = err.retryAfter;
+  const wait = secs === null ? 'a moment' : `${secs} second${secs === 1 ? '' : 's'}`;
+  switch (err.kind) {
+    case 'unauthorized': return 'Wrong user name or password.';
+    case 'rate-limited': return `Too many failed attempts. Try again in ${wait}.`;
+    case 'busy': return `The server is busy checking other sign-ins. Try again in ${wait}.`;
+    case 'unreachable': return `Cannot reach the server at ${host}. Is it running?`;
+    default: return `The server refused the sign-in: ${err.message} (${err.status}).`;
+  }
+}

@@ -1,7 +1,7 @@
 // The dashboard: login, then live panels from the websocket stream, /network polling and
 // /history on load. Drawing stops while the tab is hidden.
 
-import { ApiError } from './api.js';
+import { ApiError, explain } from './api.js';
 import { LineChart } from './chart.js';
 import { showFrame, showNetwork, showSystem } from './panels.js';
 import { ProcessTable } from './processes.js';
@@ -30,18 +30,6 @@ let systemTimer = 0;
 let lastNet = null;
 let framesSeen = 0;
 
-function errorText(err) {
-  if (!(err instanceof ApiError)) return `Something went wrong: ${err}`;
-  const wait = err.retryAfter === null ? 'a moment' : `${err.retryAfter} seconds`;
-  switch (err.kind) {
-    case 'unauthorized': return 'Wrong user name or password.';
-    case 'rate-limited': return `Too many failed attempts. Try again in ${wait}.`;
-    case 'busy': return `The server is busy checking other sign-ins. Try again in ${wait}.`;
-    case 'unreachable': return `Cannot reach the server at ${location.host}. Is it running?`;
-    default: return `The server refused the sign-in: ${err.message} (${err.status}).`;
-  }
-}
-
 function showLogin(note = '') {
   stopLive();
   $('dashboard').hidden = true;
@@ -69,7 +57,7 @@ async function onLogin(event) {
   try {
     await session.login($('username').value, password.value);
   } catch (err) {
-    error.textContent = errorText(err);
+    error.textContent = explain(err, location.host);
     password.select();
     return;
   } finally {

@@ -63,7 +63,10 @@ export class LineChart {
     ctx.clearRect(0, 0, width, height);
 
     const now = this.points.length > 0 ? this.points[this.points.length - 1].t : Date.now() / 1000;
-    const start = now - this.windowSecs;
+    // Show at least the last minute, growing to the whole window as data arrives.
+    const first = this.points.length > 0 ? this.points[0].t : now;
+    const span = Math.min(this.windowSecs, Math.max(60, now - first));
+    const start = now - span;
     let top = this.max ?? 0;
     if (this.max === null) {
       for (const p of this.points) for (const v of p.v) if (v !== null && v > top) top = v;
@@ -72,7 +75,7 @@ export class LineChart {
     const pad = { left: 4 * dpr, right: 4 * dpr, top: 14 * dpr, bottom: 4 * dpr };
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
-    const x = (t) => pad.left + ((t - start) / this.windowSecs) * plotW;
+    const x = (t) => pad.left + ((t - start) / span) * plotW;
     const y = (v) => pad.top + plotH - (top > 0 ? (v / top) * plotH : 0);
 
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;
