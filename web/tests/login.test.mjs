@@ -148,6 +148,10 @@ describe('signing in and the panels', () => {
 
   test('screenshots, accessibility, console and origins', async () => {
     const { page, watch } = browser;
+    await page.evaluate(() => {
+      document.activeElement?.blur();
+      window.scrollTo(0, 0);
+    });
     await screenshot(page, 'dashboard-1280x800-light.png');
     await page.emulateMedia({ colorScheme: 'dark' });
     await new Promise((done) => setTimeout(done, 1500));
@@ -156,6 +160,7 @@ describe('signing in and the panels', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 360, height: 740 });
     await new Promise((done) => setTimeout(done, 1500));
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'dashboard-360x740-light.png');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(overflow <= 360, `the page is ${overflow} px wide at 360 px`);
