@@ -54,6 +54,7 @@ async function onLogin(event) {
   }
   submit.disabled = true;
   submit.textContent = 'Signing in…';
+  performance.mark('psmonitor-sign-in');
   try {
     await session.login($('username').value, password.value);
   } catch (err) {
