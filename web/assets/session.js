@@ -49,13 +49,19 @@ export class Session {
     this.schedule();
   }
 
-  /** Renews before expiry: after 70 % of the token's lifetime (exp - iat). */
+  /**
+   * Renews before expiry: after 70 % of the token's lifetime (exp - iat, less one second since
+   * both are whole seconds), or sooner if this machine's clock says `exp` is nearer.
+   */
   schedule() {
     clearTimeout(this.timer);
     const { exp, iat } = claims(this.token);
     if (typeof exp !== 'number') return;
-    const lifetime = typeof iat === 'number' && exp > iat ? exp - iat : exp - Date.now() / 1000;
-    const delayMs = Math.max(500, lifetime * 700);
+    const lifetime = typeof iat === 'number' && exp > iat ? exp - iat : 60;
+    const byLifetime = (lifetime - 1) * 0.7;
+    const byClock = exp - Date.now() / 1000 - 1;
+    const secs = byClock > 0 ? Math.min(byLifetime, byClock * 0.8) : byLifetime;
+    const delayMs = Math.max(500, secs * 1000);
     this.timer = setTimeout(() => {
       this.refresh().catch(() => {});
     }, delayMs);
