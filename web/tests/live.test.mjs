@@ -41,3 +41,34 @@ test('the CPU figure changes as frames arrive', async () => {
   assert.deepEqual(watch.pageErrors, []);
   assert.deepEqual(unexpectedConsoleErrors(watch, [['404', '/history']]), []);
 });
+
+test('a hidden tab stops drawing and polling, and catches up when shown', async () => {
+  const { page, watch } = browser;
+  const picture = () => page.evaluate(() => document.getElementById('chart-cpu').toDataURL());
+  const setHidden = (hidden) => page.evaluate((h) => {
+    // Headless Chromium never hides a tab: stand in for the browser's visibility switch.
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+  const shown = await picture();
+  await sleep(1500);
+  assert.notEqual(await picture(), shown, 'a visible chart moves with each frame');
+
+  await setHidden(true);
+  await sleep(300);
+  const frozen = await picture();
+  const polls = watch.requests.filter((u) => u.endsWith('/network')).length;
+  const cpuText = await page.textContent('#cpu-usage');
+  await sleep(4000);
+  assert.equal(await picture(), frozen, 'nothing drawn while hidden');
+  assert.equal(watch.requests.filter((u) => u.endsWith('/network')).length, polls, 'no /network polls while hidden');
+  assert.notEqual(await page.textContent('#cpu-usage'), cpuText, 'frames still update the text');
+
+  await setHidden(false);
+  await sleep(500);
+  assert.notEqual(await picture(), frozen, 'redrawn when shown');
+  assert.ok(watch.requests.filter((u) => u.endsWith('/network')).length > polls, 'polling resumes');
+});
