@@ -62,6 +62,9 @@ describe('signing in and the panels', () => {
     assert.equal(await text(page, '#cpu-load'), fmt.load(cpu.load));
     const cores = await page.$$eval('#cpu-cores li .pct', (els) => els.map((e) => e.textContent));
     assert.deepEqual(cores, cpu.cores.map(fmt.percent));
+    const bars = await page.$$eval('#cpu-cores li .fill', (els) => els.map((e) => e.getBoundingClientRect().width
+      / e.parentElement.getBoundingClientRect().width));
+    bars.forEach((share, i) => assert.ok(Math.abs(share * 100 - cpu.cores[i]) < 1.5, `core ${i} bar ${share}`));
 
     assert.equal(await text(page, '#mem-percent'), fmt.percent(mem.percent));
     assert.equal(await text(page, '#mem-used'), fmt.gb(mem.used));
