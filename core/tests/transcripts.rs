@@ -115,7 +115,7 @@ impl Replay {
                         host: args.get("host").cloned(),
                         body,
                         peer,
-                        if_none_match: args.get("if-none-match").cloned(),
+                        if_none_match: None,
                     },
                 }
             }
