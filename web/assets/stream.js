@@ -34,13 +34,18 @@ export class Stream {
     this.onFrame = onFrame;
     this.onState = onState;
     this.socket = null;
+    this.live = false;
     this.retry = 0;
     this.attempts = 0;
     this.watchdog = 0;
     this.stopped = true;
+    /** Bumped by start and stop, so a connect still in flight from before knows to give up. */
+    this.generation = 0;
+    this.connecting = false;
   }
 
   start() {
+    this.stop();
     this.stopped = false;
     this.attempts = 0;
     this.connect();
@@ -48,6 +53,9 @@ export class Stream {
 
   stop() {
     this.stopped = true;
+    this.generation += 1;
+    this.connecting = false;
+    this.live = false;
     clearTimeout(this.retry);
     clearTimeout(this.watchdog);
     if (this.socket) {
@@ -58,16 +66,21 @@ export class Stream {
   }
 
   async connect() {
-    if (this.stopped) return;
+    if (this.stopped || this.connecting) return;
+    const generation = this.generation;
+    this.connecting = true;
     let worker;
     try {
       worker = await this.session.call('POST', '/worker');
     } catch (err) {
+      if (generation !== this.generation) return;
+      this.connecting = false;
       if (!this.session.active) return; // the session ended: the page shows the login
       this.lost(err);
       return;
     }
-    if (this.stopped) return;
+    if (generation !== this.generation) return;
+    this.connecting = false;
     const socket = new WebSocket(socketUrl(worker, this.session.userId));
     this.socket = socket;
     this.arm();
@@ -118,7 +131,7 @@ export class Stream {
 
   /** Tries at once (e.g. when the tab becomes visible again or the network comes back). */
   nudge() {
-    if (this.stopped || this.socket || this.attempts === 0) return;
+    if (this.stopped || this.socket || this.connecting || this.attempts === 0) return;
     clearTimeout(this.retry);
     this.connect();
   }
