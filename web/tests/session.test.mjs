@@ -75,9 +75,12 @@ describe(`tokens that live ${TTL_SECS} s`, () => {
     }
     const { context, page } = await openPage(server.url);
     try {
+      const ended = page.waitForResponse((r) => r.url().endsWith('/refresh'), { timeout: TTL_SECS * 1000 + 5000 });
       await signIn(page);
-      await waitLive(page);
-      await page.waitForSelector('#login-view', { state: 'visible', timeout: TTL_SECS * 1000 + 5000 });
+      await page.waitForSelector('#dashboard', { state: 'visible' });
+      // The renewal, due before the token expires, finds no /refresh: back to the login form.
+      assert.equal((await ended).status(), 404);
+      await page.waitForSelector('#login-view', { state: 'visible', timeout: 5000 });
       assert.equal(await page.textContent('#login-note'), 'Your session ended. Sign in again to continue.');
       assert.equal(await page.isVisible('#dashboard'), false);
       assert.equal(await page.inputValue('#password'), '', 'the password was not kept');
