@@ -155,3 +155,24 @@ fn unknown_assets_and_json_routes_answer_as_before() {
         Some("POST, OPTIONS")
     );
 }
+
+#[test]
+fn every_file_under_web_assets_is_served() {
+    let mut hub = hub();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/assets");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("web/assets") {
+        let name = entry.expect("entry").file_name();
+        let name = name.to_str().expect("utf-8 name");
+        let path = format!("/assets/{name}");
+        let response = get(&mut hub, "GET", &path, None);
+        assert_eq!(
+            response.status, 200,
+            "{path} is not in core/src/hub/assets.rs"
+        );
+        let on_disk = std::fs::read_to_string(dir.join(name)).expect("read");
+        assert_eq!(&*response.body, on_disk, "{path}");
+        seen += 1;
+    }
+    assert!(seen >= 5, "only {seen} files");
+}
