@@ -52,6 +52,8 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The client's address, for the failed-login limiter.
     pub peer: IpAddr,
+    /// The `If-None-Match` header, for the dashboard's files.
+    pub if_none_match: Option<String>,
 }
 
 /// An HTTP response for the adapter to send; `Debug` shows the body's length, not its secrets.
@@ -59,10 +61,12 @@ pub struct HttpRequest {
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
-    /// Extra headers, e.g. `Retry-After`; the body is always `application/json`.
+    /// Extra headers, e.g. `Retry-After`.
     pub headers: Vec<(&'static str, String)>,
-    /// The JSON body.
+    /// The body: JSON, or one of the dashboard's files.
     pub body: Arc<str>,
+    /// The body's `Content-Type`: `application/json` except for the dashboard's files.
+    pub content_type: &'static str,
 }
 
 /// Limits and timings of the hub.
@@ -193,6 +197,7 @@ pub enum Output {
     Wait(Option<Instant>),
 }
 
+mod assets;
 mod http;
 mod logins;
 mod redact;
@@ -202,6 +207,7 @@ mod websocket;
 #[cfg(test)]
 mod tests;
 
+pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
 pub use websocket::FULL_CAPACITY;
 
@@ -227,6 +233,8 @@ pub struct Hub {
     greeting: Arc<str>,
     shutting_down: bool,
     out: VecDeque<Output>,
+    /// The web dashboard's files.
+    assets: assets::Assets,
 }
 
 impl Hub {
@@ -247,6 +255,7 @@ impl Hub {
             greeting: Arc::from(GREETING),
             shutting_down: false,
             out: VecDeque::new(),
+            assets: assets::Assets::new(),
         }
     }
 

@@ -224,6 +224,7 @@ fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr) -> HttpRequest {
     HttpRequest {
         authorization: head.header("authorization").map(str::to_owned),
         host: head.header("host").map(str::to_owned),
+        if_none_match: head.header("if-none-match").map(str::to_owned),
         method: head.method,
         path: head.path,
         query: head.query,
@@ -262,7 +263,7 @@ pub(crate) async fn write_response<S: AsyncWrite + Unpin>(
         .map(|(name, value)| (*name, value.as_str()))
         .collect();
     if !response.body.is_empty() {
-        headers.push(("Content-Type", "application/json"));
+        headers.push(("Content-Type", response.content_type));
     }
     let bytes = encode_response(
         version,

@@ -89,6 +89,7 @@ pub(crate) async fn upgrade<S>(
             ("Sec-WebSocket-Accept", accept),
         ],
         body: "".into(),
+        content_type: "application/json",
     };
     if write_response(&mut stream, Version::Http11, &switching, true)
         .await

@@ -15,6 +15,9 @@ pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
 
 const CORS_ORIGIN: (&str, &str) = ("Access-Control-Allow-Origin", "*");
 
+/// The content type of every response but the dashboard's files.
+pub(super) const JSON: &str = "application/json";
+
 /// Why a login body was refused with 400; the `Display` text is the error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LoginBodyError {
@@ -77,6 +80,7 @@ pub(super) fn json(
         status,
         headers,
         body,
+        content_type: JSON,
     }
 }
 
@@ -150,6 +154,18 @@ impl Hub {
     fn route(&mut self, req: ReqId, request: HttpRequest) -> Option<HttpResponse> {
         if self.shutting_down {
             return Some(error(503, "server is shutting down"));
+        }
+        if self.assets.contains(&request.path) {
+            if request.method != "GET" {
+                return Some(error_with(
+                    405,
+                    "method not allowed",
+                    vec![("Allow", "GET".to_owned())],
+                ));
+            }
+            return self
+                .assets
+                .respond(&request.path, request.if_none_match.as_deref());
         }
         let Some(route) = Route::find(&request.path) else {
             return Some(error(404, "not found"));

@@ -26,6 +26,7 @@ impl fmt::Debug for HttpRequest {
             .field("host", &self.host)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .field("peer", &self.peer)
+            .field("if_none_match", &self.if_none_match)
             .finish()
     }
 }
@@ -35,6 +36,7 @@ impl fmt::Debug for HttpResponse {
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
             .field("headers", &self.headers)
+            .field("content_type", &self.content_type)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
     }
@@ -94,6 +96,7 @@ mod tests {
             host: None,
             body: br#"{"password":"SECRET-PASSWORD"}"#.to_vec(),
             peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            if_none_match: None,
         };
         let input = Input::Request {
             req: ReqId(1),
@@ -110,6 +113,7 @@ mod tests {
                 status: 200,
                 headers: Vec::new(),
                 body: Arc::from(r#"{"token":"SECRET-TOKEN"}"#),
+                content_type: "application/json",
             },
         };
         let shown = format!("{input:?} {connected:?} {output:?}");

@@ -41,6 +41,7 @@ fn request(method: &str, path: &str, auth: Option<String>, body: &[u8]) -> HttpR
         host: None,
         body: body.to_vec(),
         peer: PEER,
+        if_none_match: None,
     }
 }
 

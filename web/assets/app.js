@@ -1,0 +1,230 @@
+// The dashboard: login, then live panels from the websocket stream, /network polling and
+// /history on load. Drawing stops while the tab is hidden.
+
+import { ApiError, explain } from './api.js';
+import { LineChart } from './chart.js';
+import { showFrame, showNetwork, showSystem } from './panels.js';
+import { ProcessTable } from './processes.js';
+import { Session } from './session.js';
+import { Stream } from './stream.js';
+
+const NETWORK_POLL_MS = 3000;
+const SYSTEM_POLL_MS = 30000;
+const HISTORY_SECS = 600;
+
+const $ = (id) => document.getElementById(id);
+
+const session = new Session(() => showLogin('Your session ended. Sign in again to continue.'));
+const stream = new Stream(session, { onFrame, onState });
+const charts = {
+  cpu: new LineChart($('chart-cpu'), { series: [{ key: 'cpu.usage', color: '--cpu' }], unit: '%', max: 100 }),
+  mem: new LineChart($('chart-mem'), { series: [{ key: 'mem.percent', color: '--mem' }], unit: '%', max: 100 }),
+  net: new LineChart($('chart-net'), {
+    series: [{ key: 'rx', color: '--rx' }, { key: 'tx', color: '--tx' }],
+    unit: 'B/s',
+  }),
+};
+const processes = new ProcessTable($('procs'), $('proc-filter'), $('proc-count'));
+let netTimer = 0;
+let systemTimer = 0;
+let lastNet = null;
+let framesSeen = 0;
+
+function showLogin(note = '') {
+  stopLive();
+  $('dashboard').hidden = true;
+  $('logout').hidden = true;
+  $('banner').hidden = true;
+  $('live').textContent = '';
+  $('login-view').hidden = false;
+  $('login-note').textContent = note;
+  $('password').focus();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  const password = $('password');
+  const error = $('login-error');
+  const submit = $('login-submit');
+  error.textContent = '';
+  if (password.value === '') {
+    error.textContent = 'Enter the password.';
+    password.focus();
+    return;
+  }
+  submit.disabled = true;
+  submit.textContent = 'Signing in…';
+  performance.mark('psmonitor-sign-in');
+  try {
+    await session.login($('username').value, password.value);
+  } catch (err) {
+    error.textContent = explain(err, location.host);
+    password.select();
+    return;
+  } finally {
+    password.value = '';
+    submit.disabled = false;
+    submit.textContent = 'Sign in';
+  }
+  startLive();
+}
+
+function startLive() {
+  $('login-view').hidden = true;
+  $('login-note').textContent = '';
+  $('dashboard').hidden = false;
+  $('logout').hidden = false;
+  $('live').textContent = 'Connecting…';
+  $('main').focus();
+  framesSeen = 0;
+  pollSystem();
+  stream.start();
+  pollNetwork().then(loadHistory);
+}
+
+/** Platform, user and the disk table (the stream frame has neither), every 30 s. */
+async function pollSystem() {
+  clearTimeout(systemTimer);
+  if (!session.active) return;
+  try {
+    const system = await session.call('GET', '/system');
+    showSystem(system);
+    if (framesSeen === 0) {
+      showFrame(system);
+      processes.update(system.processes);
+    }
+  } catch {
+    // Shown by the stream's banner; tried again on the next round.
+  }
+  if (session.active) systemTimer = setTimeout(pollSystem, SYSTEM_POLL_MS);
+}
+
+function stopLive() {
+  stream.stop();
+  clearTimeout(systemTimer);
+  clearTimeout(netTimer);
+  lastNet = null;
+}
+
+function onFrame(frame) {
+  framesSeen += 1;
+  if (framesSeen === 1) performance.mark('psmonitor-first-frame');
+  showFrame(frame);
+  processes.update(frame.processes);
+  const t = Date.now() / 1000;
+  charts.cpu.push(t, [frame.cpu?.usage ?? null]);
+  charts.mem.push(t, [frame.mem?.percent ?? null]);
+  $('chart-cpu-now').textContent = `Now ${frame.cpu?.usage ?? 'unknown'} % busy.`;
+  $('chart-mem-now').textContent = `Now ${frame.mem?.percent ?? 'unknown'} % used.`;
+  draw();
+}
+
+function onState(state, detail) {
+  const banner = $('banner');
+  if (state === 'live') {
+    banner.hidden = true;
+    banner.textContent = '';
+    $('live').textContent = 'Live';
+    return;
+  }
+  const secs = Math.max(1, Math.round(detail.delay / 1000));
+  banner.textContent = `Connection to the server lost (${detail.reason}). Reconnecting in ${secs} s…`;
+  banner.hidden = false;
+  $('live').textContent = 'Disconnected';
+}
+
+async function pollNetwork() {
+  clearTimeout(netTimer);
+  if (!session.active) return;
+  if (!document.hidden) {
+    try {
+      const network = await session.call('GET', '/network');
+      const now = performance.now() / 1000;
+      const rates = new Map();
+      let rx = 0;
+      let tx = 0;
+      for (const [name, s] of Object.entries(network.statistics ?? {})) {
+        const before = lastNet?.network.statistics?.[name];
+        const dt = lastNet ? now - lastNet.at : 0;
+        const r = {
+          rx: s.rx_bytes_per_sec ?? (before && dt > 0 ? Math.max(0, (s.mb_received - before.mb_received) * 1048576 / dt) : null),
+          tx: s.tx_bytes_per_sec ?? (before && dt > 0 ? Math.max(0, (s.mb_sent - before.mb_sent) * 1048576 / dt) : null),
+        };
+        rates.set(name, r);
+        if (name !== 'lo') {
+          rx += r.rx ?? 0;
+          tx += r.tx ?? 0;
+        }
+      }
+      lastNet = { network, at: now };
+      showNetwork(network, rates);
+      charts.net.push(Date.now() / 1000, [rx, tx]);
+      $('chart-net-now').textContent = `Now receiving ${Math.round(rx)} and sending ${Math.round(tx)} bytes per second.`;
+      draw();
+    } catch {
+      // The stream's banner tells about a lost server; polling simply tries again.
+    }
+  }
+  if (session.active) netTimer = setTimeout(pollNetwork, NETWORK_POLL_MS);
+}
+
+/** Fills the charts from /history when the server has it; a 404 or 400 is quietly ignored. */
+async function loadHistory() {
+  const ifaces = lastNet ? Object.keys(lastNet.network.statistics ?? {}).filter((n) => n !== 'lo') : [];
+  const net = ifaces.flatMap((n) => [`net.rx_bytes_per_sec@${n}`, `net.tx_bytes_per_sec@${n}`]);
+  const since = Math.floor(Date.now() / 1000) - HISTORY_SECS;
+  for (const series of [['cpu.usage', 'mem.percent', ...net], ['cpu.usage', 'mem.percent']]) {
+    const query = new URLSearchParams({ series: series.join(','), since: String(since) });
+    try {
+      const history = await session.call('GET', `/history?${query}`);
+      const s = history.series ?? {};
+      const times = Array.isArray(history.times) ? history.times : [];
+      charts.cpu.setHistory(times, s);
+      charts.mem.setHistory(times, s);
+      const sum = (prefix) => times.map((_, i) => {
+        const values = ifaces.map((n) => s[`${prefix}@${n}`]?.[i]).filter((v) => typeof v === 'number');
+        return values.length > 0 ? values.reduce((a, b) => a + b, 0) : null;
+      });
+      if (net.length > 0 && series.length > 2) charts.net.setHistory(times, { rx: sum('net.rx_bytes_per_sec'), tx: sum('net.tx_bytes_per_sec') });
+      draw();
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.kind !== 'failed' || err.status !== 400) return;
+    }
+  }
+}
+
+let drawQueued = false;
+function draw() {
+  if (document.hidden || drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    if (document.hidden) return;
+    for (const chart of Object.values(charts)) chart.draw();
+  });
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) return;
+  for (const chart of Object.values(charts)) chart.dirty = true;
+  draw();
+  stream.nudge();
+  if (session.active) pollNetwork();
+});
+window.addEventListener('online', () => stream.nudge());
+new ResizeObserver(() => {
+  for (const chart of Object.values(charts)) chart.dirty = true;
+  draw();
+}).observe($('dashboard'));
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  for (const chart of Object.values(charts)) chart.dirty = true;
+  draw();
+});
+
+$('login-form').addEventListener('submit', onLogin);
+$('logout').addEventListener('click', () => {
+  session.signOut();
+  showLogin('Signed out.');
+});
+showLogin();

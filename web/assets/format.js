@@ -1,0 +1,62 @@
+// Number and size formatting shared by the panels, charts and process table.
+
+/** `14.2%` with one decimal, or an en dash when unknown. */
+export function percent(value) {
+  return isFiniteNumber(value) ? `${value.toFixed(1)}%` : '–';
+}
+
+/** GiB as the server reports them (labelled GB, two decimals). */
+export function gb(value) {
+  return isFiniteNumber(value) ? `${value.toFixed(2)} GB` : '–';
+}
+
+/** MiB with two decimals, as the process table's memory column. */
+export function mib(value) {
+  return isFiniteNumber(value) ? `${value.toFixed(2)} MiB` : '–';
+}
+
+/** A byte count in binary units: `1.3 MiB`. */
+export function bytes(value) {
+  if (!isFiniteNumber(value)) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** A rate in bytes per second: `1.3 MiB/s`. */
+export function rate(value) {
+  return isFiniteNumber(value) ? `${bytes(value)}/s` : '–';
+}
+
+/** MHz as sent, rounded to whole MHz. */
+export function mhz(value) {
+  return isFiniteNumber(value) ? `${Math.round(value)} MHz` : 'not reported';
+}
+
+/** Degrees Celsius with one decimal. */
+export function celsius(value) {
+  return isFiniteNumber(value) ? `${value.toFixed(1)} °C` : 'no sensor';
+}
+
+/** Load averages as `1.37, 1.10, 0.96`. */
+export function load(values) {
+  return Array.isArray(values) && values.length > 0
+    ? values.map((v) => (isFiniteNumber(v) ? v.toFixed(2) : '–')).join(', ')
+    : 'not reported';
+}
+
+/** Axis label for a value with the chart's unit. */
+export function axis(value, unit) {
+  if (unit === 'B/s') return rate(value);
+  return `${Math.round(value)}${unit}`;
+}
+
+/** Whether `value` is a finite number. */
+export function isFiniteNumber(value) {
+  return typeof value === 'number' && Number.isFinite(value);
+}

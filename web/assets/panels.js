@@ -1,0 +1,129 @@
+// Fills the panels from /system, stream frames and /network. Text only (textContent): nothing
+// the server sends is ever parsed as HTML.
+
+import * as fmt from './format.js';
+
+const $ = (id) => document.getElementById(id);
+
+function text(id, value) {
+  const el = $(id);
+  if (el && el.textContent !== value) el.textContent = value;
+}
+
+/** The parts of a stream frame or /system body that both carry. */
+export function showFrame(frame) {
+  const cpu = frame.cpu ?? {};
+  text('cpu-usage', fmt.percent(cpu.usage));
+  text('cpu-freq', fmt.mhz(cpu.freq));
+  text('cpu-temp', fmt.celsius(cpu.temp));
+  text('cpu-load', fmt.load(cpu.load));
+  showCores(Array.isArray(cpu.cores) ? cpu.cores : []);
+
+  const mem = frame.mem ?? {};
+  text('mem-percent', fmt.percent(mem.percent));
+  text('mem-used', fmt.gb(mem.used));
+  text('mem-free', fmt.gb(mem.free));
+  text('mem-total', fmt.gb(mem.total));
+  $('mem-meter').value = fmt.isFiniteNumber(mem.percent) ? mem.percent : 0;
+
+  const swap = frame.swap;
+  text('swap-used', swap ? fmt.gb(swap.used) : 'no swap');
+  text('swap-percent', swap ? fmt.percent(swap.percent) : '–');
+  text('swap-total', swap ? fmt.gb(swap.total) : '–');
+  $('swap-meter').value = swap && fmt.isFiniteNumber(swap.percent) ? swap.percent : 0;
+
+  // The classic frame has only the root filesystem: /system (polled) fills the table then.
+  if (Array.isArray(frame.disks)) showDisks(frame.disks);
+
+  const uptime = frame.uptime ?? frame.platform?.uptime;
+  if (typeof uptime === 'string') text('sys-uptime', uptime);
+}
+
+/** The fields only /system has. */
+export function showSystem(system) {
+  const platform = system.platform ?? {};
+  text('sys-hostname', platform.hostname ?? '–');
+  text('sys-distro', platform.distro ?? '–');
+  text('sys-kernel', platform.kernel ?? '–');
+  text('sys-user', system.user ?? '–');
+  const disks = Array.isArray(system.disks) && system.disks.length > 0
+    ? system.disks
+    : system.disk ? [{ mount: '/', ...system.disk }] : [];
+  showDisks(disks);
+  const name = platform.hostname ?? location.host;
+  text('host', name);
+  document.title = `${name} · PSMonitor`;
+}
+
+function showCores(cores) {
+  const list = $('cpu-cores');
+  if (list.children.length !== cores.length) {
+    list.replaceChildren(...cores.map((_, i) => {
+      const li = document.createElement('li');
+      const label = document.createElement('span');
+      label.textContent = `#${i}`;
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.setAttribute('aria-hidden', 'true');
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      bar.append(fill);
+      const pct = document.createElement('span');
+      pct.className = 'pct';
+      li.append(label, bar, pct);
+      return li;
+    }));
+  }
+  cores.forEach((usage, i) => {
+    const li = list.children[i];
+    const shown = fmt.percent(usage);
+    li.setAttribute('aria-label', `Core ${i}: ${shown}`);
+    li.lastChild.textContent = shown;
+    li.children[1].firstChild.style.width = `${Math.max(0, Math.min(100, usage || 0))}%`;
+  });
+}
+
+function showDisks(disks) {
+  const body = $('disks').tBodies[0];
+  const key = JSON.stringify(disks);
+  if (body.dataset.key === key) return;
+  body.dataset.key = key;
+  body.replaceChildren(...disks.map((d) => row([
+    [d.mount, 'name'], [d.device ?? ''], [d.fs ?? ''],
+    [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'], [fmt.percent(d.percent), 'num'],
+  ])));
+}
+
+/**
+ * The network table: totals from /network, rates from its `*_bytes_per_sec` keys when present,
+ * else from the change since the previous poll.
+ */
+export function showNetwork(network, rates) {
+  const stats = network.statistics ?? {};
+  const names = Array.isArray(network.interfaces) ? network.interfaces : Object.keys(stats);
+  const body = $('net').tBodies[0];
+  body.replaceChildren(...names.filter((n) => stats[n]).map((name) => {
+    const s = stats[name];
+    const r = rates.get(name) ?? {};
+    return row([
+      [name, 'name'],
+      [fmt.rate(r.rx), 'num'], [fmt.rate(r.tx), 'num'],
+      [fmt.bytes(s.mb_received * 1048576), 'num'], [fmt.bytes(s.mb_sent * 1048576), 'num'],
+    ]);
+  }));
+  const w = network.wireless;
+  text('wireless', w && typeof w === 'object'
+    ? `Wireless ${w.name}: signal ${w.signal}, quality ${w.quality}, channel ${w.channel}, ${w.encryption}`
+    : '');
+}
+
+function row(cells) {
+  const tr = document.createElement('tr');
+  for (const [value, cls] of cells) {
+    const td = document.createElement('td');
+    td.textContent = value;
+    if (cls) td.className = cls;
+    tr.append(td);
+  }
+  return tr;
+}

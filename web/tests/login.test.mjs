@@ -1,0 +1,190 @@
+// Signing in: a wrong password shows the error and no data; the right one shows panels whose
+// numbers equal the fixture's golden /system and /network values; then the page passes the
+// console, origin and accessibility checks and leaves its screenshots.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import * as fmt from '../assets/format.js';
+import {
+  axeViolations, openPage, pixelsOfColor, screenshot, signIn, unexpectedConsoleErrors, waitLive,
+} from './support/browser.mjs';
+import { ROOT, startServer } from './support/server.mjs';
+
+const GOLDEN = join(ROOT, 'fixtures/golden/desktop-intel-wifi');
+const system = JSON.parse(readFileSync(join(GOLDEN, 'system.json'), 'utf8'));
+const network = JSON.parse(readFileSync(join(GOLDEN, 'network.json'), 'utf8'));
+
+const text = (page, selector) => page.textContent(selector).then((t) => t.trim());
+const cells = (page, selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
+  rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+
+describe('signing in and the panels', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await openPage(server.url);
+  });
+  after(async () => {
+    await browser?.context.close();
+    await server?.stop();
+  });
+
+  test('a wrong password shows the error and no data', async () => {
+    const { page, watch } = browser;
+    await signIn(page, 'not-the-password');
+    await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+    assert.equal(await text(page, '#login-error'), 'Wrong user name or password.');
+    assert.equal(await page.isVisible('#dashboard'), false);
+    assert.equal(await text(page, '#cpu-usage'), '–');
+    assert.equal(await page.inputValue('#password'), '', 'the password field is cleared');
+    const dataRequests = watch.requests.filter((u) => /\/(system|network|worker|connect)/.test(u));
+    assert.deepEqual(dataRequests, []);
+  });
+
+  test('the right password shows the golden values', async () => {
+    const { page } = browser;
+    await signIn(page);
+    await waitLive(page);
+    await page.waitForFunction(() => document.querySelector('#net tbody tr')
+      && document.getElementById('sys-hostname').textContent !== '–'
+      && document.querySelectorAll('#disks tbody tr').length > 1);
+    assert.equal(await page.isVisible('#login-view'), false);
+
+    const { cpu, mem, swap, platform } = system;
+    assert.equal(await text(page, '#cpu-usage'), fmt.percent(cpu.usage));
+    assert.equal(await text(page, '#cpu-usage'), '14.2%');
+    assert.equal(await text(page, '#cpu-freq'), fmt.mhz(cpu.freq));
+    assert.equal(await text(page, '#cpu-temp'), fmt.celsius(cpu.temp));
+    assert.equal(await text(page, '#cpu-load'), fmt.load(cpu.load));
+    const cores = await page.$$eval('#cpu-cores li .pct', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(cores, cpu.cores.map(fmt.percent));
+    const bars = await page.$$eval('#cpu-cores li .fill', (els) => els.map((e) => e.getBoundingClientRect().width
+      / e.parentElement.getBoundingClientRect().width));
+    bars.forEach((share, i) => assert.ok(Math.abs(share * 100 - cpu.cores[i]) < 1.5, `core ${i} bar ${share}`));
+
+    assert.equal(await text(page, '#mem-percent'), fmt.percent(mem.percent));
+    assert.equal(await text(page, '#mem-used'), fmt.gb(mem.used));
+    assert.equal(await text(page, '#mem-free'), fmt.gb(mem.free));
+    assert.equal(await text(page, '#mem-total'), fmt.gb(mem.total));
+    assert.equal(await text(page, '#swap-used'), fmt.gb(swap.used));
+    assert.equal(await text(page, '#swap-percent'), fmt.percent(swap.percent));
+    assert.equal(await text(page, '#swap-total'), fmt.gb(swap.total));
+
+    assert.equal(await text(page, '#sys-hostname'), platform.hostname);
+    assert.equal(await text(page, '#sys-distro'), platform.distro);
+    assert.equal(await text(page, '#sys-kernel'), platform.kernel);
+    assert.equal(await text(page, '#sys-user'), system.user);
+    assert.match(await text(page, '#sys-uptime'), /^4 hrs, 1 min, \d+ secs?$/);
+
+    assert.deepEqual(await cells(page, '#disks'), system.disks.map((d) => [
+      d.mount, d.device, d.fs, fmt.gb(d.used), fmt.gb(d.total), fmt.percent(d.percent),
+    ]));
+    assert.deepEqual(await cells(page, '#procs'), system.processes.map((p) => [
+      String(p.pid), p.name, p.username, fmt.mib(p.mem),
+    ]));
+
+    const net = await cells(page, '#net');
+    assert.deepEqual(net.map((r) => r[0]), network.interfaces);
+    for (const row of net) {
+      const s = network.statistics[row[0]];
+      assert.deepEqual(row.slice(1, 3), [fmt.rate(s.rx_bytes_per_sec), fmt.rate(s.tx_bytes_per_sec)], row[0]);
+    }
+    assert.match(await text(page, '#wireless'), /wlan0: signal -52 dBm, quality 58\/70, channel 36, WPA2/);
+  });
+
+  test('the charts have drawn their lines', async () => {
+    const { page } = browser;
+    // Two frames and two network polls make at least one segment per chart.
+    await new Promise((done) => setTimeout(done, 7000));
+    assert.ok(await pixelsOfColor(page, 'chart-cpu', '--cpu') > 20, 'CPU line');
+    assert.ok(await pixelsOfColor(page, 'chart-mem', '--mem') > 20, 'memory line');
+    assert.ok(await pixelsOfColor(page, 'chart-net', '--rx') > 20, 'network received line');
+  });
+
+  test('the process table sorts by every column and filters by name', async () => {
+    const { page } = browser;
+    const column = async (i) => (await cells(page, '#procs')).map((r) => r[i]);
+    // Equal names (slack, Slack) keep the lower pid first, whichever the direction.
+    const byName = [...system.processes]
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.pid - b.pid)
+      .map((p) => p.name);
+    const byNameDown = [...system.processes]
+      .sort((a, b) => b.name.localeCompare(a.name, undefined, { sensitivity: 'base' }) || a.pid - b.pid)
+      .map((p) => p.name);
+
+    // Keyboard: focus the header button and press Enter.
+    await page.focus('#procs th:nth-child(2) button');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('#procs th:nth-child(2)', 'aria-sort'), 'ascending');
+    assert.deepEqual(await column(1), byName);
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('#procs th:nth-child(2)', 'aria-sort'), 'descending');
+    assert.deepEqual(await column(1), byNameDown);
+
+    await page.click('#procs th:nth-child(1) button');
+    const pids = (await column(0)).map(Number);
+    assert.deepEqual(pids, [...pids].sort((a, b) => b - a));
+    await page.click('#procs th:nth-child(1) button');
+    assert.deepEqual((await column(0)).map(Number), [...pids].sort((a, b) => a - b));
+
+    await page.click('#procs th:nth-child(3) button');
+    const users = await column(2);
+    assert.deepEqual(users, [...users].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })));
+
+    await page.click('#procs th:nth-child(4) button');
+    await page.click('#procs th:nth-child(4) button');
+    assert.deepEqual(await column(3), system.processes.map((p) => p.mem)
+      .sort((a, b) => a - b).map(fmt.mib));
+
+    await page.fill('#proc-filter', 'SLA');
+    assert.deepEqual((await column(1)).sort(), ['Slack', 'slack']);
+    assert.match(await text(page, '#proc-count'), /^2 of 10 /);
+    await page.fill('#proc-filter', 'no such process');
+    assert.deepEqual(await column(1), []);
+    await page.fill('#proc-filter', '');
+    assert.equal((await column(1)).length, 10);
+  });
+
+  test('screenshots, accessibility, console and origins', async () => {
+    const { page, watch } = browser;
+    await page.evaluate(() => {
+      document.activeElement?.blur();
+      window.scrollTo(0, 0);
+    });
+    await screenshot(page, 'dashboard-1280x800-light.png');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await new Promise((done) => setTimeout(done, 1500));
+    await screenshot(page, 'dashboard-1280x800-dark.png');
+    const dark = await axeViolations(page);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 360, height: 740 });
+    await new Promise((done) => setTimeout(done, 1500));
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'dashboard-360x740-light.png');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 360, `the page is ${overflow} px wide at 360 px`);
+    const narrow = await axeViolations(page);
+    const light = await axeViolations(page);
+    const summary = (list) => list.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`);
+    assert.deepEqual(summary(light), []);
+    assert.deepEqual(summary(dark), []);
+    assert.deepEqual(summary(narrow), []);
+
+    assert.deepEqual(watch.pageErrors, []);
+    assert.deepEqual(watch.foreignRequests, []);
+    // Provoked on purpose: the wrong password (401), and /history where it is not built yet (404).
+    assert.deepEqual(unexpectedConsoleErrors(watch, [['401', '/authenticate'], ['404', '/history']]), []);
+  });
+
+  test('the login form passes axe too', async () => {
+    const { page } = browser;
+    await page.click('#logout');
+    await page.waitForSelector('#login-view', { state: 'visible' });
+    await screenshot(page, 'login-360x740-light.png');
+    assert.deepEqual((await axeViolations(page)).map((v) => v.id), []);
+  });
+});
