@@ -46,6 +46,7 @@ fn http_request(
         host: None,
         body,
         peer: PEER,
+        secure: false,
         if_none_match: None,
     }
 }

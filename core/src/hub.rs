@@ -54,6 +54,8 @@ pub struct HttpRequest {
     pub peer: IpAddr,
     /// The `If-None-Match` header, for the dashboard's files.
     pub if_none_match: Option<String>,
+    /// Whether the request came over TLS: the worker's URL is then `wss://`.
+    pub secure: bool,
 }
 
 /// An HTTP response for the adapter to send; `Debug` shows the body's length, not its secrets.

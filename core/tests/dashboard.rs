@@ -39,6 +39,7 @@ fn get(hub: &mut Hub, method: &str, path: &str, if_none_match: Option<&str>) -> 
         host: Some("127.0.0.1:4500".to_owned()),
         body: Vec::new(),
         peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        secure: false,
         if_none_match: if_none_match.map(str::to_owned),
     };
     hub.handle_input(

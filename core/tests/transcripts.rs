@@ -115,6 +115,7 @@ impl Replay {
                         host: args.get("host").cloned(),
                         body,
                         peer,
+                        secure: false,
                         if_none_match: None,
                     },
                 }

@@ -12,6 +12,41 @@ pub const DEFAULT_PORT: u16 = 4500;
 /// Shortest sampling interval accepted.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(200);
 
+/// When the server speaks TLS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// TLS unless the listen address is a loopback address (so local clients keep plain HTTP).
+    #[default]
+    Auto,
+    /// Always TLS.
+    On,
+    /// Never TLS (passwords and tokens then travel in clear beyond this machine).
+    Off,
+}
+
+impl TlsMode {
+    /// Whether a server listening on `address` speaks TLS.
+    pub fn enabled_for(self, address: IpAddr) -> bool {
+        match self {
+            Self::On => true,
+            Self::Off => false,
+            Self::Auto => !is_loopback(address),
+        }
+    }
+}
+
+/// A loopback address (127.0.0.0/8, ::1, or ::ffff:127.x.y.z); anything else, the unspecified
+/// addresses included, reaches other hosts.
+pub fn is_loopback(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
 /// Everything the server needs to run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerConfig {
@@ -33,6 +68,19 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// How long after the password login a session may be refreshed.
     pub session_lifetime: Duration,
+    /// When to speak TLS.
+    pub tls: TlsMode,
+    /// The operator's PEM certificate chain; without it a self-signed one in the data dir.
+    pub tls_cert: Option<PathBuf>,
+    /// The operator's PEM private key, with `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// Whether this server speaks TLS.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls.enabled_for(self.address)
+    }
 }
 
 impl ServerConfig {
@@ -48,6 +96,9 @@ impl ServerConfig {
             fixture: None,
             header_timeout: Duration::from_secs(10),
             session_lifetime: Duration::from_secs(12 * 3600),
+            tls: TlsMode::Auto,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -89,6 +140,14 @@ pub struct FileConfig {
     /// Header timeout, e.g. `"10s"`.
     #[serde(alias = "header_timeout")]
     pub header_timeout: Option<String>,
+    /// `auto`, `on` or `off`.
+    pub tls: Option<TlsMode>,
+    /// PEM certificate chain.
+    #[serde(alias = "tls_cert")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    #[serde(alias = "tls_key")]
+    pub tls_key: Option<PathBuf>,
     /// Log filter, e.g. `info` or `psmonitor_server=debug`.
     #[serde(alias = "log_level")]
     pub log_level: Option<String>,
@@ -131,6 +190,14 @@ pub enum ConfigError {
     /// A zero that makes no sense.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
+    /// A certificate without its key, or a key without its certificate.
+    #[error(
+        "--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate"
+    )]
+    HalfTlsPair,
+    /// A certificate given while TLS is off.
+    #[error("--tls-cert and --tls-key need TLS: drop --tls off, or the certificate flags")]
+    CertWithoutTls,
 }
 
 impl FileConfig {
@@ -173,6 +240,12 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     if config.session_lifetime.is_zero() {
         return Err(ConfigError::Zero("session-lifetime"));
     }
+    if config.tls_cert.is_some() != config.tls_key.is_some() {
+        return Err(ConfigError::HalfTlsPair);
+    }
+    if config.tls_cert.is_some() && config.tls == TlsMode::Off {
+        return Err(ConfigError::CertWithoutTls);
+    }
     Ok(())
 }
 
@@ -190,6 +263,40 @@ mod tests {
         assert_eq!(cfg.data_dir, Some(PathBuf::from("/x")));
         assert_eq!(cfg.max_connections, Some(5));
         assert_eq!(cfg.interval.as_deref(), Some("2s"));
+    }
+
+    #[test]
+    fn tls_auto_is_plain_only_on_loopback() {
+        let plain = ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"];
+        let tls = [
+            "0.0.0.0",
+            "::",
+            "192.168.1.10",
+            "10.0.0.1",
+            "2001:db8::1",
+            "::ffff:10.0.0.1",
+        ];
+        for addr in plain {
+            assert!(!TlsMode::Auto.enabled_for(addr.parse().unwrap()), "{addr}");
+        }
+        for addr in tls {
+            assert!(TlsMode::Auto.enabled_for(addr.parse().unwrap()), "{addr}");
+        }
+        assert!(TlsMode::On.enabled_for("127.0.0.1".parse().unwrap()));
+        assert!(!TlsMode::Off.enabled_for("0.0.0.0".parse().unwrap()));
+        let cfg: FileConfig = toml::from_str("tls = \"on\"\ntls-cert = \"/c.pem\"").unwrap();
+        assert_eq!(cfg.tls, Some(TlsMode::On));
+    }
+
+    #[test]
+    fn tls_files_go_in_pairs_and_need_tls() {
+        let mut cfg = ServerConfig::with_data_dir(PathBuf::from("/tmp/x"));
+        cfg.tls_cert = Some(PathBuf::from("/c.pem"));
+        assert!(matches!(validate(&cfg), Err(ConfigError::HalfTlsPair)));
+        cfg.tls_key = Some(PathBuf::from("/k.pem"));
+        assert!(validate(&cfg).is_ok());
+        cfg.tls = TlsMode::Off;
+        assert!(matches!(validate(&cfg), Err(ConfigError::CertWithoutTls)));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub(crate) struct ConnShared {
     pub(crate) header_timeout: Duration,
     /// Websocket connections being served, for a graceful shutdown.
     pub(crate) live: Arc<std::sync::atomic::AtomicUsize>,
+    /// Whether connections arrive over TLS (workers then get `wss://` URLs).
+    pub(crate) tls: bool,
 }
 
 /// Why reading from the client stopped.
@@ -145,7 +147,7 @@ pub(crate) async fn serve<S>(
         };
         let keep_alive = head.keep_alive;
         let version = head.version;
-        let response = ask_hub(&shared, request(head, body, peer)).await;
+        let response = ask_hub(&shared, request(head, body, peer, shared.tls)).await;
         if write_response(&mut stream, version, &response, keep_alive)
             .await
             .is_err()
@@ -220,7 +222,7 @@ async fn read_body<S: AsyncRead + Unpin>(
 }
 
 /// The hub's view of a request.
-fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr) -> HttpRequest {
+fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr, secure: bool) -> HttpRequest {
     HttpRequest {
         authorization: head.header("authorization").map(str::to_owned),
         host: head.header("host").map(str::to_owned),
@@ -230,6 +232,7 @@ fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr) -> HttpRequest {
         query: head.query,
         body,
         peer: peer.ip(),
+        secure,
     }
 }
 

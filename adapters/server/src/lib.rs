@@ -30,6 +30,7 @@ use psmonitor_collector::Sampler;
 use psmonitor_core::auth::Account;
 use psmonitor_core::http1::Limits;
 use psmonitor_core::hub::{Hub, HubConfig};
+use psmonitor_tls::{CertError, CertSource, ServerTls, self_signed_names};
 
 pub use config::ServerConfig;
 
@@ -62,6 +63,9 @@ pub enum ServerError {
     /// The OS random source failed.
     #[error("cannot read the OS random source: {0}")]
     Random(String),
+    /// The TLS certificate could not be loaded or made.
+    #[error(transparent)]
+    Tls(#[from] CertError),
     /// The server thread panicked.
     #[error("the server thread stopped unexpectedly")]
     Panicked,
@@ -95,11 +99,14 @@ pub fn random_seed() -> Result<[u8; 32], ServerError> {
 /// Serves on `listener` until `stop` resolves, then closes every websocket with 1001 and returns.
 ///
 /// Runs its own executor on the calling thread and on up to three more.
+///
+/// `tls` (see [`load_tls`]) makes it speak HTTPS; without it, plain HTTP.
 pub async fn serve(
     listener: TcpListener,
     config: &ServerConfig,
     account: Account,
     sampler: Box<dyn Sampler>,
+    tls: Option<Arc<ServerTls>>,
     stop: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
     let executor = Arc::new(Executor::new());
@@ -128,6 +135,7 @@ pub async fn serve(
             config,
             account,
             sampler,
+            tls,
             stop,
             executor.clone(),
         ))
@@ -144,6 +152,7 @@ async fn run(
     config: &ServerConfig,
     account: Account,
     sampler: Box<dyn Sampler>,
+    tls: Option<Arc<ServerTls>>,
     stop: impl Future<Output = ()>,
     executor: Arc<Executor<'static>>,
 ) -> Result<(), ServerError> {
@@ -171,10 +180,11 @@ async fn run(
         },
         header_timeout: config.header_timeout,
         live: live.clone(),
+        tls: tls.is_some(),
     };
     let accept = async {
-        if let Err(e) = listener::accept_loop(listener, shared, conn_limits, executor.clone()).await
-        {
+        let accepting = listener::accept_loop(listener, shared, conn_limits, executor.clone(), tls);
+        if let Err(e) = accepting.await {
             tracing::error!("listener failed: {e}");
         }
     };
@@ -189,10 +199,30 @@ async fn run(
     Ok(())
 }
 
+/// The TLS configuration a server with `config` needs: `None` when it speaks plain HTTP, else
+/// the operator's certificate or the data directory's self-signed one (made on first use).
+pub fn load_tls(config: &ServerConfig) -> Result<Option<Arc<ServerTls>>, CertError> {
+    if !config.tls_enabled() {
+        return Ok(None);
+    }
+    let source = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => CertSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => CertSource::SelfSigned {
+            data_dir: config.data_dir.clone(),
+            names: self_signed_names(&[config.address]),
+        },
+    };
+    Ok(Some(Arc::new(ServerTls::load(source)?)))
+}
+
 /// A server running on its own thread.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    tls: Option<Arc<ServerTls>>,
     stop: async_channel::Sender<()>,
     thread: JoinHandle<Result<(), ServerError>>,
 }
@@ -201,6 +231,11 @@ impl ServerHandle {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Its TLS configuration (certificate fingerprint, reload), if it speaks HTTPS.
+    pub fn tls(&self) -> Option<&Arc<ServerTls>> {
+        self.tls.as_ref()
     }
 
     /// Closes every websocket with 1001 and waits for the thread to end.
@@ -216,15 +251,23 @@ pub fn spawn(
     account: Account,
     sampler: Box<dyn Sampler>,
 ) -> Result<ServerHandle, ServerError> {
+    let tls = load_tls(&config)?;
     let listener = bind(&config)?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = async_channel::bounded::<()>(1);
+    let server_tls = tls.clone();
     let thread = std::thread::Builder::new()
         .name("psmonitor-server".into())
         .spawn(move || {
-            futures_lite::future::block_on(serve(listener, &config, account, sampler, async move {
+            let stop = async move {
                 let _ = stopped.recv().await;
-            }))
+            };
+            futures_lite::future::block_on(serve(listener, &config, account, sampler, tls, stop))
         })?;
-    Ok(ServerHandle { addr, stop, thread })
+    Ok(ServerHandle {
+        addr,
+        tls: server_tls,
+        stop,
+        thread,
+    })
 }

@@ -2,17 +2,19 @@
 //! ACK), admits each connection against the limits, and answers the ones it refuses with 503
 //! instead of leaving them hanging, even when the process has run out of file descriptors.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_executor::Executor;
 use async_net::TcpStream;
+use futures_lite::FutureExt;
 use psmonitor_core::http1::Version;
 use psmonitor_core::hub::error_response;
+use psmonitor_tls::{ServerTls, looks_like_tls};
 
-use crate::conn::{ConnShared, write_response};
-use crate::limits::{ConnLimits, Refusal, SpareFd};
+use crate::conn::{ConnShared, refuse, write_response};
+use crate::limits::{ConnLimits, ConnPermit, Refusal, SpareFd};
 
 /// Pause after an accept error other than running out of descriptors, so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -25,6 +27,7 @@ pub(crate) async fn accept_loop(
     shared: ConnShared,
     limits: Arc<ConnLimits>,
     executor: Arc<Executor<'static>>,
+    tls: Option<Arc<ServerTls>>,
 ) -> std::io::Result<()> {
     let listener = async_net::TcpListener::try_from(listener)?;
     let mut spare = SpareFd::new();
@@ -57,14 +60,64 @@ pub(crate) async fn accept_loop(
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
         match limits.admit(peer.ip()) {
-            Ok(permit) => executor
-                .spawn(crate::conn::serve(stream, peer, permit, shared.clone()))
-                .detach(),
+            Ok(permit) => match &tls {
+                None => executor
+                    .spawn(crate::conn::serve(stream, peer, permit, shared.clone()))
+                    .detach(),
+                Some(tls) => executor
+                    .spawn(serve_tls(stream, peer, permit, shared.clone(), tls.clone()))
+                    .detach(),
+            },
             Err(refusal) => {
                 tracing::debug!(%peer, ?refusal, open = limits.open(), "connection refused");
                 executor.spawn(turn_away(stream, refusal)).detach();
             }
         }
+    }
+}
+
+/// A connection to the TLS port: the handshake (within the header timeout), then HTTP over it.
+/// A client speaking plain HTTP here is told, in plain HTTP, where to go instead.
+async fn serve_tls(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    permit: ConnPermit,
+    shared: ConnShared,
+    tls: Arc<ServerTls>,
+) {
+    let deadline = Instant::now() + shared.header_timeout;
+    let too_late = async {
+        async_io::Timer::at(deadline).await;
+        None
+    };
+    let mut first = [0u8; 2];
+    let peeked = async { Some(stream.peek(&mut first).await) }
+        .or(too_late)
+        .await;
+    let n = match peeked {
+        Some(Ok(n)) if n > 0 => n,
+        _ => return,
+    };
+    if !looks_like_tls(&first[..n]) {
+        let here = stream
+            .local_addr()
+            .map_or_else(|_| "HOST:PORT".to_owned(), |a| a.to_string());
+        let answer = error_response(
+            400,
+            &format!("this server speaks https: use https://{here}"),
+        );
+        return refuse(&mut stream, Version::Http11, &answer).await;
+    }
+    let handshake = async { Some(tls.acceptor().accept(stream).await) }
+        .or(async {
+            async_io::Timer::at(deadline).await;
+            None
+        })
+        .await;
+    match handshake {
+        Some(Ok(stream)) => crate::conn::serve(stream, peer, permit, shared).await,
+        Some(Err(e)) => tracing::debug!(%peer, "tls handshake failed: {e}"),
+        None => tracing::debug!(%peer, "tls handshake timed out"),
     }
 }
 
@@ -88,7 +141,7 @@ async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
         .headers
         .push(("Retry-After", RETRY_AFTER_SECS.to_owned()));
     let write = write_response(&mut stream, Version::Http11, &answer, false);
-    let _ = futures_lite::FutureExt::or(write, async {
+    let _ = FutureExt::or(write, async {
         async_io::Timer::after(ACCEPT_BACKOFF).await;
         Ok(())
     })

@@ -349,8 +349,9 @@ impl Hub {
         {
             Ok(id) => {
                 let host = usable_host(request.host.as_deref());
+                let scheme = if request.secure { "wss" } else { "ws" };
                 let url = format!(
-                    "ws://{host}/connect?id={}&subscriber={}",
+                    "{scheme}://{host}/connect?id={}&subscriber={}",
                     id.as_str(),
                     claims.sub
                 );

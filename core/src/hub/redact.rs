@@ -26,6 +26,7 @@ impl fmt::Debug for HttpRequest {
             .field("host", &self.host)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .field("peer", &self.peer)
+            .field("secure", &self.secure)
             .field("if_none_match", &self.if_none_match)
             .finish()
     }
@@ -96,6 +97,7 @@ mod tests {
             host: None,
             body: br#"{"password":"SECRET-PASSWORD"}"#.to_vec(),
             peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            secure: false,
             if_none_match: None,
         };
         let input = Input::Request {

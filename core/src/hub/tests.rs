@@ -41,6 +41,7 @@ fn request(method: &str, path: &str, auth: Option<String>, body: &[u8]) -> HttpR
         host: None,
         body: body.to_vec(),
         peer: PEER,
+        secure: false,
         if_none_match: None,
     }
 }
@@ -318,6 +319,36 @@ fn verification_results_for_unknown_jobs_are_ignored() {
         },
     );
     assert!(matches!(hub.poll_output(), Output::Wait(None)));
+}
+
+#[test]
+fn a_worker_asked_for_over_tls_gets_a_wss_url() {
+    let now = at(base(), 0);
+    let (acc, password) = account(8);
+    let mut hub = Hub::new(HubConfig::default(), acc, [1; 32], now);
+    let bearer = login(&mut hub, now, &password);
+    for (secure, scheme) in [(false, "ws://"), (true, "wss://")] {
+        let mut req = request("POST", "/worker", Some(bearer.clone()), b"");
+        req.secure = secure;
+        req.host = Some("monitor.example:4500".to_owned());
+        hub.handle_input(
+            now,
+            Input::Request {
+                req: ReqId(3),
+                request: req,
+            },
+        );
+        let outputs = drain(&mut hub, now);
+        let [Output::Respond { response, .. }] = outputs.as_slice() else {
+            panic!("{outputs:?}");
+        };
+        let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+        let url = body["url"].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!("{scheme}monitor.example:4500/connect?id=")),
+            "{url}"
+        );
+    }
 }
 
 mod logins;

@@ -143,6 +143,26 @@ pub struct ServeArgs {
     /// needed again, e.g. 12h or 7d [default: 12h].
     #[arg(long, env = "PSMONITOR_SESSION_LIFETIME", value_parser = duration)]
     pub session_lifetime: Option<Duration>,
+    /// Speak TLS: auto (TLS unless the address is a loopback one), on, or off [default: auto].
+    #[arg(long, env = "PSMONITOR_TLS", value_enum)]
+    pub tls: Option<psmonitor_server::config::TlsMode>,
+    /// PEM certificate chain (e.g. from an ACME client); without it a self-signed certificate is
+    /// made in <data-dir>/tls/ on the first TLS start.
+    #[arg(
+        long,
+        env = "PSMONITOR_TLS_CERT",
+        value_name = "PEM",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "PSMONITOR_TLS_KEY",
+        value_name = "PEM",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
     /// Time a client has to send its request head, and again its body [default: 10s].
     #[arg(long, env = "PSMONITOR_HEADER_TIMEOUT", value_parser = duration)]
     pub header_timeout: Option<Duration>,

@@ -1,6 +1,7 @@
 //! `psmonitor serve`: resolve the settings, open the account, serve until SIGINT or SIGTERM.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::Context;
 use futures_lite::StreamExt;
@@ -10,6 +11,7 @@ use psmonitor_keyring::Keyring;
 use psmonitor_server::account::{AccountSetup, load_or_create};
 use psmonitor_server::config::{self, FileConfig, ServerConfig};
 use psmonitor_store::Store;
+use psmonitor_tls::ServerTls;
 
 use crate::cli::ServeArgs;
 
@@ -50,6 +52,11 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
     } else if let Some(text) = &file.header_timeout {
         cfg.header_timeout = config::parse_duration("header-timeout", text)?;
     }
+    if let Some(tls) = args.tls.or(file.tls) {
+        cfg.tls = tls;
+    }
+    cfg.tls_cert = args.tls_cert.or(file.tls_cert);
+    cfg.tls_key = args.tls_key.or(file.tls_key);
     if let Some(max) = args.max_connections.or(file.max_connections) {
         cfg.max_connections = max;
     }
@@ -74,6 +81,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (cfg, log_level) = resolve(args)?;
     psmonitor_server::logging::init(&log_level).map_err(anyhow::Error::msg)?;
     let sampler = sampler(&cfg)?;
+    let tls = psmonitor_server::load_tls(&cfg)?;
     let listener = psmonitor_server::bind(&cfg)?;
     let addr = listener.local_addr()?;
     let mut store = Store::open(&cfg.data_dir)?;
@@ -111,30 +119,66 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     }
-    writeln!(out, "listening on http://{addr}")?;
+    match &tls {
+        Some(tls) => writeln!(
+            out,
+            "listening on https://{addr} (certificate fingerprint {})",
+            tls.fingerprint()
+        )?,
+        None => writeln!(out, "listening on http://{addr}")?,
+    }
+    if tls.is_none() && !psmonitor_server::config::is_loopback(cfg.address) {
+        tracing::warn!(
+            "TLS is off on {addr}: passwords and tokens cross the network in clear (drop --tls off, or put a TLS proxy in front)"
+        );
+    }
     out.flush()?;
     drop(out);
     tracing::info!(%addr, data_dir = %cfg.data_dir.display(), interval = ?cfg.interval, "serving");
     let account = setup.account().clone();
+    let stop = async {
+        match async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int]) {
+            Ok(mut signals) => {
+                let _ = signals.next().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot watch SIGTERM/SIGINT: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let reload = reload_on_sighup(tls.clone());
     futures_lite::future::block_on(psmonitor_server::serve(
         listener,
         &cfg,
         account,
         sampler,
-        async {
-            match async_signal::Signals::new([
-                async_signal::Signal::Term,
-                async_signal::Signal::Int,
-            ]) {
-                Ok(mut signals) => {
-                    let _ = signals.next().await;
-                }
-                Err(e) => {
-                    tracing::warn!("cannot watch SIGTERM/SIGINT: {e}");
-                    std::future::pending::<()>().await;
-                }
-            }
-        },
+        tls,
+        futures_lite::future::or(stop, reload),
     ))?;
     Ok(())
+}
+
+/// Reloads the certificate and key on every SIGHUP (new connections get the new certificate,
+/// open ones keep theirs); never finishes.
+async fn reload_on_sighup(tls: Option<Arc<ServerTls>>) {
+    let Some(tls) = tls else {
+        return std::future::pending().await;
+    };
+    let mut hups = match async_signal::Signals::new([async_signal::Signal::Hup]) {
+        Ok(hups) => hups,
+        Err(e) => {
+            tracing::warn!("cannot watch SIGHUP, the certificate will not reload: {e}");
+            return std::future::pending().await;
+        }
+    };
+    while hups.next().await.is_some() {
+        match tls.reload() {
+            Ok(fingerprint) => tracing::info!(%fingerprint, "reloaded the TLS certificate"),
+            Err(e) => {
+                tracing::warn!("cannot reload the TLS certificate, keeping the current one: {e}")
+            }
+        }
+    }
+    std::future::pending().await
 }
