@@ -152,6 +152,10 @@ pub fn explain(error: &ClientError) -> String {
             "Too many failed logins from here: the server waits {} s before accepting another.",
             retry_after.as_secs()
         ),
+        ClientError::Busy { retry_after } => format!(
+            "The server is busy checking other logins (many are trying at once): retrying in {} s.",
+            retry_after.as_secs().max(1)
+        ),
         ClientError::Unreachable(why) => format!(
             "Cannot reach the server ({why}). Check the address and that `psmonitor serve` runs there."
         ),

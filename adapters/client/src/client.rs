@@ -122,6 +122,11 @@ impl Client {
             200 => {}
             401 => return Err(ClientError::BadCredentials),
             429 => return Err(reply.rate_limited()),
+            503 => {
+                return Err(ClientError::Busy {
+                    retry_after: reply.retry_after.unwrap_or(Duration::from_secs(1)),
+                });
+            }
             _ => return Err(reply.unexpected("/authenticate")),
         }
         #[derive(serde::Deserialize)]

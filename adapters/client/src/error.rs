@@ -19,6 +19,13 @@ pub enum ClientError {
         /// How long the server asks to wait.
         retry_after: Duration,
     },
+    /// The server could not check the password yet: too many logins wait (503 from
+    /// `/authenticate`). The credentials were not judged; retry after `retry_after`.
+    #[error("the server is busy checking other logins: retrying in {}s", retry_after.as_secs_f64().ceil())]
+    Busy {
+        /// How long the server asks to wait.
+        retry_after: Duration,
+    },
     /// No answer: connection refused, name not resolved, timeout, reset before a response.
     #[error("cannot reach the server: {0}")]
     Unreachable(String),

@@ -143,7 +143,8 @@ pub async fn watch_stream(
             return;
         }
         let mut retry_in = backoff.next_delay();
-        if let ClientError::RateLimited { retry_after } = &error {
+        if let ClientError::RateLimited { retry_after } | ClientError::Busy { retry_after } = &error
+        {
             retry_in = retry_in.max(*retry_after);
         }
         if !emit(&events, WatchEvent::Disconnected { error, retry_in }) {

@@ -143,6 +143,21 @@ fn a_429_carries_its_retry_after() {
 }
 
 #[test]
+fn a_busy_503_is_not_bad_credentials_and_is_retried() {
+    let login = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 65\r\n\r\n{\"error\":\"server busy verifying other logins: try again shortly\"}";
+    let mut client = Client::new(fake(login, no_ws)).unwrap();
+    let err = smol::block_on(client.system()).unwrap_err();
+    assert_eq!(
+        err,
+        ClientError::Busy {
+            retry_after: Duration::from_secs(2)
+        }
+    );
+    assert!(!err.is_fatal(), "a busy server is retried, not given up on");
+    assert!(err.to_string().contains("busy"), "{err}");
+}
+
+#[test]
 fn odd_http_is_a_protocol_error() {
     for login in [
         "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 11\r\n\r\n<h1>oops</h1>",

@@ -204,3 +204,85 @@ fn watch_exits_0_on_ctrl_c() {
     };
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+/// A scripted server: the first login is answered 503 (too many logins waiting), the next one
+/// 200, and `/system` with the golden body; counts the logins it saw.
+fn busy_then_ok_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let logins = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = logins.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let mut length = 0;
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    if header == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let (status, extra, body) = if line.starts_with("POST /authenticate") {
+                    if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                        let busy =
+                            r#"{"error":"server busy verifying other logins: try again shortly"}"#;
+                        (
+                            "503 Service Unavailable",
+                            "Retry-After: 1\r\n",
+                            busy.to_owned(),
+                        )
+                    } else {
+                        (
+                            "200 OK",
+                            "",
+                            r#"{"token":"a.b.c","user_id":"u"}"#.to_owned(),
+                        )
+                    }
+                } else {
+                    ("200 OK", "", golden("vm-no-sensors", "system.json"))
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if writer.write_all(reply.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (url, logins)
+}
+
+#[test]
+fn get_says_a_busy_server_is_busy_and_retries_instead_of_blaming_the_password() {
+    let (url, logins) = busy_then_ok_server();
+    let out = psmonitor(&url, Some(PASSWORD), &["get", "system", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("busy checking other logins; retrying"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("refused"), "{}", stderr(&out));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap(),
+        serde_json::from_str::<Value>(&golden("vm-no-sensors", "system.json")).unwrap()
+    );
+    assert_eq!(logins.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
