@@ -24,6 +24,9 @@ pub struct Options {
     pub fixture: Option<PathBuf>,
     /// A known password (`PSMONITOR_PASSWORD`): used to create the account, or to log in.
     pub password: Option<String>,
+    /// The file of remembered server certificates (`known-servers.toml`, shared with the CLI);
+    /// `None`: nothing is remembered.
+    pub known_servers: Option<PathBuf>,
 }
 
 /// A login for a server.

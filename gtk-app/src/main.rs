@@ -73,6 +73,7 @@ fn main() -> ExitCode {
             .unwrap_or_else(psmonitor_server::config::default_data_dir),
         fixture: env("PSMONITOR_FIXTURE").map(PathBuf::from),
         password: env("PSMONITOR_PASSWORD"),
+        known_servers: psmonitor_client::KnownServers::default_path(),
     };
     let app = gtk::Application::new(
         Some(psmonitor_gtk::APP_ID),

@@ -82,6 +82,13 @@ pub enum Connection {
         /// What went wrong and what to do.
         message: String,
     },
+    /// The server's certificate is not trusted yet: the user may check and accept it.
+    Untrusted {
+        /// What went wrong and what to do.
+        message: String,
+        /// SHA-256 of the certificate the server presented.
+        fingerprint: psmonitor_client::Fingerprint,
+    },
 }
 
 /// Receive and send rates of one interface, bytes per second.
@@ -201,8 +208,14 @@ impl ViewModel {
                 message: explain(&error),
                 retry_in,
             }),
-            WatchEvent::Stopped(error) => self.set_connection(Connection::Failed {
-                message: explain(&error),
+            WatchEvent::Stopped(error) => self.set_connection(match &error {
+                ClientError::Untrusted { fingerprint, .. } => Connection::Untrusted {
+                    message: explain(&error),
+                    fingerprint: *fingerprint,
+                },
+                _ => Connection::Failed {
+                    message: explain(&error),
+                },
             }),
         }
     }

@@ -151,19 +151,39 @@ impl Controller {
         let win = HostWindow::new(&self.app, &url);
         win.set_status(&format!("Remote host {url} as {username}"));
         win.set_failure_action("Connect again…", "app.connect");
-        win.attach(watch(
-            ClientConfig {
-                server: url,
-                username: username.to_owned(),
-                password,
-                // Certificates accepted before (known-servers.toml), else the system store.
-                trust: psmonitor_client::ClientTrust {
-                    known_servers: psmonitor_client::KnownServers::default_path(),
-                    ..Default::default()
-                },
+        let config = ClientConfig {
+            server: url,
+            username: username.to_owned(),
+            password,
+            // Certificates accepted before (known-servers.toml), else the system store.
+            trust: psmonitor_client::ClientTrust {
+                known_servers: self.options.known_servers.clone(),
+                ..Default::default()
             },
-            WatchOptions::default(),
-        ));
+        };
+        win.attach(watch(config.clone(), WatchOptions::default()));
+        let weak_win = Rc::downgrade(&win);
+        let known_servers = self.options.known_servers.clone();
+        win.set_on_untrusted(move |fingerprint| {
+            let Some(win) = weak_win.upgrade() else {
+                return;
+            };
+            let weak = Rc::downgrade(&win);
+            let config = config.clone();
+            let known_servers = known_servers.clone();
+            let server = config.server.clone();
+            crate::ui::trust::ask(&win.window, &server, fingerprint, move || {
+                let Some(win) = weak.upgrade() else { return };
+                let known = known_servers.as_deref();
+                match crate::client::remember_certificate(known, &config.server, fingerprint) {
+                    Ok(()) => win.attach(watch(config.clone(), WatchOptions::default())),
+                    Err(e) => win.show_banner(
+                        Severity::Error,
+                        &format!("Cannot remember the certificate: {e}"),
+                    ),
+                }
+            });
+        });
         let weak_self = Rc::downgrade(self);
         let weak_win = Rc::downgrade(&win);
         win.window.connect_close_request(move |_| {

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::ui::app::Controller;
 
-fn dialog(
+pub(crate) fn dialog(
     parent: &impl IsA<gtk::Window>,
     title: &str,
     child: &impl IsA<gtk::Widget>,
@@ -21,7 +21,7 @@ fn dialog(
         .build()
 }
 
-fn vbox() -> gtk::Box {
+pub(crate) fn vbox() -> gtk::Box {
     gtk::Box::builder()
         .orientation(gtk::Orientation::Vertical)
         .spacing(8)

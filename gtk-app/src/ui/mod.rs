@@ -8,4 +8,5 @@ pub mod panels;
 pub mod processes;
 pub mod settings;
 pub mod theme;
+pub mod trust;
 pub mod window;

@@ -8,6 +8,7 @@ use gtk::prelude::*;
 use gtk::{gio, glib};
 
 use crate::client::Watch;
+use psmonitor_client::Fingerprint;
 use crate::model::{Connection, Refresh, ViewModel};
 use crate::ui::graphs::GraphWindow;
 use crate::ui::panels::HostView;
@@ -19,6 +20,16 @@ pub enum Severity {
     Warning,
     /// A problem the user must act on.
     Error,
+}
+
+/// Called with the fingerprint of a certificate the watch did not trust.
+#[derive(Clone)]
+struct UntrustedHandler(Rc<dyn Fn(Fingerprint)>);
+
+impl std::fmt::Debug for UntrustedHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UntrustedHandler")
+    }
 }
 
 /// One window showing one host.
@@ -37,6 +48,7 @@ pub struct HostWindow {
     banner_label: gtk::Label,
     banner_button: gtk::Button,
     failure_action: RefCell<Option<(String, String)>>,
+    on_untrusted: RefCell<Option<UntrustedHandler>>,
     graphs: RefCell<Option<GraphWindow>>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
@@ -136,6 +148,7 @@ impl HostWindow {
             banner_label,
             banner_button,
             failure_action: RefCell::new(None),
+            on_untrusted: RefCell::new(None),
             graphs: RefCell::new(None),
             watch: RefCell::new(None),
             generation: Cell::new(0),
@@ -203,6 +216,16 @@ impl HostWindow {
                         self.set_banner_action(label, action);
                     }
                 }
+                Connection::Untrusted {
+                    message,
+                    fingerprint,
+                } => {
+                    self.show_banner(Severity::Error, message);
+                    let ask = self.on_untrusted.borrow().clone();
+                    if let Some(UntrustedHandler(ask)) = ask {
+                        ask(*fingerprint);
+                    }
+                }
             }
         }
         if refresh.contains(Refresh::PLATFORM) && !model.platform.hostname.is_empty() {
@@ -218,6 +241,12 @@ impl HostWindow {
         {
             graphs.refresh(&model);
         }
+    }
+
+    /// What to do when the server's certificate is not trusted: the controller asks the user.
+    pub fn set_on_untrusted(&self, ask: impl Fn(Fingerprint) + 'static) {
+        self.on_untrusted
+            .replace(Some(UntrustedHandler(Rc::new(ask))));
     }
 
     /// Shows the banner with `text`.

@@ -47,6 +47,8 @@ pub struct World {
     pub remote: Option<ServerHandle>,
     /// Its base URL.
     pub remote_url: String,
+    /// The app's `known-servers.toml` (in a temp dir).
+    pub known_servers: PathBuf,
     _dirs: Vec<tempfile::TempDir>,
 }
 
@@ -65,11 +67,29 @@ pub fn remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
     (handle, dir)
 }
 
+/// Like [`remote_server`], speaking TLS with a self-signed certificate in its data dir.
+pub fn tls_remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let account = psmonitor_server::testing::create_test_account(
+        dir.path(),
+        PASSWORD,
+        Argon2Params::testing(),
+    );
+    let mut cfg = psmonitor_server::testing::test_config(dir.path());
+    cfg.interval = Duration::from_millis(250);
+    cfg.tls = psmonitor_server::config::TlsMode::On;
+    let path = fixtures().join("hosts").join(format!("{host}.json"));
+    let handle = psmonitor_server::testing::spawn_fixture(cfg, account, &path);
+    (handle, dir)
+}
+
 impl World {
     /// Starts the app on the fixture host in a temp data dir, plus the remote server.
     pub fn start() -> World {
         let (level, lines) = psmonitor_gtk::logging::init("info").unwrap();
         let data = tempfile::tempdir().unwrap();
+        let config_home = tempfile::tempdir().unwrap();
+        let known_servers = config_home.path().join("psmonitor").join("known-servers.toml");
         let settings = Settings {
             port: 0,
             interval_ms: 250,
@@ -80,6 +100,7 @@ impl World {
             data_dir: data.path().to_owned(),
             fixture: Some(fixtures().join("hosts").join(format!("{LOCAL_HOST}.json"))),
             password: Some(PASSWORD.to_owned()),
+            known_servers: Some(known_servers.clone()),
         };
         let app = gtk::Application::new(
             Some("io.github.psmonitor.UiTest"),
@@ -94,7 +115,8 @@ impl World {
             controller,
             remote: Some(remote),
             remote_url,
-            _dirs: vec![data, remote_dir],
+            known_servers,
+            _dirs: vec![data, remote_dir, config_home],
         }
     }
 

@@ -3,6 +3,7 @@
 mod dialogs;
 mod local;
 mod remote;
+mod tls;
 
 use crate::harness::World;
 
@@ -36,6 +37,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "remote_host_window_connects",
         remote::remote_host_window_connects,
+    ),
+    (
+        "tls_host_asks_once_then_is_remembered",
+        tls::tls_host_asks_once_then_is_remembered,
     ),
     (
         "refused_login_shows_the_banner",

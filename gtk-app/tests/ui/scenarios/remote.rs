@@ -165,6 +165,7 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
         data_dir: file,
         fixture: w.controller.options.fixture.clone(),
         password: Some(PASSWORD.to_owned()),
+        known_servers: None,
     };
     let (_tx, lines) = async_channel::bounded(1);
     let broken: Rc<Controller> =
