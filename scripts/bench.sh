@@ -6,7 +6,11 @@
 # for the first run's password hashing. Prints one markdown table with each figure beside its goal.
 #
 # usage: scripts/bench.sh [--quick] [--duration 30s] [--fixture fixtures/hosts/NAME.json]
-#                         [--cases "idle sub1 sub100 sub1000 sub10000 http http-login"] [--out DIR]
+#                         [--cases "idle sub1 sub100 sub1000 sub10000 http http-login handshakes"]
+#                         [--tls] [--bins DIR] [--out DIR]
+#   --tls        the server speaks TLS (self-signed, pinned by the load generator); the
+#                `handshakes` case (TLS only) counts full handshakes per second with openssl s_time
+#   --bins DIR   use DIR/psmonitor and DIR/psmonitor-load instead of building the release ones
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +18,8 @@ DURATION=30s
 FIXTURE=""
 CASES="idle sub1 sub100 sub1000 sub10000 http http-login"
 OUT=""
+TLS=""
+BINS=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) DURATION=10s ;;
@@ -21,7 +27,9 @@ while [ $# -gt 0 ]; do
         --fixture) FIXTURE="$2"; shift ;;
         --cases) CASES="$2"; shift ;;
         --out) OUT="$2"; shift ;;
-        -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+        --tls) TLS=1 ;;
+        --bins) BINS="$2"; shift ;;
+        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -33,9 +41,14 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10100 ]; then
     echo "warning: open-file limit $(ulimit -n) is below 10,100; the 10,000-subscriber case will fall short" >&2
 fi
 
-cargo build --release -p psmonitor-server -p psmonitor-load
-SERVER_BIN=target/release/psmonitor
-LOAD_BIN=target/release/psmonitor-load
+if [ -n "$BINS" ]; then
+    SERVER_BIN=$BINS/psmonitor
+    LOAD_BIN=$BINS/psmonitor-load
+else
+    cargo build --release -p psmonitor-server -p psmonitor-load
+    SERVER_BIN=target/release/psmonitor
+    LOAD_BIN=target/release/psmonitor-load
+fi
 
 WORK=$(mktemp -d -t psmonitor-bench.XXXXXX)
 OUT=${OUT:-$WORK}
@@ -45,6 +58,7 @@ cleanup() {
     if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
     rm -rf "$WORK/data"
 }
+FINGERPRINT=""
 trap cleanup EXIT
 PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 export PSMONITOR_PASSWORD
@@ -53,12 +67,14 @@ start_server() {
     local args=(serve --address 127.0.0.1 --port 0 --data-dir "$WORK/data"
                 --max-connections 12000 --log-level warn)
     if [ -n "$FIXTURE" ]; then args+=(--fixture "$FIXTURE"); fi
+    if [ -n "$TLS" ]; then args+=(--tls on); fi
     : > "$WORK/server.out"
     "$SERVER_BIN" "${args[@]}" > "$WORK/server.out" 2> "$WORK/server.err" &
     SERVER_PID=$!
     local i
     for i in $(seq 1 300); do
-        URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/server.out" | head -n 1 || true)
+        URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$WORK/server.out" | head -n 1 || true)
+        FINGERPRINT=$(sed -n 's/.*certificate fingerprint \([0-9A-F:]*\)).*/\1/p' "$WORK/server.out" | head -n 1)
         if [ -n "$URL" ]; then return 0; fi
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
         sleep 0.1
@@ -85,8 +101,36 @@ run_case() {
     start_server
     sleep 1
     echo "== $name: psmonitor-load --duration $DURATION $* (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    "$LOAD_BIN" --server "$URL" --server-pid "$SERVER_PID" --duration "$DURATION" --json "$@" \
+    local pin=()
+    if [ -n "$FINGERPRINT" ]; then pin=(--fingerprint "$FINGERPRINT"); fi
+    "$LOAD_BIN" --server "$URL" "${pin[@]}" --server-pid "$SERVER_PID" --duration "$DURATION" --json "$@" \
         > "$OUT/$name.json"
+    stop_server
+}
+
+# Full TLS handshakes per second (no resumption), one client process, for 10 s.
+handshakes_case() {
+    start_server
+    sleep 1
+    local hostport=${URL#https://}
+    echo "== handshakes: openssl s_time -connect $hostport -new -time 10" >&2
+    local secs
+    secs=$(awk '{print $14+$15}' "/proc/$SERVER_PID/stat")
+    openssl s_time -connect "$hostport" -new -time 10 2>/dev/null \
+        | awk '/connections in .* real seconds/ {printf "{\"connections\": %s, \"seconds\": %s}\n", $1, $4}' \
+        > "$OUT/handshakes.json"
+    local after
+    after=$(awk '{print $14+$15}' "/proc/$SERVER_PID/stat")
+    python3 - "$OUT/handshakes.json" "$secs" "$after" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+path, before, after, tck = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+with open(path) as f:
+    r = json.load(f)
+r["server_cpu_seconds"] = (after - before) / tck
+r["load_average"] = open("/proc/loadavg").read().split()[:3]
+with open(path, "w") as f:
+    json.dump(r, f)
+PY
     stop_server
 }
 
@@ -103,10 +147,12 @@ for case in $CASES; do
         sub10000) run_case sub10000 --subscribers 10000 --http-rate 0 ;;
         http) run_case http --subscribers 0 --http-rate 50 ;;
         http-login) run_case http-login --subscribers 0 --http-rate 50 --login-rate 10 ;;
+        handshakes) handshakes_case ;;
         *) echo "unknown case $case" >&2; exit 2 ;;
     esac
 done
 
+echo "server: $SERVER_BIN${TLS:+ with --tls on}"
 echo "machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') RAM, kernel $(uname -r), $(ps -e --no-headers | wc -l) processes; window $DURATION per case${FIXTURE:+, fixture $FIXTURE}"
 python3 - "$OUT" $CASES <<'EOF'
 import json, sys, os
@@ -151,5 +197,10 @@ for c in ["http", "http-login"]:
     if l:
         row(c, f'POST /authenticate p50 / p99 / max, ms ({l["ok"]} ok = {fmt(l["rate"],1)}/s, {l["errors"]} errors, {l["skipped"]} skipped)', "10/s", f'{fmt(l["p50_ms"],1)} / {fmt(l["p99_ms"],1)} / {fmt(l["max_ms"],1)}', l["rate"] >= 9.5)
     row(c, "server CPU, % of one core / peak RSS MiB", "", f'{fmt(srv(c,"cpu_percent"))} / {fmt(srv(c,"peak_rss_mib"),1)}', None)
+if "handshakes" in r:
+    h = r["handshakes"]
+    rate = h["connections"] / h["seconds"]
+    per = h["server_cpu_seconds"] / max(h["connections"], 1) * 1000
+    print(f'| handshakes | full TLS handshakes per second (one openssl client) / server CPU per handshake | | {rate:.0f} / {per:.2f} ms | {h["load_average"][0]} |')
 EOF
 echo "raw results: $OUT" >&2
