@@ -142,6 +142,7 @@ mod tests {
                 name: "init".into(),
                 user: "root".into(),
                 rss: 1 << 20,
+                ..ProcessReading::default()
             }],
             interfaces: vec![InterfaceReading {
                 name: "eth0".into(),

@@ -7,14 +7,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod battery;
 mod error;
 mod fixture;
+pub mod gpu;
 mod host;
 pub mod identity;
 pub mod procfs;
 pub mod procs;
 mod record;
 pub mod sysfs;
+pub mod thermal;
 
 pub use error::CollectorError;
 pub use fixture::FixtureSampler;

@@ -80,6 +80,7 @@ mod tests {
             name: name.into(),
             user: user.into(),
             rss,
+            ..ProcessReading::default()
         }
     }
 

@@ -105,6 +105,7 @@ pub fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
             name: "init".to_owned(),
             user: "root".to_owned(),
             rss: 12 * 1024 * 1024,
+            ..ProcessReading::default()
         }],
         interfaces: vec![InterfaceReading {
             name: "lo".to_owned(),
@@ -113,6 +114,7 @@ pub fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
             ..InterfaceReading::default()
         }],
         wireless: None,
+        ..HostReading::default()
     }
 }
 
