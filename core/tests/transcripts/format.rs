@@ -105,7 +105,8 @@ pub fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
             name: "init".to_owned(),
             user: "root".to_owned(),
             rss: 12 * 1024 * 1024,
-            ..ProcessReading::default()
+            cpu_ms: num("pcpu", 0),
+            threads: 1,
         }],
         interfaces: vec![InterfaceReading {
             name: "lo".to_owned(),
