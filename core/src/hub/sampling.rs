@@ -242,7 +242,10 @@ mod tests {
         s.detail = true;
         let (snap, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
         let detail = snap.detail.expect("encoded for a detailed subscriber");
-        assert!(detail.starts_with(snap.frame.strip_suffix('}').unwrap()), "{detail}");
+        assert!(
+            detail.starts_with(snap.frame.strip_suffix('}').unwrap()),
+            "{detail}"
+        );
         assert!(detail.contains("\"procs\":"));
     }
 
