@@ -28,7 +28,7 @@ pub fn record(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use std::time::Instant;
 

@@ -1,5 +1,6 @@
 //! Two samples of the real host: shape and plausibility. Must also pass in a plain Debian 12
 //! container or VM (no sensors, no wifi, maybe no cpufreq), so those are not asserted.
+#![cfg(target_os = "linux")]
 
 use std::time::Duration;
 
