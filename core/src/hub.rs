@@ -146,7 +146,8 @@ pub enum Output {
         /// The response.
         response: HttpResponse,
     },
-    /// Send this text frame; the same `Arc` goes to every subscriber of a tick.
+    /// Send this text frame; the same `Arc` goes to every subscriber of a tick (one per variant:
+    /// classic, or detailed for `detail=full`).
     Send {
         /// The connection.
         conn: ConnId,
