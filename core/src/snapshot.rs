@@ -45,7 +45,7 @@ impl Snapshot {
         let derived = Derived::new(prev, cur, elapsed);
         let mut snapshot = derived.encode();
         if detail {
-            snapshot.detail = Some(to_json(&detailed_frame(prev, cur, elapsed, &derived)));
+            snapshot.detail = Some(to_json(&detailed_frame(cur, &derived)));
         }
         snapshot
     }
@@ -60,18 +60,23 @@ pub struct Derived {
     pub network: NetworkSnapshot,
     /// The websocket stream frame.
     pub frame: StreamFrame,
+    /// Each process's CPU percent of one core over the interval, index for index with the
+    /// current reading's processes (see [`process_cpu::cpu_percents`]).
+    pub process_cpu: Vec<Option<f64>>,
 }
 
 impl Derived {
     /// Derives every wire value of `cur`, with rates and CPU usage over the `elapsed` since `prev`.
     pub fn new(prev: &HostReading, cur: &HostReading, elapsed: Duration) -> Self {
-        let system = system_snapshot_over(prev, cur, elapsed);
+        let process_cpu = process_cpu::cpu_percents(&prev.processes, &cur.processes, elapsed);
+        let system = system_snapshot_with(prev, cur, elapsed, &process_cpu);
         let frame = stream_frame(&system);
         let network = network_snapshot(prev, cur, elapsed);
         Self {
             system,
             network,
             frame,
+            process_cpu,
         }
     }
 
@@ -100,6 +105,16 @@ pub fn system_snapshot_over(
     elapsed: Duration,
 ) -> SystemSnapshot {
     let cpu = process_cpu::cpu_percents(&prev.processes, &cur.processes, elapsed);
+    system_snapshot_with(prev, cur, elapsed, &cpu)
+}
+
+/// [`system_snapshot_over`] with the per-process CPU already worked out.
+fn system_snapshot_with(
+    prev: &HostReading,
+    cur: &HostReading,
+    elapsed: Duration,
+    cpu: &[Option<f64>],
+) -> SystemSnapshot {
     SystemSnapshot {
         cpu: cpu::cpu_stats(&prev.cpu, &cur.cpu, cur.load_average),
         mem: memory::memory_stats(&cur.memory),
@@ -111,7 +126,7 @@ pub fn system_snapshot_over(
             uptime: uptime::uptime_text(cur.uptime_secs),
             hostname: cur.hostname.clone(),
         },
-        processes: process::top_processes_with_cpu(&cur.processes, &cpu, process::TOP_PROCESSES),
+        processes: process::top_processes_with_cpu(&cur.processes, cpu, process::TOP_PROCESSES),
         swap: memory::swap_stats(&cur.memory),
         disks: cur.disks.iter().map(disk::disk_stats).collect(),
         disk_io: devices::disk_io_stats(&prev.disk_io, &cur.disk_io, elapsed),
@@ -121,16 +136,11 @@ pub fn system_snapshot_over(
     }
 }
 
-/// The detailed stream frame: the classic frame's keys, then every detailed value of `derived`,
-/// and the process rows of [`process_cpu::detailed_processes`].
-pub fn detailed_frame(
-    prev: &HostReading,
-    cur: &HostReading,
-    elapsed: Duration,
-    derived: &Derived,
-) -> DetailedFrame {
+/// The detailed stream frame of `cur` (the reading `derived` was derived to): the classic
+/// frame's keys, then every detailed value of `derived`, and the process rows of
+/// [`process_cpu::detailed_processes`].
+pub fn detailed_frame(cur: &HostReading, derived: &Derived) -> DetailedFrame {
     let (system, frame) = (&derived.system, &derived.frame);
-    let cpu = process_cpu::cpu_percents(&prev.processes, &cur.processes, elapsed);
     DetailedFrame {
         cpu: frame.cpu.clone(),
         mem: frame.mem.clone(),
@@ -155,7 +165,11 @@ pub fn detailed_frame(
         sensors: system.sensors.clone(),
         gpus: system.gpus.clone(),
         battery: system.battery.clone(),
-        procs: process_cpu::detailed_processes(&cur.processes, &cpu, process_cpu::TOP_DETAILED),
+        procs: process_cpu::detailed_processes(
+            &cur.processes,
+            &derived.process_cpu,
+            process_cpu::TOP_DETAILED,
+        ),
     }
 }
 
