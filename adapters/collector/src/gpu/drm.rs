@@ -74,7 +74,20 @@ pub fn find_cards(root: &Path) -> Vec<Card> {
 
 /// Reads one card's current figures; each unreadable value (the driver errors, the file is not
 /// there) is `None`, the others are still read.
+///
+/// A card that runtime power management has suspended (a laptop's idle discrete GPU) is not
+/// read at all, since reading its files would wake it up: every value is `None`.
 pub fn read_card(card: &Card) -> GpuReading {
+    let runtime = fs::read_to_string(card.device.join("power/runtime_status")).unwrap_or_default();
+    if runtime.trim() == "suspended" {
+        return GpuReading {
+            vendor: card.vendor.clone(),
+            name: card.card.clone(),
+            driver: card.driver.clone(),
+            bus: card.bus.clone(),
+            ..GpuReading::default()
+        };
+    }
     let number =
         |path: PathBuf| -> Option<f64> { fs::read_to_string(path).ok()?.trim().parse().ok() };
     let bytes = |file: &str| -> Option<u64> {
@@ -197,6 +210,20 @@ mod tests {
         assert_eq!(gpu.busy_percent, None);
         assert_eq!(gpu.vram_used, None);
         assert_eq!(gpu.vram_total, Some(1024));
+    }
+
+    #[test]
+    fn a_suspended_card_is_not_woken_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let device = dir.path().join("card1/device");
+        fs::create_dir_all(device.join("power")).expect("mkdir");
+        fs::write(device.join("vendor"), "0x1002\n").expect("vendor");
+        fs::write(device.join("gpu_busy_percent"), "12\n").expect("busy");
+        fs::write(device.join("power/runtime_status"), "suspended\n").expect("status");
+        let cards = find_cards(dir.path());
+        assert_eq!(read_card(&cards[0]).busy_percent, None);
+        fs::write(device.join("power/runtime_status"), "active\n").expect("status");
+        assert_eq!(read_card(&cards[0]).busy_percent, Some(12.0));
     }
 
     #[test]
