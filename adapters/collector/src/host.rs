@@ -111,7 +111,11 @@ impl HostCollector {
     fn gpus(&self) -> Vec<GpuReading> {
         let mut gpus: Vec<GpuReading> = self.cards.iter().map(drm::read_card).collect();
         #[cfg(any(target_os = "linux", target_os = "windows"))]
-        if let Some(nvml) = &self.nvml {
+        if let Some(nvml) = self
+            .nvml
+            .as_ref()
+            .filter(|_| !drm::nvidia_all_suspended(Path::new("/sys/class/drm")))
+        {
             gpus.extend(nvml.read());
         }
         gpus

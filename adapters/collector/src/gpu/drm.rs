@@ -72,6 +72,30 @@ pub fn find_cards(root: &Path) -> Vec<Card> {
     cards.into_iter().map(|(_, card)| card).collect()
 }
 
+/// Whether every NVIDIA card under `root` (normally `/sys/class/drm`) is runtime-suspended, so
+/// NVML (which would wake them) should not be asked; `false` when there is none to tell by.
+pub fn nvidia_all_suspended(root: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(root) else {
+        return false;
+    };
+    let statuses: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_prefix("card"))
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .map(|e| e.path().join("device"))
+        .filter(|d| {
+            fs::read_to_string(d.join("vendor"))
+                .is_ok_and(|v| v.trim().eq_ignore_ascii_case(NVIDIA))
+        })
+        .map(|d| fs::read_to_string(d.join("power/runtime_status")).unwrap_or_default())
+        .collect();
+    !statuses.is_empty() && statuses.iter().all(|s| s.trim() == "suspended")
+}
+
 /// Reads one card's current figures; each unreadable value (the driver errors, the file is not
 /// there) is `None`, the others are still read.
 ///
@@ -234,5 +258,10 @@ mod tests {
         fs::write(device.join("vendor"), "0x10de\n").expect("vendor");
         assert!(find_cards(dir.path()).is_empty());
         assert!(find_cards(Path::new("/nonexistent")).is_empty());
+        assert!(!nvidia_all_suspended(dir.path()), "no status: ask NVML");
+        fs::create_dir_all(device.join("power")).expect("mkdir");
+        fs::write(device.join("power/runtime_status"), "suspended\n").expect("status");
+        assert!(nvidia_all_suspended(dir.path()));
+        assert!(!nvidia_all_suspended(Path::new("/nonexistent")));
     }
 }
