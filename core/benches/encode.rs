@@ -1,4 +1,5 @@
-//! `Snapshot::derive` (derive + encode the three bodies) for recorded hosts.
+//! `Snapshot::derive` (derive + encode the three bodies) for recorded hosts, and with the
+//! detailed frame too (`derive_with_detail`, what a tick costs with a `detail=full` subscriber).
 //!
 //! `cargo bench -p psmonitor-core --bench encode`
 
@@ -9,7 +10,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use psmonitor_core::model::HostRecording;
 use psmonitor_core::snapshot::Snapshot;
 
-const HOSTS: [&str; 3] = ["vm-no-sensors", "desktop-intel-wifi", "many-processes"];
+const HOSTS: [&str; 4] = [
+    "vm-no-sensors",
+    "desktop-intel-wifi",
+    "many-processes",
+    "amd-gpu-desktop",
+];
 
 fn recording(name: &str) -> HostRecording {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,14 +35,18 @@ fn derive(c: &mut Criterion) {
         let rec = recording(name);
         let [prev, cur] = [&rec.readings[0], &rec.readings[1]];
         let elapsed = Duration::from_millis(rec.interval_ms);
-        let frame = Snapshot::derive(prev, cur, elapsed).frame;
+        let snap = Snapshot::derive_with_detail(prev, cur, elapsed, true);
         println!(
-            "{name}: {} processes, stream frame {} bytes",
+            "{name}: {} processes, stream frame {} bytes, detailed frame {} bytes",
             cur.processes.len(),
-            frame.len()
+            snap.frame.len(),
+            snap.detail.as_deref().map_or(0, str::len)
         );
         group.bench_function(name, |b| {
             b.iter(|| Snapshot::derive(prev, cur, elapsed));
+        });
+        group.bench_function(format!("{name}+detail"), |b| {
+            b.iter(|| Snapshot::derive_with_detail(prev, cur, elapsed, true));
         });
     }
     group.finish();

@@ -167,7 +167,8 @@ pub enum Output {
         /// The response.
         response: HttpResponse,
     },
-    /// Send this text frame; the same `Arc` goes to every subscriber of a tick.
+    /// Send this text frame; the same `Arc` goes to every subscriber of a tick (one per variant:
+    /// classic, or detailed for `detail=full`).
     Send {
         /// The connection.
         conn: ConnId,
@@ -231,6 +232,8 @@ pub struct Hub {
     next_job: u64,
     /// Paired websockets, each holding one connection slot and subscribed to the stream.
     conns: BTreeSet<ConnId>,
+    /// The paired websockets that asked for the detailed stream (`detail=full`), a subset of `conns`.
+    detailed: BTreeSet<ConnId>,
     sampler: sampling::Sampler,
     greeting: Arc<str>,
     shutting_down: bool,
@@ -254,6 +257,7 @@ impl Hub {
             logins: BTreeMap::new(),
             next_job: 0,
             conns: BTreeSet::new(),
+            detailed: BTreeSet::new(),
             greeting: Arc::from(GREETING),
             shutting_down: false,
             out: VecDeque::new(),
@@ -286,6 +290,7 @@ impl Hub {
             }
             Input::Disconnected { conn } => {
                 self.conns.remove(&conn);
+                self.detailed.remove(&conn);
             }
             Input::PasswordVerified { job, ok } => self.handle_verified(job, ok),
             Input::PasswordUnverified { job } => self.handle_unverified(job),
@@ -327,6 +332,7 @@ impl Hub {
     }
 
     fn handle_sample(&mut self, reading: Box<HostReading>) {
+        self.sampler.detail = !self.detailed.is_empty();
         let Some((snapshot, answered)) = self.sampler.handle_sample(self.now.mono, reading) else {
             return;
         };
@@ -334,10 +340,11 @@ impl Hub {
             self.respond(req, http::ok(resource.body(&snapshot)));
         }
         for &conn in &self.conns {
-            self.out.push_back(Output::Send {
-                conn,
-                frame: snapshot.frame.clone(),
-            });
+            let frame = match &snapshot.detail {
+                Some(detail) if self.detailed.contains(&conn) => detail.clone(),
+                _ => snapshot.frame.clone(),
+            };
+            self.out.push_back(Output::Send { conn, frame });
         }
     }
 
@@ -358,6 +365,7 @@ impl Hub {
 
     fn handle_shutdown(&mut self) {
         self.shutting_down = true;
+        self.detailed.clear();
         for conn in std::mem::take(&mut self.conns) {
             self.close(conn, 1001, "Server is shutting down");
         }

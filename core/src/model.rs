@@ -97,6 +97,13 @@ pub struct ProcessReading {
     pub user: String,
     /// Resident set size in bytes.
     pub rss: u64,
+    /// CPU time used so far (user plus system), in milliseconds; per-process CPU percent is derived
+    /// from two readings of the same pid.
+    #[serde(default)]
+    pub cpu_ms: u64,
+    /// Threads in the process (0 when unknown).
+    #[serde(default)]
+    pub threads: u32,
 }
 
 /// Cumulative counters of one network interface since boot, as in `/proc/net/dev`.
@@ -139,6 +146,81 @@ pub struct WirelessReading {
     pub address: Option<String>,
 }
 
+/// Cumulative I/O counters of one block device since boot, as in `/proc/diskstats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskIoReading {
+    /// Device name, e.g. `nvme0n1`, `sda`.
+    pub name: String,
+    /// Bytes read (sectors read times 512).
+    pub read_bytes: u64,
+    /// Bytes written (sectors written times 512).
+    pub written_bytes: u64,
+    /// Milliseconds the device had I/O in flight (`io_ticks`); busy percent is derived from it.
+    pub busy_ms: u64,
+}
+
+/// One fan, as found under `/sys/class/hwmon`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FanSensor {
+    /// The hwmon chip name, e.g. `nct6798`, `thinkpad`, `amdgpu`.
+    pub chip: String,
+    /// The `fan*_label`, empty when the fan has none.
+    pub label: String,
+    /// Revolutions per minute.
+    pub rpm: f64,
+}
+
+/// One thermal zone, as found under `/sys/class/thermal`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThermalZone {
+    /// The zone directory, e.g. `thermal_zone0`.
+    pub zone: String,
+    /// Its `type`, e.g. `x86_pkg_temp`, `acpitz`, `cpu-thermal`.
+    pub kind: String,
+    /// The reading in degrees Celsius.
+    pub celsius: f64,
+}
+
+/// One battery, from `/sys/class/power_supply`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BatteryReading {
+    /// The supply's name, e.g. `BAT0`.
+    pub name: String,
+    /// Charge in percent (`capacity`), `None` when not exposed.
+    pub percent: Option<f64>,
+    /// `status` as the kernel writes it: `Charging`, `Discharging`, `Full`, `Not charging`,
+    /// `Unknown` (empty when absent).
+    pub state: String,
+    /// Power draw in watts (`power_now`, or `current_now` times `voltage_now`), `None` when not
+    /// exposed.
+    pub power_watts: Option<f64>,
+}
+
+/// One GPU, from the DRM sysfs entries (AMD, Intel) or NVML (NVIDIA). Values a driver does not
+/// expose, or fails to report, are `None`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GpuReading {
+    /// `AMD`, `Intel`, `NVIDIA`, or the PCI vendor id as text.
+    pub vendor: String,
+    /// The product name when known (NVML), else the DRM card, e.g. `card0`.
+    pub name: String,
+    /// The kernel driver, e.g. `amdgpu`, `i915`, `xe`, `nvidia`.
+    pub driver: String,
+    /// The PCI address, e.g. `0000:03:00.0`, empty when unknown.
+    #[serde(default)]
+    pub bus: String,
+    /// Percent busy.
+    pub busy_percent: Option<f64>,
+    /// Video memory in use, bytes.
+    pub vram_used: Option<u64>,
+    /// Video memory in total, bytes.
+    pub vram_total: Option<u64>,
+    /// Temperature in degrees Celsius.
+    pub celsius: Option<f64>,
+    /// Power draw in watts.
+    pub power_watts: Option<f64>,
+}
+
 /// Everything the collector reads from the host at one instant.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HostReading {
@@ -170,6 +252,21 @@ pub struct HostReading {
     pub interfaces: Vec<InterfaceReading>,
     /// The wireless link, `None` when the host has none.
     pub wireless: Option<WirelessReading>,
+    /// Cumulative I/O counters of each block device (whole disks, not partitions).
+    #[serde(default)]
+    pub disk_io: Vec<DiskIoReading>,
+    /// Every hwmon fan.
+    #[serde(default)]
+    pub fans: Vec<FanSensor>,
+    /// Every thermal zone under `/sys/class/thermal`.
+    #[serde(default)]
+    pub thermal_zones: Vec<ThermalZone>,
+    /// Every battery, empty when the host has none.
+    #[serde(default)]
+    pub batteries: Vec<BatteryReading>,
+    /// Every GPU found, empty when none (or no driver answers).
+    #[serde(default)]
+    pub gpus: Vec<GpuReading>,
 }
 
 /// A recorded sequence of readings taken `interval_ms` apart: the format of `fixtures/hosts/*.json`.

@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::derive::{cpu, disk, memory, network, process, uptime};
+use crate::derive::{cpu, devices, disk, memory, network, process, process_cpu, uptime};
 use crate::model::HostReading;
-use crate::wire::{NetworkSnapshot, PlatformInfo, StreamFrame, SystemSnapshot};
+use crate::wire::{
+    DetailedFrame, NetRates, NetworkSnapshot, PlatformInfo, StreamFrame, SystemSnapshot,
+};
 
 /// The encoded bodies of one sampling tick: computed once, shared by every subscriber.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,12 +24,30 @@ pub struct Snapshot {
     pub network: Arc<str>,
     /// The websocket stream frame.
     pub frame: Arc<str>,
+    /// The detailed stream frame (`detail=full`), encoded only when someone subscribes to it.
+    pub detail: Option<Arc<str>>,
 }
 
 impl Snapshot {
-    /// Derives the snapshot of `cur`, with rates and CPU usage over the `elapsed` since `prev`.
+    /// Derives the snapshot of `cur`, with rates and CPU usage over the `elapsed` since `prev`;
+    /// without the detailed frame.
     pub fn derive(prev: &HostReading, cur: &HostReading, elapsed: Duration) -> Self {
         Derived::new(prev, cur, elapsed).encode()
+    }
+
+    /// [`Self::derive`], with the detailed frame too when `detail` is set.
+    pub fn derive_with_detail(
+        prev: &HostReading,
+        cur: &HostReading,
+        elapsed: Duration,
+        detail: bool,
+    ) -> Self {
+        let derived = Derived::new(prev, cur, elapsed);
+        let mut snapshot = derived.encode();
+        if detail {
+            snapshot.detail = Some(to_json(&detailed_frame(cur, &derived)));
+        }
+        snapshot
     }
 }
 
@@ -40,18 +60,23 @@ pub struct Derived {
     pub network: NetworkSnapshot,
     /// The websocket stream frame.
     pub frame: StreamFrame,
+    /// Each process's CPU percent of one core over the interval, index for index with the
+    /// current reading's processes (see [`process_cpu::cpu_percents`]).
+    pub process_cpu: Vec<Option<f64>>,
 }
 
 impl Derived {
     /// Derives every wire value of `cur`, with rates and CPU usage over the `elapsed` since `prev`.
     pub fn new(prev: &HostReading, cur: &HostReading, elapsed: Duration) -> Self {
-        let system = system_snapshot(prev, cur);
+        let process_cpu = process_cpu::cpu_percents(&prev.processes, &cur.processes, elapsed);
+        let system = system_snapshot_with(prev, cur, elapsed, &process_cpu);
         let frame = stream_frame(&system);
         let network = network_snapshot(prev, cur, elapsed);
         Self {
             system,
             network,
             frame,
+            process_cpu,
         }
     }
 
@@ -61,12 +86,35 @@ impl Derived {
             system: to_json(&self.system),
             network: to_json(&self.network),
             frame: to_json(&self.frame),
+            detail: None,
         }
     }
 }
 
-/// The `GET /system` body of `cur`, with CPU usage over the interval since `prev`.
+/// The `GET /system` body of `cur`, with CPU usage over the interval since `prev`; rates (disk
+/// I/O, per-process CPU) are over the readings' own `monotonic_ms` gap.
 pub fn system_snapshot(prev: &HostReading, cur: &HostReading) -> SystemSnapshot {
+    let elapsed = Duration::from_millis(cur.monotonic_ms.saturating_sub(prev.monotonic_ms));
+    system_snapshot_over(prev, cur, elapsed)
+}
+
+/// The `GET /system` body of `cur`, with CPU usage and rates over the `elapsed` since `prev`.
+pub fn system_snapshot_over(
+    prev: &HostReading,
+    cur: &HostReading,
+    elapsed: Duration,
+) -> SystemSnapshot {
+    let cpu = process_cpu::cpu_percents(&prev.processes, &cur.processes, elapsed);
+    system_snapshot_with(prev, cur, elapsed, &cpu)
+}
+
+/// [`system_snapshot_over`] with the per-process CPU already worked out.
+fn system_snapshot_with(
+    prev: &HostReading,
+    cur: &HostReading,
+    elapsed: Duration,
+    cpu: &[Option<f64>],
+) -> SystemSnapshot {
     SystemSnapshot {
         cpu: cpu::cpu_stats(&prev.cpu, &cur.cpu, cur.load_average),
         mem: memory::memory_stats(&cur.memory),
@@ -78,9 +126,50 @@ pub fn system_snapshot(prev: &HostReading, cur: &HostReading) -> SystemSnapshot 
             uptime: uptime::uptime_text(cur.uptime_secs),
             hostname: cur.hostname.clone(),
         },
-        processes: process::top_processes(&cur.processes, process::TOP_PROCESSES),
+        processes: process::top_processes_with_cpu(&cur.processes, cpu, process::TOP_PROCESSES),
         swap: memory::swap_stats(&cur.memory),
         disks: cur.disks.iter().map(disk::disk_stats).collect(),
+        disk_io: devices::disk_io_stats(&prev.disk_io, &cur.disk_io, elapsed),
+        sensors: devices::sensor_stats(&cur.cpu.sensors, &cur.fans, &cur.thermal_zones),
+        gpus: cur.gpus.iter().map(devices::gpu_stats).collect(),
+        battery: cur.batteries.iter().map(devices::battery_stats).collect(),
+    }
+}
+
+/// The detailed stream frame of `cur` (the reading `derived` was derived to): the classic
+/// frame's keys, then every detailed value of `derived`, and the process rows of
+/// [`process_cpu::detailed_processes`].
+pub fn detailed_frame(cur: &HostReading, derived: &Derived) -> DetailedFrame {
+    let (system, frame) = (&derived.system, &derived.frame);
+    DetailedFrame {
+        cpu: frame.cpu.clone(),
+        mem: frame.mem.clone(),
+        disk: frame.disk.clone(),
+        uptime: frame.uptime.clone(),
+        processes: frame.processes.clone(),
+        swap: frame.swap.clone(),
+        disks: system.disks.clone(),
+        disk_io: system.disk_io.clone(),
+        net: derived
+            .network
+            .statistics
+            .iter()
+            .map(|(name, s)| {
+                let rates = NetRates {
+                    rx_bytes_per_sec: s.rx_bytes_per_sec,
+                    tx_bytes_per_sec: s.tx_bytes_per_sec,
+                };
+                (name.clone(), rates)
+            })
+            .collect(),
+        sensors: system.sensors.clone(),
+        gpus: system.gpus.clone(),
+        battery: system.battery.clone(),
+        procs: process_cpu::detailed_processes(
+            &cur.processes,
+            &derived.process_cpu,
+            process_cpu::TOP_DETAILED,
+        ),
     }
 }
 
@@ -142,6 +231,7 @@ mod tests {
                 name: "init".into(),
                 user: "root".into(),
                 rss: 1 << 20,
+                ..ProcessReading::default()
             }],
             interfaces: vec![InterfaceReading {
                 name: "eth0".into(),

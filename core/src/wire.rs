@@ -8,6 +8,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod detail;
+
+pub use detail::{
+    BatteryStats, DetailedFrame, DiskIoStats, FanStats, GpuStats, NetRates, ProcessDetail,
+    SensorStats, TempStats, ZoneStats,
+};
+
 /// CPU figures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CpuStats {
@@ -82,6 +89,10 @@ pub struct ProcessStats {
     pub username: String,
     /// Resident memory of the group in MiB, 2 decimals.
     pub mem: f64,
+    /// CPU of the group in percent of one core over the last interval, 1 decimal; `null` when
+    /// no member was seen in the previous reading.
+    #[serde(default)]
+    pub cpu: Option<f64>,
 }
 
 /// The body of `GET /system`.
@@ -105,6 +116,18 @@ pub struct SystemSnapshot {
     /// Every mounted filesystem.
     #[serde(default)]
     pub disks: Vec<DiskStats>,
+    /// I/O rates of each block device.
+    #[serde(default)]
+    pub disk_io: Vec<DiskIoStats>,
+    /// Every sensor.
+    #[serde(default)]
+    pub sensors: SensorStats,
+    /// Every GPU (empty when none).
+    #[serde(default)]
+    pub gpus: Vec<GpuStats>,
+    /// Every battery (empty when none).
+    #[serde(default)]
+    pub battery: Vec<BatteryStats>,
 }
 
 /// One websocket stream frame: the system snapshot without `user` and `platform`.

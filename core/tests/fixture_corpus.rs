@@ -24,7 +24,7 @@ fn chips(r: &HostReading) -> BTreeSet<(&str, &str)> {
 }
 
 #[test]
-fn the_corpus_holds_exactly_the_six_hosts() {
+fn the_corpus_holds_exactly_the_listed_hosts() {
     let dir = fixtures_dir().join("hosts");
     let found: BTreeSet<String> = std::fs::read_dir(&dir)
         .expect("fixtures/hosts exists")
@@ -111,6 +111,35 @@ fn amd_host_has_k10temp_and_sixteen_cores() {
     let c = chips(cur);
     assert!(c.contains(&("k10temp", "Tctl")) && c.contains(&("k10temp", "Tccd1")));
     assert_eq!(cur.cpu.cores.len(), 16);
+}
+
+#[test]
+fn gpu_hosts_carry_an_amd_and_an_nvidia_gpu_with_the_new_sources() {
+    let rec = recording("amd-gpu-desktop");
+    let (prev, cur, _) = last_pair(&rec);
+    assert_eq!(cur.gpus.len(), 1);
+    assert_eq!(
+        (cur.gpus[0].vendor.as_str(), cur.gpus[0].driver.as_str()),
+        ("AMD", "amdgpu")
+    );
+    assert!(cur.gpus[0].busy_percent.is_some() && cur.gpus[0].power_watts.is_some());
+    assert!(!cur.fans.is_empty() && !cur.disk_io.is_empty() && cur.batteries.is_empty());
+    let pids = |r: &HostReading| r.processes.iter().map(|p| p.pid).collect::<BTreeSet<_>>();
+    assert!(
+        !pids(prev).is_subset(&pids(cur)),
+        "a process exits in between"
+    );
+    assert!(
+        !pids(cur).is_subset(&pids(prev)),
+        "a process starts in between"
+    );
+
+    let rec = recording("nvidia-laptop");
+    let (_, cur, _) = last_pair(&rec);
+    let vendors: Vec<&str> = cur.gpus.iter().map(|g| g.vendor.as_str()).collect();
+    assert_eq!(vendors, ["Intel", "NVIDIA"]);
+    assert_eq!(cur.gpus[1].power_watts, None, "NVML's failed power reading");
+    assert_eq!(cur.batteries.len(), 2);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The encoded bodies of every fixture host, compared byte for byte with `fixtures/golden/`.
+//! The encoded bodies of every fixture host (and its detailed frame), compared byte for byte with
+//! `fixtures/golden/`.
 //!
 //! `UPDATE_GOLDEN=1 cargo test -p psmonitor-core --test golden` rewrites the golden files instead;
 //! review their diff in the commit that changes the behaviour.
@@ -7,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{HOSTS, fixtures_dir, snapshot};
+use common::{HOSTS, detailed_snapshot, fixtures_dir, snapshot};
 
 fn updating() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
@@ -66,6 +67,13 @@ fn every_host_matches_its_golden_bodies_byte_for_byte() {
         check_or_update(&dir.join("system.json"), &snap.system, &mut failures);
         check_or_update(&dir.join("network.json"), &snap.network, &mut failures);
         check_or_update(&dir.join("frame.json"), &snap.frame, &mut failures);
+        let detailed = detailed_snapshot(host);
+        assert_eq!(
+            detailed.frame, snap.frame,
+            "{host}: the classic frame depends on no detail"
+        );
+        let detail = detailed.detail.expect("asked for the detailed frame");
+        check_or_update(&dir.join("detail.json"), &detail, &mut failures);
     }
     assert!(
         failures.is_empty(),

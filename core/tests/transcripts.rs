@@ -339,4 +339,5 @@ transcripts! {
     idle_no_sampling => "idle-no-sampling",
     shutdown_closes_1001 => "shutdown-closes-1001",
     sample_lost_is_retried => "sample-lost-is-retried",
+    detail_full_beside_classic => "detail-full-beside-classic",
 }

@@ -1,15 +1,19 @@
-//! Prints the mean wall time of one `HostCollector::sample()` and how many processes it saw.
+//! Prints the mean wall time of one sample and how many processes it saw.
 //!
-//! `cargo run --release -p psmonitor-collector --example sample_cost -- [N]` (default N = 50).
+//! `cargo run --release -p psmonitor-collector --example sample_cost -- [N] [procfs|sysinfo]`
+//! (default N = 50, procfs).
 
 use std::time::{Duration, Instant};
 
-use psmonitor_collector::{HostCollector, Sampler};
+use psmonitor_collector::Backend;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: u32 = std::env::args().nth(1).map_or(Ok(50), |a| a.parse())?;
     let n = n.max(1);
-    let mut collector = HostCollector::new()?;
+    let backend: Backend = std::env::args()
+        .nth(2)
+        .map_or(Ok(Backend::Procfs), |a| a.parse())?;
+    let mut collector = backend.open()?;
     let started = Instant::now();
     let first = collector.sample();
     println!(
@@ -29,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         processes = reading.processes.len();
     }
     println!(
-        "{n} samples: mean {:?}, slowest {slowest:?}, {processes} processes, {} disks, {} interfaces, {} sensors",
+        "{backend}: {n} samples: mean {:?}, slowest {slowest:?}, {processes} processes, {} disks, {} interfaces, {} sensors",
         total / n,
         first.disks.len(),
         first.interfaces.len(),

@@ -23,6 +23,12 @@ pub enum CollectorError {
         #[source]
         source: serde_json::Error,
     },
+    /// `sysinfo` could not be initialised on this host.
+    #[error("cannot read this host through sysinfo: {0}")]
+    Sysinfo(#[source] sysinfo::Error),
+    /// The procfs collector was asked for where there is no `/proc`.
+    #[error("the procfs collector needs Linux; use --collector sysinfo")]
+    ProcfsUnavailable,
     /// A recording has fewer than the two readings a replay needs.
     #[error("fixture {origin} has {count} reading(s), needs at least 2")]
     TooFewReadings {

@@ -104,6 +104,20 @@ pub fn extrapolate(
             *iface = advance_iface(before, iface, steps);
         }
     }
+    let cpu_before: std::collections::HashMap<u32, u64> =
+        prev.processes.iter().map(|p| (p.pid, p.cpu_ms)).collect();
+    for process in &mut next.processes {
+        if let Some(&before) = cpu_before.get(&process.pid) {
+            process.cpu_ms = advance(before, process.cpu_ms, steps);
+        }
+    }
+    for disk in &mut next.disk_io {
+        if let Some(before) = prev.disk_io.iter().find(|d| d.name == disk.name) {
+            disk.read_bytes = advance(before.read_bytes, disk.read_bytes, steps);
+            disk.written_bytes = advance(before.written_bytes, disk.written_bytes, steps);
+            disk.busy_ms = advance(before.busy_ms, disk.busy_ms, steps);
+        }
+    }
     next
 }
 

@@ -5,14 +5,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use psmonitor_core::model::{CpuReading, DiskReading, HostReading};
+use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading};
 
+use crate::gpu::drm::{self, Card};
 use crate::identity::{UserNames, parse_os_release};
 use crate::procfs::mounts::MountEntry;
-use crate::procfs::{meminfo, mounts, netdev, stat, system, wireless};
+use crate::procfs::{diskstats, meminfo, mounts, netdev, stat, system, wireless};
 use crate::procs::ProcessReader;
 use crate::sysfs::SensorInput;
-use crate::{CollectorError, Sampler, sysfs};
+use crate::thermal::{self, ZoneInput};
+use crate::{CollectorError, Sampler, battery, sysfs};
 
 /// Samples between re-reads of `/proc/mounts` (sizes are still read every sample).
 const MOUNTS_EVERY: u64 = 10;
@@ -27,6 +29,13 @@ pub struct HostCollector {
     samples: u64,
     mounts: Vec<MountEntry>,
     sensors: Vec<SensorInput>,
+    fans: Vec<SensorInput>,
+    zones: Vec<ZoneInput>,
+    cards: Vec<Card>,
+    /// Whole block devices (`/sys/block`), re-listed with the mounts.
+    block_devices: Vec<String>,
+    #[cfg(any(target_os = "linux", target_os = "windows"))]
+    nvml: Option<crate::gpu::nvml::NvmlGpus>,
     /// The cpufreq files for the current core count.
     freq_paths: Vec<PathBuf>,
     users: UserNames,
@@ -54,6 +63,12 @@ impl HostCollector {
             samples: 0,
             mounts: Vec::new(),
             sensors: Vec::new(),
+            fans: Vec::new(),
+            zones: Vec::new(),
+            cards: Vec::new(),
+            block_devices: Vec::new(),
+            #[cfg(any(target_os = "linux", target_os = "windows"))]
+            nvml: crate::gpu::nvml::NvmlGpus::load(),
             freq_paths: Vec::new(),
             users,
             user,
@@ -73,6 +88,9 @@ impl HostCollector {
             .or_else(|| system::parse_cpuinfo_mhz(&read("/proc/cpuinfo")));
         if self.samples.is_multiple_of(SENSORS_EVERY) {
             self.sensors = sysfs::find_sensors(Path::new("/sys/class/hwmon"));
+            self.fans = sysfs::find_fans(Path::new("/sys/class/hwmon"));
+            self.zones = thermal::find_zones(Path::new("/sys/class/thermal"));
+            self.cards = drm::find_cards(Path::new("/sys/class/drm"));
         }
         CpuReading {
             total,
@@ -85,8 +103,22 @@ impl HostCollector {
     fn disks(&mut self) -> Vec<DiskReading> {
         if self.samples.is_multiple_of(MOUNTS_EVERY) {
             self.mounts = mounts::parse_mounts(&read("/proc/mounts"));
+            self.block_devices = block_devices(Path::new("/sys/block"));
         }
         disks(&self.mounts)
+    }
+
+    fn gpus(&self) -> Vec<GpuReading> {
+        let mut gpus: Vec<GpuReading> = self.cards.iter().map(drm::read_card).collect();
+        #[cfg(any(target_os = "linux", target_os = "windows"))]
+        if let Some(nvml) = self
+            .nvml
+            .as_ref()
+            .filter(|_| !drm::nvidia_all_suspended(Path::new("/sys/class/drm")))
+        {
+            gpus.extend(nvml.read());
+        }
+        gpus
     }
 }
 
@@ -108,6 +140,13 @@ impl Sampler for HostCollector {
             processes,
             interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
             wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
+            disk_io: diskstats::parse_diskstats(&read("/proc/diskstats"), |name| {
+                self.block_devices.iter().any(|d| d == name)
+            }),
+            fans: sysfs::read_fans(&self.fans),
+            thermal_zones: thermal::read_zones(&self.zones),
+            batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
+            gpus: self.gpus(),
         };
         self.samples += 1;
         reading
@@ -141,6 +180,18 @@ fn disks(mounts: &[MountEntry]) -> Vec<DiskReading> {
                 fs_type: m.fs_type.clone(),
             })
         })
+        .collect()
+}
+
+/// The whole block devices under `root` (normally `/sys/block`) that are not loop or ram disks.
+fn block_devices(root: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(root) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| diskstats::is_physical(name))
         .collect()
 }
 

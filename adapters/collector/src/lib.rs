@@ -1,26 +1,41 @@
 //! PSMonitor's host collector: the only code that reads the host.
 //!
 //! [`HostCollector`] reads the live host from `/proc` and `/sys` (processes through the caching
-//! [`procs::ProcessReader`]);
+//! [`procs::ProcessReader`]; Linux only); [`SysinfoCollector`] reads it through `sysinfo` on any
+//! platform that crate supports; [`Backend`] chooses between them;
 //! [`FixtureSampler`] replays a recorded [`HostRecording`]; [`record`] makes such a recording.
 //! Both implement [`Sampler`], which never fails: a missing source gives defaults or `None`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod backend;
+#[cfg(target_os = "linux")]
+pub mod battery;
 mod error;
 mod fixture;
+#[cfg(target_os = "linux")]
+pub mod gpu;
+#[cfg(target_os = "linux")]
 mod host;
 pub mod identity;
 pub mod procfs;
+#[cfg(target_os = "linux")]
 pub mod procs;
 mod record;
+#[cfg(target_os = "linux")]
 pub mod sysfs;
+mod sysinfo_backend;
+#[cfg(target_os = "linux")]
+pub mod thermal;
 
+pub use backend::{Backend, UnknownBackend};
 pub use error::CollectorError;
 pub use fixture::FixtureSampler;
+#[cfg(target_os = "linux")]
 pub use host::HostCollector;
 pub use psmonitor_core::model::{HostReading, HostRecording};
 pub use record::record;
+pub use sysinfo_backend::SysinfoCollector;
 
 /// Something that takes host readings.
 pub trait Sampler: Send {

@@ -25,6 +25,10 @@ use self::cache::{Cache, Entry};
 use self::parse::{COMM_MAX, parse_stat, parse_status_uid, process_name};
 use crate::identity::UserNames;
 
+/// Clock ticks per second of the times in `/proc/PID/stat` (`USER_HZ`: 100 on every Linux
+/// architecture this server targets; the kernel scales its internal `HZ` to it).
+pub const USER_HZ: u64 = 100;
+
 /// Every this many samples, every name and owner is read again.
 pub const REFRESH_EVERY: u64 = 60;
 
@@ -120,6 +124,7 @@ impl ProcessReader {
             return None;
         };
         let (start, kernel_thread, rss_pages) = (stat.start, stat.kernel_thread, stat.rss_pages);
+        let (cpu_ticks, threads) = (stat.cpu_ticks, stat.threads);
         let comm: Box<[u8]> = stat.comm.into();
         if !self
             .cache
@@ -143,6 +148,8 @@ impl ProcessReader {
             name: entry.name.clone(),
             user: entry.user.clone(),
             rss: rss_pages.saturating_mul(self.page_size),
+            cpu_ms: cpu_ticks.saturating_mul(1000 / USER_HZ),
+            threads,
         })
     }
 

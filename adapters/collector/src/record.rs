@@ -28,7 +28,7 @@ pub fn record(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use std::time::Instant;
 
@@ -50,6 +50,16 @@ mod tests {
         assert!(recording.readings.iter().all(|r| r.memory.total > 0));
 
         let json = serde_json::to_string(&recording).expect("serialise");
+        for key in [
+            "\"cpu_ms\"",
+            "\"threads\"",
+            "\"disk_io\"",
+            "\"fans\"",
+            "\"gpus\"",
+        ] {
+            assert!(json.contains(key), "the recording carries {key}");
+        }
+        assert!(recording.readings[1].processes.iter().any(|p| p.cpu_ms > 0));
         let back: HostRecording = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back, recording);
 

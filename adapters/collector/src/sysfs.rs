@@ -1,9 +1,10 @@
-//! `/sys`: hwmon temperature sensors and cpufreq frequencies. Missing entries give nothing.
+//! `/sys`: hwmon temperature sensors and fans, and cpufreq frequencies. Missing entries give
+//! nothing.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use psmonitor_core::model::TempSensor;
+use psmonitor_core::model::{FanSensor, TempSensor};
 
 use crate::procfs::system::average;
 
@@ -53,6 +54,39 @@ pub fn read_inputs(inputs: &[SensorInput]) -> Vec<TempSensor> {
                 chip: input.chip.clone(),
                 label: input.label.clone(),
                 celsius,
+            })
+        })
+        .collect()
+}
+
+/// Finds every `fan*_input` under `root` (normally `/sys/class/hwmon`), as [`find_sensors`]
+/// does for temperatures; read them each sample with [`read_fans`].
+pub fn find_fans(root: &Path) -> Vec<SensorInput> {
+    let mut inputs = Vec::new();
+    for (_, dir) in numbered_entries(root, "hwmon", "") {
+        let chip = read_trimmed(&dir.join("name")).unwrap_or_default();
+        for (number, path) in numbered_entries(&dir, "fan", "_input") {
+            inputs.push(SensorInput {
+                chip: chip.clone(),
+                label: read_trimmed(&dir.join(format!("fan{number}_label"))).unwrap_or_default(),
+                path,
+            });
+        }
+    }
+    inputs
+}
+
+/// Reads the RPM of each fan input; an unreadable or malformed one (a file that vanished since
+/// the scan, a driver error) is absent from the result.
+pub fn read_fans(inputs: &[SensorInput]) -> Vec<FanSensor> {
+    inputs
+        .iter()
+        .filter_map(|input| {
+            let rpm: u32 = read_trimmed(&input.path)?.parse().ok()?;
+            Some(FanSensor {
+                chip: input.chip.clone(),
+                label: input.label.clone(),
+                rpm: f64::from(rpm),
             })
         })
         .collect()
@@ -164,6 +198,46 @@ mod tests {
         write(dir.path(), "hwmon0/temp1_input", "47125\n");
         assert_eq!(read_inputs(&inputs)[0].celsius, 47.125);
         assert_eq!(read_inputs(&inputs)[0].chip, "k10temp");
+    }
+
+    #[test]
+    fn fans_with_chip_and_label_from_the_fixture_tree() {
+        let root =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/amd-desktop/sys/class/hwmon");
+        let fans = read_fans(&find_fans(&root));
+        let got: Vec<(&str, &str, f64)> = fans
+            .iter()
+            .map(|f| (f.chip.as_str(), f.label.as_str(), f.rpm))
+            .collect();
+        assert_eq!(got, [("nct6798", "", 1180.0), ("nct6798", "CPU_OPT", 0.0)]);
+        let laptop =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/intel-laptop/sys/class/hwmon");
+        let fans = read_fans(&find_fans(&laptop));
+        assert_eq!(
+            fans.len(),
+            1,
+            "the malformed fan2_input is absent: {fans:?}"
+        );
+        assert_eq!((fans[0].chip.as_str(), fans[0].rpm), ("thinkpad", 2300.0));
+    }
+
+    #[test]
+    fn a_sensor_file_that_vanishes_after_the_scan_is_absent_and_the_rest_still_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "hwmon0/name", "nct6798\n");
+        write(dir.path(), "hwmon0/fan1_input", "900\n");
+        write(dir.path(), "hwmon0/fan2_input", "1000\n");
+        write(dir.path(), "hwmon0/temp1_input", "40000\n");
+        write(dir.path(), "hwmon0/temp2_input", "41000\n");
+        let (fans, temps) = (find_fans(dir.path()), find_sensors(dir.path()));
+        fs::remove_file(dir.path().join("hwmon0/fan1_input")).expect("rm");
+        fs::remove_file(dir.path().join("hwmon0/temp2_input")).expect("rm");
+        let fans = read_fans(&fans);
+        assert_eq!(fans.len(), 1);
+        assert_eq!(fans[0].rpm, 1000.0);
+        let temps = read_inputs(&temps);
+        assert_eq!(temps.len(), 1);
+        assert_eq!(temps[0].celsius, 40.0);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Two samples of the real host: shape and plausibility. Must also pass in a plain Debian 12
 //! container or VM (no sensors, no wifi, maybe no cpufreq), so those are not asserted.
+#![cfg(target_os = "linux")]
 
 use std::time::Duration;
 
@@ -140,4 +141,44 @@ fn processes_include_ourselves_with_memory_and_owner() {
         r.processes.windows(2).all(|w| w[0].pid < w[1].pid),
         "sorted, no duplicates"
     );
+}
+
+#[test]
+fn processes_carry_cpu_time_and_threads_and_whole_disks_their_io() {
+    let (first, second) = two_samples();
+    let me = std::process::id();
+    let mine = second
+        .processes
+        .iter()
+        .find(|p| p.pid == me)
+        .expect("this test process is listed");
+    assert!(mine.threads >= 1, "{mine:?}");
+    let before = first
+        .processes
+        .iter()
+        .find(|p| p.pid == me)
+        .expect("listed");
+    assert!(mine.cpu_ms >= before.cpu_ms);
+    assert!(
+        second.processes.iter().any(|p| p.cpu_ms > 0),
+        "some process has used CPU"
+    );
+    let whole_disks: Vec<String> = std::fs::read_dir("/sys/block")
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| {
+                    !n.starts_with("loop") && !n.starts_with("ram") && !n.starts_with("zram")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in &whole_disks {
+        assert!(
+            second.disk_io.iter().any(|d| &d.name == name),
+            "{name} missing from {:?}",
+            second.disk_io
+        );
+    }
+    assert!(second.disk_io.iter().all(|d| !d.name.starts_with("loop")));
 }

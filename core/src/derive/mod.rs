@@ -4,9 +4,11 @@
 //! zeros or `null`, never a panic. [`crate::snapshot`] puts the pieces together.
 
 pub mod cpu;
+pub mod devices;
 pub mod disk;
 pub mod memory;
 pub mod network;
 pub mod process;
+pub mod process_cpu;
 pub mod round;
 pub mod uptime;

@@ -16,6 +16,8 @@ struct Group<'a> {
     name: &'a str,
     pid: u32,
     rss: u64,
+    /// Summed CPU percent of the members with a known figure; `None` when none has one.
+    cpu: Option<f64>,
     owners: BTreeSet<&'a str>,
 }
 
@@ -34,16 +36,31 @@ fn heaviest_first(a: &Group<'_>, b: &Group<'_>) -> Ordering {
 /// by exact summed bytes descending, then name ascending. One pass over the processes, then a
 /// partial sort, so 5,000 processes cost about as much as grouping them.
 pub fn top_processes(processes: &[ProcessReading], limit: usize) -> Vec<ProcessStats> {
+    top_processes_with_cpu(processes, &[], limit)
+}
+
+/// [`top_processes`] with each group's CPU: the sum of its members' `cpu` percents (as
+/// [`super::process_cpu::cpu_percents`] gives them, index for index with `processes`), 1 decimal;
+/// `null` when no member has one (an empty `cpu` means none is known).
+pub fn top_processes_with_cpu(
+    processes: &[ProcessReading],
+    cpu: &[Option<f64>],
+    limit: usize,
+) -> Vec<ProcessStats> {
     let mut groups: HashMap<&str, Group<'_>> = HashMap::new();
-    for p in processes {
+    for (i, p) in processes.iter().enumerate() {
         let g = groups.entry(p.name.as_str()).or_insert_with(|| Group {
             name: &p.name,
             pid: p.pid,
             rss: 0,
+            cpu: None,
             owners: BTreeSet::new(),
         });
         g.pid = g.pid.min(p.pid);
         g.rss = g.rss.saturating_add(p.rss);
+        if let Some(Some(percent)) = cpu.get(i) {
+            g.cpu = Some(g.cpu.unwrap_or(0.0) + percent);
+        }
         if !p.user.is_empty() {
             g.owners.insert(&p.user);
         }
@@ -64,6 +81,7 @@ pub fn top_processes(processes: &[ProcessReading], limit: usize) -> Vec<ProcessS
             name: g.name.to_owned(),
             username: g.owners.into_iter().collect::<Vec<_>>().join(", "),
             mem: round_to(g.rss as f64 / MIB, 2),
+            cpu: g.cpu.map(|c| round_to(c, 1)),
         })
         .collect()
 }
@@ -80,6 +98,7 @@ mod tests {
             name: name.into(),
             user: user.into(),
             rss,
+            ..ProcessReading::default()
         }
     }
 
@@ -154,6 +173,21 @@ mod tests {
         let names: Vec<&str> = first.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["heavy", "alpha", "bravo"]);
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn group_cpu_sums_known_members_and_is_null_when_none_is_known() {
+        let procs = [
+            p(1, "a", "u", 3 * MIB),
+            p(2, "a", "u", 3 * MIB),
+            p(3, "b", "u", 2 * MIB),
+            p(4, "c", "u", MIB),
+        ];
+        let cpu = [Some(12.25), None, None, Some(0.0)];
+        let top = top_processes_with_cpu(&procs, &cpu, 10);
+        let got: Vec<(&str, Option<f64>)> = top.iter().map(|r| (r.name.as_str(), r.cpu)).collect();
+        assert_eq!(got, [("a", Some(12.3)), ("b", None), ("c", Some(0.0))]);
+        assert!(top_processes(&procs, 10).iter().all(|r| r.cpu.is_none()));
     }
 
     #[test]

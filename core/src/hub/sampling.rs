@@ -50,6 +50,8 @@ pub(crate) struct Sampler {
     /// When to take the second reading after a fresh baseline.
     followup_at: Option<Instant>,
     waiting: Vec<(ReqId, Resource)>,
+    /// Whether snapshots include the detailed frame (someone subscribes to it); set by the hub.
+    pub(crate) detail: bool,
 }
 
 impl Sampler {
@@ -62,6 +64,7 @@ impl Sampler {
             last_request: None,
             followup_at: None,
             waiting: Vec::new(),
+            detail: false,
         }
     }
 
@@ -148,7 +151,7 @@ impl Sampler {
             Some(ms) if ms > 0 => Duration::from_millis(ms),
             _ => elapsed,
         };
-        let snapshot = Snapshot::derive(&prev, &reading, elapsed);
+        let snapshot = Snapshot::derive_with_detail(&prev, &reading, elapsed, self.detail);
         self.baseline = Some((now, reading));
         self.latest = Some((now, snapshot.clone()));
         Some((snapshot, std::mem::take(&mut self.waiting)))
@@ -227,6 +230,23 @@ mod tests {
         assert!(s.handle_timeout(t0 + 4 * I, false));
         assert!(s.handle_sample(t0 + 4 * I, reading(5)).is_none());
         assert_eq!(s.poll_timeout(t0 + 4 * I, false), Some(t0 + 5 * I));
+    }
+
+    #[test]
+    fn the_detailed_frame_is_encoded_only_while_wanted() {
+        let t0 = base();
+        let mut s = Sampler::new(I);
+        assert!(s.handle_sample(t0, reading(1)).is_none());
+        let (snap, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        assert_eq!(snap.detail, None);
+        s.detail = true;
+        let (snap, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
+        let detail = snap.detail.expect("encoded for a detailed subscriber");
+        assert!(
+            detail.starts_with(snap.frame.strip_suffix('}').unwrap()),
+            "{detail}"
+        );
+        assert!(detail.contains("\"procs\":"));
     }
 
     #[test]

@@ -322,6 +322,64 @@ fn verification_results_for_unknown_jobs_are_ignored() {
 }
 
 #[test]
+fn the_detailed_frame_is_made_only_while_a_detailed_subscriber_is_connected() {
+    let t0 = base();
+    let (acc, password) = account(4);
+    let mut hub = Hub::new(HubConfig::default(), acc, [9; 32], at(t0, 0));
+    let bearer = login(&mut hub, at(t0, 0), &password);
+    let user = hub.account().user_id.clone();
+    for (conn, detail) in [(1, "&detail=full"), (2, "")] {
+        let id = create_worker(&mut hub, at(t0, 0), &bearer);
+        let query = Some(format!("id={id}&subscriber={user}{detail}"));
+        let input = Input::Connected {
+            conn: ConnId(conn),
+            query,
+            peer: PEER,
+        };
+        hub.handle_input(at(t0, 0), input);
+        drain(&mut hub, at(t0, 0));
+    }
+    assert_eq!(hub.detailed, BTreeSet::from([ConnId(1)]));
+    let frames = |hub: &mut Hub, ms: u64| -> Vec<(ConnId, Arc<str>)> {
+        let reading = Box::new(HostReading {
+            monotonic_ms: ms,
+            ..HostReading::default()
+        });
+        hub.handle_input(at(t0, ms), Input::Sample(reading));
+        drain(hub, at(t0, ms))
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Send { conn, frame } => Some((conn, frame)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(
+        frames(&mut hub, 0).is_empty(),
+        "the first reading is a baseline"
+    );
+    let sent = frames(&mut hub, 1_000);
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].1.contains("\"procs\":") && !sent[1].1.contains("\"procs\":"));
+    assert!(sent[0].1.starts_with(sent[1].1.strip_suffix('}').unwrap()));
+
+    hub.handle_input(at(t0, 1_500), Input::Disconnected { conn: ConnId(1) });
+    drain(&mut hub, at(t0, 1_500));
+    assert!(hub.detailed.is_empty());
+    let sent = frames(&mut hub, 2_000);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        !hub.sampler.detail,
+        "nobody wants the detailed frame any more"
+    );
+    let latest = hub
+        .sampler
+        .fresh(at(t0, 2_000).mono)
+        .expect("fresh snapshot");
+    assert_eq!(latest.detail, None, "so it was neither derived nor encoded");
+}
+
+#[test]
 fn a_worker_asked_for_over_tls_gets_a_wss_url() {
     let now = at(base(), 0);
     let (acc, password) = account(8);

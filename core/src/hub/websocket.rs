@@ -41,6 +41,9 @@ impl Hub {
             return;
         }
         self.conns.insert(conn);
+        if query_value(query, "detail") == Some("full") {
+            self.detailed.insert(conn);
+        }
         self.out.push_back(Output::Send {
             conn,
             frame: self.greeting.clone(),

@@ -8,14 +8,16 @@ use std::time::Duration;
 use psmonitor_core::model::{HostReading, HostRecording};
 use psmonitor_core::snapshot::{Derived, Snapshot};
 
-/// The six recorded hosts under `fixtures/hosts/`, by file stem.
-pub const HOSTS: [&str; 6] = [
+/// The recorded hosts under `fixtures/hosts/`, by file stem.
+pub const HOSTS: [&str; 8] = [
     "real-debian-vm",
     "desktop-intel-wifi",
     "amd-k10temp",
     "vm-no-sensors",
     "many-processes",
     "no-swap-many-disks",
+    "amd-gpu-desktop",
+    "nvidia-laptop",
 ];
 
 /// The repository's `fixtures/` folder.
@@ -50,6 +52,13 @@ pub fn snapshot(name: &str) -> Snapshot {
     let rec = recording(name);
     let (prev, cur, elapsed) = last_pair(&rec);
     Snapshot::derive(prev, cur, elapsed)
+}
+
+/// The encoded snapshot of a host's last two readings, with the detailed frame.
+pub fn detailed_snapshot(name: &str) -> Snapshot {
+    let rec = recording(name);
+    let (prev, cur, elapsed) = last_pair(&rec);
+    Snapshot::derive_with_detail(prev, cur, elapsed, true)
 }
 
 /// The typed snapshot of a host's last two readings.

@@ -105,6 +105,8 @@ pub fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
             name: "init".to_owned(),
             user: "root".to_owned(),
             rss: 12 * 1024 * 1024,
+            cpu_ms: num("pcpu", 0),
+            threads: 1,
         }],
         interfaces: vec![InterfaceReading {
             name: "lo".to_owned(),
@@ -113,6 +115,7 @@ pub fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
             ..InterfaceReading::default()
         }],
         wireless: None,
+        ..HostReading::default()
     }
 }
 

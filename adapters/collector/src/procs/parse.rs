@@ -17,6 +17,10 @@ pub struct Stat<'a> {
     pub start: u64,
     /// Resident pages (the same count as `statm`'s second field).
     pub rss_pages: u64,
+    /// CPU time in user plus kernel mode, in clock ticks (`utime` + `stime`).
+    pub cpu_ticks: u64,
+    /// Number of threads.
+    pub threads: u32,
 }
 
 /// Parses `/proc/PID/stat`; `None` when malformed.
@@ -27,13 +31,16 @@ pub fn parse_stat(text: &[u8]) -> Option<Stat<'_>> {
     let close = text.iter().rposition(|&b| b == b')')?;
     let comm = text.get(open + 1..close)?;
     // Fields from 3 (state) on, as bytes (this runs once per process per sample): flags is
-    // field 9, starttime 22, rss 24.
+    // field 9, utime 14, stime 15, num_threads 20, starttime 22, rss 24.
     let mut fields = text
         .get(close + 1..)?
         .split(u8::is_ascii_whitespace)
         .filter(|f| !f.is_empty());
     let flags = parse_u64(fields.nth(6)?)?;
-    let start = parse_u64(fields.nth(12)?)?;
+    let utime = parse_u64(fields.nth(4)?)?;
+    let stime = parse_u64(fields.next()?)?;
+    let threads = parse_u64(fields.nth(4)?)?;
+    let start = parse_u64(fields.nth(1)?)?;
     let rss = fields.nth(1)?;
     // rss is a signed field; a negative value (never seen in practice) counts as 0.
     let rss_pages = if rss.first() == Some(&b'-') {
@@ -46,6 +53,8 @@ pub fn parse_stat(text: &[u8]) -> Option<Stat<'_>> {
         kernel_thread: flags & PF_KTHREAD != 0,
         start,
         rss_pages,
+        cpu_ticks: utime.saturating_add(stime),
+        threads: u32::try_from(threads).unwrap_or(u32::MAX),
     })
 }
 
@@ -116,6 +125,7 @@ mod tests {
         assert_eq!(stat.comm, b"bash");
         assert_eq!(stat.start, 987_654);
         assert_eq!(stat.rss_pages, 1100);
+        assert_eq!((stat.cpu_ticks, stat.threads), (15, 1));
         assert!(!stat.kernel_thread);
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use psmonitor_client::Fingerprint;
+use psmonitor_collector::Backend;
 
 /// PSMonitor: a light system and network monitor with a headless server for remote clients.
 #[derive(Debug, Parser)]
@@ -175,6 +176,10 @@ pub struct ServeArgs {
     /// Replay a recorded host (fixtures/hosts/NAME.json) instead of reading this one.
     #[arg(long, env = "PSMONITOR_FIXTURE")]
     pub fixture: Option<PathBuf>,
+    /// How to read the host: procfs (lean /proc and /sys reader, Linux) or sysinfo (portable)
+    /// [default: procfs where /proc exists, else sysinfo].
+    #[arg(long, env = "PSMONITOR_COLLECTOR")]
+    pub collector: Option<Backend>,
 }
 
 /// `credentials` subcommands.
@@ -209,6 +214,9 @@ pub struct RecordArgs {
     /// What the recording shows.
     #[arg(long, default_value = "recorded from a live host")]
     pub description: String,
+    /// How to read the host: procfs or sysinfo [default: procfs where /proc exists].
+    #[arg(long)]
+    pub collector: Option<Backend>,
 }
 
 fn fingerprint(text: &str) -> Result<Fingerprint, String> {

@@ -3,15 +3,16 @@
 use std::io::Write;
 
 use anyhow::Context;
-use psmonitor_collector::{HostCollector, record};
+use psmonitor_collector::{Backend, record};
 
 use crate::cli::RecordArgs;
 
 /// Takes the readings and writes them as pretty JSON.
 pub fn run(args: RecordArgs) -> anyhow::Result<()> {
-    let mut collector = HostCollector::new().context("cannot read this host")?;
+    let backend = args.collector.unwrap_or_else(Backend::default_for_host);
+    let mut collector = backend.open().context("cannot read this host")?;
     let recording = record(
-        &mut collector,
+        collector.as_mut(),
         args.count.into(),
         args.interval,
         &args.description,

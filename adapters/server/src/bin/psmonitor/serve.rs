@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use futures_lite::StreamExt;
-use psmonitor_collector::{FixtureSampler, HostCollector, Sampler};
+use psmonitor_collector::{Backend, FixtureSampler, Sampler};
 use psmonitor_core::auth::{Argon2Params, Password};
 use psmonitor_keyring::Keyring;
 use psmonitor_server::account::{AccountSetup, load_or_create};
@@ -69,18 +69,20 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
     Ok((cfg, log_level))
 }
 
-fn sampler(cfg: &ServerConfig) -> anyhow::Result<Box<dyn Sampler>> {
+fn sampler(cfg: &ServerConfig, backend: Backend) -> anyhow::Result<Box<dyn Sampler>> {
     Ok(match &cfg.fixture {
         Some(path) => Box::new(FixtureSampler::from_file(path)?),
-        None => Box::new(HostCollector::new().context("cannot read this host")?),
+        None => backend.open().context("cannot read this host")?,
     })
 }
 
 /// Runs the server in the foreground.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let backend = args.collector.unwrap_or_else(Backend::default_for_host);
     let (cfg, log_level) = resolve(args)?;
     psmonitor_server::logging::init(&log_level).map_err(anyhow::Error::msg)?;
-    let sampler = sampler(&cfg)?;
+    let sampler = sampler(&cfg, backend)?;
+    tracing::info!(collector = %backend, "reading the host");
     let tls = psmonitor_server::load_tls(&cfg)?;
     let listener = psmonitor_server::bind(&cfg)?;
     let addr = listener.local_addr()?;
