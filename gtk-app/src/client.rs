@@ -12,8 +12,8 @@ pub fn remember_certificate(
 ) -> Result<(), String> {
     use psmonitor_client::{Endpoint, KnownServers};
     let ep = Endpoint::parse(server).map_err(|e| e.to_string())?;
-    let path = known_servers
-        .ok_or("neither XDG_CONFIG_HOME nor HOME is set: nowhere to remember it")?;
+    let path =
+        known_servers.ok_or("neither XDG_CONFIG_HOME nor HOME is set: nowhere to remember it")?;
     let mut known = KnownServers::load(path).map_err(|e| e.to_string())?;
     known.insert(&KnownServers::key(&ep.host, ep.port), fingerprint);
     known.save().map_err(|e| e.to_string())

@@ -64,7 +64,12 @@ pub fn ask(
     buttons.append(&cancel);
     buttons.append(&trust);
     body.append(&intro);
-    body.append(&gtk::Label::builder().label("SHA-256 fingerprint:").xalign(0.0).build());
+    body.append(
+        &gtk::Label::builder()
+            .label("SHA-256 fingerprint:")
+            .xalign(0.0)
+            .build(),
+    );
     body.append(&fingerprint);
     body.append(&buttons);
     let window = dialog(parent, "Trust this server's certificate?", &body);

@@ -8,10 +8,10 @@ use gtk::prelude::*;
 use gtk::{gio, glib};
 
 use crate::client::Watch;
-use psmonitor_client::Fingerprint;
 use crate::model::{Connection, Refresh, ViewModel};
 use crate::ui::graphs::GraphWindow;
 use crate::ui::panels::HostView;
+use psmonitor_client::Fingerprint;
 
 /// Severity of the banner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

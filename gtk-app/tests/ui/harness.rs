@@ -89,7 +89,10 @@ impl World {
         let (level, lines) = psmonitor_gtk::logging::init("info").unwrap();
         let data = tempfile::tempdir().unwrap();
         let config_home = tempfile::tempdir().unwrap();
-        let known_servers = config_home.path().join("psmonitor").join("known-servers.toml");
+        let known_servers = config_home
+            .path()
+            .join("psmonitor")
+            .join("known-servers.toml");
         let settings = Settings {
             port: 0,
             interval_ms: 250,

@@ -30,11 +30,15 @@ pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
     let url = format!("https://{}", server.addr());
     let password = || Zeroizing::new(PASSWORD.to_owned());
     let first = w.controller.connect_remote(&url, "PSMonitor", password());
-    wait_until("the trust dialog", Duration::from_secs(20), || trust_dialog().is_some())?;
+    wait_until("the trust dialog", Duration::from_secs(20), || {
+        trust_dialog().is_some()
+    })?;
     let dialog = trust_dialog().ok_or("no trust dialog")?;
     let shown = crate::harness::text(&dialog, "trust-fingerprint");
     if shown != fingerprint.to_string() {
-        return Err(format!("the dialog shows {shown:?}, the server has {fingerprint}"));
+        return Err(format!(
+            "the dialog shows {shown:?}, the server has {fingerprint}"
+        ));
     }
     let banner = first.banner_text().unwrap_or_default();
     if !banner.contains("not trusted") {
@@ -48,17 +52,24 @@ pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
         .and_then(|b| b.downcast::<gtk::Button>().ok())
         .ok_or("no Trust button")?
         .emit_clicked();
-    wait_until("live data over TLS", Duration::from_secs(20), || live(&first))?;
+    wait_until("live data over TLS", Duration::from_secs(20), || {
+        live(&first)
+    })?;
     shot?;
     let known = KnownServers::load(&w.known_servers).map_err(|e| e.to_string())?;
     let key = KnownServers::key("127.0.0.1", server.addr().port());
     if known.get(&key) != Some(fingerprint) {
-        return Err(format!("known-servers.toml has {:?} for {key}", known.get(&key)));
+        return Err(format!(
+            "known-servers.toml has {:?} for {key}",
+            known.get(&key)
+        ));
     }
     first.window.close();
     // A new connection (as after a restart of the app) trusts it without asking.
     let again = w.controller.connect_remote(&url, "PSMonitor", password());
-    wait_until("live data without asking", Duration::from_secs(20), || live(&again))?;
+    wait_until("live data without asking", Duration::from_secs(20), || {
+        live(&again)
+    })?;
     if trust_dialog().is_some() {
         return Err("the trust dialog came back for a remembered certificate".into());
     }
@@ -69,13 +80,17 @@ pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
     known.insert(&key, other);
     known.save().map_err(|e| e.to_string())?;
     let changed = w.controller.connect_remote(&url, "PSMonitor", password());
-    wait_until("the changed-certificate banner", Duration::from_secs(20), || {
-        changed
-            .banner_text()
-            .is_some_and(|t| t.contains("certificate changed"))
-    })?;
+    wait_until(
+        "the changed-certificate banner",
+        Duration::from_secs(20),
+        || {
+            changed
+                .banner_text()
+                .is_some_and(|t| t.contains("certificate changed"))
+        },
+    )?;
     crate::harness::pump(Duration::from_millis(300));
-    if trust_dialog().is_some() || changed.model.borrow().history.cpu.len() > 0 {
+    if trust_dialog().is_some() || !changed.model.borrow().history.cpu.is_empty() {
         return Err("a changed certificate must not connect or ask".into());
     }
     changed.window.close();
