@@ -8,9 +8,12 @@
 
 pub mod auth;
 pub mod derive;
+pub mod history;
 pub mod hub;
 pub mod limiter;
+pub mod metrics;
 pub mod model;
+pub mod series;
 pub mod snapshot;
 pub mod wire;
 pub mod workers;
