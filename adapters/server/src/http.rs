@@ -53,6 +53,7 @@ async fn endpoint(mut req: tide::Request<AppState>) -> tide::Result {
         query: req.url().query().map(str::to_owned),
         authorization: header(&req, "Authorization"),
         host: header(&req, "Host"),
+        accept: header(&req, "Accept"),
         body,
         peer: peer_ip(&req),
     };

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::access::Need;
 use super::sampling::Resource;
 use super::{HttpRequest, HttpResponse, Hub, JobId, Login, Output, ReqId};
-use crate::auth::{Claims, TokenError, issue_token, validate_bearer};
+use crate::auth::{TokenError, issue_token};
 
 /// The address put in worker URLs when the request had no usable `Host` header.
 pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
@@ -40,6 +41,12 @@ enum Route {
     Network,
     /// The websocket endpoint, reached without an upgrade.
     Connect,
+    /// Prometheus metrics.
+    Metrics,
+    /// History of series.
+    History,
+    /// The series with history.
+    HistorySeries,
 }
 
 impl Route {
@@ -50,6 +57,9 @@ impl Route {
             "/system" => Some(Self::System),
             "/network" => Some(Self::Network),
             "/connect" => Some(Self::Connect),
+            "/metrics" => Some(Self::Metrics),
+            "/history" => Some(Self::History),
+            "/history/series" => Some(Self::HistorySeries),
             _ => None,
         }
     }
@@ -57,7 +67,12 @@ impl Route {
     fn method(self) -> &'static str {
         match self {
             Self::Authenticate | Self::Worker => "POST",
-            Self::System | Self::Network | Self::Connect => "GET",
+            Self::System
+            | Self::Network
+            | Self::Connect
+            | Self::Metrics
+            | Self::History
+            | Self::HistorySeries => "GET",
         }
     }
 }
@@ -87,12 +102,16 @@ pub(super) fn error(status: u16, message: &str) -> HttpResponse {
     error_with(status, message, Vec::new())
 }
 
-fn error_with(status: u16, message: &str, extra: Vec<(&'static str, String)>) -> HttpResponse {
+pub(super) fn error_with(
+    status: u16,
+    message: &str,
+    extra: Vec<(&'static str, String)>,
+) -> HttpResponse {
     let body = serde_json::json!({ "error": message }).to_string();
     json(status, Arc::from(body), extra)
 }
 
-fn unauthorized(err: TokenError) -> HttpResponse {
+pub(super) fn unauthorized(err: TokenError) -> HttpResponse {
     error_with(
         401,
         &err.to_string(),
@@ -172,6 +191,9 @@ impl Hub {
             Route::Worker => Some(self.create_worker(&request)),
             Route::System => self.snapshot(req, &request, Resource::System),
             Route::Network => self.snapshot(req, &request, Resource::Network),
+            Route::Metrics => self.metrics(req, &request),
+            Route::History => self.history(req, &request, false),
+            Route::HistorySeries => self.history(req, &request, true),
             Route::Connect => Some(error_with(
                 426,
                 "websocket upgrade required",
@@ -180,21 +202,13 @@ impl Hub {
         }
     }
 
-    fn authorize(&self, request: &HttpRequest) -> Result<Claims, HttpResponse> {
-        validate_bearer(
-            request.authorization.as_deref(),
-            &self.account,
-            self.now.wall,
-        )
-        .map_err(unauthorized)
-    }
-
     fn authenticate(&mut self, req: ReqId, request: &HttpRequest) -> Option<HttpResponse> {
         let (username, password) = match parse_login(&request.body) {
             Ok(parsed) => parsed,
             Err(err) => return Some(error(400, &err.to_string())),
         };
         if let Err(retry) = self.limiter.begin(request.peer, self.now.mono) {
+            self.stats.logins_limited += 1;
             return Some(error_with(
                 429,
                 "too many failed login attempts",
@@ -228,9 +242,11 @@ impl Hub {
         let success = ok && login.known_user;
         self.limiter.finish(login.peer, self.now.mono, success);
         if !success {
+            self.stats.logins_failed += 1;
             self.respond(login.req, error(401, "invalid username or password"));
             return;
         }
+        self.stats.logins_ok += 1;
         let response = match issue_token(&self.account, self.now.wall, self.config.token_ttl) {
             Ok(token) => {
                 let body = serde_json::json!({
@@ -245,17 +261,17 @@ impl Hub {
     }
 
     fn create_worker(&mut self, request: &HttpRequest) -> HttpResponse {
-        let claims = match self.authorize(request) {
-            Ok(claims) => claims,
+        let subject = match self.authorize_for(request, Need::Read) {
+            Ok(subject) => subject,
             Err(response) => return response,
         };
-        match self.workers.create(&claims.sub, self.now.mono) {
+        match self.workers.create(&subject, self.now.mono) {
             Ok(id) => {
                 let host = usable_host(request.host.as_deref());
                 let url = format!(
                     "ws://{host}/connect?id={}&subscriber={}",
                     id.as_str(),
-                    claims.sub
+                    subject
                 );
                 let message = format!(
                     "worker created, connect within {} seconds",
@@ -273,11 +289,15 @@ impl Hub {
         request: &HttpRequest,
         resource: Resource,
     ) -> Option<HttpResponse> {
-        if let Err(response) = self.authorize(request) {
+        if let Err(response) = self.authorize_for(request, Need::Read) {
             return Some(response);
         }
-        if let Some(snapshot) = self.sampler.fresh(self.now.mono) {
-            return Some(ok(resource.body(snapshot)));
+        if let Some(body) = self
+            .sampler
+            .fresh(self.now.mono)
+            .and_then(|snapshot| resource.body(snapshot))
+        {
+            return Some(ok(body));
         }
         self.sampler.queue(req, resource);
         None
