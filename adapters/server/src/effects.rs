@@ -22,6 +22,8 @@ struct VerifyJob {
 
 /// Handles to the verifier pool and the sampler thread.
 pub(crate) struct Effects {
+    /// History and API-token effects.
+    pub(crate) observe: crate::observe::Observe,
     verify: Sender<VerifyJob>,
     sample: Sender<()>,
     hub: Sender<HubMsg>,
@@ -35,7 +37,11 @@ impl std::fmt::Debug for Effects {
 
 impl Effects {
     /// Starts the verifier threads and the sampler thread; results go to `hub`.
-    pub(crate) fn start(sampler: Box<dyn Sampler>, hub: Sender<HubMsg>) -> std::io::Result<Self> {
+    pub(crate) fn start(
+        sampler: Box<dyn Sampler>,
+        hub: Sender<HubMsg>,
+        observe: crate::observe::Observe,
+    ) -> std::io::Result<Self> {
         let (verify, jobs) = async_channel::bounded::<VerifyJob>(VERIFY_QUEUE);
         // Half the cores at most: hashing must never starve the threads that answer requests.
         let workers = (thread::available_parallelism().map_or(2, |n| n.get()) / 2).clamp(1, 4);
@@ -53,6 +59,7 @@ impl Effects {
             .name("psmonitor-sampler".into())
             .spawn(move || sampler_loop(sampler, requests, sample_hub))?;
         Ok(Self {
+            observe,
             verify,
             sample,
             hub,

@@ -122,7 +122,15 @@ fn to_tide(response: HttpResponse) -> tide::Response {
     }
     if !response.body.is_empty() {
         res.set_body(response.body.as_ref());
-        res.set_content_type("application/json");
+        // The hub names the type where it is not JSON (`/metrics`).
+        match response
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            Some((_, value)) => res.insert_header("Content-Type", value.as_str()),
+            None => res.set_content_type("application/json"),
+        }
     }
     res
 }

@@ -12,6 +12,7 @@ mod effects;
 mod http;
 mod listener;
 pub mod logging;
+mod observe;
 pub mod testing;
 mod websocket;
 
@@ -64,6 +65,8 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         interval: config.interval,
         token_ttl: config.token_ttl,
         max_connections: config.max_connections,
+        history: config.history,
+        metrics_public: config.metrics_public,
         ..HubConfig::default()
     }
 }
@@ -90,8 +93,19 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
     let (hub_tx, hub_rx) = async_channel::bounded(HUB_QUEUE);
-    let effects = effects::Effects::start(sampler, hub_tx.clone())?;
-    let hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
+    // The tokens are read before the first request, so a valid token is never refused at start.
+    let tokens = psmonitor_store::Store::open(&config.data_dir)
+        .map_err(|e| tracing::error!("cannot open the store to read api tokens: {e}"))
+        .ok()
+        .and_then(|store| observe::load_tokens(&store))
+        .unwrap_or_default();
+    let observe = observe::Observe::start(config, tokens.clone(), hub_tx.clone())?;
+    let effects = effects::Effects::start(sampler, hub_tx.clone(), observe)?;
+    let mut hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
+    hub.handle_input(
+        driver::now(),
+        psmonitor_core::hub::Input::TokensChanged(tokens),
+    );
     let driver = async_std::task::spawn(driver::run(hub, hub_rx, effects));
     let live = Arc::new(AtomicUsize::new(0));
     let state = http::AppState {

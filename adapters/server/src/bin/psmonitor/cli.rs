@@ -29,6 +29,52 @@ pub enum Command {
     Get(GetArgs),
     /// Show a server's live stream, redrawn in place (NDJSON when piped or with --json).
     Watch(WatchArgs),
+    /// Manage API tokens for Prometheus, scripts and dashboards.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its SHA-256 is kept).
+    Create(TokenCreateArgs),
+    /// List the tokens: name, scope, creation and last use.
+    List(DataDirArg),
+    /// Revoke a token; a running server refuses it within 2 seconds.
+    Revoke(TokenRevokeArgs),
+}
+
+/// What a token may open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// /system, /network, /history, /history/series, POST /worker and /metrics.
+    Read,
+    /// /metrics only.
+    Metrics,
+}
+
+/// Flags of `token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// The token's name (letters, digits, `-`, `_`, `.`; at most 64).
+    pub name: String,
+    /// What the token may open.
+    #[arg(long, value_enum, default_value = "read")]
+    pub scope: Scope,
+    /// The data directory.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+/// Flags of `token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's name.
+    pub name: String,
+    /// The data directory.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 /// Where and as whom a client command connects.
@@ -117,6 +163,18 @@ pub struct ServeArgs {
     /// Replay a recorded host (fixtures/hosts/NAME.json) instead of reading this one.
     #[arg(long, env = "PSMONITOR_FIXTURE")]
     pub fixture: Option<PathBuf>,
+    /// History: on samples every interval and keeps history.db; off samples only on demand [default: on].
+    #[arg(long, env = "PSMONITOR_HISTORY", value_parser = ["on", "off"])]
+    pub history: Option<String>,
+    /// How long every sample is kept, e.g. 24h [default: 24h].
+    #[arg(long, env = "PSMONITOR_HISTORY_RAW", value_parser = duration)]
+    pub history_raw: Option<Duration>,
+    /// How long per-minute average, minimum and maximum are kept, e.g. 30d [default: 30d].
+    #[arg(long, env = "PSMONITOR_HISTORY_ROLLUP", value_parser = duration)]
+    pub history_rollup: Option<Duration>,
+    /// Serve /metrics without a token.
+    #[arg(long, env = "PSMONITOR_METRICS_PUBLIC")]
+    pub metrics_public: bool,
 }
 
 /// `credentials` subcommands.

@@ -8,13 +8,14 @@ mod get;
 mod record;
 mod render;
 mod serve;
+mod token;
 mod watch;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, CredentialsCommand};
+use crate::cli::{Cli, Command, CredentialsCommand, TokenCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,6 +26,9 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(args),
         Command::Get(args) => get::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Token(TokenCommand::Create(args)) => token::create(args),
+        Command::Token(TokenCommand::List(args)) => token::list(args),
+        Command::Token(TokenCommand::Revoke(args)) => token::revoke(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
