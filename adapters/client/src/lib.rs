@@ -10,6 +10,7 @@
 mod backoff;
 mod client;
 mod error;
+mod history;
 mod http;
 mod subscription;
 mod url;
@@ -18,6 +19,7 @@ mod watch;
 pub use backoff::{BASE_DELAY, Backoff};
 pub use client::{Client, ClientConfig, expiry};
 pub use error::{ClientError, INVALID_URL};
+pub use history::history_path;
 pub use http::{HttpConnection, Reply};
 pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription};

@@ -29,9 +29,33 @@ pub enum Command {
     Get(GetArgs),
     /// Show a server's live stream, redrawn in place (NDJSON when piped or with --json).
     Watch(WatchArgs),
+    /// Print the history of series (a sparkline on a terminal, JSON when piped or with --json).
+    History(HistoryArgs),
     /// Manage API tokens for Prometheus, scripts and dashboards.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+/// Flags of `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Series names, e.g. cpu.usage mem.percent net.rx_bytes_per_sec@eth0 (see --list).
+    pub series: Vec<String>,
+    /// How far back, e.g. 15m, 1h or 7d.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    pub since: Duration,
+    /// Seconds between points (the server may choose a coarser step).
+    #[arg(long)]
+    pub step: Option<u32>,
+    /// Print the raw JSON body.
+    #[arg(long)]
+    pub json: bool,
+    /// List the series the server has history of.
+    #[arg(long)]
+    pub list: bool,
+    /// Server and credentials.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// `token` subcommands.

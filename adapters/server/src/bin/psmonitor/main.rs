@@ -5,6 +5,7 @@ mod cli;
 mod connect;
 mod credentials;
 mod get;
+mod history;
 mod record;
 mod render;
 mod serve;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(args),
         Command::Get(args) => get::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::History(args) => history::run(args),
         Command::Token(TokenCommand::Create(args)) => token::create(args),
         Command::Token(TokenCommand::List(args)) => token::list(args),
         Command::Token(TokenCommand::Revoke(args)) => token::revoke(args),
