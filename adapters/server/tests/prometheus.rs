@@ -204,4 +204,64 @@ fn a_real_prometheus_scrapes_the_server_with_a_bearer_token_from_a_file() {
     assert_eq!(up["metric"]["instance"], server.addr.to_string());
     let value: f64 = load["value"][1].as_str().unwrap().parse().unwrap();
     assert!(value >= 0.0, "{load}");
+    check_grafana_dashboard(&http, port, &server.addr.to_string());
+}
+
+/// Every query of `contrib/grafana/psmonitor-dashboard.json` parses and, except temperatures
+/// (this fixture host has no sensor), returns data from the scraped server.
+fn check_grafana_dashboard(http: &ureq::Agent, port: u16, instance: &str) {
+    let path = common::fixtures().join("../contrib/grafana/psmonitor-dashboard.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // Rates need two scrapes inside the window.
+    std::thread::sleep(Duration::from_secs(3));
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$job", "psmonitor")
+                .replace("$instance", instance)
+                .replace("$__rate_interval", "10s");
+            let mut reply = http
+                .get(format!("http://127.0.0.1:{port}/api/v1/query"))
+                .query("query", &expr)
+                .call()
+                .unwrap();
+            let body: serde_json::Value = reply.body_mut().read_json().unwrap();
+            assert_eq!(body["status"], "success", "{expr}: {body}");
+            let empty = body["data"]["result"].as_array().is_none_or(Vec::is_empty);
+            let title = panel["title"].as_str().unwrap();
+            assert!(
+                !empty || title == "Temperatures",
+                "{title}: {expr} has no data"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_example_scrape_config_is_valid() {
+    let work = tempfile::tempdir().unwrap();
+    let example = common::fixtures().join("../contrib/prometheus/prometheus.yml");
+    let text = std::fs::read_to_string(example).unwrap();
+    let token = work.path().join("psmonitor.token");
+    std::fs::write(&token, "psm_x").unwrap();
+    let config = work.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        text.replace("/etc/prometheus/psmonitor.token", token.to_str().unwrap()),
+    )
+    .unwrap();
+    let out = tool("promtool")
+        .arg("check")
+        .arg("config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
