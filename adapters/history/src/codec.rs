@@ -2,9 +2,12 @@
 //! value costs about the 4 bytes of its `f32` (Netdata's tier 0 is the anchor: ~4 bytes a value).
 //!
 //! Layout, all integers LEB128 varints: the series count, each series id; the time count, each
-//! time as its delta from the previous one (the first from the chunk's start); then `width`
-//! little-endian `f32`s per time per series, time-major. `NaN` marks "not sampled". Raw chunks
-//! have width 1 (the value); rollup chunks width 3 (average, minimum, maximum of a minute).
+//! time as its delta from the previous one (the first from the chunk's start); then, per time,
+//! a bitmap of its cells (`width` per series; bit set = the same bits as this cell at the time
+//! before, or `NaN` at the first time) followed by the little-endian `f32` of every other cell.
+//! A value that did not change (a disk's percent, an idle link's rate, the frequency) thus costs
+//! one bit. `NaN` marks "not sampled". Raw chunks have width 1 (the value); rollup chunks
+//! width 3 (average, minimum, maximum of a minute).
 
 /// Why a chunk could not be decoded (a damaged row).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,10 +63,30 @@ pub fn encode(chunk: &Chunk, start: i64) -> Vec<u8> {
         put_varint(&mut out, (t - prev).max(0) as u64);
         prev = t;
     }
-    for v in &chunk.values {
-        out.extend_from_slice(&v.to_le_bytes());
+    let cells = chunk.ids.len() * width_of(chunk);
+    let mut prev = vec![f32::NAN.to_bits(); cells];
+    for row in chunk.values.chunks(cells.max(1)).filter(|_| cells > 0) {
+        let mut bitmap = vec![0u8; cells.div_ceil(8)];
+        for (i, v) in row.iter().enumerate() {
+            if v.to_bits() == prev[i] {
+                bitmap[i / 8] |= 1 << (i % 8);
+            }
+        }
+        out.extend_from_slice(&bitmap);
+        for (i, v) in row.iter().enumerate() {
+            if v.to_bits() != prev[i] {
+                out.extend_from_slice(&v.to_le_bytes());
+                prev[i] = v.to_bits();
+            }
+        }
     }
     out
+}
+
+/// Values per series per time of a well-formed chunk.
+fn width_of(chunk: &Chunk) -> usize {
+    let per_time = chunk.ids.len() * chunk.times.len();
+    chunk.values.len().checked_div(per_time).unwrap_or(1)
 }
 
 /// Decodes a chunk stored with `start`, `width` values per cell.
@@ -90,14 +113,27 @@ pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
         .checked_mul(n_ids)
         .and_then(|n| n.checked_mul(width))
         .ok_or(Damaged)?;
-    let rest = &buf[at..];
-    if rest.len() != n_values * 4 {
+    let cells = n_ids.checked_mul(width).ok_or(Damaged)?;
+    if n_values > buf.len().saturating_mul(8) {
         return Err(Damaged);
     }
-    let values = rest
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let mut values = Vec::with_capacity(n_values);
+    let mut prev = vec![f32::NAN; cells];
+    for _ in 0..if cells == 0 { 0 } else { n_times } {
+        let bitmap = buf.get(at..at + cells.div_ceil(8)).ok_or(Damaged)?;
+        at += bitmap.len();
+        for (i, p) in prev.iter_mut().enumerate() {
+            if bitmap[i / 8] & (1 << (i % 8)) == 0 {
+                let b = buf.get(at..at + 4).ok_or(Damaged)?;
+                at += 4;
+                *p = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            values.push(*p);
+        }
+    }
+    if at != buf.len() {
+        return Err(Damaged);
+    }
     Ok(Chunk { ids, times, values })
 }
 
@@ -114,8 +150,16 @@ mod tests {
         };
         let blob = encode(&chunk, 1_000);
         assert_eq!(decode(&blob, 1_000, 1).unwrap(), chunk);
-        // 400 values: 1,600 bytes of floats plus 52 of ids and times.
-        assert_eq!(blob.len(), 1_600 + 1 + 40 + 1 + 10);
+        // 400 changing values: 1,600 bytes of floats, 10 bitmaps of 5 bytes, 52 of ids and times.
+        assert_eq!(blob.len(), 1_600 + 50 + 1 + 40 + 1 + 10);
+        // Values that repeat cost one bit each.
+        let steady = Chunk {
+            values: (0..400).map(|i| (i % 40) as f32).collect(),
+            ..chunk
+        };
+        let blob = encode(&steady, 1_000);
+        assert_eq!(decode(&blob, 1_000, 1).unwrap(), steady);
+        assert_eq!(blob.len(), 160 + 50 + 1 + 40 + 1 + 10);
         let nan = Chunk {
             ids: vec![300],
             times: vec![5],
