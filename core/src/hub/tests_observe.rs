@@ -403,3 +403,24 @@ fn history_routes_validate_then_ask_the_store() {
     );
     assert_eq!(answer_of(&out).status, 404);
 }
+
+#[test]
+fn with_history_off_metrics_wait_for_a_fresh_sample_and_nothing_goes_to_history() {
+    let t0 = base();
+    let mut h = hub(t0, false, true);
+    let out = respond_now(&mut h, at(t0, 0), 1, get("/metrics", None, None, None));
+    assert!(matches!(out.as_slice(), [Output::Sample]), "{out:?}");
+    h.handle_input(at(t0, 0), Input::Sample(reading(1)));
+    let (mut now, mut n) = (0, 1);
+    let seen = run_until(&mut h, t0, &mut now, 2 * SEC, &mut n);
+    let [Output::Respond { req, response }] = seen.as_slice() else {
+        panic!("{seen:?}");
+    };
+    assert_eq!((req.0, response.status), (1, 200));
+    assert!(response.body.contains("\nnode_boot_time_seconds "));
+    assert!(
+        !seen
+            .iter()
+            .any(|o| matches!(o, Output::HistoryAppend { .. }))
+    );
+}
