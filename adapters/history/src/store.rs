@@ -173,9 +173,13 @@ impl HistoryStore {
                 .map(|(m, f)| (m, f.into_iter().collect()))
                 .collect();
             write_chunks(&tx, &mut ids, "rollup", 3, &rolled, |v| v.to_vec())?;
-            let raw_cut = self.latest - self.retention.raw.as_secs() as i64;
+            let raw_cut = self
+                .latest
+                .saturating_sub(self.retention.raw.as_secs() as i64);
             tx.execute("DELETE FROM raw WHERE end < ?1", [raw_cut])?;
-            let rollup_cut = self.latest - self.retention.rollup.as_secs() as i64;
+            let rollup_cut = self
+                .latest
+                .saturating_sub(self.retention.rollup.as_secs() as i64);
             tx.execute("DELETE FROM rollup WHERE end < ?1", [rollup_cut])?;
             Ok::<(), rusqlite::Error>(())
         })();
@@ -218,7 +222,9 @@ impl HistoryStore {
         if let Some(unknown) = q.series.iter().find(|s| known.binary_search(s).is_err()) {
             return Err(HistoryQueryError::UnknownSeries(unknown.clone()).into());
         }
-        let raw_from = self.latest - self.retention.raw.as_secs() as i64;
+        let raw_from = self
+            .latest
+            .saturating_sub(self.retention.raw.as_secs() as i64);
         let mut step = choose_step(q.step, finest, q.since, q.until);
         let rollup = step >= MINUTE as u32 || q.since < raw_from;
         if rollup {

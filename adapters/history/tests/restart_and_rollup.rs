@@ -146,3 +146,17 @@ fn the_writer_batches_at_most_one_transaction_per_ten_seconds_of_samples() {
         "{chunks} chunks for 100 s of samples"
     );
 }
+
+#[test]
+fn an_empty_store_answers_series_and_refuses_queries_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = HistoryStore::open(dir.path(), Retention::default(), 0).unwrap();
+    assert!(store.series().unwrap().is_empty());
+    let err = store
+        .query(&query(&["cpu.usage"], 0, 10, None), 1)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        QueryError::Invalid(HistoryQueryError::UnknownSeries(_))
+    ));
+}
