@@ -74,3 +74,52 @@ fn one_hour_at_one_second_costs_about_four_bytes_a_value() {
     println!("history: {bytes} bytes for {values} values: {per_value:.2} bytes/value");
     assert!(per_value < 6.0, "{per_value:.2} bytes per value");
 }
+
+/// The series of a real host: 5 minutes recorded on the build VM at 1 s
+/// (`fixtures/history/live-vm-5min.json`), replayed over and over for an hour.
+#[test]
+fn one_hour_of_a_real_host_at_one_second() {
+    use psmonitor_core::model::HostRecording;
+    use psmonitor_core::series::series_values;
+    use psmonitor_core::snapshot::Derived;
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/history/live-vm-5min.json");
+    let rec: HostRecording = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let ticks: Vec<_> = rec
+        .readings
+        .windows(2)
+        .map(|w| series_values(&Derived::new(&w[0], &w[1], Duration::from_secs(1)), &w[1]))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = HistoryStore::open(dir.path(), Retention::default(), 0).unwrap();
+    let mut values = 0u64;
+    for (i, t) in (1_700_000_000..1_700_003_600).enumerate() {
+        let tick = ticks[i % ticks.len()].clone();
+        values += tick.len() as u64;
+        store.append(t, tick);
+        if store.pending_span() >= 10 {
+            store.flush().unwrap();
+        }
+    }
+    store.flush().unwrap();
+    let series = ticks[0].len() as u64;
+    values += 60 * 3 * series;
+    let bytes = size_on_disk(dir.path());
+    let per_value = bytes as f64 / values as f64;
+    let conn = rusqlite::Connection::open(dir.path().join(HISTORY_FILE_NAME)).unwrap();
+    let blob = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT sum(length(data)) FROM {table}"), [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let (raw, rollup) = (blob("raw"), blob("rollup"));
+    println!(
+        "real host: {series} series, {bytes} bytes for {values} values: {per_value:.2} bytes/value \
+         (blobs: raw {:.2} bytes/value, rollup {:.2} bytes/value)",
+        raw as f64 / (3_600 * series) as f64,
+        rollup as f64 / (60 * 3 * series) as f64
+    );
+    assert!(per_value < 5.0, "{per_value:.2} bytes per value");
+}
