@@ -1,5 +1,7 @@
 //! The server's own metrics, `psmonitor_*`.
 
+use std::collections::HashMap;
+
 use crate::derive::process::{TOP_PROCESSES, top_processes};
 use crate::model::HostReading;
 
@@ -67,13 +69,16 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, s: &ServerStats) {
         Kind::Gauge,
         "Resident memory of the heaviest process groups (processes sharing a name), in bytes.",
     );
-    for group in top_processes(&r.processes, TOP_PROCESSES) {
-        let bytes: u64 = r
-            .processes
-            .iter()
-            .filter(|p| p.name == group.name)
-            .fold(0, |sum, p| sum.saturating_add(p.rss));
-        w.sample(&[("name", &group.name)], bytes as f64);
+    let top = top_processes(&r.processes, TOP_PROCESSES);
+    // Exact bytes of the top groups, in one pass (the rows carry rounded MiB).
+    let mut bytes: HashMap<&str, u64> = top.iter().map(|g| (g.name.as_str(), 0)).collect();
+    for p in &r.processes {
+        if let Some(sum) = bytes.get_mut(p.name.as_str()) {
+            *sum = sum.saturating_add(p.rss);
+        }
+    }
+    for group in &top {
+        w.sample(&[("name", &group.name)], bytes[group.name.as_str()] as f64);
     }
 
     w.family(
