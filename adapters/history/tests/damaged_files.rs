@@ -87,3 +87,46 @@ fn a_newer_schema_is_refused_and_left_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert!(!dir.path().join("history.db.corrupt-5").exists());
 }
+
+#[test]
+fn a_file_damaged_while_running_is_moved_aside_by_the_writer() {
+    use psmonitor_history::HistoryWriter;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = HistoryStore::open(dir.path(), Retention::default(), 0).unwrap();
+    for t in 0..30 {
+        store.append(t, sample(t, 2));
+    }
+    store.flush().unwrap();
+    let writer = HistoryWriter::start(store, 1).unwrap();
+    // Fold the WAL in, then overwrite the whole file with garbage behind the writer's back.
+    let path = dir.path().join(HISTORY_FILE_NAME);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let len = std::fs::metadata(&path).unwrap().len() as usize;
+    std::fs::write(&path, vec![0x5a; len]).unwrap();
+    // The next batch finds the damage, moves the file aside and goes on in a new one.
+    for t in 100..130 {
+        writer.append(t, sample(t, 2));
+    }
+    drop(writer);
+    let moved = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| {
+            n.starts_with("history.db.corrupt-") && !n.ends_with("-wal") && !n.ends_with("-shm")
+        })
+        .count();
+    assert_eq!(moved, 1);
+    let (store, aside) = HistoryStore::open(dir.path(), Retention::default(), 0).unwrap();
+    assert!(aside.is_none(), "the new file is healthy");
+    let data = store
+        .query(&query(&["cpu.usage"], 120, 129, None), 1)
+        .unwrap();
+    assert!(
+        data.series["cpu.usage"].iter().all(Option::is_some),
+        "{data:?}"
+    );
+}
