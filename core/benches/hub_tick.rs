@@ -44,6 +44,7 @@ fn http_request(
         query: None,
         authorization,
         host: None,
+        accept: None,
         body,
         peer: PEER,
         secure: false,

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
+pub mod api_token;
 pub use token::{
     AccessToken, Claims, IssueError, RefreshError, TokenError, issue_token, refresh_token,
     validate_bearer,

@@ -48,6 +48,8 @@ pub struct HttpRequest {
     pub authorization: Option<String>,
     /// The `Host` header, used to build the worker's websocket URL.
     pub host: Option<String>,
+    /// The `Accept` header, which chooses the `/metrics` format.
+    pub accept: Option<String>,
     /// The body; the adapter reads at most `max_body_bytes + 1` bytes so the hub can answer 413.
     pub body: Vec<u8>,
     /// The client's address, for the failed-login limiter.
@@ -67,7 +69,8 @@ pub struct HttpResponse {
     pub headers: Vec<(&'static str, String)>,
     /// The body: JSON, or one of the dashboard's files.
     pub body: Arc<str>,
-    /// The body's `Content-Type`: `application/json` except for the dashboard's files.
+    /// The body's `Content-Type`: `application/json` except for the dashboard's files and
+    /// `/metrics`.
     pub content_type: &'static str,
 }
 
@@ -92,6 +95,12 @@ pub struct HubConfig {
     pub verify_slots: usize,
     /// Logins waiting for a verification slot before newcomers get 503 (default 256).
     pub max_waiting_logins: usize,
+    /// History on: sample at `interval` all the time, answer snapshots from the latest sample,
+    /// hand every sample's series to the history store, serve `/history` (default off here;
+    /// the server turns it on unless `--history off`).
+    pub history: bool,
+    /// Serve `/metrics` without a token (`--metrics-public`).
+    pub metrics_public: bool,
 }
 
 impl Default for HubConfig {
@@ -106,6 +115,8 @@ impl Default for HubConfig {
             max_body_bytes: 16 * 1024,
             verify_slots: 2,
             max_waiting_logins: 256,
+            history: false,
+            metrics_public: false,
         }
     }
 }
@@ -155,6 +166,37 @@ pub enum Input {
     AccountChanged(Box<crate::auth::Account>),
     /// The server is shutting down: close every websocket with 1001.
     Shutdown,
+    /// The API tokens now in the store (the adapter reloads them; a revoked one is absent).
+    TokensChanged(Vec<crate::auth::api_token::ApiToken>),
+    /// The answer to an [`Output::History`].
+    HistoryAnswered {
+        /// The request it answers.
+        req: ReqId,
+        /// The answer.
+        answer: HistoryAnswer,
+    },
+}
+
+/// What an [`Output::History`] asks the history store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryRequest {
+    /// `GET /history/series`.
+    Series,
+    /// `GET /history` with a validated query.
+    Range(crate::history::HistoryQuery),
+}
+
+/// The history store's answer, fed back as [`Input::HistoryAnswered`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistoryAnswer {
+    /// The series recorded.
+    Series(Vec<String>),
+    /// The points of a range.
+    Range(crate::history::HistoryData),
+    /// The query names a series never recorded, or is otherwise refused (400).
+    Invalid(crate::history::HistoryQueryError),
+    /// The store failed or is unavailable (503); the text is logged by the adapter, not sent.
+    Unavailable,
 }
 
 /// Something for the adapter to do.
@@ -196,19 +238,48 @@ pub enum Output {
     },
     /// Take a host sample and feed it back as [`Input::Sample`].
     Sample,
+    /// Append one tick's series values to the history store (history on).
+    HistoryAppend {
+        /// When the sample was taken, unix seconds.
+        unix_secs: i64,
+        /// The values, by series name.
+        values: crate::series::SeriesValues,
+    },
+    /// Ask the history store, off the hub's task, and feed back [`Input::HistoryAnswered`].
+    History {
+        /// The request to answer.
+        req: ReqId,
+        /// What to ask.
+        request: HistoryRequest,
+    },
+    /// An API token was used: record its last-use time in the store (at most once a minute
+    /// per token).
+    TokenUsed {
+        /// The token's name.
+        name: String,
+        /// When, unix seconds.
+        unix_secs: i64,
+    },
     /// Nothing more to do until this instant (or the next input, if `None`).
     Wait(Option<Instant>),
 }
 
+mod access;
 mod assets;
 mod http;
 mod logins;
+mod observe;
 mod redact;
 mod sampling;
 mod websocket;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_observe;
+
+pub use access::{SCOPE_REFUSED, UNKNOWN_TOKEN};
+pub use observe::HISTORY_OFF;
 
 pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
@@ -235,6 +306,8 @@ pub struct Hub {
     /// The paired websockets that asked for the detailed stream (`detail=full`), a subset of `conns`.
     detailed: BTreeSet<ConnId>,
     sampler: sampling::Sampler,
+    tokens: access::Tokens,
+    stats: observe::Counters,
     greeting: Arc<str>,
     shutting_down: bool,
     out: VecDeque<Output>,
@@ -249,8 +322,10 @@ impl Hub {
         Self {
             limiter: LoginLimiter::default(),
             workers: WorkerRegistry::new(seed, config.worker_ttl, config.max_pending_workers),
-            sampler: sampling::Sampler::new(config.interval),
+            sampler: sampling::Sampler::new(config.interval, config.history),
             login_queue: logins::LoginQueue::new(config.max_waiting_logins),
+            tokens: access::Tokens::default(),
+            stats: observe::Counters::default(),
             config,
             account,
             now,
@@ -298,6 +373,8 @@ impl Hub {
             Input::Timeout => {}
             Input::AccountChanged(account) => self.handle_account_changed(*account),
             Input::Shutdown => self.handle_shutdown(),
+            Input::TokensChanged(tokens) => self.tokens.replace(tokens),
+            Input::HistoryAnswered { req, answer } => self.handle_history_answer(req, answer),
         }
         self.handle_timeout();
     }
@@ -313,7 +390,7 @@ impl Hub {
     /// The next deadline: a worker expiring or a sample due.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let streaming = !self.conns.is_empty();
+        let streaming = self.sampling_always();
         [
             self.workers.poll_timeout(),
             self.sampler.poll_timeout(self.now.mono, streaming),
@@ -326,19 +403,34 @@ impl Hub {
     fn handle_timeout(&mut self) {
         let now = self.now.mono;
         self.workers.handle_timeout(now);
-        if !self.shutting_down && self.sampler.handle_timeout(now, !self.conns.is_empty()) {
+        if !self.shutting_down && self.sampler.handle_timeout(now, self.sampling_always()) {
+            self.stats.sample_requested(now);
             self.out.push_back(Output::Sample);
         }
     }
 
+    /// Whether samples are taken every interval: someone streams, or history is on.
+    fn sampling_always(&self) -> bool {
+        !self.conns.is_empty() || (self.config.history && !self.shutting_down)
+    }
+
     fn handle_sample(&mut self, reading: Box<HostReading>) {
         self.sampler.detail = !self.detailed.is_empty();
-        let Some((snapshot, answered)) = self.sampler.handle_sample(self.now.mono, reading) else {
+        self.stats.sample_arrived(self.now.mono);
+        let Some((snapshot, derived, answered)) =
+            self.sampler.handle_sample(self.now.mono, reading)
+        else {
             return;
         };
+        self.record_history(&derived);
         for (req, resource) in answered {
-            self.respond(req, http::ok(resource.body(&snapshot)));
+            let response = match resource.body(&snapshot) {
+                Some(body) => http::ok(body),
+                None => self.metrics_response(resource),
+            };
+            self.respond(req, response);
         }
+        self.stats.frames_sent += self.conns.len() as u64;
         for &conn in &self.conns {
             let frame = match &snapshot.detail {
                 Some(detail) if self.detailed.contains(&conn) => detail.clone(),

@@ -8,10 +8,13 @@
 
 pub mod auth;
 pub mod derive;
+pub mod history;
 pub mod http1;
 pub mod hub;
 pub mod limiter;
+pub mod metrics;
 pub mod model;
+pub mod series;
 pub mod snapshot;
 pub mod wire;
 pub mod workers;

@@ -43,11 +43,11 @@ impl Snapshot {
         detail: bool,
     ) -> Self {
         let derived = Derived::new(prev, cur, elapsed);
-        let mut snapshot = derived.encode();
         if detail {
-            snapshot.detail = Some(to_json(&detailed_frame(cur, &derived)));
+            derived.encode_with_detail(cur)
+        } else {
+            derived.encode()
         }
-        snapshot
     }
 }
 
@@ -88,6 +88,13 @@ impl Derived {
             frame: to_json(&self.frame),
             detail: None,
         }
+    }
+
+    /// [`Self::encode`], with the detailed frame of `cur` (the reading these values came from).
+    pub fn encode_with_detail(&self, cur: &HostReading) -> Snapshot {
+        let mut snapshot = self.encode();
+        snapshot.detail = Some(to_json(&detailed_frame(cur, self)));
+        snapshot
     }
 }
 

@@ -41,6 +41,7 @@ fn get(hub: &mut Hub, method: &str, path: &str, if_none_match: Option<&str>) -> 
         peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
         secure: false,
         if_none_match: if_none_match.map(str::to_owned),
+        accept: None,
     };
     hub.handle_input(
         now(),

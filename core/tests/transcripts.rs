@@ -113,6 +113,7 @@ impl Replay {
                         query,
                         authorization,
                         host: args.get("host").cloned(),
+                        accept: args.get("accept").cloned(),
                         body,
                         peer,
                         secure: false,
@@ -210,6 +211,11 @@ impl Replay {
                 format!("> close conn={} {code} {reason}", conn.0)
             }
             Output::Sample => "> sample".to_owned(),
+            Output::HistoryAppend { unix_secs, values } => {
+                format!("> history-append t={unix_secs} series={}", values.len())
+            }
+            Output::History { req, request } => format!("> history req={} {request:?}", req.0),
+            Output::TokenUsed { name, unix_secs } => format!("> token-used {name} t={unix_secs}"),
             Output::VerifyPassword { .. } | Output::Wait(_) => unreachable!("handled in step"),
         }
     }

@@ -11,6 +11,7 @@
 mod backoff;
 mod client;
 mod error;
+mod history;
 mod http;
 mod stream;
 mod subscription;
@@ -20,6 +21,7 @@ mod watch;
 pub use backoff::{BASE_DELAY, Backoff};
 pub use client::{Client, ClientConfig, expiry};
 pub use error::{ClientError, INVALID_URL};
+pub use history::history_path;
 pub use http::{HttpConnection, Reply};
 pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 pub use psmonitor_tls::{

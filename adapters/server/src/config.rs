@@ -74,6 +74,15 @@ pub struct ServerConfig {
     pub tls_cert: Option<PathBuf>,
     /// The operator's PEM private key, with `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// History on (`--history on`, the default): sample every interval all the time, keep
+    /// `history.db`, serve `/history`. Off: sample only on demand, as before.
+    pub history: bool,
+    /// How long every sample is kept (`--history-raw`, default 24h).
+    pub history_raw: Duration,
+    /// How long per-minute average, minimum and maximum are kept (`--history-rollup`, default 30d).
+    pub history_rollup: Duration,
+    /// Serve `/metrics` without a token (`--metrics-public`).
+    pub metrics_public: bool,
 }
 
 impl ServerConfig {
@@ -99,6 +108,10 @@ impl ServerConfig {
             tls: TlsMode::Auto,
             tls_cert: None,
             tls_key: None,
+            history: true,
+            history_raw: Duration::from_secs(24 * 3_600),
+            history_rollup: Duration::from_secs(30 * 86_400),
+            metrics_public: false,
         }
     }
 }
@@ -153,6 +166,17 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     /// Recorded host to replay.
     pub fixture: Option<PathBuf>,
+    /// History on or off: `"on"` or `"off"`.
+    pub history: Option<String>,
+    /// Raw history retention, e.g. `"24h"`.
+    #[serde(alias = "history_raw")]
+    pub history_raw: Option<String>,
+    /// Rollup history retention, e.g. `"30d"`.
+    #[serde(alias = "history_rollup")]
+    pub history_rollup: Option<String>,
+    /// Serve `/metrics` without a token.
+    #[serde(alias = "metrics_public")]
+    pub metrics_public: Option<bool>,
 }
 
 /// A configuration file or value that cannot be used.
@@ -187,6 +211,14 @@ pub enum ConfigError {
     /// The interval is shorter than the minimum.
     #[error("interval {0:?} is too short: the minimum is 200ms")]
     IntervalTooShort(Duration),
+    /// A switch that is neither `on` nor `off`.
+    #[error("invalid {key} {value:?}: write on or off")]
+    OnOff {
+        /// Which setting.
+        key: &'static str,
+        /// The text given.
+        value: String,
+    },
     /// A zero that makes no sense.
     #[error("{0} must be greater than zero")]
     Zero(&'static str),
@@ -223,6 +255,18 @@ pub fn parse_duration(key: &'static str, value: &str) -> Result<Duration, Config
     })
 }
 
+/// Parses `on` or `off` for the setting `key`.
+pub fn parse_on_off(key: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(ConfigError::OnOff {
+            key,
+            value: other.to_owned(),
+        }),
+    }
+}
+
 /// Checks the limits every configuration must respect.
 pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     if config.interval < MIN_INTERVAL {
@@ -245,6 +289,12 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     }
     if config.tls_cert.is_some() && config.tls == TlsMode::Off {
         return Err(ConfigError::CertWithoutTls);
+    }
+    if config.history_raw.is_zero() {
+        return Err(ConfigError::Zero("history-raw"));
+    }
+    if config.history_rollup.is_zero() {
+        return Err(ConfigError::Zero("history-rollup"));
     }
     Ok(())
 }

@@ -227,6 +227,7 @@ fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr, secure: bool) -> 
         authorization: head.header("authorization").map(str::to_owned),
         host: head.header("host").map(str::to_owned),
         if_none_match: head.header("if-none-match").map(str::to_owned),
+        accept: head.header("accept").map(str::to_owned),
         method: head.method,
         path: head.path,
         query: head.query,

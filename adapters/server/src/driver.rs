@@ -46,6 +46,10 @@ pub(crate) enum HubMsg {
     AccountChanged(Box<psmonitor_core::auth::Account>),
     /// Close every websocket and stop.
     Shutdown,
+    /// The API tokens changed in the store.
+    Tokens(Vec<psmonitor_core::auth::api_token::ApiToken>),
+    /// The history store answered a request (boxed: history answers are large).
+    HistoryAnswered(Box<(ReqId, psmonitor_core::hub::HistoryAnswer)>),
 }
 
 /// What the driver tells one websocket connection task.
@@ -124,6 +128,11 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
                 HubMsg::Sample(reading) => Input::Sample(reading),
                 HubMsg::AccountChanged(account) => Input::AccountChanged(account),
                 HubMsg::Shutdown => Input::Shutdown,
+                HubMsg::Tokens(tokens) => Input::TokensChanged(tokens),
+                HubMsg::HistoryAnswered(answered) => {
+                    let (req, answer) = *answered;
+                    Input::HistoryAnswered { req, answer }
+                }
             },
         };
         hub.handle_input(now(), input);
@@ -178,6 +187,11 @@ fn drain(
             }
             Output::VerifyPassword { job, phc, password } => effects.verify(job, phc, password),
             Output::Sample => effects.sample(),
+            Output::HistoryAppend { unix_secs, values } => {
+                effects.observe.append(unix_secs, values);
+            }
+            Output::History { req, request } => effects.observe.query(req, request),
+            Output::TokenUsed { name, unix_secs } => effects.observe.token_used(name, unix_secs),
             Output::Wait(at) => return at,
         }
     }

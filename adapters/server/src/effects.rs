@@ -28,6 +28,8 @@ struct VerifyJob {
 
 /// Handles to the verifier pool and the sampler thread.
 pub(crate) struct Effects {
+    /// History and API-token effects.
+    pub(crate) observe: crate::observe::Observe,
     verify: Sender<VerifyJob>,
     sample: Sender<()>,
     hub: Sender<HubMsg>,
@@ -41,7 +43,11 @@ impl std::fmt::Debug for Effects {
 
 impl Effects {
     /// Starts the verifier threads and the sampler thread; results go to `hub`.
-    pub(crate) fn start(sampler: Box<dyn Sampler>, hub: Sender<HubMsg>) -> std::io::Result<Self> {
+    pub(crate) fn start(
+        sampler: Box<dyn Sampler>,
+        hub: Sender<HubMsg>,
+        observe: crate::observe::Observe,
+    ) -> std::io::Result<Self> {
         let (verify, jobs) = async_channel::bounded::<VerifyJob>(VERIFY_QUEUE);
         for i in 0..verifier_threads() {
             let jobs = jobs.clone();
@@ -57,6 +63,7 @@ impl Effects {
             .name("psmonitor-sampler".into())
             .spawn(move || sampler_loop(sampler, requests, sample_hub))?;
         Ok(Self {
+            observe,
             verify,
             sample,
             hub,

@@ -14,6 +14,7 @@ mod effects;
 mod limits;
 mod listener;
 pub mod logging;
+mod observe;
 pub mod testing;
 mod websocket;
 
@@ -79,6 +80,8 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         session_lifetime: config.session_lifetime,
         max_connections: config.max_connections,
         verify_slots: effects::verifier_threads(),
+        history: config.history,
+        metrics_public: config.metrics_public,
         ..HubConfig::default()
     }
 }
@@ -166,9 +169,20 @@ async fn run(
         );
     }
     let (hub_tx, hub_rx) = async_channel::bounded(HUB_QUEUE);
-    let effects = effects::Effects::start(sampler, hub_tx.clone())?;
+    // The tokens are read before the first request, so a valid token is never refused at start.
+    let tokens = psmonitor_store::Store::open(&config.data_dir)
+        .map_err(|e| tracing::error!("cannot open the store to read api tokens: {e}"))
+        .ok()
+        .and_then(|store| observe::load_tokens(&store))
+        .unwrap_or_default();
+    let observe = observe::Observe::start(config, tokens.clone(), hub_tx.clone())?;
+    let effects = effects::Effects::start(sampler, hub_tx.clone(), observe)?;
     let _watch = account_watch::start(&config.data_dir, account.clone(), hub_tx.clone());
-    let hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
+    let mut hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
+    hub.handle_input(
+        driver::now(),
+        psmonitor_core::hub::Input::TokensChanged(tokens),
+    );
     let driver = executor.spawn(driver::run(hub, hub_rx, effects));
     let live = Arc::new(AtomicUsize::new(0));
     let shared = ConnShared {

@@ -10,11 +10,13 @@ mod account;
 mod data_dir;
 mod open;
 mod schema;
+mod tokens;
 
 use std::path::PathBuf;
 
 pub use account::{EnsureError, Ensured};
 pub use open::{DB_FILE_NAME, Store};
+pub use tokens::TokenRow;
 
 /// What can go wrong opening the store or reading and writing it.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +83,12 @@ pub enum StoreError {
     /// The rows are there but do not make a valid account (edited by hand, or damaged).
     #[error("inconsistent account data: {0}")]
     Inconsistent(&'static str),
+    /// A token of that name exists already.
+    #[error("a token named {0:?} already exists")]
+    TokenExists(String),
+    /// No token has that name.
+    #[error("no token named {0:?}")]
+    NoSuchToken(String),
     /// Any other SQLite failure (disk full, i/o error, locked for longer than the busy timeout).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

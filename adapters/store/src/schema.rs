@@ -14,6 +14,14 @@ const MIGRATIONS: &[&str] = &[
         name  TEXT PRIMARY KEY NOT NULL,
         value BLOB NOT NULL
     ) STRICT;",
+    // 2: API tokens, kept as their SHA-256 only.
+    "CREATE TABLE api_tokens (
+        name      TEXT PRIMARY KEY NOT NULL,
+        hash      BLOB NOT NULL UNIQUE,
+        scope     TEXT NOT NULL CHECK (scope IN ('read', 'metrics')),
+        created   INTEGER NOT NULL,
+        last_used INTEGER
+    ) STRICT;",
 ];
 
 /// The newest schema version this build knows.

@@ -8,17 +8,21 @@ use super::round::{gib, percent};
 /// Memory: `used` = total - free - buffers - cached (saturating), `free` = `MemFree`,
 /// `percent` = (total - available) / total.
 pub fn memory_stats(m: &MemoryReading) -> UsageStats {
-    let used = m
-        .total
-        .saturating_sub(m.free)
-        .saturating_sub(m.buffers)
-        .saturating_sub(m.cached);
+    let used = used_bytes(m);
     UsageStats {
         total: gib(m.total),
         used: gib(used),
         free: gib(m.free),
         percent: percent(m.total.saturating_sub(m.available), m.total),
     }
+}
+
+/// Used memory in bytes: total - free - buffers - cached (saturating), as psutil counts it.
+pub fn used_bytes(m: &MemoryReading) -> u64 {
+    m.total
+        .saturating_sub(m.free)
+        .saturating_sub(m.buffers)
+        .saturating_sub(m.cached)
 }
 
 /// Swap: `used` = total - free, `percent` = used / total; all zeros when there is no swap.

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::access::Need;
 use super::logins::{Login, Offer};
 use super::sampling::Resource;
 use super::{HttpRequest, HttpResponse, Hub, JobId, Output, ReqId};
-use crate::auth::{Claims, TokenError, issue_token, refresh_token, validate_bearer};
+use crate::auth::{TokenError, issue_token, refresh_token, validate_bearer};
 
 /// The address put in worker URLs when the request had no usable `Host` header.
 pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
@@ -45,6 +46,12 @@ enum Route {
     Network,
     /// The websocket endpoint, reached without an upgrade.
     Connect,
+    /// Prometheus metrics.
+    Metrics,
+    /// History of series.
+    History,
+    /// The series with history.
+    HistorySeries,
 }
 
 impl Route {
@@ -56,6 +63,9 @@ impl Route {
             "/system" => Some(Self::System),
             "/network" => Some(Self::Network),
             "/connect" => Some(Self::Connect),
+            "/metrics" => Some(Self::Metrics),
+            "/history" => Some(Self::History),
+            "/history/series" => Some(Self::HistorySeries),
             _ => None,
         }
     }
@@ -63,7 +73,12 @@ impl Route {
     fn method(self) -> &'static str {
         match self {
             Self::Authenticate | Self::Refresh | Self::Worker => "POST",
-            Self::System | Self::Network | Self::Connect => "GET",
+            Self::System
+            | Self::Network
+            | Self::Connect
+            | Self::Metrics
+            | Self::History
+            | Self::HistorySeries => "GET",
         }
     }
 }
@@ -94,7 +109,11 @@ pub fn error(status: u16, message: &str) -> HttpResponse {
     error_with(status, message, Vec::new())
 }
 
-fn error_with(status: u16, message: &str, extra: Vec<(&'static str, String)>) -> HttpResponse {
+pub(super) fn error_with(
+    status: u16,
+    message: &str,
+    extra: Vec<(&'static str, String)>,
+) -> HttpResponse {
     let body = serde_json::json!({ "error": message }).to_string();
     json(status, Arc::from(body), extra)
 }
@@ -108,7 +127,7 @@ fn busy() -> HttpResponse {
     )
 }
 
-fn unauthorized(err: TokenError) -> HttpResponse {
+pub(super) fn unauthorized(err: TokenError) -> HttpResponse {
     error_with(
         401,
         &err.to_string(),
@@ -201,21 +220,15 @@ impl Hub {
             Route::Worker => Some(self.create_worker(&request)),
             Route::System => self.snapshot(req, &request, Resource::System),
             Route::Network => self.snapshot(req, &request, Resource::Network),
+            Route::Metrics => self.metrics(req, &request),
+            Route::History => self.history(req, &request, false),
+            Route::HistorySeries => self.history(req, &request, true),
             Route::Connect => Some(error_with(
                 426,
                 "websocket upgrade required",
                 vec![("Upgrade", "websocket".to_owned())],
             )),
         }
-    }
-
-    fn authorize(&self, request: &HttpRequest) -> Result<Claims, HttpResponse> {
-        validate_bearer(
-            request.authorization.as_deref(),
-            &self.account,
-            self.now.wall,
-        )
-        .map_err(unauthorized)
     }
 
     fn authenticate(&mut self, req: ReqId, request: &HttpRequest) -> Option<HttpResponse> {
@@ -234,6 +247,7 @@ impl Hub {
             return Some(busy());
         }
         if let Err(retry) = self.limiter.begin(request.peer, self.now.mono) {
+            self.stats.logins_limited += 1;
             return Some(error_with(
                 429,
                 "too many failed login attempts",
@@ -296,9 +310,11 @@ impl Hub {
         let success = ok && login.known_user;
         self.limiter.finish(login.peer, self.now.mono, success);
         if !success {
+            self.stats.logins_failed += 1;
             self.respond(login.req, error(401, "invalid username or password"));
             return;
         }
+        self.stats.logins_ok += 1;
         let response = match issue_token(&self.account, self.now.wall, self.config.token_ttl) {
             Ok(token) => {
                 let body = serde_json::json!({
@@ -314,9 +330,11 @@ impl Hub {
 
     /// `POST /refresh`: a new token for the session of a valid one, until the session ends.
     fn refresh(&mut self, request: &HttpRequest) -> HttpResponse {
-        let claims = match self.authorize(request) {
+        // Sessions are the password's: an API token (psm_...) has none to refresh.
+        let authorization = request.authorization.as_deref();
+        let claims = match validate_bearer(authorization, &self.account, self.now.wall) {
             Ok(claims) => claims,
-            Err(response) => return response,
+            Err(err) => return unauthorized(err),
         };
         match refresh_token(
             &self.account,
@@ -339,21 +357,18 @@ impl Hub {
     }
 
     fn create_worker(&mut self, request: &HttpRequest) -> HttpResponse {
-        let claims = match self.authorize(request) {
-            Ok(claims) => claims,
+        let subject = match self.authorize_for(request, Need::Read) {
+            Ok(subject) => subject,
             Err(response) => return response,
         };
-        match self
-            .workers
-            .create(&claims.sub, request.peer, self.now.mono)
-        {
+        match self.workers.create(&subject, request.peer, self.now.mono) {
             Ok(id) => {
                 let host = usable_host(request.host.as_deref());
                 let scheme = if request.secure { "wss" } else { "ws" };
                 let url = format!(
                     "{scheme}://{host}/connect?id={}&subscriber={}",
                     id.as_str(),
-                    claims.sub
+                    subject
                 );
                 let message = format!(
                     "worker created, connect within {} seconds",
@@ -371,11 +386,15 @@ impl Hub {
         request: &HttpRequest,
         resource: Resource,
     ) -> Option<HttpResponse> {
-        if let Err(response) = self.authorize(request) {
+        if let Err(response) = self.authorize_for(request, Need::Read) {
             return Some(response);
         }
-        if let Some(snapshot) = self.sampler.fresh(self.now.mono) {
-            return Some(ok(resource.body(snapshot)));
+        if let Some(body) = self
+            .sampler
+            .fresh(self.now.mono)
+            .and_then(|snapshot| resource.body(snapshot))
+        {
+            return Some(ok(body));
         }
         self.sampler.queue(req, resource);
         None

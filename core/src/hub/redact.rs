@@ -24,6 +24,7 @@ impl fmt::Debug for HttpRequest {
                 &format_args!("{}", presence(self.authorization.as_ref())),
             )
             .field("host", &self.host)
+            .field("accept", &self.accept)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .field("peer", &self.peer)
             .field("secure", &self.secure)
@@ -75,6 +76,11 @@ impl fmt::Debug for Input {
                 f.debug_tuple("AccountChanged").field(account).finish()
             }
             Self::Shutdown => f.write_str("Shutdown"),
+            Self::TokensChanged(tokens) => write!(f, "TokensChanged(<{} tokens>)", tokens.len()),
+            Self::HistoryAnswered { req, .. } => f
+                .debug_struct("HistoryAnswered")
+                .field("req", req)
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -95,6 +101,7 @@ mod tests {
             query: Some("id=SECRET-WORKER".to_owned()),
             authorization: Some("Bearer SECRET-TOKEN".to_owned()),
             host: None,
+            accept: None,
             body: br#"{"password":"SECRET-PASSWORD"}"#.to_vec(),
             peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
             secure: false,

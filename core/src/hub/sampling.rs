@@ -12,8 +12,9 @@
 use std::time::{Duration, Instant};
 
 use crate::hub::ReqId;
+use crate::metrics::MetricsFormat;
 use crate::model::HostReading;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Derived, Snapshot};
 
 /// Intervals after which an unanswered sample request counts as lost.
 pub(crate) const LOST_AFTER_INTERVALS: u32 = 5;
@@ -25,22 +26,32 @@ pub(crate) enum Resource {
     System,
     /// `GET /network`.
     Network,
+    /// `GET /metrics`, in this format (encoded by the hub, which holds the counters).
+    Metrics(MetricsFormat),
 }
 
 impl Resource {
-    /// The body of this resource in `snapshot`.
-    pub(crate) fn body(self, snapshot: &Snapshot) -> std::sync::Arc<str> {
+    /// The body of this resource in `snapshot`; `None` for `/metrics`.
+    pub(crate) fn body(self, snapshot: &Snapshot) -> Option<std::sync::Arc<str>> {
         match self {
-            Self::System => snapshot.system.clone(),
-            Self::Network => snapshot.network.clone(),
+            Self::System => Some(snapshot.system.clone()),
+            Self::Network => Some(snapshot.network.clone()),
+            Self::Metrics(_) => None,
         }
     }
 }
+
+/// What a reading that made a snapshot yields: the encoded bodies, their typed values, and
+/// the requests they answer.
+pub(crate) type Tick = (Snapshot, Derived, Vec<(ReqId, Resource)>);
 
 /// Sampling state; see the module docs.
 #[derive(Debug)]
 pub(crate) struct Sampler {
     interval: Duration,
+    /// The oldest a cached snapshot may be to answer a request: one interval when sampling on
+    /// demand; three when sampling continuously (a request between two ticks never waits).
+    max_age: Duration,
     baseline: Option<(Instant, Box<HostReading>)>,
     latest: Option<(Instant, Snapshot)>,
     /// When the unanswered sample was requested.
@@ -55,9 +66,10 @@ pub(crate) struct Sampler {
 }
 
 impl Sampler {
-    pub(crate) fn new(interval: Duration) -> Self {
+    pub(crate) fn new(interval: Duration, continuous: bool) -> Self {
         Self {
             interval,
+            max_age: if continuous { 3 * interval } else { interval },
             baseline: None,
             latest: None,
             outstanding: None,
@@ -68,10 +80,24 @@ impl Sampler {
         }
     }
 
-    /// The cached snapshot if it is younger than one interval.
+    /// The cached snapshot if it is young enough to answer a request (see `max_age`).
     pub(crate) fn fresh(&self, now: Instant) -> Option<&Snapshot> {
         let (at, snapshot) = self.latest.as_ref()?;
-        (now.saturating_duration_since(*at) < self.interval).then_some(snapshot)
+        (now.saturating_duration_since(*at) < self.max_age).then_some(snapshot)
+    }
+
+    /// The reading behind the cached snapshot and its age, if it is fresh (see [`Self::fresh`]).
+    pub(crate) fn fresh_reading(&self, now: Instant) -> Option<(&HostReading, Duration)> {
+        self.fresh(now)?;
+        let (at, _) = self.latest.as_ref()?;
+        let (_, reading) = self.baseline.as_ref()?;
+        Some((reading, now.saturating_duration_since(*at)))
+    }
+
+    /// The reading behind the latest snapshot (for `/metrics` answered right after a sample).
+    pub(crate) fn latest_reading(&self) -> Option<&HostReading> {
+        self.latest.as_ref()?;
+        self.baseline.as_ref().map(|(_, r)| r.as_ref())
     }
 
     /// Queues a request to answer when the next snapshot is ready.
@@ -129,13 +155,13 @@ impl Sampler {
         true
     }
 
-    /// Takes a reading: returns the new snapshot and the requests it answers, or `None` when the
-    /// reading only became the baseline.
+    /// Takes a reading: returns the new snapshot, its typed values and the requests it answers,
+    /// or `None` when the reading only became the baseline.
     pub(crate) fn handle_sample(
         &mut self,
         now: Instant,
         reading: Box<HostReading>,
-    ) -> Option<(Snapshot, Vec<(ReqId, Resource)>)> {
+    ) -> Option<Tick> {
         self.outstanding = None;
         let usable = self.baseline.take().and_then(|(at, prev)| {
             let elapsed = now.saturating_duration_since(at);
@@ -151,10 +177,15 @@ impl Sampler {
             Some(ms) if ms > 0 => Duration::from_millis(ms),
             _ => elapsed,
         };
-        let snapshot = Snapshot::derive_with_detail(&prev, &reading, elapsed, self.detail);
+        let derived = Derived::new(&prev, &reading, elapsed);
+        let snapshot = if self.detail {
+            derived.encode_with_detail(&reading)
+        } else {
+            derived.encode()
+        };
         self.baseline = Some((now, reading));
         self.latest = Some((now, snapshot.clone()));
-        Some((snapshot, std::mem::take(&mut self.waiting)))
+        Some((snapshot, derived, std::mem::take(&mut self.waiting)))
     }
 }
 
@@ -179,7 +210,7 @@ mod tests {
     #[test]
     fn idle_sampler_never_asks() {
         let t0 = base();
-        let mut s = Sampler::new(I);
+        let mut s = Sampler::new(I, false);
         assert_eq!(s.poll_timeout(t0, false), None);
         assert!(!s.handle_timeout(t0 + 100 * I, false));
     }
@@ -187,7 +218,7 @@ mod tests {
     #[test]
     fn streaming_takes_a_baseline_then_paces_one_per_interval() {
         let t0 = base();
-        let mut s = Sampler::new(I);
+        let mut s = Sampler::new(I, false);
         assert_eq!(s.poll_timeout(t0, true), Some(t0));
         assert!(s.handle_timeout(t0, true));
         // Only one outstanding.
@@ -197,7 +228,7 @@ mod tests {
         assert_eq!(s.poll_timeout(t0, true), Some(t0 + I));
         assert!(!s.handle_timeout(t0 + I / 2, true));
         assert!(s.handle_timeout(t0 + I, true));
-        let (snap, answered) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (snap, _, answered) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert!(answered.is_empty());
         assert!(snap.frame.contains('2'));
         assert_eq!(s.poll_timeout(t0 + I, true), Some(t0 + 2 * I));
@@ -209,14 +240,14 @@ mod tests {
     #[test]
     fn queued_requests_share_one_sample_and_stale_baselines_are_retaken() {
         let t0 = base();
-        let mut s = Sampler::new(I);
+        let mut s = Sampler::new(I, false);
         s.queue(ReqId(1), Resource::System);
         assert!(s.handle_timeout(t0, false));
         s.queue(ReqId(2), Resource::Network);
         assert!(!s.handle_timeout(t0, false));
         assert!(s.handle_sample(t0, reading(1)).is_none());
         assert!(s.handle_timeout(t0 + I, false));
-        let (_, answered) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (_, _, answered) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert_eq!(
             answered,
             vec![(ReqId(1), Resource::System), (ReqId(2), Resource::Network)]
@@ -235,12 +266,12 @@ mod tests {
     #[test]
     fn the_detailed_frame_is_encoded_only_while_wanted() {
         let t0 = base();
-        let mut s = Sampler::new(I);
+        let mut s = Sampler::new(I, false);
         assert!(s.handle_sample(t0, reading(1)).is_none());
-        let (snap, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (snap, _, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert_eq!(snap.detail, None);
         s.detail = true;
-        let (snap, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
+        let (snap, _, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
         let detail = snap.detail.expect("encoded for a detailed subscriber");
         assert!(
             detail.starts_with(snap.frame.strip_suffix('}').unwrap()),
@@ -252,7 +283,7 @@ mod tests {
     #[test]
     fn a_lost_sample_request_is_retried() {
         let t0 = base();
-        let mut s = Sampler::new(I);
+        let mut s = Sampler::new(I, false);
         assert!(s.handle_timeout(t0, true));
         assert!(!s.handle_timeout(t0 + 4 * I, true));
         assert!(s.handle_timeout(t0 + 5 * I, true));

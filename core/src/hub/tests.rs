@@ -39,6 +39,7 @@ fn request(method: &str, path: &str, auth: Option<String>, body: &[u8]) -> HttpR
         query: None,
         authorization: auth,
         host: None,
+        accept: None,
         body: body.to_vec(),
         peer: PEER,
         secure: false,

@@ -34,6 +34,11 @@ pub enum Command {
     /// The server's TLS certificate.
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// Print the history of series (a sparkline on a terminal, JSON when piped or with --json).
+    History(HistoryArgs),
+    /// Manage API tokens for Prometheus, scripts and dashboards.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// `tls` subcommands.
@@ -51,6 +56,71 @@ pub struct FingerprintArgs {
     #[arg(long, env = "PSMONITOR_TLS_CERT", value_name = "PEM")]
     pub tls_cert: Option<PathBuf>,
     /// Where the self-signed certificate is kept.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+/// Flags of `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Series names, e.g. cpu.usage mem.percent net.rx_bytes_per_sec@eth0 (see --list).
+    pub series: Vec<String>,
+    /// How far back, e.g. 15m, 1h or 7d.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    pub since: Duration,
+    /// Seconds between points (the server may choose a coarser step).
+    #[arg(long)]
+    pub step: Option<u32>,
+    /// Print the raw JSON body.
+    #[arg(long)]
+    pub json: bool,
+    /// List the series the server has history of.
+    #[arg(long)]
+    pub list: bool,
+    /// Server and credentials.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its SHA-256 is kept).
+    Create(TokenCreateArgs),
+    /// List the tokens: name, scope, creation and last use.
+    List(DataDirArg),
+    /// Revoke a token; a running server refuses it within 2 seconds.
+    Revoke(TokenRevokeArgs),
+}
+
+/// What a token may open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// /system, /network, /history, /history/series, POST /worker and /metrics.
+    Read,
+    /// /metrics only.
+    Metrics,
+}
+
+/// Flags of `token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// The token's name (letters, digits, `-`, `_`, `.`; at most 64).
+    pub name: String,
+    /// What the token may open.
+    #[arg(long, value_enum, default_value = "read")]
+    pub scope: Scope,
+    /// The data directory.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+/// Flags of `token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's name.
+    pub name: String,
+    /// The data directory.
     #[command(flatten)]
     pub data_dir: DataDirArg,
 }
@@ -180,6 +250,18 @@ pub struct ServeArgs {
     /// [default: procfs where /proc exists, else sysinfo].
     #[arg(long, env = "PSMONITOR_COLLECTOR")]
     pub collector: Option<Backend>,
+    /// History: on samples every interval and keeps history.db; off samples only on demand [default: on].
+    #[arg(long, env = "PSMONITOR_HISTORY", value_parser = ["on", "off"])]
+    pub history: Option<String>,
+    /// How long every sample is kept, e.g. 24h [default: 24h].
+    #[arg(long, env = "PSMONITOR_HISTORY_RAW", value_parser = duration)]
+    pub history_raw: Option<Duration>,
+    /// How long per-minute average, minimum and maximum are kept, e.g. 30d [default: 30d].
+    #[arg(long, env = "PSMONITOR_HISTORY_ROLLUP", value_parser = duration)]
+    pub history_rollup: Option<Duration>,
+    /// Serve /metrics without a token.
+    #[arg(long, env = "PSMONITOR_METRICS_PUBLIC")]
+    pub metrics_public: bool,
 }
 
 /// `credentials` subcommands.

@@ -5,17 +5,19 @@ mod cli;
 mod connect;
 mod credentials;
 mod get;
+mod history;
 mod record;
 mod render;
 mod serve;
 mod tls;
+mod token;
 mod watch;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, CredentialsCommand, TlsCommand};
+use crate::cli::{Cli, Command, CredentialsCommand, TlsCommand, TokenCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +29,10 @@ fn main() -> ExitCode {
         Command::Get(args) => get::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Tls(TlsCommand::Fingerprint(args)) => tls::fingerprint(args),
+        Command::History(args) => history::run(args),
+        Command::Token(TokenCommand::Create(args)) => token::create(args),
+        Command::Token(TokenCommand::List(args)) => token::list(args),
+        Command::Token(TokenCommand::Revoke(args)) => token::revoke(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -61,6 +61,20 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
         cfg.max_connections = max;
     }
     cfg.fixture = args.fixture.or(file.fixture);
+    if let Some(text) = args.history.as_ref().or(file.history.as_ref()) {
+        cfg.history = config::parse_on_off("history", text)?;
+    }
+    if let Some(raw) = args.history_raw {
+        cfg.history_raw = raw;
+    } else if let Some(text) = &file.history_raw {
+        cfg.history_raw = config::parse_duration("history-raw", text)?;
+    }
+    if let Some(rollup) = args.history_rollup {
+        cfg.history_rollup = rollup;
+    } else if let Some(text) = &file.history_rollup {
+        cfg.history_rollup = config::parse_duration("history-rollup", text)?;
+    }
+    cfg.metrics_public = args.metrics_public || file.metrics_public.unwrap_or(false);
     config::validate(&cfg)?;
     let log_level = args
         .log_level
