@@ -57,11 +57,15 @@ wait "$pid" 2>/dev/null || true
 echo "browser-tests: the server at $url serves the dashboard"
 
 mkdir -p target/screenshots
+# Every browser profile and server data dir the tests make goes under one directory, removed at
+# the end whatever happens.
+scratch=$(mktemp -d -t psmonitor-browser-tests.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
 cd web/tests
 if [ "$#" -eq 0 ]; then
     set -- ./*.test.mjs
 else
     set -- "${@/#web\/tests\//./}"
 fi
-PSMONITOR_BIN="$BIN" PSMONITOR_REQUIRE_REFRESH="${REQUIRE_REFRESH:-0}" CHROMIUM="$CHROMIUM" \
+TMPDIR="$scratch" PSMONITOR_BIN="$BIN" PSMONITOR_REQUIRE_REFRESH="${REQUIRE_REFRESH:-0}" CHROMIUM="$CHROMIUM" \
     node --test --test-concurrency=1 --test-reporter=spec "$@"
