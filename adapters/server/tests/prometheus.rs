@@ -1,7 +1,9 @@
 //! `/metrics` against the real Prometheus tools: `promtool check metrics` accepts the body, and a
 //! real Prometheus server (127.0.0.1, temporary storage, 1 s scrapes, bearer token from a file)
-//! scrapes the server: `up{job="psmonitor"} == 1` and a `node_load1` sample. Both tools must be
-//! installed (Debian package `prometheus`; `.ci/run` installs it): a missing one fails the test.
+//! scrapes the server: `up{job="psmonitor"} == 1` and a `node_load1` sample. Both come with the
+//! Debian package `prometheus`. `.ci/run` installs it and sets `PSMONITOR_REQUIRE_PROMETHEUS=1`,
+//! so in CI a missing tool fails the test; elsewhere (a fresh machine running `cargo test`) these
+//! tests say they are skipped and why.
 
 mod common;
 
@@ -24,16 +26,24 @@ const NODE_EXPORTER_NAMES: &[&str] = &[
     "node_memory_SwapFree_bytes",
 ];
 
-fn tool(name: &str) -> Command {
+/// The tool, or `None` (the test is skipped) when it is not installed and not required.
+fn tool(name: &str) -> Option<Command> {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
+    let required = std::env::var("PSMONITOR_REQUIRE_PROMETHEUS").is_ok_and(|v| v == "1");
+    let missing = format!(
         "{name} is not installed: install the Debian package `prometheus` (apt-get install prometheus), as .ci/run does"
     );
-    Command::new(name)
+    if !found && required {
+        panic!("{missing}");
+    }
+    if !found {
+        eprintln!("skipped: {missing}");
+        return None;
+    }
+    Some(Command::new(name))
 }
 
 /// A metrics token stored in the server's database; its text.
@@ -75,7 +85,10 @@ fn promtool_accepts_the_metrics_of_every_fixture_host() {
     for host in ["desktop-intel-wifi", "no-swap-many-disks", "real-debian-vm"] {
         let server = TestServer::start_with(host, |c| c.metrics_public = true);
         let body = wait_metrics(&server, "Bearer none");
-        let mut child = tool("promtool")
+        let Some(mut promtool) = tool("promtool") else {
+            return;
+        };
+        let mut child = promtool
             .args(["check", "metrics"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -173,7 +186,10 @@ fn a_real_prometheus_scrapes_the_server_with_a_bearer_token_from_a_file() {
         .local_addr()
         .unwrap()
         .port();
-    let prometheus = tool("prometheus")
+    let Some(mut prometheus) = tool("prometheus") else {
+        return;
+    };
+    let prometheus = prometheus
         .arg(format!("--config.file={}", config.display()))
         .arg(format!(
             "--storage.tsdb.path={}",
@@ -253,7 +269,10 @@ fn the_example_scrape_config_is_valid() {
         text.replace("/etc/prometheus/psmonitor.token", token.to_str().unwrap()),
     )
     .unwrap();
-    let out = tool("promtool")
+    let Some(mut promtool) = tool("promtool") else {
+        return;
+    };
+    let out = promtool
         .arg("check")
         .arg("config")
         .arg(&config)
