@@ -11,22 +11,9 @@ use std::time::Duration;
 use common::{agent, next_text};
 use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 
-const BIN: &str = env!("CARGO_BIN_EXE_psmonitor");
-
 fn psmonitor(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PSMONITOR_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env(
-        "DBUS_SESSION_BUS_ADDRESS",
-        "unix:path=/nonexistent/psmonitor-test-bus",
-    )
-    .env("PSMONITOR_DATA_DIR", dir)
-    .env("PSMONITOR_LOG_LEVEL", "warn")
-    .env("PSMONITOR_PASSWORD", "correct horse battery staple");
+    let mut cmd = common::binary::psmonitor(dir);
+    cmd.env("PSMONITOR_PASSWORD", "correct horse battery staple");
     cmd
 }
 

@@ -47,6 +47,20 @@ pub struct Failure {
     pub message: String,
 }
 
+/// Prints `text` on stdout, with a line end when it has none.
+pub fn print_text(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let newline: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(newline))
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("cannot write to stdout: {e}"),
+        })
+}
+
 /// What a client command connects to and how the password was found.
 #[derive(Debug)]
 pub struct Target {

@@ -1,13 +1,11 @@
 //! `psmonitor get system|network`: one snapshot, readable or as raw JSON.
 
-use std::io::Write;
-
 use std::time::{Duration, Instant};
 
 use psmonitor_client::{Client, ClientError};
 
 use crate::cli::{GetArgs, Resource};
-use crate::connect::{self, Failure};
+use crate::connect;
 use crate::render;
 
 /// How long `get` keeps retrying while the server is too busy to check the password.
@@ -43,14 +41,6 @@ pub fn run(args: GetArgs) -> anyhow::Result<()> {
     })
     .map_err(|e| target.failure(e))?;
     target.remember();
-    let mut out = std::io::stdout().lock();
-    let newline: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.write_all(newline))
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot write to stdout: {e}"),
-        })?;
+    connect::print_text(&text)?;
     Ok(())
 }

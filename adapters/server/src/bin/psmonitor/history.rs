@@ -1,14 +1,14 @@
 //! `psmonitor history SERIES... [--since 1h] [--json]`: a sparkline per series on a terminal,
 //! the raw `/history` JSON when piped or with `--json`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use psmonitor_client::{Client, history_path};
 use psmonitor_core::history::HistoryData;
 
 use crate::cli::HistoryArgs;
-use crate::connect::{self, Failure};
+use crate::connect;
 
 /// The bars of a sparkline, lowest first.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -95,15 +95,7 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<()> {
         Ok(render(&data))
     })
     .map_err(|e| target.failure(e))?;
-    let mut out = std::io::stdout().lock();
-    let newline: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.write_all(newline))
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot write to stdout: {e}"),
-        })?;
+    connect::print_text(&text)?;
     Ok(())
 }
 
