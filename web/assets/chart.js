@@ -28,7 +28,11 @@ export class LineChart {
     const first = this.points.length > 0 ? this.points[0].t : Infinity;
     times.forEach((t, i) => {
       if (t >= first) return;
-      older.push({ t, v: this.series.map((s) => seriesByKey[s.key]?.[i] ?? null) });
+      const v = this.series.map((s) => seriesByKey[s.key]?.[i] ?? null);
+      // Nothing sampled then (the server was not running): no point, so the time axis starts
+      // at the first real sample instead of at the start of the asked-for window.
+      if (v.every((x) => x === null)) return;
+      older.push({ t, v });
     });
     this.points = older.concat(this.points);
     this.dirty = true;

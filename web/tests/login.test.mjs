@@ -84,7 +84,7 @@ describe('signing in and the panels', () => {
       d.mount, d.device, d.fs, fmt.gb(d.used), fmt.gb(d.total), fmt.percent(d.percent),
     ]));
     assert.deepEqual(await cells(page, '#procs'), system.processes.map((p) => [
-      String(p.pid), p.name, p.username, fmt.mib(p.mem),
+      String(p.pid), p.name, p.username, fmt.percent(p.cpu), fmt.mib(p.mem),
     ]));
 
     const net = await cells(page, '#net');
@@ -137,7 +137,13 @@ describe('signing in and the panels', () => {
 
     await page.click('#procs th:nth-child(4) button');
     await page.click('#procs th:nth-child(4) button');
-    assert.deepEqual(await column(3), system.processes.map((p) => p.mem)
+    const cpus = (await column(3)).map((c) => parseFloat(c));
+    assert.deepEqual(cpus, [...cpus].sort((a, b) => a - b));
+    assert.equal(await page.getAttribute('#procs th:nth-child(4)', 'aria-sort'), 'ascending');
+
+    await page.click('#procs th:nth-child(5) button');
+    await page.click('#procs th:nth-child(5) button');
+    assert.deepEqual(await column(4), system.processes.map((p) => p.mem)
       .sort((a, b) => a - b).map(fmt.mib));
 
     await page.fill('#proc-filter', 'SLA');
