@@ -1,6 +1,17 @@
 //! The client side: the `psmonitor-client` contract the app is written against.
 
-pub use psmonitor_client::{ClientConfig, ClientError, Watch, WatchEvent, WatchOptions, watch};
+pub use psmonitor_client::{
+    ClientConfig, ClientError, HistoryData, Watch, WatchEvent, WatchOptions, watch,
+};
+
+/// The watch options of every window: `/network` every second, and the graphs' window of
+/// history from `/history` on each (re)connection.
+pub fn watch_options() -> WatchOptions {
+    WatchOptions {
+        history: Some(crate::history::WINDOW),
+        ..WatchOptions::default()
+    }
+}
 
 /// Remembers in `known_servers` (a `known-servers.toml`, as `psmonitor get --fingerprint`
 /// writes it) that the `https://` server at `server` is trusted with the certificate

@@ -27,6 +27,25 @@ impl Series {
         }
     }
 
+    /// Puts `older` (oldest first) in front of what the series holds: points from before the
+    /// first one kept, e.g. the server's recorded history on connect. Later ones are ignored.
+    pub fn prefill(&mut self, older: impl IntoIterator<Item = (Instant, f64)>) {
+        let first = self.points.front().map(|&(at, _)| at);
+        let newest = self.points.back().map(|&(at, _)| at);
+        let keep: Vec<(Instant, f64)> = older
+            .into_iter()
+            .filter(|&(at, _)| first.is_none_or(|f| at < f))
+            .collect();
+        let newest = newest.or(keep.last().map(|&(at, _)| at));
+        for point in keep.into_iter().rev() {
+            let too_old = newest.is_some_and(|n| n.duration_since(point.0) > WINDOW);
+            if too_old || self.points.len() >= MAX_POINTS {
+                break;
+            }
+            self.points.push_front(point);
+        }
+    }
+
     /// The points, oldest first.
     pub fn points(&self) -> impl Iterator<Item = (Instant, f64)> + '_ {
         self.points.iter().copied()
@@ -71,6 +90,21 @@ pub struct History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefill_puts_only_older_points_in_front_within_the_window() {
+        let t0 = Instant::now() + Duration::from_secs(1000);
+        let mut s = Series::default();
+        s.push(t0, 50.0);
+        s.push(t0 + Duration::from_secs(1), 51.0);
+        let older = (0..400).map(|i| (t0 - Duration::from_secs(400 - i), i as f64));
+        s.prefill(older.chain([(t0 + Duration::from_secs(5), 99.0)]));
+        let points: Vec<f64> = s.points().map(|p| p.1).collect();
+        // 299 seconds before t0 fit in the five minutes ending at t0 + 1 s; the later one is not added.
+        assert_eq!(points.len(), 2 + 299, "{points:?}");
+        assert_eq!(points[0], 101.0);
+        assert_eq!(&points[points.len() - 3..], &[399.0, 50.0, 51.0]);
+    }
 
     #[test]
     fn old_points_fall_out_of_the_window() {

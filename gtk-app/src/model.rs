@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::ops::{BitOr, BitOrAssign};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use psmonitor_core::wire::{
     CpuStats, NetworkSnapshot, PlatformInfo, ProcessStats, StreamFrame, SystemSnapshot, UsageStats,
 };
 
-use crate::client::{ClientError, WatchEvent};
+use crate::client::{ClientError, HistoryData, WatchEvent};
 use crate::history::History;
 
 /// Which parts of a host view need redrawing after an event.
@@ -204,6 +204,12 @@ impl ViewModel {
                 r
             }
             WatchEvent::Network(net) => self.apply_network(*net, now),
+            WatchEvent::History(history) => {
+                let wall = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                self.apply_history(&history, now, wall)
+            }
             WatchEvent::Disconnected { error, retry_in } => self.set_connection(Connection::Lost {
                 message: explain(&error),
                 retry_in,
@@ -226,6 +232,51 @@ impl ViewModel {
         }
         self.connection = connection;
         Refresh::CONNECTION
+    }
+
+    /// Fills the graphs with what the server recorded before this connection: `history`'s unix
+    /// times are placed against `now` (an `Instant`) by their distance from `now_unix`.
+    pub fn apply_history(&mut self, history: &HistoryData, now: Instant, now_unix: i64) -> Refresh {
+        let at = |t: i64| {
+            let ago = u64::try_from(now_unix.saturating_sub(t)).unwrap_or(0);
+            now.checked_sub(Duration::from_secs(ago))
+        };
+        let column = |name: &str| -> Vec<(Instant, f64)> {
+            let Some(values) = history.series.get(name) else {
+                return Vec::new();
+            };
+            history
+                .times
+                .iter()
+                .zip(values)
+                .filter_map(|(&t, v)| Some((at(t)?, (*v)?)))
+                .collect()
+        };
+        let summed = |prefix: &str| -> Vec<(Instant, f64)> {
+            let names: Vec<&String> = history
+                .series
+                .keys()
+                .filter(|k| k.strip_prefix(prefix).is_some_and(|iface| iface != "lo"))
+                .collect();
+            history
+                .times
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &t)| {
+                    let values: Vec<f64> = names
+                        .iter()
+                        .filter_map(|n| history.series[*n].get(i).copied().flatten())
+                        .collect();
+                    (!values.is_empty()).then(|| Some((at(t)?, values.iter().sum())))?
+                })
+                .collect()
+        };
+        self.history.cpu.prefill(column("cpu.usage"));
+        self.history.temp.prefill(column("cpu.temp"));
+        self.history.mem.prefill(column("mem.percent"));
+        self.history.rx.prefill(summed("net.rx_bytes_per_sec@"));
+        self.history.tx.prefill(summed("net.tx_bytes_per_sec@"));
+        Refresh::GRAPHS
     }
 
     fn apply_system(&mut self, s: SystemSnapshot, now: Instant) -> Refresh {

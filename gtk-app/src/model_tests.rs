@@ -132,3 +132,40 @@ fn an_invalid_url_says_how_to_write_one() {
         "{other}"
     );
 }
+
+#[test]
+fn recorded_history_prefills_the_graphs_before_live_frames() {
+    let mut vm = ViewModel::default();
+    let history = crate::client::HistoryData {
+        step: 1,
+        times: vec![1_000, 1_001, 1_002, 1_003],
+        series: [
+            ("cpu.usage", vec![Some(10.0), None, Some(30.0), Some(40.0)]),
+            ("mem.percent", vec![Some(50.0), Some(51.0), None, None]),
+            (
+                "net.rx_bytes_per_sec@eth0",
+                vec![Some(100.0), Some(100.0), None, None],
+            ),
+            (
+                "net.rx_bytes_per_sec@wlan0",
+                vec![Some(5.0), None, None, None],
+            ),
+            ("net.rx_bytes_per_sec@lo", vec![Some(1e9), None, None, None]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    };
+    let now = Instant::now() + Duration::from_secs(60);
+    let r = vm.apply_history(&history, now, 1_004);
+    assert!(r.contains(Refresh::GRAPHS));
+    let cpu: Vec<f64> = vm.history.cpu.points().map(|p| p.1).collect();
+    assert_eq!(cpu, [10.0, 30.0, 40.0]);
+    let first = vm.history.cpu.points().next().unwrap().0;
+    assert_eq!(now.duration_since(first), Duration::from_secs(4));
+    assert_eq!(vm.history.mem.len(), 2);
+    // All interfaces but lo, summed per time.
+    let rx: Vec<f64> = vm.history.rx.points().map(|p| p.1).collect();
+    assert_eq!(rx, [105.0, 100.0]);
+    assert!(vm.history.temp.is_empty());
+}

@@ -26,6 +26,7 @@ fn main() {
                 f.cpu.usage, f.mem.used, f.mem.total, f.uptime
             ),
             WatchEvent::Network(n) => println!("interfaces: {}", n.interfaces.join(", ")),
+            WatchEvent::History(h) => println!("history: {} points", h.times.len()),
             WatchEvent::Disconnected { error, retry_in } => {
                 eprintln!("lost: {error}; retrying in {retry_in:?}")
             }

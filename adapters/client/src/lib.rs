@@ -23,6 +23,7 @@ pub use client::{Client, ClientConfig, expiry};
 pub use error::{ClientError, INVALID_URL};
 pub use history::history_path;
 pub use http::{HttpConnection, Reply};
+pub use psmonitor_core::history::HistoryData;
 pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 pub use psmonitor_tls::{
     ClientTrust, Fingerprint, KnownServers, ParseFingerprintError, TlsClient, TrustedBy,

@@ -5,6 +5,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
+use psmonitor_core::history::HistoryData;
 use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 
 use crate::backoff::Backoff;
@@ -23,6 +24,10 @@ pub struct WatchOptions {
     pub network_every: Option<Duration>,
     /// Longest wait between reconnection attempts.
     pub max_backoff: Duration,
+    /// On every (re)connection, fetch this much of the graphable history from `/history` and
+    /// report it as [`WatchEvent::History`]; `None` (the default) never does. A server without
+    /// history (404) or an error there costs nothing but the request.
+    pub history: Option<Duration>,
 }
 
 impl Default for WatchOptions {
@@ -30,6 +35,7 @@ impl Default for WatchOptions {
         Self {
             network_every: Some(Duration::from_secs(1)),
             max_backoff: Duration::from_secs(30),
+            history: None,
         }
     }
 }
@@ -45,6 +51,9 @@ pub enum WatchEvent {
     Frame(Box<StreamFrame>),
     /// The network snapshot, every `network_every`.
     Network(Box<NetworkSnapshot>),
+    /// What the server recorded before this connection (see [`WatchOptions::history`]):
+    /// `cpu.usage`, `cpu.temp`, `mem.percent` and the per-interface network rates it has.
+    History(Box<HistoryData>),
     /// The connection failed or was lost; the watch tries again after `retry_in` (the back-off,
     /// or the server's `Retry-After` when rate limited and longer).
     Disconnected {
@@ -154,6 +163,27 @@ pub async fn watch_stream(
     }
 }
 
+/// The graphable series the server has, over the last `window`; `None` when it has no history.
+async fn recorded(client: &mut Client, window: Duration) -> Option<HistoryData> {
+    let present = client.history_series().await.ok()?;
+    let wanted = |name: &str| {
+        matches!(name, "cpu.usage" | "cpu.temp" | "mem.percent")
+            || ["net.rx_bytes_per_sec@", "net.tx_bytes_per_sec@"]
+                .iter()
+                .any(|prefix| name.strip_prefix(prefix).is_some_and(|iface| iface != "lo"))
+    };
+    let names: Vec<String> = present.into_iter().filter(|n| wanted(n)).collect();
+    if names.is_empty() {
+        return None;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let since = i64::try_from(now.saturating_sub(window.as_secs())).ok()?;
+    client.history(&names, Some(since), None, None).await.ok()
+}
+
 /// One connection's life; the error that ended it, or `None` when nobody listens any more.
 async fn session(
     client: &mut Client,
@@ -176,6 +206,12 @@ async fn session(
             }
         }
         Err(e) => return Some(e),
+    }
+    if let Some(window) = options.history
+        && let Some(history) = recorded(client, window).await
+        && !emit(events, WatchEvent::History(Box::new(history)))
+    {
+        return None;
     }
     let mut next_network = options.network_every.map(|every| Instant::now() + every);
     loop {

@@ -9,7 +9,7 @@ use gtk::{gio, glib};
 use psmonitor_server::ServerHandle;
 use zeroize::Zeroizing;
 
-use crate::client::{ClientConfig, WatchOptions, watch};
+use crate::client::{ClientConfig, watch, watch_options};
 use crate::embedded::{self, Credentials, Options};
 use crate::logging::{LevelHandle, LogBuffer};
 use crate::settings_store::Settings;
@@ -125,7 +125,7 @@ impl Controller {
                     this.credentials.replace(Some(started.credentials));
                     this.server_url.replace(Some(started.url));
                     this.server.replace(Some(started.handle));
-                    this.main.attach(watch(config, WatchOptions::default()));
+                    this.main.attach(watch(config, watch_options()));
                 }
                 Err(e) => {
                     tracing::error!("embedded server: {e}");
@@ -161,7 +161,7 @@ impl Controller {
                 ..Default::default()
             },
         };
-        win.attach(watch(config.clone(), WatchOptions::default()));
+        win.attach(watch(config.clone(), watch_options()));
         let weak_win = Rc::downgrade(&win);
         let known_servers = self.options.known_servers.clone();
         win.set_on_untrusted(move |fingerprint| {
@@ -176,7 +176,7 @@ impl Controller {
                 let Some(win) = weak.upgrade() else { return };
                 let known = known_servers.as_deref();
                 match crate::client::remember_certificate(known, &config.server, fingerprint) {
-                    Ok(()) => win.attach(watch(config.clone(), WatchOptions::default())),
+                    Ok(()) => win.attach(watch(config.clone(), watch_options())),
                     Err(e) => win.show_banner(
                         Severity::Error,
                         &format!("Cannot remember the certificate: {e}"),

@@ -32,6 +32,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
     let options = WatchOptions {
         network_every: None,
         max_backoff: MAX_BACKOFF,
+        history: None,
     };
     let watch = psmonitor_client::watch(target.config.clone(), options);
     let mut view = View {
@@ -93,7 +94,7 @@ async fn stream(
                     return Ok(());
                 }
             }
-            WatchEvent::Network(_) => {}
+            WatchEvent::Network(_) | WatchEvent::History(_) => {}
             WatchEvent::Disconnected { error, retry_in } => {
                 if !connected {
                     return Err(target.failure(error));
