@@ -54,21 +54,18 @@ pub struct World {
 
 /// A second server on 127.0.0.1 port 0 replaying `host`, with the test password.
 pub fn remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let account = psmonitor_server::testing::create_test_account(
-        dir.path(),
-        PASSWORD,
-        Argon2Params::testing(),
-    );
-    let mut cfg = psmonitor_server::testing::test_config(dir.path());
-    cfg.interval = Duration::from_millis(250);
-    let path = fixtures().join("hosts").join(format!("{host}.json"));
-    let handle = psmonitor_server::testing::spawn_fixture(cfg, account, &path);
-    (handle, dir)
+    server_for(host, psmonitor_server::config::TlsMode::Off)
 }
 
 /// Like [`remote_server`], speaking TLS with a self-signed certificate in its data dir.
 pub fn tls_remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
+    server_for(host, psmonitor_server::config::TlsMode::On)
+}
+
+fn server_for(
+    host: &str,
+    tls: psmonitor_server::config::TlsMode,
+) -> (ServerHandle, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let account = psmonitor_server::testing::create_test_account(
         dir.path(),
@@ -77,7 +74,7 @@ pub fn tls_remote_server(host: &str) -> (ServerHandle, tempfile::TempDir) {
     );
     let mut cfg = psmonitor_server::testing::test_config(dir.path());
     cfg.interval = Duration::from_millis(250);
-    cfg.tls = psmonitor_server::config::TlsMode::On;
+    cfg.tls = tls;
     let path = fixtures().join("hosts").join(format!("{host}.json"));
     let handle = psmonitor_server::testing::spawn_fixture(cfg, account, &path);
     (handle, dir)
