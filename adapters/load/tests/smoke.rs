@@ -1,29 +1,18 @@
 //! End to end: the load generator against a real in-process server on 127.0.0.1 port 0, with a
 //! real SQLite file in a temp dir, 5 subscribers for 2 s; the report's numbers must be sane.
 
-use std::path::Path;
 use std::time::Duration;
 
-use psmonitor_core::auth::Argon2Params;
 use psmonitor_load::{LoadOptions, run};
 use zeroize::Zeroizing;
 
-const PASSWORD: &str = "correct horse battery staple";
-const INTERVAL: Duration = Duration::from_millis(200);
+mod common;
+
+use common::{INTERVAL, PASSWORD};
 
 #[test]
 fn five_subscribers_for_two_seconds() {
-    let dir = tempfile::tempdir().unwrap();
-    let account = psmonitor_server::testing::create_test_account(
-        dir.path(),
-        PASSWORD,
-        Argon2Params::testing(),
-    );
-    let mut cfg = psmonitor_server::testing::test_config(dir.path());
-    cfg.interval = INTERVAL;
-    let host =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hosts/vm-no-sensors.json");
-    let server = psmonitor_server::testing::spawn_fixture(cfg, account, &host);
+    let (server, _dir) = common::fixture_server();
 
     let opts = LoadOptions {
         server: format!("http://{}", server.addr()),

@@ -2,34 +2,23 @@
 //! certificate) in front of a real in-process server; pinned it runs, unpinned it exits 4.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use psmonitor_client::{ClientError, ClientTrust, UntrustedReason};
-use psmonitor_core::auth::Argon2Params;
 use psmonitor_load::{LoadError, LoadOptions, run};
 use psmonitor_server::ServerHandle;
 use psmonitor_tls::testing::spawn_forwarder;
 use psmonitor_tls::{CertSource, ServerTls};
 use zeroize::Zeroizing;
 
-const PASSWORD: &str = "correct horse battery staple";
-const INTERVAL: Duration = Duration::from_millis(200);
+mod common;
+
+use common::{INTERVAL, PASSWORD};
 
 /// A server, a TLS forwarder before it, and their temp dir.
 fn start() -> (ServerHandle, Arc<ServerTls>, SocketAddr, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let account = psmonitor_server::testing::create_test_account(
-        dir.path(),
-        PASSWORD,
-        Argon2Params::testing(),
-    );
-    let mut cfg = psmonitor_server::testing::test_config(dir.path());
-    cfg.interval = INTERVAL;
-    let host =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hosts/vm-no-sensors.json");
-    let server = psmonitor_server::testing::spawn_fixture(cfg, account, &host);
+    let (server, dir) = common::fixture_server();
     let tls = Arc::new(
         ServerTls::load(CertSource::SelfSigned {
             data_dir: dir.path().to_owned(),

@@ -7,7 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::binary::{get_system, login, psmonitor, serve, sigterm, wait_with_timeout};
+use common::binary::{
+    credentials_reset, get_system, login, psmonitor, serve, sigterm, wait_with_timeout,
+};
 use common::{agent, close_of, host, next_text};
 
 #[test]
@@ -104,21 +106,10 @@ fn sigterm_closes_websockets_with_1001_and_exits_zero_within_two_seconds() {
 fn credentials_reset_prints_only_the_new_password() {
     let dir = tempfile::tempdir().unwrap();
     drop(serve(dir.path(), Some("old-password")));
-    let out = psmonitor(dir.path())
-        .args(["credentials", "reset"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "{stdout}");
+    let new_password = credentials_reset(dir.path());
     let served = serve(dir.path(), None);
     assert_eq!(login(&served.addr, "old-password").0, 401);
-    assert_eq!(login(&served.addr, lines[0]).0, 200);
+    assert_eq!(login(&served.addr, &new_password).0, 200);
 }
 
 #[test]

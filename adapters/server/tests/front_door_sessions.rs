@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::binary::{login, psmonitor, serve};
+use common::binary::{credentials_reset, login, serve};
 use common::{TestServer, agent};
 
 fn status_with(addr: &str, path: &str, token: &str) -> u16 {
@@ -42,16 +42,7 @@ fn a_reset_applies_to_the_running_server_within_two_seconds() {
     let (status, json) = login(&served.addr, "old-password");
     assert_eq!(status, 200);
     let old_token = json["token"].as_str().unwrap().to_owned();
-    let out = psmonitor(dir.path())
-        .args(["credentials", "reset"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let new_password = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let new_password = credentials_reset(dir.path());
     let reset_at = Instant::now();
     // The new password works within 2 s of the reset...
     loop {

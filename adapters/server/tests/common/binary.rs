@@ -134,3 +134,20 @@ pub fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::pr
     }
     None
 }
+
+/// Runs `psmonitor credentials reset` on the data dir `dir`; the new password it printed.
+pub fn credentials_reset(dir: &Path) -> String {
+    let out = psmonitor(dir)
+        .args(["credentials", "reset"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "only the password on stdout: {stdout}");
+    lines[0].to_owned()
+}
