@@ -9,6 +9,7 @@ use std::path::Path;
 
 use common::{HOSTS, derived, fixtures_dir, last_pair, recording};
 use psmonitor_core::metrics::{MetricsFormat, ServerStats, encode};
+use psmonitor_core::model::HostReading;
 use psmonitor_core::series::{is_known_name, series_values};
 
 const NOW_UNIX: u64 = 1_700_000_000;
@@ -159,5 +160,67 @@ fn metrics_carry_node_exporter_names_and_open_metrics_ends_with_eof() {
         }
         assert!(text.contains("psmonitor_logins_total{result=\"failed\"} 1\n"));
         assert!(text.contains("psmonitor_process_group_resident_bytes{name="));
+        assert!(text.contains("psmonitor_process_group_cpu_seconds_total{name="));
+        assert_device_families(host, cur, &text);
     }
+}
+
+/// The collector's newer sources under node_exporter's names (and `psmonitor_gpu_*`).
+fn assert_device_families(host: &str, cur: &HostReading, text: &str) {
+    for d in &cur.disk_io {
+        for line in [
+            format!(
+                "node_disk_read_bytes_total{{device=\"{}\"}} {}\n",
+                d.name, d.read_bytes as f64
+            ),
+            format!(
+                "node_disk_written_bytes_total{{device=\"{}\"}} {}\n",
+                d.name, d.written_bytes as f64
+            ),
+            format!(
+                "node_disk_io_time_seconds_total{{device=\"{}\"}} {}\n",
+                d.name,
+                d.busy_ms as f64 / 1000.0
+            ),
+        ] {
+            assert!(text.contains(&line), "{host}: {line}");
+        }
+    }
+    for f in cur.fans.iter().filter(|f| !f.label.is_empty()) {
+        let line = format!(
+            "node_hwmon_fan_rpm{{chip=\"{}\",sensor=\"{}\"}} {}\n",
+            f.chip, f.label, f.rpm
+        );
+        assert!(text.contains(&line), "{host}: {line}");
+    }
+    assert_eq!(
+        text.matches("\nnode_hwmon_fan_rpm{").count(),
+        cur.fans.len(),
+        "{host}"
+    );
+    for b in &cur.batteries {
+        if let Some(p) = b.percent {
+            let line = format!(
+                "node_power_supply_capacity{{power_supply=\"{}\"}} {p}\n",
+                b.name
+            );
+            assert!(text.contains(&line), "{host}: {line}");
+        }
+    }
+    assert_eq!(
+        text.matches("\nnode_thermal_zone_temp{").count(),
+        cur.thermal_zones.len(),
+        "{host}"
+    );
+    for g in &cur.gpus {
+        if let Some(busy) = g.busy_percent {
+            let line = format!("psmonitor_gpu_busy_percent{{gpu=\"{}\"}} {busy}\n", g.bus);
+            assert!(text.contains(&line), "{host}: {line}");
+        }
+    }
+    assert_eq!(
+        text.matches("\npsmonitor_gpu_info{").count(),
+        cur.gpus.len(),
+        "{host}"
+    );
 }

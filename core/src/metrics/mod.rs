@@ -5,6 +5,8 @@
 //! ([`node`]); the server's own are `psmonitor_*` ([`own`]). [`Writer`] does the format details:
 //! HELP/TYPE lines, label escaping, counter naming and the closing `# EOF`.
 
+mod devices;
+mod gpu;
 mod node;
 mod own;
 mod writer;
@@ -71,6 +73,8 @@ pub fn encode(
 ) -> String {
     let mut w = Writer::new(format);
     node::write(&mut w, reading, now_unix);
+    devices::write(&mut w, reading);
+    gpu::write(&mut w, reading);
     own::write(&mut w, reading, stats);
     w.finish()
 }

@@ -1,0 +1,235 @@
+//! Disks, fans, thermal zones and power supplies under node_exporter's names, types, units and
+//! labels (its `diskstats`, `hwmon`, `thermal_zone` and `powersupplyclass` collectors).
+//!
+//! Differences from node_exporter: `node_thermal_zone_temp` labels `zone` with the number of the
+//! `thermal_zoneN` directory, as node_exporter does, but only zones that answered are written;
+//! `node_power_supply_*` covers batteries only (the collector reads no mains adapters), and
+//! `node_power_supply_info` carries `power_supply`, `status` and `type` only.
+
+use std::collections::BTreeSet;
+
+use crate::model::{DiskIoReading, HostReading};
+
+use super::{Kind, Writer};
+
+/// Writes the disk I/O, fan, thermal zone and power supply families of `r`.
+pub(super) fn write(w: &mut Writer, r: &HostReading) {
+    write_disks(w, r);
+    write_fans(w, r);
+    write_power_supplies(w, r);
+    write_thermal_zones(w, r);
+}
+
+fn write_disks(w: &mut Writer, r: &HostReading) {
+    type Field = fn(&DiskIoReading) -> f64;
+    let fields: [(&str, &str, Field); 3] = [
+        (
+            "node_disk_io_time_seconds",
+            "Total seconds spent doing I/Os.",
+            |d| d.busy_ms as f64 / 1000.0,
+        ),
+        (
+            "node_disk_read_bytes",
+            "The total number of bytes read successfully.",
+            |d| d.read_bytes as f64,
+        ),
+        (
+            "node_disk_written_bytes",
+            "The total number of bytes written successfully.",
+            |d| d.written_bytes as f64,
+        ),
+    ];
+    for (name, help, field) in fields {
+        w.family(name, Kind::Counter, help);
+        let mut seen = BTreeSet::new();
+        for d in r.disk_io.iter().filter(|d| seen.insert(d.name.as_str())) {
+            w.sample(&[("device", &d.name)], field(d));
+        }
+    }
+}
+
+fn write_fans(w: &mut Writer, r: &HostReading) {
+    w.family(
+        "node_hwmon_fan_rpm",
+        Kind::Gauge,
+        "Hardware monitor for fan revolutions per minute (input).",
+    );
+    // Like the temperatures: a repeated label set would make Prometheus refuse the whole scrape.
+    let mut seen = BTreeSet::new();
+    for (i, fan) in r.fans.iter().enumerate() {
+        if !fan.rpm.is_finite() {
+            continue;
+        }
+        let numbered;
+        let sensor = if fan.label.is_empty() {
+            numbered = format!("fan{}", i + 1);
+            numbered.as_str()
+        } else {
+            fan.label.as_str()
+        };
+        if seen.insert((fan.chip.as_str(), sensor.to_owned())) {
+            w.sample(&[("chip", &fan.chip), ("sensor", sensor)], fan.rpm);
+        }
+    }
+}
+
+fn write_power_supplies(w: &mut Writer, r: &HostReading) {
+    let mut seen = BTreeSet::new();
+    let batteries: Vec<_> = r
+        .batteries
+        .iter()
+        .filter(|b| seen.insert(b.name.as_str()))
+        .collect();
+    w.family(
+        "node_power_supply_capacity",
+        Kind::Gauge,
+        "capacity value of /sys/class/power_supply/<power_supply>.",
+    );
+    for b in &batteries {
+        if let Some(percent) = b.percent.filter(|p| p.is_finite()) {
+            w.sample(&[("power_supply", &b.name)], percent);
+        }
+    }
+    w.family(
+        "node_power_supply_info",
+        Kind::Gauge,
+        "info of /sys/class/power_supply/<power_supply>.",
+    );
+    for b in &batteries {
+        let mut labels = vec![("power_supply", b.name.as_str())];
+        if !b.state.is_empty() {
+            labels.push(("status", b.state.as_str()));
+        }
+        labels.push(("type", "Battery"));
+        w.sample(&labels, 1.0);
+    }
+    w.family(
+        "node_power_supply_power_watt",
+        Kind::Gauge,
+        "power_watt value of /sys/class/power_supply/<power_supply>.",
+    );
+    for b in &batteries {
+        if let Some(watts) = b.power_watts.filter(|p| p.is_finite()) {
+            w.sample(&[("power_supply", &b.name)], watts);
+        }
+    }
+}
+
+fn write_thermal_zones(w: &mut Writer, r: &HostReading) {
+    w.family(
+        "node_thermal_zone_temp",
+        Kind::Gauge,
+        "Zone temperature in Celsius",
+    );
+    let mut seen = BTreeSet::new();
+    for z in r.thermal_zones.iter().filter(|z| z.celsius.is_finite()) {
+        let zone = z.zone.strip_prefix("thermal_zone").unwrap_or(&z.zone);
+        if seen.insert((zone, z.kind.as_str())) {
+            w.sample(&[("type", &z.kind), ("zone", zone)], z.celsius);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::MetricsFormat;
+    use crate::model::{BatteryReading, FanSensor, ThermalZone};
+
+    fn body(r: &HostReading) -> String {
+        let mut w = Writer::new(MetricsFormat::Text);
+        write(&mut w, r);
+        w.finish()
+    }
+
+    #[test]
+    fn disks_are_counters_in_seconds_and_bytes() {
+        let mut r = HostReading::default();
+        r.disk_io = vec![DiskIoReading {
+            name: "nvme0n1".into(),
+            read_bytes: 4096,
+            written_bytes: 512,
+            busy_ms: 1500,
+        }];
+        let text = body(&r);
+        assert!(text.contains("# TYPE node_disk_read_bytes_total counter\n"));
+        assert!(text.contains("node_disk_read_bytes_total{device=\"nvme0n1\"} 4096\n"));
+        assert!(text.contains("node_disk_written_bytes_total{device=\"nvme0n1\"} 512\n"));
+        assert!(text.contains("node_disk_io_time_seconds_total{device=\"nvme0n1\"} 1.5\n"));
+    }
+
+    #[test]
+    fn unlabelled_fans_are_numbered_and_repeats_and_missing_values_left_out() {
+        let fan = |label: &str, rpm: f64| FanSensor {
+            chip: "nct6798".into(),
+            label: label.into(),
+            rpm,
+        };
+        let mut r = HostReading::default();
+        r.fans = vec![
+            fan("", 900.0),
+            fan("CPU", 1200.0),
+            fan("CPU", 1300.0),
+            fan("", f64::NAN),
+        ];
+        let text = body(&r);
+        assert!(text.contains("node_hwmon_fan_rpm{chip=\"nct6798\",sensor=\"fan1\"} 900\n"));
+        assert!(text.contains("node_hwmon_fan_rpm{chip=\"nct6798\",sensor=\"CPU\"} 1200\n"));
+        assert_eq!(text.matches("node_hwmon_fan_rpm{").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn batteries_give_capacity_info_and_power_where_known() {
+        let mut r = HostReading::default();
+        r.batteries = vec![
+            BatteryReading {
+                name: "BAT0".into(),
+                percent: Some(81.0),
+                state: "Discharging".into(),
+                power_watts: Some(7.25),
+            },
+            BatteryReading {
+                name: "BAT1".into(),
+                percent: None,
+                state: String::new(),
+                power_watts: None,
+            },
+        ];
+        let text = body(&r);
+        assert!(text.contains("node_power_supply_capacity{power_supply=\"BAT0\"} 81\n"));
+        assert!(!text.contains("node_power_supply_capacity{power_supply=\"BAT1\"}"));
+        assert!(text.contains(
+            "node_power_supply_info{power_supply=\"BAT0\",status=\"Discharging\",type=\"Battery\"} 1\n"
+        ));
+        assert!(
+            text.contains("node_power_supply_info{power_supply=\"BAT1\",type=\"Battery\"} 1\n")
+        );
+        assert!(text.contains("node_power_supply_power_watt{power_supply=\"BAT0\"} 7.25\n"));
+        assert_eq!(text.matches("node_power_supply_power_watt{").count(), 1);
+    }
+
+    #[test]
+    fn thermal_zones_are_labelled_by_number_and_type() {
+        let mut r = HostReading::default();
+        r.thermal_zones = vec![
+            ThermalZone {
+                zone: "thermal_zone0".into(),
+                kind: "acpitz".into(),
+                celsius: 27.8,
+            },
+            ThermalZone {
+                zone: "thermal_zone1".into(),
+                kind: "x86_pkg_temp".into(),
+                celsius: f64::NAN,
+            },
+        ];
+        let text = body(&r);
+        assert!(text.contains("node_thermal_zone_temp{type=\"acpitz\",zone=\"0\"} 27.8\n"));
+        assert_eq!(text.matches("node_thermal_zone_temp{").count(), 1);
+    }
+
+    #[test]
+    fn a_host_without_these_devices_writes_no_families() {
+        assert_eq!(body(&HostReading::default()), "");
+    }
+}
