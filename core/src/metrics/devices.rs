@@ -6,7 +6,7 @@
 //! `node_power_supply_*` covers batteries only (the collector reads no mains adapters), and
 //! `node_power_supply_info` carries `power_supply`, `status` and `type` only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{DiskIoReading, HostReading};
 
@@ -56,19 +56,21 @@ fn write_fans(w: &mut Writer, r: &HostReading) {
     );
     // Like the temperatures: a repeated label set would make Prometheus refuse the whole scrape.
     let mut seen = BTreeSet::new();
-    for (i, fan) in r.fans.iter().enumerate() {
+    // A fan without a label is named by its place among its chip's fans: `fan1`, `fan2`, ...
+    let mut per_chip: HashMap<&str, usize> = HashMap::new();
+    for fan in &r.fans {
+        let place = per_chip.entry(fan.chip.as_str()).or_default();
+        *place += 1;
         if !fan.rpm.is_finite() {
             continue;
         }
-        let numbered;
         let sensor = if fan.label.is_empty() {
-            numbered = format!("fan{}", i + 1);
-            numbered.as_str()
+            format!("fan{place}")
         } else {
-            fan.label.as_str()
+            fan.label.clone()
         };
-        if seen.insert((fan.chip.as_str(), sensor.to_owned())) {
-            w.sample(&[("chip", &fan.chip), ("sensor", sensor)], fan.rpm);
+        if seen.insert((fan.chip.as_str(), sensor.clone())) {
+            w.sample(&[("chip", &fan.chip), ("sensor", &sensor)], fan.rpm);
         }
     }
 }
@@ -144,13 +146,15 @@ mod tests {
 
     #[test]
     fn disks_are_counters_in_seconds_and_bytes() {
-        let mut r = HostReading::default();
-        r.disk_io = vec![DiskIoReading {
-            name: "nvme0n1".into(),
-            read_bytes: 4096,
-            written_bytes: 512,
-            busy_ms: 1500,
-        }];
+        let r = HostReading {
+            disk_io: vec![DiskIoReading {
+                name: "nvme0n1".into(),
+                read_bytes: 4096,
+                written_bytes: 512,
+                busy_ms: 1500,
+            }],
+            ..HostReading::default()
+        };
         let text = body(&r);
         assert!(text.contains("# TYPE node_disk_read_bytes_total counter\n"));
         assert!(text.contains("node_disk_read_bytes_total{device=\"nvme0n1\"} 4096\n"));
@@ -165,36 +169,46 @@ mod tests {
             label: label.into(),
             rpm,
         };
-        let mut r = HostReading::default();
-        r.fans = vec![
-            fan("", 900.0),
-            fan("CPU", 1200.0),
-            fan("CPU", 1300.0),
-            fan("", f64::NAN),
-        ];
+        let r = HostReading {
+            fans: vec![
+                fan("", 900.0),
+                fan("CPU", 1200.0),
+                fan("CPU", 1300.0),
+                fan("", f64::NAN),
+                FanSensor {
+                    chip: "amdgpu".into(),
+                    label: String::new(),
+                    rpm: 700.0,
+                },
+            ],
+            ..HostReading::default()
+        };
         let text = body(&r);
         assert!(text.contains("node_hwmon_fan_rpm{chip=\"nct6798\",sensor=\"fan1\"} 900\n"));
         assert!(text.contains("node_hwmon_fan_rpm{chip=\"nct6798\",sensor=\"CPU\"} 1200\n"));
-        assert_eq!(text.matches("node_hwmon_fan_rpm{").count(), 2, "{text}");
+        assert!(text.contains("node_hwmon_fan_rpm{chip=\"amdgpu\",sensor=\"fan1\"} 700\n"));
+        assert_eq!(text.matches("node_hwmon_fan_rpm{").count(), 3, "{text}");
     }
 
     #[test]
     fn batteries_give_capacity_info_and_power_where_known() {
-        let mut r = HostReading::default();
-        r.batteries = vec![
-            BatteryReading {
-                name: "BAT0".into(),
-                percent: Some(81.0),
-                state: "Discharging".into(),
-                power_watts: Some(7.25),
-            },
-            BatteryReading {
-                name: "BAT1".into(),
-                percent: None,
-                state: String::new(),
-                power_watts: None,
-            },
-        ];
+        let r = HostReading {
+            batteries: vec![
+                BatteryReading {
+                    name: "BAT0".into(),
+                    percent: Some(81.0),
+                    state: "Discharging".into(),
+                    power_watts: Some(7.25),
+                },
+                BatteryReading {
+                    name: "BAT1".into(),
+                    percent: None,
+                    state: String::new(),
+                    power_watts: None,
+                },
+            ],
+            ..HostReading::default()
+        };
         let text = body(&r);
         assert!(text.contains("node_power_supply_capacity{power_supply=\"BAT0\"} 81\n"));
         assert!(!text.contains("node_power_supply_capacity{power_supply=\"BAT1\"}"));
@@ -210,19 +224,21 @@ mod tests {
 
     #[test]
     fn thermal_zones_are_labelled_by_number_and_type() {
-        let mut r = HostReading::default();
-        r.thermal_zones = vec![
-            ThermalZone {
-                zone: "thermal_zone0".into(),
-                kind: "acpitz".into(),
-                celsius: 27.8,
-            },
-            ThermalZone {
-                zone: "thermal_zone1".into(),
-                kind: "x86_pkg_temp".into(),
-                celsius: f64::NAN,
-            },
-        ];
+        let r = HostReading {
+            thermal_zones: vec![
+                ThermalZone {
+                    zone: "thermal_zone0".into(),
+                    kind: "acpitz".into(),
+                    celsius: 27.8,
+                },
+                ThermalZone {
+                    zone: "thermal_zone1".into(),
+                    kind: "x86_pkg_temp".into(),
+                    celsius: f64::NAN,
+                },
+            ],
+            ..HostReading::default()
+        };
         let text = body(&r);
         assert!(text.contains("node_thermal_zone_temp{type=\"acpitz\",zone=\"0\"} 27.8\n"));
         assert_eq!(text.matches("node_thermal_zone_temp{").count(), 1);

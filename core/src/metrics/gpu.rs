@@ -85,26 +85,28 @@ mod tests {
 
     #[test]
     fn gpus_are_keyed_by_bus_and_unknown_values_left_out() {
-        let mut r = HostReading::default();
-        r.gpus = vec![
-            GpuReading {
-                vendor: "AMD".into(),
-                name: "card0".into(),
-                driver: "amdgpu".into(),
-                bus: "0000:03:00.0".into(),
-                busy_percent: Some(37.0),
-                vram_used: Some(1024),
-                vram_total: Some(8192),
-                celsius: Some(55.0),
-                power_watts: None,
-            },
-            GpuReading {
-                vendor: "Intel".into(),
-                name: "card1".into(),
-                driver: "i915".into(),
-                ..GpuReading::default()
-            },
-        ];
+        let r = HostReading {
+            gpus: vec![
+                GpuReading {
+                    vendor: "AMD".into(),
+                    name: "card0".into(),
+                    driver: "amdgpu".into(),
+                    bus: "0000:03:00.0".into(),
+                    busy_percent: Some(37.0),
+                    vram_used: Some(1024),
+                    vram_total: Some(8192),
+                    celsius: Some(55.0),
+                    power_watts: None,
+                },
+                GpuReading {
+                    vendor: "Intel".into(),
+                    name: "card1".into(),
+                    driver: "i915".into(),
+                    ..GpuReading::default()
+                },
+            ],
+            ..HostReading::default()
+        };
         let mut w = Writer::new(MetricsFormat::Text);
         write(&mut w, &r);
         let text = w.finish();
