@@ -11,6 +11,7 @@ use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
 use crate::error::ClientError;
+use crate::subscription::DEFAULT_IDLE_TIMEOUT;
 
 /// Capacity of the events channel; when full, the oldest event is dropped so the latest wins.
 pub const EVENT_BOUND: usize = 32;
@@ -28,6 +29,9 @@ pub struct WatchOptions {
     /// report it as [`WatchEvent::History`]; `None` (the default) never does. A server without
     /// history (404) or an error there costs nothing but the request.
     pub history: Option<Duration>,
+    /// Time without a stream frame after which the stream counts as lost and the watch
+    /// reconnects ([`DEFAULT_IDLE_TIMEOUT`] by default; the server sends one every interval).
+    pub idle_timeout: Duration,
 }
 
 impl Default for WatchOptions {
@@ -36,6 +40,7 @@ impl Default for WatchOptions {
             network_every: Some(Duration::from_secs(1)),
             max_backoff: Duration::from_secs(30),
             history: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -195,6 +200,7 @@ async fn session(
         Ok(sub) => sub,
         Err(e) => return Some(e),
     };
+    sub.set_idle_timeout(options.idle_timeout);
     backoff.reset();
     if !emit(events, WatchEvent::Connected) {
         return None;
