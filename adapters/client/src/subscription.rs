@@ -1,7 +1,7 @@
 //! [`Subscription`]: one open `/connect` websocket, yielding typed stream frames.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -27,6 +27,10 @@ const MAX_MESSAGE: usize = 1024 * 1024;
 pub struct Subscription {
     ws: WebSocketStream<Stream>,
     idle_timeout: Duration,
+    /// When the last text message arrived (or the websocket opened): the idle deadline is this
+    /// plus `idle_timeout`, however often a caller gives up waiting on [`Subscription::next`]
+    /// and calls it again.
+    last_message: Instant,
     origin: String,
 }
 
@@ -74,6 +78,7 @@ impl Subscription {
             let mut sub = Subscription {
                 ws,
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
+                last_message: Instant::now(),
                 origin: origin.clone(),
             };
             match sub.next_text().await? {
@@ -87,12 +92,14 @@ impl Subscription {
         deadline(OPEN_TIMEOUT, format!("websocket {origin}"), handshake).await
     }
 
-    /// Changes how long [`Subscription::next`] waits for any message before giving up.
+    /// Changes how long after the last message [`Subscription::next`] gives up waiting.
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
         self.idle_timeout = timeout;
     }
 
-    /// The next stream frame; a closed stream or a frame that does not parse is an error.
+    /// The next stream frame; a closed stream, a frame that does not parse, or no message
+    /// within the idle timeout of the last one is an error. Cancel-safe: dropping the future
+    /// loses no frame and does not restart the idle deadline.
     pub async fn next(&mut self) -> Result<StreamFrame, ClientError> {
         let text = self.next_text().await?;
         serde_json::from_str(&text)
@@ -108,12 +115,14 @@ impl Subscription {
         .await;
     }
 
-    /// The next text message, skipping pings and pongs, within the idle timeout.
+    /// The next text message, skipping pings and pongs, before the idle deadline (the last
+    /// message's arrival plus the idle timeout).
     async fn next_text(&mut self) -> Result<String, ClientError> {
         let origin = self.origin.clone();
-        let what = format!("websocket {origin}");
+        let idle_deadline = self.last_message + self.idle_timeout;
+        let idle_timeout = self.idle_timeout;
         let ws = &mut self.ws;
-        deadline(self.idle_timeout, what, async move {
+        let read = async move {
             loop {
                 let msg = match ws.next().await {
                     Some(Ok(msg)) => msg,
@@ -142,8 +151,18 @@ impl Subscription {
                     Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
                 }
             }
-        })
-        .await
+        };
+        let origin = &self.origin;
+        let idle = async move {
+            smol::Timer::at(idle_deadline).await;
+            Err(ClientError::unreachable(format!(
+                "websocket {origin}: no message within {}s",
+                idle_timeout.as_secs_f64()
+            )))
+        };
+        let text = futures_lite::future::or(read, idle).await?;
+        self.last_message = Instant::now();
+        Ok(text)
     }
 }
 
