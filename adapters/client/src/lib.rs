@@ -2,7 +2,8 @@
 //!
 //! [`Client`] makes single calls (`/system`, `/network`) and opens a [`Subscription`] to the
 //! websocket stream; [`watch`] runs a reconnecting subscription on its own thread and reports
-//! [`WatchEvent`]s on a bounded channel where the latest event wins. HTTP is a few hand-written
+//! [`WatchEvent`]s on a bounded channel that drops frames, never lifecycle events or errors, when
+//! its consumer falls behind. HTTP is a few hand-written
 //! HTTP/1.1 requests parsed with `httparse`; the websocket is async-tungstenite. An `https://`
 //! server is reached over TLS (rustls, through `psmonitor-tls`), its websocket over `wss://`;
 //! [`ClientConfig::trust`] says which certificates are accepted (pin, CA file, system store).

@@ -13,7 +13,8 @@ use crate::client::{Client, ClientConfig};
 use crate::error::ClientError;
 use crate::subscription::DEFAULT_IDLE_TIMEOUT;
 
-/// Capacity of the events channel; when full, the oldest event is dropped so the latest wins.
+/// Capacity of the events channel. When it is full, a new frame or network snapshot is dropped
+/// (the next one supersedes it); every other event waits for room, so none is ever lost.
 pub const EVENT_BOUND: usize = 32;
 /// Longest [`Watch::stop`] waits for the thread.
 const STOP_WAIT: Duration = Duration::from_secs(1);
@@ -129,9 +130,16 @@ pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
     }
 }
 
-/// Sends an event, dropping the oldest when full; false once nobody listens.
-fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
-    events.force_send(event).is_ok()
+/// Sends an event; false once nobody listens. A frame or network snapshot is dropped when the
+/// consumer is [`EVENT_BOUND`] events behind; any other event waits until there is room.
+async fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
+    match event {
+        WatchEvent::Frame(_) | WatchEvent::Network(_) => match events.try_send(event) {
+            Ok(()) | Err(async_channel::TrySendError::Full(_)) => true,
+            Err(async_channel::TrySendError::Closed(_)) => false,
+        },
+        event => events.send(event).await.is_ok(),
+    }
 }
 
 /// The watch loop on the current task: connect, stream, back off, repeat until fatal or unheard.
@@ -143,7 +151,7 @@ pub async fn watch_stream(
     let mut client = match Client::new(config) {
         Ok(client) => client,
         Err(e) => {
-            emit(&events, WatchEvent::Stopped(e));
+            emit(&events, WatchEvent::Stopped(e)).await;
             return;
         }
     };
@@ -153,7 +161,7 @@ pub async fn watch_stream(
             return;
         };
         if error.is_fatal() {
-            emit(&events, WatchEvent::Stopped(error));
+            emit(&events, WatchEvent::Stopped(error)).await;
             return;
         }
         let mut retry_in = backoff.next_delay();
@@ -161,7 +169,7 @@ pub async fn watch_stream(
         {
             retry_in = retry_in.max(*retry_after);
         }
-        if !emit(&events, WatchEvent::Disconnected { error, retry_in }) {
+        if !emit(&events, WatchEvent::Disconnected { error, retry_in }).await {
             return;
         }
         smol::Timer::after(retry_in).await;
@@ -202,12 +210,12 @@ async fn session(
     };
     sub.set_idle_timeout(options.idle_timeout);
     backoff.reset();
-    if !emit(events, WatchEvent::Connected) {
+    if !emit(events, WatchEvent::Connected).await {
         return None;
     }
     match client.system().await {
         Ok(system) => {
-            if !emit(events, WatchEvent::System(Box::new(system))) {
+            if !emit(events, WatchEvent::System(Box::new(system))).await {
                 return None;
             }
         }
@@ -215,7 +223,7 @@ async fn session(
     }
     if let Some(window) = options.history
         && let Some(history) = recorded(client, window).await
-        && !emit(events, WatchEvent::History(Box::new(history)))
+        && !emit(events, WatchEvent::History(Box::new(history))).await
     {
         return None;
     }
@@ -247,7 +255,7 @@ async fn session(
                 }
             }
         };
-        if !emit(events, event) {
+        if !emit(events, event).await {
             return None;
         }
     }
