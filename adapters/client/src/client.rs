@@ -204,7 +204,7 @@ impl Client {
         let reply = self.authed("GET", path).await?;
         let _: serde::de::IgnoredAny = parse(&reply, path)?;
         String::from_utf8(reply.body)
-            .map_err(|_| ClientError::Protocol(format!("{path} sent a body that is not utf-8")))
+            .map_err(|_| ClientError::invalid_body(format!("body from {path}"), "not utf-8"))
     }
 
     /// Logs in if needed, creates a worker, opens its websocket and checks the greeting.
@@ -227,7 +227,7 @@ impl Client {
 /// Parses a JSON body, naming the path on failure.
 fn parse<T: DeserializeOwned>(reply: &Reply, path: &str) -> Result<T, ClientError> {
     serde_json::from_slice(&reply.body)
-        .map_err(|e| ClientError::Protocol(format!("invalid body from {path}: {e}")))
+        .map_err(|e| ClientError::invalid_body(format!("body from {path}"), e))
 }
 
 fn unix_now() -> Duration {

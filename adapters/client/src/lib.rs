@@ -21,7 +21,7 @@ mod watch;
 
 pub use backoff::{BASE_DELAY, Backoff};
 pub use client::{Client, ClientConfig, expiry};
-pub use error::{ClientError, INVALID_URL};
+pub use error::ClientError;
 pub use history::history_path;
 pub use http::{HttpConnection, Reply};
 pub use psmonitor_core::history::HistoryData;

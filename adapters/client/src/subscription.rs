@@ -83,10 +83,9 @@ impl Subscription {
             };
             match sub.next_text().await? {
                 text if text == GREETING => Ok(sub),
-                text => Err(ClientError::Protocol(format!(
-                    "unexpected greeting {:?}",
-                    text.chars().take(80).collect::<String>()
-                ))),
+                text => Err(ClientError::UnexpectedGreeting(
+                    text.chars().take(80).collect(),
+                )),
             }
         };
         deadline(OPEN_TIMEOUT, format!("websocket {origin}"), handshake).await
@@ -102,8 +101,7 @@ impl Subscription {
     /// loses no frame and does not restart the idle deadline.
     pub async fn next(&mut self) -> Result<StreamFrame, ClientError> {
         let text = self.next_text().await?;
-        serde_json::from_str(&text)
-            .map_err(|e| ClientError::Protocol(format!("invalid stream frame: {e}")))
+        serde_json::from_str(&text).map_err(|e| ClientError::invalid_body("stream frame", e))
     }
 
     /// Closes the websocket politely.
@@ -128,22 +126,22 @@ impl Subscription {
                     Some(Ok(msg)) => msg,
                     Some(Err(e)) => return Err(ws_error(&origin, e)),
                     None => {
-                        return Err(ClientError::unreachable(format!("{origin}: stream ended")));
+                        return Err(ClientError::unreachable(&origin, "stream ended"));
                     }
                 };
                 match msg {
                     Message::Text(text) => return Ok(text.as_str().to_owned()),
                     Message::Close(Some(frame)) => {
-                        return Err(ClientError::Protocol(format!(
-                            "server closed the stream: {} (code {})",
-                            frame.reason,
-                            u16::from(frame.code)
-                        )));
+                        return Err(ClientError::StreamClosed {
+                            code: Some(u16::from(frame.code)),
+                            reason: frame.reason.as_str().to_owned(),
+                        });
                     }
                     Message::Close(None) => {
-                        return Err(ClientError::Protocol(
-                            "server closed the stream without a reason".into(),
-                        ));
+                        return Err(ClientError::StreamClosed {
+                            code: None,
+                            reason: String::new(),
+                        });
                     }
                     Message::Binary(_) => {
                         return Err(ClientError::Protocol("unexpected binary frame".into()));
@@ -155,10 +153,10 @@ impl Subscription {
         let origin = &self.origin;
         let idle = async move {
             smol::Timer::at(idle_deadline).await;
-            Err(ClientError::unreachable(format!(
-                "websocket {origin}: no message within {}s",
-                idle_timeout.as_secs_f64()
-            )))
+            Err(ClientError::unreachable(
+                format!("websocket {origin}"),
+                format!("no message within {}s", idle_timeout.as_secs_f64()),
+            ))
         };
         let text = futures_lite::future::or(read, idle).await?;
         self.last_message = Instant::now();
@@ -170,11 +168,11 @@ impl Subscription {
 fn ws_error(origin: &str, e: WsError) -> ClientError {
     use async_tungstenite::tungstenite::error::ProtocolError;
     match e {
-        WsError::Io(e) => ClientError::unreachable(format!("{origin}: {e}")),
+        WsError::Io(e) => ClientError::unreachable(origin, e),
         WsError::ConnectionClosed
         | WsError::AlreadyClosed
         | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-            ClientError::unreachable(format!("{origin}: connection lost"))
+            ClientError::unreachable(origin, "connection lost")
         }
         WsError::Http(res) => {
             let body = res
@@ -187,10 +185,11 @@ fn ws_error(origin: &str, e: WsError) -> ClientError {
                         .collect::<String>()
                 })
                 .unwrap_or_default();
-            ClientError::Protocol(format!(
-                "websocket upgrade refused with status {}: {body}",
-                res.status().as_u16()
-            ))
+            ClientError::Status {
+                what: format!("the websocket upgrade at {origin}"),
+                status: res.status().as_u16(),
+                message: body,
+            }
         }
         other => ClientError::Protocol(format!("websocket: {other}")),
     }
