@@ -1,9 +1,8 @@
 //! [`Client`]: logs in, keeps its token fresh, fetches snapshots and opens subscriptions.
 
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use base64::Engine;
 use psmonitor_core::wire::{NetworkSnapshot, SystemSnapshot};
 use psmonitor_tls::{ClientTrust, TlsClient};
 use serde::de::DeserializeOwned;
@@ -14,7 +13,8 @@ use crate::http::{self, HttpConnection, Reply};
 use crate::subscription::Subscription;
 use crate::url::Endpoint;
 
-/// Longest margin kept before a token's expiry: the client logs in again this early.
+/// Longest margin kept before a token's expiry: the client logs in again this early (or a
+/// quarter of the token's lifetime before, when that is shorter).
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(10);
 
 /// Where and as whom to connect.
@@ -135,11 +135,9 @@ impl Client {
             user_id: String,
         }
         let login: Login = parse(&reply, "/authenticate")?;
-        let renew_at = expiry(&login.token).map(|exp| {
-            let left = exp.saturating_sub(unix_now());
-            let margin = (left / 4).min(MAX_REFRESH_MARGIN);
-            Instant::now() + left - margin
-        });
+        // By the token's own lifetime from now, not by its `exp` against our clock, which may
+        // be off the server's by any amount.
+        let renew_at = token_lifetime(&login.token).map(|life| Instant::now() + renew_after(life));
         self.session = Some(Session {
             token: Zeroizing::new(login.token),
             user_id: login.user_id,
@@ -230,24 +228,23 @@ fn parse<T: DeserializeOwned>(reply: &Reply, path: &str) -> Result<T, ClientErro
         .map_err(|e| ClientError::invalid_body(format!("body from {path}"), e))
 }
 
-fn unix_now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-}
-
-/// The `exp` claim of a JWT as time since the Unix epoch, read without verifying the signature.
-pub fn expiry(token: &str) -> Option<Duration> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+/// A JWT's lifetime, `exp - iat`, read without verifying the signature (the client only uses
+/// it to time renewal; the server checks the token). `None` when the token is not a JWT, lacks
+/// either claim, or expires before it was issued.
+pub fn token_lifetime(token: &str) -> Option<Duration> {
     #[derive(serde::Deserialize)]
     struct Claims {
+        iat: u64,
         exp: u64,
     }
-    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
-    Some(Duration::from_secs(claims.exp))
+    let claims: Claims = jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
+    claims.exp.checked_sub(claims.iat).map(Duration::from_secs)
+}
+
+/// How long after receiving a token of lifetime `life` the client logs in again: a quarter of
+/// the lifetime early, at most [`MAX_REFRESH_MARGIN`].
+fn renew_after(life: Duration) -> Duration {
+    life - (life / 4).min(MAX_REFRESH_MARGIN)
 }
 
 #[cfg(test)]
@@ -255,17 +252,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_exp_without_verifying() {
+    fn reads_the_lifetime_without_verifying() {
+        use base64::Engine;
         let enc = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
-        let token = format!(
-            "{}.{}.sig",
-            enc("{}"),
-            enc(r#"{"sub":"u","exp":1700000000}"#)
+        let token = |claims: &str| format!("{}.{}.sig", enc("{}"), enc(claims));
+        assert_eq!(
+            token_lifetime(&token(r#"{"sub":"u","iat":1700000000,"exp":1700000060}"#)),
+            Some(Duration::from_secs(60))
         );
-        assert_eq!(expiry(&token), Some(Duration::from_secs(1_700_000_000)));
-        assert_eq!(expiry("garbage"), None);
-        assert_eq!(expiry("a.!!!.c"), None);
-        assert_eq!(expiry(&format!("a.{}.c", enc(r#"{"sub":"u"}"#))), None);
+        assert_eq!(token_lifetime("garbage"), None);
+        assert_eq!(token_lifetime("a.!!!.c"), None);
+        assert_eq!(token_lifetime(&token(r#"{"sub":"u","exp":1}"#)), None);
+        assert_eq!(token_lifetime(&token(r#"{"sub":"u","iat":1}"#)), None);
+        assert_eq!(token_lifetime(&token(r#"{"iat":9,"exp":1}"#)), None);
+    }
+
+    #[test]
+    fn renews_a_quarter_early_at_most_ten_seconds() {
+        let secs = Duration::from_secs;
+        assert_eq!(renew_after(secs(60)), secs(50));
+        assert_eq!(renew_after(secs(8)), secs(6));
+        assert_eq!(renew_after(secs(3600)), secs(3590));
+        assert_eq!(renew_after(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod url;
 mod watch;
 
 pub use backoff::{BASE_DELAY, Backoff};
-pub use client::{Client, ClientConfig, expiry};
+pub use client::{Client, ClientConfig, token_lifetime};
 pub use error::ClientError;
 pub use history::history_path;
 pub use http::{HttpConnection, Reply};

@@ -4,14 +4,14 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_tungstenite::tungstenite::{Message, accept};
-use common::{golden, until};
+use common::{golden, read_head, until};
 use psmonitor_client::{ClientConfig, ClientError, WatchEvent, WatchOptions, watch};
 use zeroize::Zeroizing;
 
@@ -73,24 +73,6 @@ fn answer(mut stream: TcpStream, sockets: &AtomicUsize, system: &str, network: &
         body.len()
     );
     let _ = stream.write_all(reply.as_bytes());
-}
-
-/// Reads the request head and any `Content-Length` body.
-fn read_head(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-        buf.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&buf).into_owned();
-    let len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: "))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    let _ = stream.read_exact(&mut body);
-    head
 }
 
 #[test]
