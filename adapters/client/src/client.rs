@@ -1,21 +1,17 @@
 //! [`Client`]: logs in, keeps its token fresh, fetches snapshots and opens subscriptions.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use psmonitor_core::wire::{NetworkSnapshot, SystemSnapshot};
 use psmonitor_tls::{ClientTrust, TlsClient};
-use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::ClientError;
 use crate::http::{self, HttpConnection, Reply};
-use crate::subscription::Subscription;
+use crate::session::{self, Session, parse};
+use crate::subscription::{Subscription, SubscriptionOptions};
 use crate::url::Endpoint;
-
-/// Longest margin kept before a token's expiry: the client logs in again this early (or a
-/// quarter of the token's lifetime before, when that is shorter).
-const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(10);
 
 /// Where and as whom to connect.
 #[derive(Clone)]
@@ -39,13 +35,6 @@ impl fmt::Debug for ClientConfig {
             .field("trust", &self.trust)
             .finish()
     }
-}
-
-/// A logged-in session: the token, whose it is, and when to renew it.
-struct Session {
-    token: Zeroizing<String>,
-    user_id: String,
-    renew_at: Option<Instant>,
 }
 
 /// A connection to one server as one user; logs in again before its token expires and once on a 401.
@@ -102,47 +91,13 @@ impl Client {
     /// Logs in now, replacing any current token.
     pub async fn login(&mut self) -> Result<(), ClientError> {
         self.session = None;
-        let body = Zeroizing::new(
-            serde_json::json!({
-                "username": self.config.username,
-                "password": self.config.password.as_str(),
-            })
-            .to_string(),
-        );
-        let reply = http::request(
-            &self.endpoint,
-            self.tls.as_ref(),
-            "POST",
-            "/authenticate",
-            None,
-            Some(body.as_bytes()),
+        let session = session::login(
+            &mut self.connection(),
+            &self.config.username,
+            &self.config.password,
         )
         .await?;
-        match reply.status {
-            200 => {}
-            401 => return Err(ClientError::BadCredentials),
-            429 => return Err(reply.rate_limited()),
-            503 => {
-                return Err(ClientError::Busy {
-                    retry_after: reply.retry_after.unwrap_or(Duration::from_secs(1)),
-                });
-            }
-            _ => return Err(reply.unexpected("/authenticate")),
-        }
-        #[derive(serde::Deserialize)]
-        struct Login {
-            token: String,
-            user_id: String,
-        }
-        let login: Login = parse(&reply, "/authenticate")?;
-        // By the token's own lifetime from now, not by its `exp` against our clock, which may
-        // be off the server's by any amount.
-        let renew_at = token_lifetime(&login.token).map(|life| Instant::now() + renew_after(life));
-        self.session = Some(Session {
-            token: Zeroizing::new(login.token),
-            user_id: login.user_id,
-            renew_at,
-        });
+        self.session = Some(session);
         Ok(())
     }
 
@@ -150,7 +105,7 @@ impl Client {
     async fn fresh_session(&mut self) -> Result<&Session, ClientError> {
         let stale = match &self.session {
             None => true,
-            Some(s) => s.renew_at.is_some_and(|at| Instant::now() >= at),
+            Some(s) => s.is_stale(Instant::now()),
         };
         if stale {
             self.login().await?;
@@ -208,73 +163,26 @@ impl Client {
     /// Logs in if needed, creates a worker, opens its websocket and checks the greeting.
     pub async fn subscribe(&mut self) -> Result<Subscription, ClientError> {
         let reply = self.authed("POST", "/worker").await?;
-        #[derive(serde::Deserialize)]
-        struct Worker {
-            id: String,
-        }
-        let worker: Worker = parse(&reply, "/worker")?;
+        let worker = session::worker_id(&reply)?;
         let user_id = self
             .session
             .as_ref()
             .map(|s| s.user_id.clone())
             .unwrap_or_default();
-        Subscription::open(&self.endpoint, self.tls.as_ref(), &worker.id, &user_id).await
+        Subscription::connect(
+            &self.endpoint,
+            self.tls.as_ref(),
+            &worker,
+            &user_id,
+            &SubscriptionOptions::default(),
+        )
+        .await
     }
-}
-
-/// Parses a JSON body, naming the path on failure.
-fn parse<T: DeserializeOwned>(reply: &Reply, path: &str) -> Result<T, ClientError> {
-    serde_json::from_slice(&reply.body)
-        .map_err(|e| ClientError::invalid_body(format!("body from {path}"), e))
-}
-
-/// A JWT's lifetime, `exp - iat`, read without verifying the signature (the client only uses
-/// it to time renewal; the server checks the token). `None` when the token is not a JWT, lacks
-/// either claim, or expires before it was issued.
-pub fn token_lifetime(token: &str) -> Option<Duration> {
-    #[derive(serde::Deserialize)]
-    struct Claims {
-        iat: u64,
-        exp: u64,
-    }
-    let claims: Claims = jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
-    claims.exp.checked_sub(claims.iat).map(Duration::from_secs)
-}
-
-/// How long after receiving a token of lifetime `life` the client logs in again: a quarter of
-/// the lifetime early, at most [`MAX_REFRESH_MARGIN`].
-fn renew_after(life: Duration) -> Duration {
-    life - (life / 4).min(MAX_REFRESH_MARGIN)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_lifetime_without_verifying() {
-        use base64::Engine;
-        let enc = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
-        let token = |claims: &str| format!("{}.{}.sig", enc("{}"), enc(claims));
-        assert_eq!(
-            token_lifetime(&token(r#"{"sub":"u","iat":1700000000,"exp":1700000060}"#)),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(token_lifetime("garbage"), None);
-        assert_eq!(token_lifetime("a.!!!.c"), None);
-        assert_eq!(token_lifetime(&token(r#"{"sub":"u","exp":1}"#)), None);
-        assert_eq!(token_lifetime(&token(r#"{"sub":"u","iat":1}"#)), None);
-        assert_eq!(token_lifetime(&token(r#"{"iat":9,"exp":1}"#)), None);
-    }
-
-    #[test]
-    fn renews_a_quarter_early_at_most_ten_seconds() {
-        let secs = Duration::from_secs;
-        assert_eq!(renew_after(secs(60)), secs(50));
-        assert_eq!(renew_after(secs(8)), secs(6));
-        assert_eq!(renew_after(secs(3600)), secs(3590));
-        assert_eq!(renew_after(Duration::ZERO), Duration::ZERO);
-    }
 
     #[test]
     fn debug_hides_the_password() {
