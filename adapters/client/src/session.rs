@@ -13,7 +13,8 @@ use crate::error::ClientError;
 use crate::http::{HttpConnection, Reply};
 
 /// Longest margin kept before a token's expiry: the client logs in again this early (or a
-/// quarter of the token's lifetime before, when that is shorter).
+/// quarter of the token's lifetime before, when that is shorter), besides the second `iat`
+/// may have been rounded down by.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(10);
 /// Wait used when a 503 from `/authenticate` has no usable `Retry-After`.
 const DEFAULT_BUSY_WAIT: Duration = Duration::from_secs(1);
@@ -26,7 +27,8 @@ pub struct Session {
     /// The account's id, the `subscriber` of a websocket.
     pub user_id: String,
     /// When to log in again: a quarter of the token's lifetime (at most 10 s) before it ends,
-    /// counted from receipt; `None` when the token does not say how long it lives.
+    /// counted from receipt less the second `iat` is rounded to; `None` when the token does
+    /// not say how long it lives.
     pub renew_at: Option<Instant>,
 }
 
@@ -128,9 +130,11 @@ pub fn token_lifetime(token: &str) -> Option<Duration> {
 }
 
 /// How long after receiving a token of lifetime `life` to log in again: a quarter of the
-/// lifetime early, at most [`MAX_REFRESH_MARGIN`].
+/// lifetime early, at most [`MAX_REFRESH_MARGIN`]. `iat` and `exp` are whole seconds, so the
+/// token may have been issued up to a second after `iat`: that second does not count.
 fn renew_after(life: Duration) -> Duration {
-    life - (life / 4).min(MAX_REFRESH_MARGIN)
+    let usable = life.saturating_sub(Duration::from_secs(1));
+    usable - (usable / 4).min(MAX_REFRESH_MARGIN)
 }
 
 #[cfg(test)]
@@ -156,9 +160,12 @@ mod tests {
     #[test]
     fn renews_a_quarter_early_at_most_ten_seconds() {
         let secs = Duration::from_secs;
-        assert_eq!(renew_after(secs(60)), secs(50));
-        assert_eq!(renew_after(secs(8)), secs(6));
-        assert_eq!(renew_after(secs(3600)), secs(3590));
+        // The first second is the rounding of `iat`.
+        assert_eq!(renew_after(secs(61)), secs(50));
+        assert_eq!(renew_after(secs(9)), secs(6));
+        assert_eq!(renew_after(secs(2)), Duration::from_millis(750));
+        assert_eq!(renew_after(secs(3601)), secs(3590));
+        assert_eq!(renew_after(secs(1)), Duration::ZERO);
         assert_eq!(renew_after(Duration::ZERO), Duration::ZERO);
     }
 
