@@ -114,14 +114,14 @@ impl ClientError {
     /// True when retrying cannot help: bad credentials, an invalid server URL, a certificate
     /// that is not trusted or changed, or unusable TLS settings.
     pub fn is_fatal(&self) -> bool {
-        match self {
+        matches!(
+            self,
             ClientError::BadCredentials
-            | ClientError::Untrusted { .. }
-            | ClientError::CertificateChanged { .. }
-            | ClientError::TlsSetup(_)
-            | ClientError::InvalidUrl { .. } => true,
-            _ => false,
-        }
+                | ClientError::Untrusted { .. }
+                | ClientError::CertificateChanged { .. }
+                | ClientError::TlsSetup(_)
+                | ClientError::InvalidUrl { .. }
+        )
     }
 
     /// The error for an unusable server URL; [`ClientError::is_fatal`] is true for it.

@@ -174,9 +174,9 @@ impl Subscription {
             loop {
                 let msg = match ws.next().await {
                     Some(Ok(msg)) => msg,
-                    Some(Err(e)) => return Err(ws_error(&origin, e)),
+                    Some(Err(e)) => return Err(ws_error(origin, e)),
                     None => {
-                        return Err(ClientError::unreachable(&origin, "stream ended"));
+                        return Err(ClientError::unreachable(origin, "stream ended"));
                     }
                 };
                 match msg {
