@@ -81,7 +81,7 @@ fn a_silent_stream_is_noticed_while_the_network_is_polled() {
     let options = WatchOptions {
         network_every: Some(Duration::from_millis(50)),
         max_backoff: Duration::from_millis(200),
-        idle_timeout: Duration::from_millis(500),
+        idle_timeout: Duration::from_secs(1),
         ..WatchOptions::default()
     };
     let w = watch(config, options);
