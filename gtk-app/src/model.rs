@@ -163,14 +163,19 @@ pub fn explain(error: &ClientError) -> String {
             "The server is busy checking other logins (many are trying at once): retrying in {} s.",
             retry_after.as_secs().max(1)
         ),
-        ClientError::Unreachable(why) => format!(
-            "Cannot reach the server ({why}). Check the address and that `psmonitor serve` runs there."
+        ClientError::Unreachable { target, reason } => format!(
+            "Cannot reach the server ({target}: {reason}). Check the address and that `psmonitor serve` runs there."
         ),
-        ClientError::Protocol(why) if why.starts_with(psmonitor_client::INVALID_URL) => {
-            format!("That is not a server address ({why}). Write it like http://192.168.1.20:4500.")
-        }
-        ClientError::Protocol(why) => format!(
-            "The server answered something unexpected ({why}). Is the address a PSMonitor server?"
+        ClientError::InvalidUrl { .. } => format!(
+            "That is not a server address ({error}). Write it like http://192.168.1.20:4500."
+        ),
+        ClientError::Protocol(_)
+        | ClientError::Status { .. }
+        | ClientError::InvalidBody { .. }
+        | ClientError::UnexpectedGreeting(_)
+        | ClientError::StreamClosed { .. }
+        | ClientError::NotTls { .. } => format!(
+            "The server answered something unexpected ({error}). Is the address a PSMonitor server?"
         ),
         ClientError::Untrusted {
             fingerprint,

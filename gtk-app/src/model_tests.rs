@@ -53,7 +53,10 @@ fn an_identical_frame_only_extends_the_graphs() {
 fn disconnect_then_frame_toggles_the_banner() {
     let mut vm = ViewModel::default();
     let r = vm.apply(WatchEvent::Disconnected {
-        error: ClientError::Unreachable("connection refused".into()),
+        error: ClientError::Unreachable {
+            target: "http://127.0.0.1:1".into(),
+            reason: "connection refused".into(),
+        },
         retry_in: Duration::from_secs(2),
     });
     assert_eq!(r, Refresh::CONNECTION);
@@ -123,7 +126,10 @@ fn missing_temperature_leaves_the_temperature_graph_empty() {
 
 #[test]
 fn an_invalid_url_says_how_to_write_one() {
-    let error = ClientError::Protocol(format!("{}: no host", psmonitor_client::INVALID_URL));
+    let error = ClientError::InvalidUrl {
+        url: "not a host:port".into(),
+        reason: "expected HOST[:PORT]".into(),
+    };
     let message = explain(&error);
     assert!(message.contains("http://192.168.1.20:4500"), "{message}");
     let other = explain(&ClientError::Protocol("closed: going away".into()));

@@ -1,21 +1,17 @@
 //! [`Client`]: logs in, keeps its token fresh, fetches snapshots and opens subscriptions.
 
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
-use base64::Engine;
 use psmonitor_core::wire::{NetworkSnapshot, SystemSnapshot};
 use psmonitor_tls::{ClientTrust, TlsClient};
-use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::ClientError;
 use crate::http::{self, HttpConnection, Reply};
-use crate::subscription::Subscription;
+use crate::session::{self, Session, parse};
+use crate::subscription::{Subscription, SubscriptionOptions};
 use crate::url::Endpoint;
-
-/// Longest margin kept before a token's expiry: the client logs in again this early.
-const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(10);
 
 /// Where and as whom to connect.
 #[derive(Clone)]
@@ -39,13 +35,6 @@ impl fmt::Debug for ClientConfig {
             .field("trust", &self.trust)
             .finish()
     }
-}
-
-/// A logged-in session: the token, whose it is, and when to renew it.
-struct Session {
-    token: Zeroizing<String>,
-    user_id: String,
-    renew_at: Option<Instant>,
 }
 
 /// A connection to one server as one user; logs in again before its token expires and once on a 401.
@@ -102,49 +91,13 @@ impl Client {
     /// Logs in now, replacing any current token.
     pub async fn login(&mut self) -> Result<(), ClientError> {
         self.session = None;
-        let body = Zeroizing::new(
-            serde_json::json!({
-                "username": self.config.username,
-                "password": self.config.password.as_str(),
-            })
-            .to_string(),
-        );
-        let reply = http::request(
-            &self.endpoint,
-            self.tls.as_ref(),
-            "POST",
-            "/authenticate",
-            None,
-            Some(body.as_bytes()),
+        let session = session::login(
+            &mut self.connection(),
+            &self.config.username,
+            &self.config.password,
         )
         .await?;
-        match reply.status {
-            200 => {}
-            401 => return Err(ClientError::BadCredentials),
-            429 => return Err(reply.rate_limited()),
-            503 => {
-                return Err(ClientError::Busy {
-                    retry_after: reply.retry_after.unwrap_or(Duration::from_secs(1)),
-                });
-            }
-            _ => return Err(reply.unexpected("/authenticate")),
-        }
-        #[derive(serde::Deserialize)]
-        struct Login {
-            token: String,
-            user_id: String,
-        }
-        let login: Login = parse(&reply, "/authenticate")?;
-        let renew_at = expiry(&login.token).map(|exp| {
-            let left = exp.saturating_sub(unix_now());
-            let margin = (left / 4).min(MAX_REFRESH_MARGIN);
-            Instant::now() + left - margin
-        });
-        self.session = Some(Session {
-            token: Zeroizing::new(login.token),
-            user_id: login.user_id,
-            renew_at,
-        });
+        self.session = Some(session);
         Ok(())
     }
 
@@ -152,7 +105,7 @@ impl Client {
     async fn fresh_session(&mut self) -> Result<&Session, ClientError> {
         let stale = match &self.session {
             None => true,
-            Some(s) => s.renew_at.is_some_and(|at| Instant::now() >= at),
+            Some(s) => s.is_stale(Instant::now()),
         };
         if stale {
             self.login().await?;
@@ -204,69 +157,32 @@ impl Client {
         let reply = self.authed("GET", path).await?;
         let _: serde::de::IgnoredAny = parse(&reply, path)?;
         String::from_utf8(reply.body)
-            .map_err(|_| ClientError::Protocol(format!("{path} sent a body that is not utf-8")))
+            .map_err(|_| ClientError::invalid_body(format!("body from {path}"), "not utf-8"))
     }
 
     /// Logs in if needed, creates a worker, opens its websocket and checks the greeting.
     pub async fn subscribe(&mut self) -> Result<Subscription, ClientError> {
         let reply = self.authed("POST", "/worker").await?;
-        #[derive(serde::Deserialize)]
-        struct Worker {
-            id: String,
-        }
-        let worker: Worker = parse(&reply, "/worker")?;
+        let worker = session::worker_id(&reply)?;
         let user_id = self
             .session
             .as_ref()
             .map(|s| s.user_id.clone())
             .unwrap_or_default();
-        Subscription::open(&self.endpoint, self.tls.as_ref(), &worker.id, &user_id).await
+        Subscription::connect(
+            &self.endpoint,
+            self.tls.as_ref(),
+            &worker,
+            &user_id,
+            &SubscriptionOptions::default(),
+        )
+        .await
     }
-}
-
-/// Parses a JSON body, naming the path on failure.
-fn parse<T: DeserializeOwned>(reply: &Reply, path: &str) -> Result<T, ClientError> {
-    serde_json::from_slice(&reply.body)
-        .map_err(|e| ClientError::Protocol(format!("invalid body from {path}: {e}")))
-}
-
-fn unix_now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-}
-
-/// The `exp` claim of a JWT as time since the Unix epoch, read without verifying the signature.
-pub fn expiry(token: &str) -> Option<Duration> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    #[derive(serde::Deserialize)]
-    struct Claims {
-        exp: u64,
-    }
-    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
-    Some(Duration::from_secs(claims.exp))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_exp_without_verifying() {
-        let enc = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
-        let token = format!(
-            "{}.{}.sig",
-            enc("{}"),
-            enc(r#"{"sub":"u","exp":1700000000}"#)
-        );
-        assert_eq!(expiry(&token), Some(Duration::from_secs(1_700_000_000)));
-        assert_eq!(expiry("garbage"), None);
-        assert_eq!(expiry("a.!!!.c"), None);
-        assert_eq!(expiry(&format!("a.{}.c", enc(r#"{"sub":"u"}"#))), None);
-    }
 
     #[test]
     fn debug_hides_the_password() {

@@ -52,16 +52,14 @@ impl Client {
     ) -> Result<HistoryData, ClientError> {
         let path = history_path(series, since, until, step);
         let body = self.get_raw(&path).await?;
-        serde_json::from_str(&body)
-            .map_err(|e| ClientError::Protocol(format!("invalid body from /history: {e}")))
+        serde_json::from_str(&body).map_err(|e| ClientError::invalid_body("body from /history", e))
     }
 
     /// The series the server has history of.
     pub async fn history_series(&mut self) -> Result<Vec<String>, ClientError> {
         let body = self.get_raw("/history/series").await?;
-        let list: SeriesList = serde_json::from_str(&body).map_err(|e| {
-            ClientError::Protocol(format!("invalid body from /history/series: {e}"))
-        })?;
+        let list: SeriesList = serde_json::from_str(&body)
+            .map_err(|e| ClientError::invalid_body("body from /history/series", e))?;
         Ok(list.series)
     }
 }

@@ -61,11 +61,11 @@ impl Reply {
 
     /// A protocol error for an unexpected status on `what`.
     pub fn unexpected(&self, what: &str) -> ClientError {
-        ClientError::Protocol(format!(
-            "unexpected status {} from {what}: {}",
-            self.status,
-            self.error_text()
-        ))
+        ClientError::Status {
+            what: what.to_owned(),
+            status: self.status,
+            message: self.error_text(),
+        }
     }
 }
 
@@ -77,10 +77,10 @@ pub(crate) async fn deadline<T>(
 ) -> Result<T, ClientError> {
     futures_lite::future::or(fut, async move {
         smol::Timer::after(limit).await;
-        Err(ClientError::unreachable(format!(
-            "{what}: no answer within {}s",
-            limit.as_secs()
-        )))
+        Err(ClientError::unreachable(
+            what,
+            format!("no answer within {}s", limit.as_secs()),
+        ))
     })
     .await
 }
@@ -199,7 +199,7 @@ impl HttpConnection {
 }
 
 fn lost(ep: &Endpoint, e: std::io::Error) -> ClientError {
-    ClientError::unreachable(format!("{}: connection lost: {e}", ep.http_url()))
+    ClientError::unreachable(ep.http_url(), format!("connection lost: {e}"))
 }
 
 async fn send(

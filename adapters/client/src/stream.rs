@@ -29,7 +29,7 @@ pub async fn open_stream(ep: &Endpoint, tls: Option<&TlsClient>) -> Result<Strea
     deadline(CONNECT_TIMEOUT, url.clone(), async {
         let tcp = TcpStream::connect((ep.host.as_str(), ep.port))
             .await
-            .map_err(|e| ClientError::unreachable(format!("{url}: {e}")))?;
+            .map_err(|e| ClientError::unreachable(&url, e))?;
         // Small requests written in two parts must not wait for the server's delayed ACK.
         let _ = tcp.set_nodelay(true);
         if !ep.tls {
@@ -60,10 +60,11 @@ fn handshake_error(url: &str, e: &io::Error) -> ClientError {
         Some(TrustError::CertificateChanged { expected, actual }) => {
             ClientError::CertificateChanged { expected, actual }
         }
-        None if e.kind() == io::ErrorKind::InvalidData => ClientError::Protocol(format!(
-            "tls handshake with {url} failed: {e} (does the server speak https on that port?)"
-        )),
-        None => ClientError::unreachable(format!("{url}: tls handshake: {e}")),
+        None if e.kind() == io::ErrorKind::InvalidData => ClientError::NotTls {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        },
+        None => ClientError::unreachable(url, format!("tls handshake: {e}")),
     }
 }
 

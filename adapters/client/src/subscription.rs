@@ -1,11 +1,12 @@
-//! [`Subscription`]: one open `/connect` websocket, yielding typed stream frames.
+//! [`Subscription`]: one open `/connect` websocket, yielding typed stream frames (or their raw
+//! text, for a caller that only counts them).
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
-use async_tungstenite::tungstenite::{Error as WsError, Message};
+use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use futures_lite::StreamExt;
 use psmonitor_core::hub::GREETING;
 use psmonitor_core::wire::StreamFrame;
@@ -23,10 +24,59 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest message accepted (a frame is about 1 KB).
 const MAX_MESSAGE: usize = 1024 * 1024;
 
+/// How a [`Subscription`] buffers and how long it waits.
+#[derive(Clone, Debug)]
+pub struct SubscriptionOptions {
+    /// Bytes read from the socket at a time and kept as the read buffer (tungstenite's default
+    /// is 128 KiB; a frame is about 1 KB).
+    pub read_buffer_size: usize,
+    /// Time without a message after which [`Subscription::next`] gives up; `None` waits for
+    /// as long as the connection stays open.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for SubscriptionOptions {
+    /// Tungstenite's buffers and [`DEFAULT_IDLE_TIMEOUT`].
+    fn default() -> Self {
+        Self {
+            read_buffer_size: WebSocketConfig::default().read_buffer_size,
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+        }
+    }
+}
+
+impl SubscriptionOptions {
+    /// For many subscribers in one process: a 4 KiB read buffer, no write buffer, no idle
+    /// timeout (a stream ends only when its connection does).
+    pub fn lean() -> Self {
+        Self {
+            read_buffer_size: 4 * 1024,
+            idle_timeout: None,
+        }
+    }
+
+    fn websocket_config(&self) -> WebSocketConfig {
+        let config = WebSocketConfig::default()
+            .read_buffer_size(self.read_buffer_size)
+            .max_message_size(Some(MAX_MESSAGE))
+            .max_frame_size(Some(MAX_MESSAGE));
+        if self.idle_timeout.is_none() {
+            // The lean form: the client only ever sends pongs and a close.
+            config.write_buffer_size(0)
+        } else {
+            config
+        }
+    }
+}
+
 /// A live stream of frames from one worker.
 pub struct Subscription {
     ws: WebSocketStream<Stream>,
-    idle_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    /// When the last text message arrived (or the websocket opened): the idle deadline is this
+    /// plus `idle_timeout`, however often a caller gives up waiting on [`Subscription::next`]
+    /// and calls it again.
+    last_message: Instant,
     origin: String,
 }
 
@@ -40,13 +90,16 @@ impl fmt::Debug for Subscription {
 }
 
 impl Subscription {
-    /// Opens `/connect?id=..&subscriber=..` (over TLS for an `https://` server) and waits for
-    /// the greeting.
-    pub(crate) async fn open(
+    /// Opens `/connect?id=WORKER&subscriber=USER` on `ep` (over TLS for an `https://` server,
+    /// through `tls`) and waits for the greeting, within 10 s. `worker_id` comes from
+    /// [`create_worker`](crate::create_worker), `user_id` from the [`Session`](crate::Session).
+    /// [`Client::subscribe`](crate::Client::subscribe) does all three.
+    pub async fn connect(
         ep: &Endpoint,
         tls: Option<&TlsClient>,
         worker_id: &str,
         user_id: &str,
+        options: &SubscriptionOptions,
     ) -> Result<Self, ClientError> {
         let safe = |s: &str| {
             !s.is_empty()
@@ -64,39 +117,39 @@ impl Subscription {
         );
         let origin = ep.http_url();
         let stream = stream::open_stream(ep, tls).await?;
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(MAX_MESSAGE))
-            .max_frame_size(Some(MAX_MESSAGE));
+        let config = options.websocket_config();
         let handshake = async {
             let (ws, _) = async_tungstenite::client_async_with_config(url, stream, Some(config))
                 .await
                 .map_err(|e| ws_error(&origin, e))?;
             let mut sub = Subscription {
                 ws,
-                idle_timeout: DEFAULT_IDLE_TIMEOUT,
+                idle_timeout: options.idle_timeout,
+                last_message: Instant::now(),
                 origin: origin.clone(),
             };
             match sub.next_text().await? {
                 text if text == GREETING => Ok(sub),
-                text => Err(ClientError::Protocol(format!(
-                    "unexpected greeting {:?}",
-                    text.chars().take(80).collect::<String>()
-                ))),
+                text => Err(ClientError::UnexpectedGreeting(
+                    text.chars().take(80).collect(),
+                )),
             }
         };
         deadline(OPEN_TIMEOUT, format!("websocket {origin}"), handshake).await
     }
 
-    /// Changes how long [`Subscription::next`] waits for any message before giving up.
+    /// Changes how long after the last message [`Subscription::next`] gives up waiting.
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
-        self.idle_timeout = timeout;
+        self.idle_timeout = Some(timeout);
     }
 
-    /// The next stream frame; a closed stream or a frame that does not parse is an error.
+    /// The next stream frame; a closed stream, a frame that does not parse, or no message
+    /// within the idle timeout of the last one is an error. Cancel-safe: dropping the future
+    /// loses no frame and does not restart the idle deadline.
     pub async fn next(&mut self) -> Result<StreamFrame, ClientError> {
         let text = self.next_text().await?;
-        serde_json::from_str(&text)
-            .map_err(|e| ClientError::Protocol(format!("invalid stream frame: {e}")))
+        serde_json::from_str(text.as_str())
+            .map_err(|e| ClientError::invalid_body("stream frame", e))
     }
 
     /// Closes the websocket politely.
@@ -108,33 +161,37 @@ impl Subscription {
         .await;
     }
 
-    /// The next text message, skipping pings and pongs, within the idle timeout.
-    async fn next_text(&mut self) -> Result<String, ClientError> {
-        let origin = self.origin.clone();
-        let what = format!("websocket {origin}");
+    /// The next text message as received, unparsed (pings and pongs are answered and skipped);
+    /// the errors of [`Subscription::next`] but for parsing. For a caller that only counts or
+    /// hashes frames.
+    pub async fn next_text(&mut self) -> Result<Utf8Bytes, ClientError> {
+        let origin = &self.origin;
+        let idle_deadline = self
+            .idle_timeout
+            .and_then(|timeout| Some((self.last_message.checked_add(timeout)?, timeout)));
         let ws = &mut self.ws;
-        deadline(self.idle_timeout, what, async move {
+        let read = async move {
             loop {
                 let msg = match ws.next().await {
                     Some(Ok(msg)) => msg,
-                    Some(Err(e)) => return Err(ws_error(&origin, e)),
+                    Some(Err(e)) => return Err(ws_error(origin, e)),
                     None => {
-                        return Err(ClientError::unreachable(format!("{origin}: stream ended")));
+                        return Err(ClientError::unreachable(origin, "stream ended"));
                     }
                 };
                 match msg {
-                    Message::Text(text) => return Ok(text.as_str().to_owned()),
+                    Message::Text(text) => return Ok(text),
                     Message::Close(Some(frame)) => {
-                        return Err(ClientError::Protocol(format!(
-                            "server closed the stream: {} (code {})",
-                            frame.reason,
-                            u16::from(frame.code)
-                        )));
+                        return Err(ClientError::StreamClosed {
+                            code: Some(u16::from(frame.code)),
+                            reason: frame.reason.as_str().to_owned(),
+                        });
                     }
                     Message::Close(None) => {
-                        return Err(ClientError::Protocol(
-                            "server closed the stream without a reason".into(),
-                        ));
+                        return Err(ClientError::StreamClosed {
+                            code: None,
+                            reason: String::new(),
+                        });
                     }
                     Message::Binary(_) => {
                         return Err(ClientError::Protocol("unexpected binary frame".into()));
@@ -142,8 +199,22 @@ impl Subscription {
                     Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
                 }
             }
-        })
-        .await
+        };
+        let text = match idle_deadline {
+            Some((at, timeout)) => {
+                let idle = async move {
+                    smol::Timer::at(at).await;
+                    Err(ClientError::unreachable(
+                        format!("websocket {origin}"),
+                        format!("no message within {}s", timeout.as_secs_f64()),
+                    ))
+                };
+                futures_lite::future::or(read, idle).await?
+            }
+            None => read.await?,
+        };
+        self.last_message = Instant::now();
+        Ok(text)
     }
 }
 
@@ -151,11 +222,11 @@ impl Subscription {
 fn ws_error(origin: &str, e: WsError) -> ClientError {
     use async_tungstenite::tungstenite::error::ProtocolError;
     match e {
-        WsError::Io(e) => ClientError::unreachable(format!("{origin}: {e}")),
+        WsError::Io(e) => ClientError::unreachable(origin, e),
         WsError::ConnectionClosed
         | WsError::AlreadyClosed
         | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-            ClientError::unreachable(format!("{origin}: connection lost"))
+            ClientError::unreachable(origin, "connection lost")
         }
         WsError::Http(res) => {
             let body = res
@@ -168,10 +239,11 @@ fn ws_error(origin: &str, e: WsError) -> ClientError {
                         .collect::<String>()
                 })
                 .unwrap_or_default();
-            ClientError::Protocol(format!(
-                "websocket upgrade refused with status {}: {body}",
-                res.status().as_u16()
-            ))
+            ClientError::Status {
+                what: format!("the websocket upgrade at {origin}"),
+                status: res.status().as_u16(),
+                message: body,
+            }
         }
         other => ClientError::Protocol(format!("websocket: {other}")),
     }

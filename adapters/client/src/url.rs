@@ -25,9 +25,10 @@ impl Endpoint {
                 "http" | "ws" => (false, rest),
                 "https" | "wss" => (true, rest),
                 other => {
-                    return Err(ClientError::invalid_url(format!(
-                        "{url:?}: unsupported scheme {other:?}, use http:// or https://"
-                    )));
+                    return Err(ClientError::invalid_url(
+                        url,
+                        format!("unsupported scheme {other:?}, use http:// or https://"),
+                    ));
                 }
             },
             None => (false, url),
@@ -37,24 +38,26 @@ impl Endpoint {
             None => (rest, ""),
         };
         if path.contains(['?', '#']) {
-            return Err(ClientError::invalid_url(format!(
-                "{url:?}: a base url takes no query or fragment"
-            )));
+            return Err(ClientError::invalid_url(
+                url,
+                "a base url takes no query or fragment",
+            ));
         }
         if authority.contains('@') {
-            return Err(ClientError::invalid_url(format!(
-                "{url:?}: put credentials in the config, not the url"
-            )));
+            return Err(ClientError::invalid_url(
+                url,
+                "put credentials in the config, not the url",
+            ));
         }
         let default_port = if tls { 443 } else { 80 };
         let (host, port) = split_host_port(authority, default_port)
-            .ok_or_else(|| ClientError::invalid_url(format!("{url:?}: expected HOST[:PORT]")))?;
+            .ok_or_else(|| ClientError::invalid_url(url, "expected HOST[:PORT]"))?;
         let bad_host = host.is_empty()
             || host
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == '/');
         if bad_host {
-            return Err(ClientError::invalid_url(format!("{url:?}: missing host")));
+            return Err(ClientError::invalid_url(url, "missing host"));
         }
         Ok(Self {
             host: host.to_owned(),

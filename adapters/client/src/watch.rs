@@ -11,8 +11,10 @@ use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
 use crate::error::ClientError;
+use crate::subscription::DEFAULT_IDLE_TIMEOUT;
 
-/// Capacity of the events channel; when full, the oldest event is dropped so the latest wins.
+/// Capacity of the events channel. When it is full, a new frame or network snapshot is dropped
+/// (the next one supersedes it); every other event waits for room, so none is ever lost.
 pub const EVENT_BOUND: usize = 32;
 /// Longest [`Watch::stop`] waits for the thread.
 const STOP_WAIT: Duration = Duration::from_secs(1);
@@ -28,6 +30,9 @@ pub struct WatchOptions {
     /// report it as [`WatchEvent::History`]; `None` (the default) never does. A server without
     /// history (404) or an error there costs nothing but the request.
     pub history: Option<Duration>,
+    /// Time without a stream frame after which the stream counts as lost and the watch
+    /// reconnects ([`DEFAULT_IDLE_TIMEOUT`] by default; the server sends one every interval).
+    pub idle_timeout: Duration,
 }
 
 impl Default for WatchOptions {
@@ -36,6 +41,7 @@ impl Default for WatchOptions {
             network_every: Some(Duration::from_secs(1)),
             max_backoff: Duration::from_secs(30),
             history: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -124,9 +130,16 @@ pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
     }
 }
 
-/// Sends an event, dropping the oldest when full; false once nobody listens.
-fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
-    events.force_send(event).is_ok()
+/// Sends an event; false once nobody listens. A frame or network snapshot is dropped when the
+/// consumer is [`EVENT_BOUND`] events behind; any other event waits until there is room.
+async fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
+    match event {
+        WatchEvent::Frame(_) | WatchEvent::Network(_) => match events.try_send(event) {
+            Ok(()) | Err(async_channel::TrySendError::Full(_)) => true,
+            Err(async_channel::TrySendError::Closed(_)) => false,
+        },
+        event => events.send(event).await.is_ok(),
+    }
 }
 
 /// The watch loop on the current task: connect, stream, back off, repeat until fatal or unheard.
@@ -138,7 +151,7 @@ pub async fn watch_stream(
     let mut client = match Client::new(config) {
         Ok(client) => client,
         Err(e) => {
-            emit(&events, WatchEvent::Stopped(e));
+            emit(&events, WatchEvent::Stopped(e)).await;
             return;
         }
     };
@@ -148,7 +161,7 @@ pub async fn watch_stream(
             return;
         };
         if error.is_fatal() {
-            emit(&events, WatchEvent::Stopped(error));
+            emit(&events, WatchEvent::Stopped(error)).await;
             return;
         }
         let mut retry_in = backoff.next_delay();
@@ -156,7 +169,7 @@ pub async fn watch_stream(
         {
             retry_in = retry_in.max(*retry_after);
         }
-        if !emit(&events, WatchEvent::Disconnected { error, retry_in }) {
+        if !emit(&events, WatchEvent::Disconnected { error, retry_in }).await {
             return;
         }
         smol::Timer::after(retry_in).await;
@@ -195,13 +208,14 @@ async fn session(
         Ok(sub) => sub,
         Err(e) => return Some(e),
     };
+    sub.set_idle_timeout(options.idle_timeout);
     backoff.reset();
-    if !emit(events, WatchEvent::Connected) {
+    if !emit(events, WatchEvent::Connected).await {
         return None;
     }
     match client.system().await {
         Ok(system) => {
-            if !emit(events, WatchEvent::System(Box::new(system))) {
+            if !emit(events, WatchEvent::System(Box::new(system))).await {
                 return None;
             }
         }
@@ -209,7 +223,7 @@ async fn session(
     }
     if let Some(window) = options.history
         && let Some(history) = recorded(client, window).await
-        && !emit(events, WatchEvent::History(Box::new(history)))
+        && !emit(events, WatchEvent::History(Box::new(history))).await
     {
         return None;
     }
@@ -241,7 +255,7 @@ async fn session(
                 }
             }
         };
-        if !emit(events, event) {
+        if !emit(events, event).await {
             return None;
         }
     }

@@ -90,13 +90,13 @@ fn next_frame_error(config: ClientConfig) -> ClientError {
 }
 
 #[test]
-fn a_garbage_frame_is_a_protocol_error() {
+fn a_garbage_frame_is_an_invalid_body() {
     let config = fake(LOGIN_OK, |ws| {
         greet_then(ws, Message::text("{\"cpu\": garbage"))
     });
     let err = next_frame_error(config);
     assert!(
-        matches!(&err, ClientError::Protocol(m) if m.contains("invalid stream frame")),
+        matches!(&err, ClientError::InvalidBody { what, .. } if what == "stream frame"),
         "{err:?}"
     );
 }
@@ -112,13 +112,13 @@ fn a_close_with_a_reason_names_it() {
     });
     let err = next_frame_error(config);
     assert!(
-        matches!(&err, ClientError::Protocol(m) if m.contains("full capacity")),
+        matches!(&err, ClientError::StreamClosed { code: Some(1013), reason } if reason.contains("full capacity")),
         "{err:?}"
     );
 }
 
 #[test]
-fn a_wrong_greeting_is_a_protocol_error() {
+fn a_wrong_greeting_is_named() {
     let config = fake(LOGIN_OK, |ws| {
         let _ = ws.send(Message::text("hello"));
         while ws.read().is_ok() {}
@@ -126,7 +126,7 @@ fn a_wrong_greeting_is_a_protocol_error() {
     let mut client = Client::new(config).unwrap();
     let err = smol::block_on(client.subscribe()).unwrap_err();
     assert!(
-        matches!(&err, ClientError::Protocol(m) if m.contains("greeting")),
+        matches!(&err, ClientError::UnexpectedGreeting(text) if text == "hello"),
         "{err:?}"
     );
 }
@@ -158,19 +158,33 @@ fn a_busy_503_is_not_bad_credentials_and_is_retried() {
 }
 
 #[test]
-fn odd_http_is_a_protocol_error() {
-    for login in [
-        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 11\r\n\r\n<h1>oops</h1>",
-        "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot json!",
-        "hello there\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n{\"token\":",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-    ] {
+fn odd_http_is_a_typed_error() {
+    type Check = fn(&ClientError) -> bool;
+    let cases: [(&'static str, Check); 5] = [
+        (
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 11\r\n\r\n<h1>oops</h1>",
+            |e| matches!(e, ClientError::Status { status: 500, what, .. } if what == "/authenticate"),
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot json!",
+            |e| matches!(e, ClientError::InvalidBody { what, .. } if what == "body from /authenticate"),
+        ),
+        ("hello there\r\n\r\n", |e| {
+            matches!(e, ClientError::Protocol(_))
+        }),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n{\"token\":",
+            |e| matches!(e, ClientError::Protocol(_)),
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            |e| matches!(e, ClientError::Protocol(_)),
+        ),
+    ];
+    for (login, check) in cases {
         let mut client = Client::new(fake(login, no_ws)).unwrap();
         let err = smol::block_on(client.network()).unwrap_err();
-        assert!(
-            matches!(err, ClientError::Protocol(_)),
-            "{login:?}: {err:?}"
-        );
+        assert!(check(&err), "{login:?}: {err:?}");
+        assert!(!err.is_fatal(), "{login:?}: {err:?}");
     }
 }

@@ -27,7 +27,7 @@ fn a_closed_port_is_unreachable() {
         smol::block_on(client.subscribe()).map(|_| ()).unwrap_err(),
     ] {
         assert!(
-            matches!(&err, ClientError::Unreachable(m) if m.contains(&port.to_string())),
+            matches!(&err, ClientError::Unreachable { target, .. } if target.contains(&port.to_string())),
             "{err:?}"
         );
         assert!(!err.is_fatal());
@@ -43,7 +43,7 @@ fn an_invalid_url_is_fatal() {
     let w = watch(bad, WatchOptions::default());
     let event = next_event(&w.events, Duration::from_secs(5));
     assert!(
-        matches!(event, WatchEvent::Stopped(ClientError::Protocol(_))),
+        matches!(event, WatchEvent::Stopped(ClientError::InvalidUrl { .. })),
         "{event:?}"
     );
 }
@@ -54,12 +54,13 @@ fn the_watch_retries_with_capped_backoff() {
         network_every: None,
         max_backoff: Duration::from_millis(300),
         history: None,
+        ..WatchOptions::default()
     };
     let w = watch(config(closed_port()), options);
     for _ in 0..4 {
         match next_event(&w.events, Duration::from_secs(5)) {
             WatchEvent::Disconnected {
-                error: ClientError::Unreachable(_),
+                error: ClientError::Unreachable { .. },
                 retry_in,
             } => {
                 assert!(retry_in <= Duration::from_millis(300), "{retry_in:?}");

@@ -1,19 +1,17 @@
-//! HTTP for the load: keep-alive connections from psmonitor-client (so latency is the server's
-//! answer, not TCP setup), the TCP connect the websockets use, and the shared login.
+//! HTTP for the load: keep-alive connections and the shared login, both from psmonitor-client
+//! (so latency is the server's answer, not TCP setup, and the login is the client's own).
 
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use psmonitor_client::{Endpoint, HttpConnection, Reply, Stream, TlsClient};
+use psmonitor_client::{Endpoint, HttpConnection, Session, TlsClient};
 use zeroize::Zeroizing;
 
 use crate::LoadError;
 
-/// Time allowed for connecting, or for one whole request and response.
+/// Time allowed for one whole request and response.
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// A token is renewed once older than this (tokens live 60 s by default).
-const RENEW_AFTER: Duration = Duration::from_secs(30);
 
 /// Races `fut` against a timer.
 pub(crate) async fn within<T>(
@@ -49,70 +47,12 @@ impl Target {
     }
 }
 
-/// Opens a connection with `TCP_NODELAY`, TLS for an https server (for a websocket).
-pub(crate) async fn connect(target: &Target) -> Result<Stream, LoadError> {
-    within(IO_TIMEOUT, async {
-        psmonitor_client::open_stream(&target.ep, target.tls.as_ref())
-            .await
-            .map_err(LoadError::Client)
-    })
-    .await
-}
-
 /// A keep-alive HTTP connection to the server; it connects on first use.
 pub(crate) fn http_conn(target: &Target) -> HttpConnection {
     HttpConnection::with_tls(target.ep.clone(), target.tls.clone())
 }
 
-/// The error for an unexpected status on `path`, with the start of the body.
-pub(crate) fn status_error(reply: &Reply, path: &'static str) -> LoadError {
-    LoadError::Status {
-        path,
-        status: reply.status,
-        body: String::from_utf8_lossy(&reply.body)
-            .chars()
-            .take(200)
-            .collect(),
-    }
-}
-
-/// A logged-in session.
-#[derive(Clone, Debug)]
-pub(crate) struct Session {
-    pub token: Zeroizing<String>,
-    pub user_id: String,
-    at: Instant,
-}
-
-/// Logs in on `conn` with `POST /authenticate`.
-pub(crate) async fn login(
-    conn: &mut HttpConnection,
-    user: &str,
-    password: &str,
-) -> Result<Session, LoadError> {
-    let body =
-        Zeroizing::new(serde_json::json!({ "username": user, "password": password }).to_string());
-    let res = conn
-        .request("POST", "/authenticate", None, Some(body.as_bytes()))
-        .await?;
-    if res.status != 200 {
-        return Err(status_error(&res, "/authenticate"));
-    }
-    #[derive(serde::Deserialize)]
-    struct Login {
-        token: String,
-        user_id: String,
-    }
-    let login: Login = serde_json::from_slice(&res.body)
-        .map_err(|e| LoadError::Protocol(format!("bad /authenticate body: {e}")))?;
-    Ok(Session {
-        token: Zeroizing::new(login.token),
-        user_id: login.user_id,
-        at: Instant::now(),
-    })
-}
-
-/// One session shared by every task, renewed when old or refused.
+/// One session shared by every task, renewed when its token is about to expire or refused.
 #[derive(Debug)]
 pub(crate) struct Auth {
     target: Rc<Target>,
@@ -132,14 +72,14 @@ impl Auth {
         }
     }
 
-    /// The current session, logging in first when there is none or it is old.
+    /// The current session, logging in first when there is none or it is stale.
     pub(crate) async fn session(&self) -> Result<Session, LoadError> {
         let mut guard = self.session.lock().await;
         match guard.as_ref() {
-            Some(s) if s.at.elapsed() < RENEW_AFTER => Ok(s.clone()),
+            Some(s) if !s.is_stale(Instant::now()) => Ok(s.clone()),
             _ => {
                 let mut conn = http_conn(&self.target);
-                let fresh = login(&mut conn, &self.user, &self.password).await?;
+                let fresh = psmonitor_client::login(&mut conn, &self.user, &self.password).await?;
                 *guard = Some(fresh.clone());
                 Ok(fresh)
             }

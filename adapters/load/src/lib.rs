@@ -48,28 +48,13 @@ pub enum LoadError {
     /// A socket operation failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// The server closed the connection early.
-    #[error("the server closed the connection")]
-    Closed,
     /// No answer in time.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
-    /// An HTTP request failed (connection lost, no answer in time, or not HTTP).
+    /// A login, request or subscription failed: connection lost, no answer in time, an
+    /// unexpected status or answer.
     #[error(transparent)]
     Client(#[from] psmonitor_client::ClientError),
-    /// An answer that does not follow the protocol.
-    #[error("protocol: {0}")]
-    Protocol(String),
-    /// An unexpected HTTP status.
-    #[error("{path} answered {status}: {body}")]
-    Status {
-        /// The request path.
-        path: &'static str,
-        /// The status code.
-        status: u16,
-        /// The start of the body.
-        body: String,
-    },
     /// `/proc` could not be read or the open-file limit not raised.
     #[error("{0}")]
     Proc(String),

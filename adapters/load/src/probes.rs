@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::LoadError;
 use psmonitor_client::HttpConnection;
 
-use crate::http::{Auth, IO_TIMEOUT, Target, http_conn, login, status_error};
+use crate::http::{Auth, IO_TIMEOUT, Target, http_conn};
 use crate::stats::Samples;
 
 /// Logins allowed in flight at once (the limiter blocks an address at 5 unfinished failures).
@@ -68,7 +68,7 @@ async fn one_system(conn: &mut HttpConnection, auth: &Auth) -> Result<Duration, 
             if status == 401 {
                 auth.invalidate().await;
             }
-            Err(status_error(&res, "/system"))
+            Err(res.unexpected("/system").into())
         }
     }
 }
@@ -109,7 +109,7 @@ pub(crate) async fn logins(
         tasks.push(ex.spawn(async move {
             let mut conn = http_conn(&target);
             let start = Instant::now();
-            match login(&mut conn, &user, &password).await {
+            match psmonitor_client::login(&mut conn, &user, &password).await {
                 Ok(_) => samples.borrow_mut().latencies.push(start.elapsed()),
                 Err(e) => samples.borrow_mut().fail(e),
             }

@@ -2,25 +2,20 @@
 //! (so no more than [`OPENERS`] workers are ever unclaimed, under the server's 16 per user), and
 //! one small task per subscriber records which ticks reach it.
 //!
-//! Raw async-tungstenite rather than `psmonitor_client::Subscription`: the client's default
-//! websocket config keeps a 128 KiB read buffer per connection (1.3 GB for 10,000) and parses
-//! every frame into typed JSON; here a frame is only hashed and counted.
+//! The client's own steps (`create_worker`, `Subscription::connect`) on one shared session, with
+//! `SubscriptionOptions::lean()`: the client's default websocket config keeps a 128 KiB read
+//! buffer per connection (1.3 GB for 10,000), and here a frame's raw text is only hashed and
+//! counted, never parsed.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use async_tungstenite::WebSocketStream;
-use async_tungstenite::tungstenite::Message;
-use async_tungstenite::tungstenite::protocol::WebSocketConfig;
-use futures_lite::StreamExt;
-use psmonitor_core::hub::GREETING;
+use psmonitor_client::{ClientError, HttpConnection, Subscription, SubscriptionOptions};
 use smol::{LocalExecutor, Task};
 
 use crate::LoadError;
-use psmonitor_client::{HttpConnection, Stream};
-
-use crate::http::{Auth, IO_TIMEOUT, Target, connect, http_conn, status_error, within};
+use crate::http::{Auth, Target, http_conn};
 use crate::ticks::TickBook;
 
 /// Workers created and connected in parallel (each opener holds at most one unclaimed worker).
@@ -29,15 +24,6 @@ pub(crate) const OPENERS: usize = 8;
 const ATTEMPTS: u32 = 3;
 /// Wait after a 429 (too many unclaimed workers) before trying again.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
-
-/// Small buffers: a subscriber receives about 1 KB a second.
-fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        .max_message_size(Some(1024 * 1024))
-        .max_frame_size(Some(1024 * 1024))
-}
 
 /// The open subscribers and what they received.
 #[derive(Debug)]
@@ -144,82 +130,57 @@ async fn open_one(
     conn: &mut HttpConnection,
     target: &Target,
     auth: &Auth,
-) -> Result<WebSocketStream<Stream>, LoadError> {
-    let mut last = LoadError::Closed;
-    for _ in 0..ATTEMPTS {
+) -> Result<Subscription, LoadError> {
+    let mut attempt = 1;
+    loop {
         match try_open(conn, target, auth).await {
-            Ok(ws) => return Ok(ws),
+            Ok(sub) => return Ok(sub),
+            Err(e) if attempt >= ATTEMPTS => return Err(e),
             Err(e) => {
-                if matches!(e, LoadError::Status { status: 401, .. }) {
+                if matches!(
+                    e,
+                    LoadError::Client(ClientError::Status { status: 401, .. })
+                ) {
                     auth.invalidate().await;
                 }
                 smol::Timer::after(RETRY_PAUSE).await;
-                last = e;
+                attempt += 1;
             }
         }
     }
-    Err(last)
 }
 
 async fn try_open(
     conn: &mut HttpConnection,
     target: &Target,
     auth: &Auth,
-) -> Result<WebSocketStream<Stream>, LoadError> {
+) -> Result<Subscription, LoadError> {
     let session = auth.session().await?;
-    let res = conn
-        .request("POST", "/worker", Some(&session.token), None)
-        .await?;
-    if res.status != 200 {
-        return Err(status_error(&res, "/worker"));
-    }
-    #[derive(serde::Deserialize)]
-    struct Worker {
-        id: String,
-    }
-    let worker: Worker = serde_json::from_slice(&res.body)
-        .map_err(|e| LoadError::Protocol(format!("bad /worker body: {e}")))?;
-    let url = format!(
-        "{}?id={}&subscriber={}",
-        target.ep.ws_url("/connect"),
-        worker.id,
-        session.user_id
-    );
-    let stream = connect(target).await?;
-    within(IO_TIMEOUT, async {
-        let (mut ws, _) =
-            async_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
-                .await
-                .map_err(|e| LoadError::Protocol(format!("websocket: {e}")))?;
-        match ws.next().await {
-            Some(Ok(Message::Text(text))) if text.as_str() == GREETING => Ok(ws),
-            other => Err(LoadError::Protocol(format!(
-                "expected the greeting, got {:?}",
-                other.map(|m| m.map(|m| m.to_string().chars().take(80).collect::<String>()))
-            ))),
-        }
-    })
-    .await
+    let worker = psmonitor_client::create_worker(conn, &session.token).await?;
+    let options = SubscriptionOptions::lean();
+    let sub = Subscription::connect(
+        &target.ep,
+        target.tls.as_ref(),
+        &worker,
+        &session.user_id,
+        &options,
+    )
+    .await?;
+    Ok(sub)
 }
 
 /// Records the tick of every text frame until the stream ends or the task is dropped.
 async fn read_frames(
-    mut ws: WebSocketStream<Stream>,
+    mut sub: Subscription,
     slot: usize,
     book: Rc<RefCell<TickBook>>,
     received: Rc<RefCell<Vec<Vec<u32>>>>,
     dropped: Rc<Cell<u64>>,
 ) {
-    while let Some(msg) = ws.next().await {
-        match msg {
-            Ok(Message::Text(text)) => {
-                let tick = book.borrow_mut().tick_for(text.as_bytes(), Instant::now());
-                if let Some(ticks) = received.borrow_mut().get_mut(slot) {
-                    ticks.push(tick);
-                }
-            }
-            Ok(Message::Close(_)) | Err(_) => break,
-            Ok(_) => {}
+    while let Ok(text) = sub.next_text().await {
+        let tick = book.borrow_mut().tick_for(text.as_bytes(), Instant::now());
+        if let Some(ticks) = received.borrow_mut().get_mut(slot) {
+            ticks.push(tick);
         }
     }
     dropped.set(dropped.get() + 1);

@@ -167,6 +167,17 @@ fn a_closed_port_exits_3_naming_the_url() {
 }
 
 #[test]
+fn an_unreachable_server_is_named_once_and_the_reason_kept_whole() {
+    // A path prefix with ": " in it: the reason must not be cut where the url has a colon.
+    let url = format!("{}/a: b", closed_port_url());
+    let out = psmonitor(&url, Some(PASSWORD), &["get", "network"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out).to_lowercase();
+    let named = format!("at {} (connection refused", url.to_lowercase());
+    assert!(err.contains(&named), "{err}");
+}
+
+#[test]
 fn watch_exits_0_on_ctrl_c() {
     use std::io::BufRead;
     use std::time::{Duration, Instant};

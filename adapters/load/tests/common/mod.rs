@@ -15,6 +15,13 @@ pub const INTERVAL: Duration = Duration::from_millis(200);
 /// A server on 127.0.0.1 port 0 replaying `vm-no-sensors`, with a real SQLite file in a temp
 /// dir (returned, so it lives as long as the server).
 pub fn fixture_server() -> (ServerHandle, tempfile::TempDir) {
+    fixture_server_with(|_| {})
+}
+
+/// [`fixture_server`] with the settings changed by `tweak`.
+pub fn fixture_server_with(
+    tweak: impl FnOnce(&mut psmonitor_server::ServerConfig),
+) -> (ServerHandle, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let account = psmonitor_server::testing::create_test_account(
         dir.path(),
@@ -23,6 +30,7 @@ pub fn fixture_server() -> (ServerHandle, tempfile::TempDir) {
     );
     let mut cfg = psmonitor_server::testing::test_config(dir.path());
     cfg.interval = INTERVAL;
+    tweak(&mut cfg);
     let host =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hosts/vm-no-sensors.json");
     let server = psmonitor_server::testing::spawn_fixture(cfg, account, &host);

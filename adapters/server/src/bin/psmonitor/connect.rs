@@ -158,12 +158,11 @@ impl Target {
                  account has another name",
                 self.config.username, self.source
             )),
-            ClientError::Unreachable(why) => Failure {
-                // The client's message starts with the URL already named here.
+            ClientError::Unreachable { reason, .. } => Failure {
+                // The error's target is the URL already named here.
                 message: format!(
-                    "cannot reach a PSMonitor server at {server} ({}): is it running? \
-                     start one with `psmonitor serve`, or pass --server URL",
-                    why.split_once(": ").map_or(why.as_str(), |(_, rest)| rest)
+                    "cannot reach a PSMonitor server at {server} ({reason}): is it running? \
+                     start one with `psmonitor serve`, or pass --server URL"
                 ),
                 code: EXIT_UNREACHABLE,
             },

@@ -33,6 +33,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
         network_every: None,
         max_backoff: MAX_BACKOFF,
         history: None,
+        ..WatchOptions::default()
     };
     let watch = psmonitor_client::watch(target.config.clone(), options);
     let mut view = View {
