@@ -1,6 +1,9 @@
 //! Opening `history.db`: mode 0600, the schema and its version, and moving a damaged file aside.
 
-use std::fs::{self, OpenOptions, Permissions};
+use std::fs::{self, OpenOptions};
+#[cfg(unix)]
+use std::fs::Permissions;
+#[cfg(unix)]
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -49,12 +52,11 @@ pub(crate) fn is_damage(e: &rusqlite::Error) -> bool {
 ///
 /// A damaged file is an error ([`HistoryError::Damaged`]); [`open_or_recover`] moves it aside.
 pub fn open(path: &Path) -> Result<Connection, HistoryError> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options
         .open(path)
         .map_err(|source| HistoryError::File {
             path: path.to_owned(),
@@ -156,8 +158,12 @@ pub(crate) fn move_aside(path: &Path, unix_secs: u64) -> Result<PathBuf, History
     Ok(aside)
 }
 
-/// Mode 0600 on the database and its `-wal` and `-shm` files; best effort.
+/// Mode 0600 on the database and its `-wal` and `-shm` files; best effort (Unix only: elsewhere the
+/// data directory's access list covers them).
 fn tighten(db: &Path) {
+    #[cfg(not(unix))]
+    let _ = db;
+    #[cfg(unix)]
     for suffix in ["", "-wal", "-shm"] {
         let mut name = db.as_os_str().to_owned();
         name.push(suffix);

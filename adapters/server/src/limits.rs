@@ -110,6 +110,7 @@ impl Drop for ConnPermit {
 }
 
 /// Raises the soft open-file limit to the hard one; returns the limit now in force.
+#[cfg(unix)]
 pub(crate) fn raise_nofile_limit() -> usize {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let limit = getrlimit(Resource::Nofile);
@@ -123,6 +124,12 @@ pub(crate) fn raise_nofile_limit() -> usize {
         limit.current
     };
     now.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Without Unix resource limits there is no open-file limit to raise or to plan by.
+#[cfg(not(unix))]
+pub(crate) fn raise_nofile_limit() -> usize {
+    usize::MAX
 }
 
 /// A descriptor held in reserve: released to accept (and answer) one connection when the

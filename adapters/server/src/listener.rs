@@ -122,11 +122,15 @@ async fn serve_tls(
 }
 
 fn out_of_fds(e: &std::io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(code) if code == rustix::io::Errno::MFILE.raw_os_error()
-            || code == rustix::io::Errno::NFILE.raw_os_error()
-    )
+    let Some(code) = e.raw_os_error() else {
+        return false;
+    };
+    // The system-wide table being full is a Unix error; the per-process one exists everywhere.
+    #[cfg(unix)]
+    if code == rustix::io::Errno::NFILE.raw_os_error() {
+        return true;
+    }
+    code == rustix::io::Errno::MFILE.raw_os_error()
 }
 
 /// Answers a refused connection with 503 and closes it at once: it holds a descriptor, and

@@ -1,16 +1,24 @@
 //! The data directory holds the password hash and the token-signing key: it must be ours, 0700,
 //! and not reachable through a directory where someone else could swap it (a world-writable
-//! directory, or a symlink placed in one).
+//! directory, or a symlink placed in one). Those are Unix checks; elsewhere (Windows) the directory
+//! is created as it is, inside the user's own profile, whose access list already keeps others out.
 
-use std::fs::{self, DirBuilder, Permissions};
+use std::fs;
+#[cfg(unix)]
+use std::fs::{DirBuilder, Permissions};
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(unix)]
+use std::path::PathBuf;
 
 use crate::StoreError;
 
+#[cfg(unix)]
 /// Sticky bit: in a world-writable directory, only an entry's owner may rename or remove it.
 const STICKY: u32 = 0o1000;
 
+#[cfg(unix)]
 fn unsafe_dir(path: &Path, reason: String) -> StoreError {
     StoreError::UnsafeDataDir {
         path: path.to_path_buf(),
@@ -25,11 +33,13 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+#[cfg(unix)]
 /// Whether `uid` may be trusted with our files: ourselves or root.
 fn trusted(uid: u32, me: u32) -> bool {
     uid == me || uid == 0
 }
 
+#[cfg(unix)]
 /// Checks every directory on the way to `path` (which exists): none may be world-writable
 /// unless sticky (like `/tmp`), and in a sticky one the entry below must be ours or root's. A symlink on the way
 /// must be ours or root's and must not sit in a directory others can write to.
@@ -85,6 +95,7 @@ fn check_route(path: &Path, me: u32, is_data_dir: bool) -> Result<(), StoreError
     Ok(())
 }
 
+#[cfg(unix)]
 /// Makes `dir` a safe data directory: created 0700 if missing; if it exists, it must be ours
 /// (it is then tightened to 0700); the route to it must be safe (see [`check_route`]).
 pub(crate) fn prepare(dir: &Path) -> Result<(), StoreError> {
@@ -122,4 +133,10 @@ pub(crate) fn prepare(dir: &Path) -> Result<(), StoreError> {
         fs::set_permissions(&absolute, Permissions::from_mode(0o700)).map_err(io_err(dir))?;
     }
     Ok(())
+}
+
+/// Creates `dir` (and its parents) where it is missing.
+#[cfg(not(unix))]
+pub(crate) fn prepare(dir: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(dir).map_err(io_err(dir))
 }

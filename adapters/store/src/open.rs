@@ -1,6 +1,9 @@
 //! Opening the store: the data directory (0700), the database file (0600), WAL, the schema.
 
-use std::fs::{self, OpenOptions, Permissions};
+use std::fs::{self, OpenOptions};
+#[cfg(unix)]
+use std::fs::Permissions;
+#[cfg(unix)]
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -104,14 +107,14 @@ fn remove_db_files(db: &Path) {
     }
 }
 
-/// Creates the database file with mode 0600 before SQLite sees it; never truncates an existing one.
+/// Creates the database file with mode 0600 (on Unix) before SQLite sees it; never truncates an
+/// existing one.
 fn create_file(path: &Path) -> Result<(), StoreError> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options
         .open(path)
         .map(drop)
         .map_err(|source| StoreError::File {
@@ -121,6 +124,7 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
 }
 
 /// Sets mode 0600 on the database and its `-wal` and `-shm` files where they are looser.
+#[cfg(unix)]
 fn tighten(db: &Path) -> Result<(), StoreError> {
     for suffix in ["", "-wal", "-shm"] {
         let mut name = db.as_os_str().to_owned();
@@ -134,6 +138,12 @@ fn tighten(db: &Path) -> Result<(), StoreError> {
                 .map_err(|source| StoreError::File { path, source })?;
         }
     }
+    Ok(())
+}
+
+/// Unix modes do not exist elsewhere: the files stay as the data directory's access list makes them.
+#[cfg(not(unix))]
+fn tighten(_db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 

@@ -142,13 +142,13 @@ impl KnownServers {
             source,
         };
         let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty());
-        if let Some(dir) = dir.filter(|d| !d.exists()) {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| write(dir, e))?;
+        // The file helpers report a CertError; keep its I/O error as the source.
+        let from_cert = |path: &Path, e| match e {
+            crate::pem::CertError::Write { source, .. } => write(path, source),
+            other => write(path, io::Error::other(other.to_string())),
+        };
+        if let Some(dir) = dir {
+            crate::self_signed::make_dir(dir).map_err(|e| from_cert(dir, e))?;
         }
         let file = File {
             servers: self
@@ -159,10 +159,7 @@ impl KnownServers {
         };
         let body = toml::to_string(&file).map_err(|e| write(&self.path, io::Error::other(e)))?;
         let text = format!("{HEADER}{body}");
-        write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| match e {
-            crate::pem::CertError::Write { source, .. } => write(&self.path, source),
-            other => write(&self.path, io::Error::other(other.to_string())),
-        })
+        write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|e| from_cert(&self.path, e))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::net::IpAddr;
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,10 +33,7 @@ pub fn tls_dir(data_dir: &Path) -> PathBuf {
 /// and every listen address that is not the unspecified one (`0.0.0.0`, `::`).
 pub fn self_signed_names(listen: &[IpAddr]) -> Vec<String> {
     let mut names = vec!["localhost".to_owned()];
-    let host = rustix::system::uname()
-        .nodename()
-        .to_string_lossy()
-        .into_owned();
+    let host = host_name();
     if !host.is_empty() && host != "localhost" {
         names.push(host);
     }
@@ -114,18 +112,33 @@ fn generate(names: &[String]) -> Result<(String, String), CertError> {
     Ok((cert.pem(), key.serialize_pem()))
 }
 
-/// Creates `dir` (and its parents) with mode 0700 when it does not exist.
-fn make_dir(dir: &Path) -> Result<(), CertError> {
+/// This machine's host name, empty when unknown.
+#[cfg(unix)]
+fn host_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// This machine's host name, empty when unknown.
+#[cfg(not(unix))]
+fn host_name() -> String {
+    std::env::var("COMPUTERNAME").unwrap_or_default()
+}
+
+/// Creates `dir` (and its parents) with mode 0700 (on Unix) when it does not exist.
+pub(crate) fn make_dir(dir: &Path) -> Result<(), CertError> {
     let write = |source| CertError::Write {
         path: dir.to_owned(),
         source,
     };
     if !dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(write)?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder.create(dir).map_err(write)?;
     }
     Ok(())
 }
@@ -141,10 +154,13 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), C
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write)?;
     file.write_all(bytes).map_err(write)?;
     file.as_file().sync_all().map_err(write)?;
+    #[cfg(unix)]
     if mode != 0o600 {
         let perms = std::fs::Permissions::from_mode(mode);
         file.as_file().set_permissions(perms).map_err(write)?;
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     file.persist(path).map_err(|e| write(e.error))?;
     Ok(())
 }
