@@ -23,6 +23,14 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Test-only code never ships: the `testing` features (psmonitor_server::testing, an account with
+# a fixed secret; psmonitor_tls::testing) are enabled by dev-dependencies alone, so the crate
+# graph of the programs (`cargo build`, the release binary) has neither.
+testing_re='^psmonitor-[a-z-]+ v[^ ]+ \([^)]*\) ([^ ]+,)?testing(,| |$)'
+if cargo tree --workspace -e normal,build -f '{p} {f}' --prefix none | grep -E "$testing_re"; then
+  echo "test-all: a program's crate graph enables a testing feature (above)" >&2
+  exit 1
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
