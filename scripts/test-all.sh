@@ -31,6 +31,12 @@ if cargo tree --workspace -e normal,build -f '{p} {f}' --prefix none | grep -E "
   echo "test-all: a program's crate graph enables a testing feature (above)" >&2
   exit 1
 fi
+# The async runtime is the smol family (async-io, async-net, futures-lite); async-std stays out
+# (`cargo tree -i` fails for a package that is not in the graph).
+if cargo tree --workspace -i async-std >/dev/null 2>&1; then
+  echo "test-all: async-std is in the crate graph: cargo tree --workspace -i async-std" >&2
+  exit 1
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
