@@ -11,6 +11,8 @@
 #![forbid(unsafe_code)]
 
 mod classify;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::fmt;
 use std::sync::Arc;

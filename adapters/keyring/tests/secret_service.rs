@@ -12,7 +12,8 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{SecretService, missing, run_child};
+use common::run_child;
+use psmonitor_keyring::testing::{SecretService, missing};
 use psmonitor_keyring::{Keyring, KeyringError, SERVICE, USER};
 use rustix::process::{Pid, Signal, kill_process};
 use secret_service::EncryptionType;

@@ -9,8 +9,9 @@ mod common;
 use std::os::unix::net::UnixListener;
 use std::time::{Duration, Instant};
 
-use common::{PrivateBus, missing, run_child};
+use common::run_child;
 
+use psmonitor_keyring::testing::{PrivateBus, missing};
 use psmonitor_keyring::{Keyring, KeyringError};
 
 const CHILD: &str = "PSMONITOR_KEYRING_TEST_CHILD";
