@@ -24,8 +24,9 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 # Test-only code never ships: the `testing` features (psmonitor_server::testing, an account with
-# a fixed secret; psmonitor_tls::testing) are enabled by dev-dependencies alone, so the crate
-# graph of the programs (`cargo build`, the release binary) has neither.
+# a fixed secret; psmonitor_tls::testing; psmonitor_keyring::testing) are enabled by
+# dev-dependencies alone, so the crate graph of the programs (`cargo build`, the release
+# binary) has none of them.
 testing_re='^psmonitor-[a-z-]+ v[^ ]+ \([^)]*\) ([^ ]+,)?testing(,| |$)'
 if cargo tree --workspace -e normal,build -f '{p} {f}' --prefix none | grep -E "$testing_re"; then
   echo "test-all: a program's crate graph enables a testing feature (above)" >&2
