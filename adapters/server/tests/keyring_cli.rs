@@ -90,6 +90,15 @@ fn first_run_saves_the_password_in_the_keyring_and_the_cli_reads_it() {
     // The next login session did not unlock the keyring: "locked", not "no password".
     keyring.restart(false).unwrap();
     show_fails_with(dir, &bus, "keyring locked");
+    // A first run then still shows the password, and says the keyring did not keep it.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut cmd = psmonitor(fresh.path());
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus);
+    let served = serve_cmd(cmd, None);
+    let said = |text: &str| served.stdout.iter().any(|l| l.contains(text));
+    assert!(said("password: "), "{:?}", served.stdout);
+    assert!(said("not saved in the keyring"), "{:?}", served.stdout);
+    drop(served);
 
     // No Secret Service at all.
     keyring.kill();
