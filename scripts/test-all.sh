@@ -2,15 +2,17 @@
 # The whole test suite, as CI runs it: formatting, clippy, `cargo test` (the Prometheus tests
 # required), the GTK app's tests in a real window under Xvfb, and the dashboard's browser tests
 # in Chromium. Installs what they need with apt-get when missing (GTK headers, Xvfb, Chromium,
-# Prometheus, Node.js), as root or through sudo. Ends with one "N passed, N failed" line.
+# Prometheus, D-Bus and GNOME Keyring, Node.js), as root or through sudo. Ends with one
+# "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=()
-# prometheus ships promtool and the server the /metrics tests scrape with.
-for pkg in libgtk-4-dev xvfb xauth chromium prometheus; do
+# prometheus ships promtool and the server the /metrics tests scrape with; dbus and gnome-keyring
+# the private session bus and Secret Service the keyring tests start for themselves.
+for pkg in libgtk-4-dev xvfb xauth chromium prometheus dbus gnome-keyring; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
@@ -21,11 +23,26 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Test-only code never ships: the `testing` features (psmonitor_server::testing, an account with
+# a fixed secret; psmonitor_tls::testing; psmonitor_keyring::testing) are enabled by
+# dev-dependencies alone, so the crate graph of the programs (`cargo build`, the release
+# binary) has none of them.
+testing_re='^psmonitor-[a-z-]+ v[^ ]+ \([^)]*\) ([^ ]+,)?testing(,| |$)'
+if cargo tree --workspace -e normal,build -f '{p} {f}' --prefix none | grep -E "$testing_re"; then
+  echo "test-all: a program's crate graph enables a testing feature (above)" >&2
+  exit 1
+fi
+# The async runtime is the smol family (async-io, async-net, futures-lite); async-std stays out
+# (`cargo tree -i` fails for a package that is not in the graph).
+if cargo tree --workspace -i async-std >/dev/null 2>&1; then
+  echo "test-all: async-std is in the crate graph: cargo tree --workspace -i async-std" >&2
+  exit 1
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# The Prometheus tests skip themselves on a machine without prometheus; here it is installed
-# above, and a missing tool must fail them.
-PSMONITOR_REQUIRE_PROMETHEUS=1 cargo test 2>&1 | tee "$log"
+# The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
+# gnome-keyring; here they are installed above, and a missing tool must fail them.
+PSMONITOR_REQUIRE_PROMETHEUS=1 PSMONITOR_REQUIRE_KEYRING=1 cargo test 2>&1 | tee "$log"
 # GTK runs on one thread: the UI scenarios are one harness = false binary that inits GTK once.
 xvfb-run -a cargo test -p psmonitor-gtk 2>&1 | tee -a "$log"
 # The web dashboard in Chromium, in its own step: a missing browser fails loudly.

@@ -52,7 +52,7 @@ impl HostCollector {
     /// Cannot fail on Linux today (a missing source gives defaults); the `Result` is kept so a
     /// platform check can be added without changing callers.
     pub fn new() -> Result<Self, CollectorError> {
-        let mut users = UserNames::load();
+        let mut users = UserNames::default();
         let user = users.name(rustix::process::geteuid().as_raw());
         let distro = ["/etc/os-release", "/usr/lib/os-release"]
             .iter()

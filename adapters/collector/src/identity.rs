@@ -1,6 +1,9 @@
-//! Who and what the host is: distro name (`os-release`) and user names (`/etc/passwd`).
+//! Who and what the host is: distro name (`os-release`) and user names (NSS, so LDAP and SSSD
+//! users have names too).
 
 use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant};
 
 /// The `PRETTY_NAME` of an os-release file, unquoted; `None` when absent or empty.
 pub fn parse_os_release(text: &str) -> Option<String> {
@@ -16,8 +19,8 @@ pub fn parse_os_release(text: &str) -> Option<String> {
     })
 }
 
-/// Maps uid to user name from the text of `/etc/passwd`; malformed lines are skipped and the
-/// first name of a uid wins.
+/// Maps uid to user name from the text of a passwd file; malformed lines are skipped and the
+/// first name of a uid wins. (Live names come from [`nss_name`], which also sees LDAP and SSSD.)
 pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
     let mut names = HashMap::new();
     for line in text.lines() {
@@ -32,40 +35,97 @@ pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
     names
 }
 
-/// A uid-to-name cache filled from `/etc/passwd`, reloaded at most once per sample on a miss.
-#[derive(Debug, Default)]
+/// How long a uid without a name shows as its number before it is looked up again (a user
+/// added since, or a directory server that was unreachable).
+pub const RETRY_UNKNOWN: Duration = Duration::from_secs(5 * 60);
+
+/// The name of `uid` in the system's user database, through NSS (`getpwuid_r`): `/etc/passwd`,
+/// LDAP, SSSD, systemd-homed, as `nsswitch.conf` says; `None` when it has none.
+#[cfg(unix)]
+pub fn nss_name(uid: u32) -> Option<String> {
+    let uid = nix::unistd::Uid::from_raw(uid);
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|user| user.name)
+}
+
+/// Without NSS there is no user database to ask.
+#[cfg(not(unix))]
+pub fn nss_name(_uid: u32) -> Option<String> {
+    None
+}
+
+/// What the cache knows of a uid.
+#[derive(Debug)]
+enum Known {
+    Name(String),
+    /// No name at `since`: shown as the number until [`RETRY_UNKNOWN`] has passed.
+    Unnamed {
+        since: Instant,
+    },
+}
+
+/// A uid-to-name cache: each uid is looked up once; one without a name is asked again at most
+/// every [`RETRY_UNKNOWN`].
 pub struct UserNames {
-    names: HashMap<u32, String>,
-    reloaded: bool,
+    known: HashMap<u32, Known>,
+    lookup: Box<dyn FnMut(u32) -> Option<String> + Send>,
+}
+
+impl fmt::Debug for UserNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserNames")
+            .field("known", &self.known)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for UserNames {
+    /// Names from [`nss_name`].
+    fn default() -> Self {
+        Self::with_lookup(nss_name)
+    }
 }
 
 impl UserNames {
-    /// Loads the names now.
-    pub fn load() -> Self {
-        let mut cache = Self::default();
-        cache.reload();
-        cache
-    }
-
-    /// Allows one more reload; call once before each sample.
-    pub fn start_sample(&mut self) {
-        self.reloaded = false;
+    /// A cache that asks `lookup` (instead of NSS) for the names it does not know.
+    pub fn with_lookup(lookup: impl FnMut(u32) -> Option<String> + Send + 'static) -> Self {
+        Self {
+            known: HashMap::new(),
+            lookup: Box::new(lookup),
+        }
     }
 
     /// The name of `uid`, or the number as text when it has none.
     pub fn name(&mut self, uid: u32) -> String {
-        if !self.names.contains_key(&uid) && !self.reloaded {
-            self.reload();
+        match self.known.get(&uid) {
+            Some(Known::Name(name)) => name.clone(),
+            _ => self.name_at(uid, Instant::now()),
         }
-        self.names
-            .get(&uid)
-            .cloned()
-            .unwrap_or_else(|| uid.to_string())
     }
 
-    fn reload(&mut self) {
-        self.reloaded = true;
-        self.names = parse_passwd(&std::fs::read_to_string("/etc/passwd").unwrap_or_default());
+    /// [`UserNames::name`], with `now` deciding whether an unnamed uid is due for another look.
+    pub fn name_at(&mut self, uid: u32, now: Instant) -> String {
+        match self.known.get(&uid) {
+            Some(Known::Name(name)) => return name.clone(),
+            Some(Known::Unnamed { since })
+                if now.saturating_duration_since(*since) < RETRY_UNKNOWN =>
+            {
+                return uid.to_string();
+            }
+            _ => {}
+        }
+        match (self.lookup)(uid) {
+            Some(name) => {
+                self.known.insert(uid, Known::Name(name.clone()));
+                name
+            }
+            None => {
+                self.known.insert(uid, Known::Unnamed { since: now });
+                uid.to_string()
+            }
+        }
     }
 }
 
@@ -109,10 +169,7 @@ mod tests {
 
     #[test]
     fn unknown_uid_falls_back_to_its_number() {
-        let mut cache = UserNames {
-            names: HashMap::from([(0, "root".to_owned())]),
-            reloaded: true,
-        };
+        let mut cache = UserNames::with_lookup(|uid| (uid == 0).then(|| "root".to_owned()));
         assert_eq!(cache.name(0), "root");
         assert_eq!(cache.name(4_000_000), "4000000");
     }

@@ -66,7 +66,6 @@ impl ProcessReader {
         }
         self.samples += 1;
         let pids = self.pids();
-        users.start_sample();
         self.cache.start_sample();
         let Some((root, dir)) = self.dir.take() else {
             return Vec::new();

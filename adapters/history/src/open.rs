@@ -7,7 +7,9 @@ use std::fs::Permissions;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use crate::HistoryError;
 
@@ -77,7 +79,7 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(damaged)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let check: String = conn
         .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
         .map_err(damaged)?;
@@ -102,19 +104,44 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")
             .map_err(damaged)?;
     }
-    conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-        .map_err(damaged)?;
+    enable_wal(&conn).map_err(damaged)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     if found < SCHEMA_VERSION {
-        let tx = conn.transaction()?;
-        for sql in &MIGRATIONS[found as usize..] {
-            tx.execute_batch(sql).map_err(damaged)?;
+        // Under the write lock, and looked at again: another process starting on the same fresh
+        // data dir may have made the schema since.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found < SCHEMA_VERSION {
+            for sql in &MIGRATIONS[found as usize..] {
+                tx.execute_batch(sql).map_err(damaged)?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
     }
     tighten(path);
     Ok(conn)
+}
+
+/// How long a statement waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Switches to WAL. SQLite answers a busy switch at once instead of through the busy handler
+/// when two first runs race, so a busy switch is tried again for as long as a statement waits.
+fn enable_wal(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Opens `path`; a damaged file is renamed `history.db.corrupt-<unix_secs>` (with its `-wal` and

@@ -1,4 +1,5 @@
-//! Sorting keyring errors into "no keyring here" and "the keyring failed", without leaking secrets.
+//! Sorting keyring errors into "no keyring here", "locked" and "the keyring failed", without
+//! leaking secrets.
 
 use keyring_core::Error;
 
@@ -12,9 +13,10 @@ pub(crate) fn connect_error(e: Error) -> KeyringError {
 /// Maps an error from an entry operation; payloads that may hold secret bytes are dropped.
 pub(crate) fn error(e: Error) -> KeyringError {
     match e {
-        Error::NoStorageAccess(inner) => {
-            KeyringError::Unavailable(format!("locked or denied: {inner}"))
+        Error::NoStorageAccess(inner) | Error::PlatformFailure(inner) if locked(inner.as_ref()) => {
+            KeyringError::Locked(inner.to_string())
         }
+        Error::NoStorageAccess(inner) => KeyringError::Unavailable(format!("denied: {inner}")),
         Error::NoDefaultStore => KeyringError::Unavailable("no credential store".to_owned()),
         Error::PlatformFailure(inner) => {
             if bus_trouble(inner.as_ref()) {
@@ -42,18 +44,19 @@ pub(crate) fn error(e: Error) -> KeyringError {
     }
 }
 
+/// Whether the service said the item or collection is locked, or the unlock prompt was dismissed.
+fn locked(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    use secret_service::Error as Ss;
+    matches!(inner.downcast_ref::<Ss>(), Some(Ss::Locked | Ss::Prompt))
+}
+
 /// Whether a platform error means the bus or the service went away (or never was), not a bad request.
-fn bus_trouble(inner: &(dyn std::error::Error + 'static)) -> bool {
+fn bus_trouble(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     use secret_service::Error as Ss;
     matches!(
         inner.downcast_ref::<Ss>(),
         Some(
-            Ss::Zbus(_)
-                | Ss::ZbusFdo(_)
-                | Ss::Unavailable
-                | Ss::PromptDisconnected
-                | Ss::Locked
-                | Ss::Prompt
+            Ss::Zbus(_) | Ss::ZbusFdo(_) | Ss::Unavailable | Ss::PromptDisconnected | Ss::NoResult
         )
     )
 }
@@ -67,11 +70,11 @@ mod tests {
     }
 
     #[test]
-    fn bus_and_lock_failures_are_unavailable() {
+    fn bus_failures_are_unavailable() {
         let cases = [
-            Error::NoStorageAccess(boxed(secret_service::Error::Locked)),
             Error::PlatformFailure(boxed(secret_service::Error::Unavailable)),
-            Error::PlatformFailure(boxed(secret_service::Error::Prompt)),
+            Error::PlatformFailure(boxed(secret_service::Error::PromptDisconnected)),
+            Error::NoStorageAccess(boxed(secret_service::Error::NoResult)),
             Error::NoDefaultStore,
         ];
         for case in cases {
@@ -80,6 +83,20 @@ mod tests {
                 matches!(error(case), KeyringError::Unavailable(_)),
                 "{shown}"
             );
+        }
+    }
+
+    #[test]
+    fn locked_and_dismissed_prompts_are_locked() {
+        let cases = [
+            Error::NoStorageAccess(boxed(secret_service::Error::Locked)),
+            Error::NoStorageAccess(boxed(secret_service::Error::Prompt)),
+            Error::PlatformFailure(boxed(secret_service::Error::Locked)),
+            Error::PlatformFailure(boxed(secret_service::Error::Prompt)),
+        ];
+        for case in cases {
+            let shown = format!("{case:?}");
+            assert!(matches!(error(case), KeyringError::Locked(_)), "{shown}");
         }
     }
 

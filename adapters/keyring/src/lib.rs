@@ -4,11 +4,15 @@
 //! using them directly gives us a store per [`Keyring`] value instead of keyring's process-wide
 //! default, and a mock store for tests. The zbus backend is pure Rust: no libdbus needed.
 //!
-//! A desktop keyring may be absent (headless server), not running, or locked. All of those are
-//! [`KeyringError::Unavailable`], so callers print one line and carry on without it.
+//! A desktop keyring may be absent (headless server), not running, locked, or slow to answer:
+//! [`KeyringError::Unavailable`], [`KeyringError::Locked`] and [`KeyringError::TimedOut`] tell
+//! these apart (a missing entry is not an error: `Ok(None)`), so a desktop app can show which,
+//! and a server can print one line and carry on without it.
 #![forbid(unsafe_code)]
 
 mod classify;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,15 +26,21 @@ use zeroize::Zeroizing;
 pub const SERVICE: &str = "PSMonitor Auth";
 /// The keyring user name, as the original PSMonitor used it.
 pub const USER: &str = "PSMonitor";
-/// How long [`Keyring::system`] waits for the Secret Service before calling it unavailable.
+/// How long [`Keyring::system`] waits for the Secret Service before giving up with `TimedOut`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a keyring operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    /// No keyring to use: no D-Bus session, no Secret Service on it, locked, or no answer in time.
+    /// No keyring to use: no D-Bus session, no Secret Service on it, or it went away mid-call.
     #[error("keyring unavailable: {0}")]
     Unavailable(String),
+    /// The keyring is locked and was not unlocked: the unlock prompt was dismissed or could not be shown.
+    #[error("keyring locked: {0}")]
+    Locked(String),
+    /// The Secret Service did not answer in time (a hung service, or an unlock prompt left open).
+    #[error("keyring timed out: the secret service did not answer within {} s", .0.as_secs_f32())]
+    TimedOut(Duration),
     /// The keyring answered but the operation failed (bad stored data, ambiguous entries, ...).
     #[error("keyring error: {0}")]
     Failed(String),
@@ -64,7 +74,7 @@ impl Keyring {
         Keyring::system_with_timeout(DEFAULT_TIMEOUT)
     }
 
-    /// The Secret Service, giving up with `Unavailable` after `timeout` (an unlock prompt counts).
+    /// The Secret Service, giving up with `TimedOut` after `timeout` (an unlock prompt counts).
     pub fn system_with_timeout(timeout: Duration) -> Keyring {
         Keyring {
             backend: Backend::System { timeout },
@@ -146,10 +156,7 @@ where
         .map_err(|e| KeyringError::Failed(format!("cannot start the keyring thread: {e}")))?;
     match rx.recv_timeout(timeout) {
         Ok(result) => result,
-        Err(RecvTimeoutError::Timeout) => Err(KeyringError::Unavailable(format!(
-            "the secret service did not answer within {} s",
-            timeout.as_secs_f32()
-        ))),
+        Err(RecvTimeoutError::Timeout) => Err(KeyringError::TimedOut(timeout)),
         Err(RecvTimeoutError::Disconnected) => Err(KeyringError::Failed(
             "the keyring thread stopped without an answer".to_owned(),
         )),

@@ -7,7 +7,7 @@ use psmonitor_core::auth::{
     hash_password,
 };
 use psmonitor_keyring::{Keyring, KeyringError};
-use psmonitor_store::{Store, StoreError};
+use psmonitor_store::{EnsureError, Ensured, Store, StoreError};
 
 /// What opening the account found or did.
 #[derive(Debug)]
@@ -58,29 +58,47 @@ fn random<const N: usize>() -> Result<[u8; N], AccountError> {
 }
 
 /// Loads the account, or creates it (user and JWT secret in one transaction) on first run.
+///
+/// Safe when several processes start together on a fresh data dir (`serve` twice, `serve` and
+/// the desktop app): exactly one creates the account and gets [`AccountSetup::Created`] (so only
+/// it shows the password and saves it in the keyring); the others get the winner's account.
 pub fn load_or_create(
     store: &mut Store,
     keyring: &Keyring,
     params: Argon2Params,
     given_password: Option<Password>,
 ) -> Result<AccountSetup, AccountError> {
-    if let Some(account) = store.account()? {
-        return Ok(AccountSetup::Existing(account));
+    let mut made = None;
+    let ensured = store
+        .ensure_account(|| {
+            let entropy = AccountEntropy {
+                user_id: random()?,
+                password: random()?,
+                salt: random()?,
+                jwt_secret: random()?,
+            };
+            let created = create_account(&entropy, given_password, params)?;
+            made = Some(created.password);
+            Ok::<_, AccountError>(created.account)
+        })
+        .map_err(|e| match e {
+            EnsureError::Store(e) => AccountError::Store(e),
+            EnsureError::Make(e) => e,
+        })?;
+    match (ensured, made) {
+        (Ensured::Created(account), Some(password)) => {
+            let keyring = keyring.store_password(password.expose());
+            Ok(AccountSetup::Created {
+                account,
+                password,
+                keyring,
+            })
+        }
+        (Ensured::Created(_), None) => Err(AccountError::Store(StoreError::Inconsistent(
+            "an account was created without being made",
+        ))),
+        (Ensured::Existing(account), _) => Ok(AccountSetup::Existing(account)),
     }
-    let entropy = AccountEntropy {
-        user_id: random()?,
-        password: random()?,
-        salt: random()?,
-        jwt_secret: random()?,
-    };
-    let created = create_account(&entropy, given_password, params)?;
-    store.create_account(&created.account)?;
-    let keyring = keyring.store_password(created.password.expose());
-    Ok(AccountSetup::Created {
-        account: created.account,
-        password: created.password,
-        keyring,
-    })
 }
 
 /// Sets a new random password and a new token-signing key (every earlier token stops working);

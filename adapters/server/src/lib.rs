@@ -15,6 +15,7 @@ mod limits;
 mod listener;
 pub mod logging;
 mod observe;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod websocket;
 

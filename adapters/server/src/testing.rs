@@ -1,5 +1,6 @@
 //! Support for tests that run a real server: the account a first run would create, made
 //! deterministic so every suite (server, client, load generator, desktop app) sets it up alike.
+//! Behind the `testing` feature, which only dev-dependencies enable: it never ships.
 
 use std::path::Path;
 use std::time::Duration;

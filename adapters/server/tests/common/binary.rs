@@ -52,11 +52,31 @@ pub fn serve(dir: &Path, password: Option<&str>) -> Served {
 
 /// Starts `cmd` (a `psmonitor` command, perhaps behind a wrapper) as `serve` on port 0 with a
 /// fixture and waits for `listening on`.
+pub fn serve_cmd(cmd: Command, password: Option<&str>) -> Served {
+    start_serve(cmd, password).wait_listening()
+}
+
+/// A `psmonitor serve` started but not yet listening.
+pub struct Starting {
+    child: Option<Child>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `cmd` as `serve` on port 0 with a fixture, without waiting for it.
 #[allow(
     clippy::zombie_processes,
-    reason = "`Served` kills and waits for the child on drop"
+    reason = "`Starting`, then `Served`, kill and wait for the child on drop"
 )]
-pub fn serve_cmd(mut cmd: Command, password: Option<&str>) -> Served {
+pub fn start_serve(mut cmd: Command, password: Option<&str>) -> Starting {
     cmd.args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
         .arg(host("vm-no-sensors"))
         .stdout(Stdio::piped())
@@ -65,7 +85,7 @@ pub fn serve_cmd(mut cmd: Command, password: Option<&str>) -> Served {
         cmd.env("PSMONITOR_PASSWORD", password);
     }
     let mut child = cmd.spawn().unwrap();
-    let (tx, rx) = mpsc::channel();
+    let (tx, lines) = mpsc::channel();
     let out = child.stdout.take().unwrap();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
@@ -74,21 +94,38 @@ pub fn serve_cmd(mut cmd: Command, password: Option<&str>) -> Served {
             }
         }
     });
-    let mut stdout = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server never said it listens");
-        if let Some(addr) = line.strip_prefix("listening on http://") {
-            let addr = addr.to_owned();
-            stdout.push(line);
-            return Served {
-                child,
-                addr,
-                stdout,
+    Starting {
+        child: Some(child),
+        lines,
+    }
+}
+
+impl Starting {
+    /// Waits for `listening on`; panics if the server exits or stays silent for 30 s.
+    pub fn wait_listening(mut self) -> Served {
+        let mut stdout = Vec::new();
+        loop {
+            let line = match self.lines.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => line,
+                Err(e) => {
+                    let child = self.child.as_mut().unwrap();
+                    let status = wait_with_timeout(child, Duration::from_secs(5));
+                    panic!(
+                        "server never said it listens ({e}; exit {status:?}); it printed {stdout:?}"
+                    )
+                }
             };
+            if let Some(addr) = line.strip_prefix("listening on http://") {
+                let addr = addr.to_owned();
+                stdout.push(line);
+                return Served {
+                    child: self.child.take().unwrap(),
+                    addr,
+                    stdout,
+                };
+            }
+            stdout.push(line);
         }
-        stdout.push(line);
     }
 }
 

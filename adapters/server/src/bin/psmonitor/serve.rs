@@ -127,10 +127,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 "  (also saved in the keyring: `psmonitor credentials show`)"
             )?,
             Err(e) => {
-                tracing::warn!("keyring unavailable, password not saved there: {e}");
+                tracing::warn!("password not saved in the keyring: {e}");
                 writeln!(
                     out,
-                    "  (no keyring here: note it now, or `psmonitor credentials reset`)"
+                    "  (not saved in the keyring: note it now, or `psmonitor credentials reset`)"
                 )?;
             }
         }
