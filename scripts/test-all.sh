@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, clippy, `cargo test` (the Prometheus tests
-# required), the GTK app's tests in a real window under Xvfb, and the dashboard's browser tests
-# in Chromium. Installs what they need with apt-get when missing (GTK headers, Xvfb, Chromium,
-# Prometheus, D-Bus and GNOME Keyring, Node.js), as root or through sudo. Ends with one
-# "N passed, N failed" line.
+# The whole test suite, as CI runs it: formatting, clippy, a type check of the server for Windows,
+# `cargo test` (the Prometheus and real-keyring tests required), the GTK app's tests in a real
+# window under Xvfb, and the dashboard's browser tests in Chromium. Installs what they need with
+# apt-get when missing (GTK headers, Xvfb, Chromium, Prometheus, D-Bus and GNOME Keyring,
+# Node.js; Debian's Rust, MinGW and NASM for the Windows check), as root or through sudo. Ends
+# with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,8 @@ if cargo tree --workspace -i async-std >/dev/null 2>&1; then
   echo "test-all: async-std is in the crate graph: cargo tree --workspace -i async-std" >&2
   exit 1
 fi
+# The server builds for Windows too (a type check with Debian's Rust and its std source).
+scripts/check-windows.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
