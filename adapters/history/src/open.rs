@@ -1,8 +1,8 @@
 //! Opening `history.db`: mode 0600, the schema and its version, and moving a damaged file aside.
 
-use std::fs::{self, OpenOptions};
 #[cfg(unix)]
 use std::fs::Permissions;
+use std::fs::{self, OpenOptions};
 #[cfg(unix)]
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -58,12 +58,10 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     options.mode(0o600);
-    options
-        .open(path)
-        .map_err(|source| HistoryError::File {
-            path: path.to_owned(),
-            source,
-        })?;
+    options.open(path).map_err(|source| HistoryError::File {
+        path: path.to_owned(),
+        source,
+    })?;
     let damaged = |e: rusqlite::Error| {
         if is_damage(&e) {
             HistoryError::Damaged {

@@ -1,8 +1,8 @@
 //! Opening the store: the data directory (0700), the database file (0600), WAL, the schema.
 
-use std::fs::{self, OpenOptions};
 #[cfg(unix)]
 use std::fs::Permissions;
+use std::fs::{self, OpenOptions};
 #[cfg(unix)]
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
