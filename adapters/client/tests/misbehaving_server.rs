@@ -1,5 +1,7 @@
 //! Against a scripted fake server: odd HTTP and garbage frames become clear errors, never panics.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
@@ -34,7 +36,7 @@ fn fake(login: &'static str, ws: fn(&mut WebSocket<TcpStream>)) -> ClientConfig 
                 }
                 continue;
             }
-            let head = read_head(&mut stream);
+            let head = common::read_head(&mut stream);
             let reply = if head.starts_with("POST /authenticate") {
                 login
             } else if head.starts_with("POST /worker") {
@@ -51,24 +53,6 @@ fn fake(login: &'static str, ws: fn(&mut WebSocket<TcpStream>)) -> ClientConfig 
         password: Zeroizing::new("pw".into()),
         trust: Default::default(),
     }
-}
-
-/// Reads the request head and any `Content-Length` body.
-fn read_head(stream: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-        buf.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&buf).into_owned();
-    let len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: "))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    let _ = stream.read_exact(&mut body);
-    head
 }
 
 fn greet_then(socket: &mut WebSocket<TcpStream>, msg: Message) {
