@@ -8,6 +8,7 @@ pub mod client;
 pub mod embedded;
 pub mod format;
 pub mod history;
+pub mod keyring_state;
 pub mod logging;
 pub mod model;
 pub mod settings_store;

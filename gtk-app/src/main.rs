@@ -67,11 +67,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let fixture = env("PSMONITOR_FIXTURE").map(PathBuf::from);
     let options = Options {
         data_dir: env("PSMONITOR_DATA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(psmonitor_server::config::default_data_dir),
-        fixture: env("PSMONITOR_FIXTURE").map(PathBuf::from),
+        keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(fixture.is_some()),
+        fixture,
         password: env("PSMONITOR_PASSWORD"),
         known_servers: psmonitor_client::KnownServers::default_path(),
     };

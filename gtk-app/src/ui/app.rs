@@ -10,7 +10,7 @@ use psmonitor_server::ServerHandle;
 use zeroize::Zeroizing;
 
 use crate::client::{ClientConfig, watch, watch_options};
-use crate::embedded::{self, Credentials, Options};
+use crate::embedded::{self, Credentials, MissingPassword, Options};
 use crate::logging::{LevelHandle, LogBuffer};
 use crate::settings_store::Settings;
 use crate::ui::window::{HostWindow, Severity};
@@ -116,16 +116,12 @@ impl Controller {
                         status.push_str(&format!(" · keyring: {note}"));
                     }
                     this.main.set_status(&status);
-                    let config = ClientConfig {
-                        server: started.url.clone(),
-                        username: started.credentials.username.clone(),
-                        password: started.credentials.password.clone(),
-                        trust: Default::default(),
-                    };
-                    this.credentials.replace(Some(started.credentials));
                     this.server_url.replace(Some(started.url));
                     this.server.replace(Some(started.handle));
-                    this.main.attach(watch(config, watch_options()));
+                    match started.login {
+                        Ok(credentials) => this.use_credentials(credentials),
+                        Err(missing) => this.ask_for_password(missing),
+                    }
                 }
                 Err(e) => {
                     tracing::error!("embedded server: {e}");
@@ -136,6 +132,128 @@ impl Controller {
                     );
                     this.main.set_banner_action("Settings…", "app.settings");
                 }
+            }
+        });
+    }
+
+    /// Logs the main window in to the embedded server with `credentials`.
+    pub fn use_credentials(self: &Rc<Self>, credentials: Credentials) {
+        let Some(url) = self.server_url.borrow().clone() else {
+            return;
+        };
+        let config = ClientConfig {
+            server: url,
+            username: credentials.username.clone(),
+            password: credentials.password.clone(),
+            trust: Default::default(),
+        };
+        self.credentials.replace(Some(credentials));
+        self.main.hide_banner();
+        self.main.attach(watch(config, watch_options()));
+    }
+
+    /// The keyring gave no password: says why and offers to enter it, to ask again, or to reset
+    /// it after a confirmation. Nothing is reset without that confirmation.
+    fn ask_for_password(self: &Rc<Self>, missing: MissingPassword) {
+        tracing::warn!("no password for the embedded server: {:?}", missing.state);
+        self.credentials.replace(None);
+        self.main
+            .show_banner(Severity::Error, &missing.state.explain());
+        let weak = Rc::downgrade(self);
+        let user = missing.username.clone();
+        self.main.banner.add_action(
+            "Enter the password…",
+            Rc::new(move || {
+                if let Some(this) = weak.upgrade() {
+                    this.open_password_form(&user);
+                }
+            }),
+        );
+        if missing.state.can_retry() {
+            let weak = Rc::downgrade(self);
+            self.main.banner.add_action(
+                "Ask the keyring again",
+                Rc::new(move || {
+                    if let Some(this) = weak.upgrade() {
+                        this.start_server();
+                    }
+                }),
+            );
+        }
+        let weak = Rc::downgrade(self);
+        let user = missing.username;
+        self.main.banner.add_action(
+            "Reset the password…",
+            Rc::new(move || {
+                let Some(this) = weak.upgrade() else { return };
+                let weak = Rc::downgrade(&this);
+                crate::ui::password::confirm_reset(&this.main.window, &user, move || {
+                    if let Some(this) = weak.upgrade() {
+                        this.reset_password();
+                    }
+                });
+            }),
+        );
+    }
+
+    /// Opens the form for the embedded server's password; a right one logs the window in.
+    pub fn open_password_form(
+        self: &Rc<Self>,
+        username: &str,
+    ) -> crate::ui::password::PasswordDialog {
+        let weak = Rc::downgrade(self);
+        let user = username.to_owned();
+        crate::ui::password::ask(&self.main.window, username, move |password| {
+            let Some(this) = weak.upgrade() else {
+                return Ok(());
+            };
+            match embedded::check_password(&this.options.data_dir, password) {
+                Ok(true) => {
+                    this.use_credentials(Credentials {
+                        username: user.clone(),
+                        password: Zeroizing::new(password.to_owned()),
+                    });
+                    Ok(())
+                }
+                Ok(false) => Err("That is not the password. Try again, or reset it.".into()),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+
+    /// Sets a new password (the user confirmed it) and logs the window in with it.
+    pub fn reset_password(self: &Rc<Self>) {
+        let (tx, rx) = async_channel::bounded(1);
+        let options = self.options.clone();
+        let spawned = std::thread::Builder::new()
+            .name("psmonitor-reset".into())
+            .spawn(move || {
+                let _ = tx.send_blocking(embedded::reset(&options));
+            });
+        if let Err(e) = spawned {
+            self.main
+                .show_banner(Severity::Error, &format!("Cannot reset: {e}"));
+            return;
+        }
+        self.main.set_status("Resetting the password…");
+        let weak = Rc::downgrade(self);
+        glib::spawn_future_local(async move {
+            let Ok(result) = rx.recv().await else { return };
+            let Some(this) = weak.upgrade() else { return };
+            match result {
+                Ok((credentials, note)) => {
+                    let mut status = "Password reset (see View credentials)".to_owned();
+                    if let Some(note) = note {
+                        status.push_str(&format!(" · keyring: {note}"));
+                    }
+                    tracing::info!("{status}");
+                    // The running server holds the old account: restart it on the new one.
+                    this.credentials.replace(Some(credentials));
+                    this.start_server();
+                }
+                Err(e) => this
+                    .main
+                    .show_banner(Severity::Error, &format!("The password was not reset: {e}")),
             }
         });
     }

@@ -32,6 +32,20 @@ pub(crate) fn vbox() -> gtk::Box {
         .build()
 }
 
+/// A right-aligned row of two buttons, the second suggested; returns (row, first, second).
+pub(crate) fn button_row(first: &str, second: &str) -> (gtk::Box, gtk::Button, gtk::Button) {
+    let a = gtk::Button::with_label(first);
+    let b = gtk::Button::with_label(second);
+    b.add_css_class("suggested-action");
+    let row = gtk::Box::builder()
+        .spacing(8)
+        .halign(gtk::Align::End)
+        .build();
+    row.append(&a);
+    row.append(&b);
+    (row, a, b)
+}
+
 /// A read-only entry with a Copy button.
 fn copy_row(grid: &gtk::Grid, row: i32, key: &str, value: &str, name: &str) {
     let label = gtk::Label::builder().label(key).xalign(0.0).build();

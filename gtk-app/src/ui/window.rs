@@ -13,14 +13,8 @@ use crate::ui::graphs::GraphWindow;
 use crate::ui::panels::HostView;
 use psmonitor_client::Fingerprint;
 
-/// Severity of the banner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// A problem that fixes itself (reconnecting).
-    Warning,
-    /// A problem the user must act on.
-    Error,
-}
+use crate::ui::banner::Banner;
+pub use crate::ui::banner::Severity;
 
 /// Called with the fingerprint of a certificate the watch did not trust.
 #[derive(Clone)]
@@ -43,10 +37,8 @@ pub struct HostWindow {
     pub model: Rc<RefCell<ViewModel>>,
     /// The status line.
     pub status: gtk::Label,
-    banner: gtk::Revealer,
-    banner_box: gtk::Box,
-    banner_label: gtk::Label,
-    banner_button: gtk::Button,
+    /// The banner.
+    pub banner: Banner,
     failure_action: RefCell<Option<(String, String)>>,
     on_untrusted: RefCell<Option<UntrustedHandler>>,
     graphs: RefCell<Option<GraphWindow>>,
@@ -84,29 +76,7 @@ impl HostWindow {
     /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
     pub fn new(app: &gtk::Application, host: &str) -> Rc<Self> {
         let view = HostView::new();
-        let banner_label = gtk::Label::builder()
-            .wrap(true)
-            .xalign(0.0)
-            .hexpand(true)
-            .selectable(true)
-            .name("banner-text")
-            .build();
-        let banner_box = gtk::Box::builder()
-            .spacing(8)
-            .css_classes(["banner"])
-            .build();
-        banner_box.append(&banner_label);
-        let banner_button = gtk::Button::builder()
-            .valign(gtk::Align::Center)
-            .visible(false)
-            .name("banner-button")
-            .build();
-        banner_box.append(&banner_button);
-        let banner = gtk::Revealer::builder()
-            .child(&banner_box)
-            .reveal_child(false)
-            .name("banner")
-            .build();
+        let banner = Banner::new();
         let status = gtk::Label::builder()
             .xalign(0.0)
             .ellipsize(gtk::pango::EllipsizeMode::End)
@@ -118,7 +88,7 @@ impl HostWindow {
             .build();
         status.add_css_class("dim-label");
         let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
-        content.append(&banner);
+        content.append(&banner.root);
         content.append(&view.root);
         content.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
         content.append(&status);
@@ -144,9 +114,6 @@ impl HostWindow {
             model: Rc::new(RefCell::new(ViewModel::default())),
             status,
             banner,
-            banner_box,
-            banner_label,
-            banner_button,
             failure_action: RefCell::new(None),
             on_untrusted: RefCell::new(None),
             graphs: RefCell::new(None),
@@ -251,22 +218,12 @@ impl HostWindow {
 
     /// Shows the banner with `text`.
     pub fn show_banner(&self, severity: Severity, text: &str) {
-        let (add, remove) = match severity {
-            Severity::Warning => ("warning", "error"),
-            Severity::Error => ("error", "warning"),
-        };
-        self.banner_box.remove_css_class(remove);
-        self.banner_box.add_css_class(add);
-        self.banner_label.set_text(text);
-        self.banner_button.set_visible(false);
-        self.banner.set_reveal_child(true);
+        self.banner.show(severity, text);
     }
 
     /// Adds a button to the shown banner that activates `action` (e.g. `app.settings`).
     pub fn set_banner_action(&self, label: &str, action: &str) {
-        self.banner_button.set_label(label);
-        self.banner_button.set_action_name(Some(action));
-        self.banner_button.set_visible(true);
+        self.banner.add_action_name(label, action);
     }
 
     /// The button offered when the connection fails for good, e.g. `("Connect again…", "app.connect")`.
@@ -275,22 +232,21 @@ impl HostWindow {
             .replace(Some((label.to_owned(), action.to_owned())));
     }
 
-    /// The label of the banner's button while it is shown.
+    /// The label of the banner's first button while it is shown.
     pub fn banner_action(&self) -> Option<String> {
-        (self.banner.reveals_child() && self.banner_button.is_visible())
-            .then(|| self.banner_button.label().unwrap_or_default().to_string())
+        self.banner
+            .text()
+            .and_then(|_| self.banner.actions().into_iter().next())
     }
 
     /// Hides the banner.
     pub fn hide_banner(&self) {
-        self.banner.set_reveal_child(false);
+        self.banner.hide();
     }
 
     /// The banner's text while it is shown.
     pub fn banner_text(&self) -> Option<String> {
-        self.banner
-            .reveals_child()
-            .then(|| self.banner_label.text().to_string())
+        self.banner.text()
     }
 
     /// Sets the status line.

@@ -101,6 +101,7 @@ impl World {
             fixture: Some(fixtures().join("hosts").join(format!("{LOCAL_HOST}.json"))),
             password: Some(PASSWORD.to_owned()),
             known_servers: Some(known_servers.clone()),
+            keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(true),
         };
         let app = gtk::Application::new(
             Some("io.github.psmonitor.UiTest"),

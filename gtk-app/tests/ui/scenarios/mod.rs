@@ -1,6 +1,7 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
 mod dialogs;
+mod keyring;
 mod local;
 mod remote;
 mod tls;
@@ -34,6 +35,18 @@ pub const ALL: &[(&str, Scenario)] = &[
         dialogs::settings_dialog_applies_the_log_level_live,
     ),
     ("shortcuts_and_about", dialogs::shortcuts_and_about),
+    (
+        "keyring_without_an_entry_asks_for_the_password",
+        keyring::keyring_without_an_entry_asks_for_the_password,
+    ),
+    (
+        "unavailable_keyring_resets_only_after_confirmation",
+        keyring::unavailable_keyring_resets_only_after_confirmation,
+    ),
+    (
+        "timed_out_keyring_says_it_may_be_locked",
+        keyring::timed_out_keyring_says_it_may_be_locked,
+    ),
     (
         "remote_host_window_connects",
         remote::remote_host_window_connects,

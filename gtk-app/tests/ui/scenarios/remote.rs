@@ -166,6 +166,7 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
         fixture: w.controller.options.fixture.clone(),
         password: Some(PASSWORD.to_owned()),
         known_servers: None,
+        keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(true),
     };
     let (_tx, lines) = async_channel::bounded(1);
     let broken: Rc<Controller> =
