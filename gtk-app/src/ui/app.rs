@@ -22,8 +22,7 @@ pub struct Controller {
     pub app: gtk::Application,
     /// How the app was started.
     pub options: Options,
-    /// The current settings.
-    pub settings: RefCell<Settings>,
+    settings: RefCell<Settings>,
     /// Changes the log filter.
     pub level: LevelHandle,
     /// The log lines.
@@ -33,10 +32,8 @@ pub struct Controller {
     /// Windows of remote hosts.
     pub remotes: RefCell<Vec<Rc<HostWindow>>>,
     server: RefCell<Option<ServerHandle>>,
-    /// Login of the embedded server, once known.
-    pub credentials: RefCell<Option<Credentials>>,
-    /// URL of the embedded server, once started.
-    pub server_url: RefCell<Option<String>>,
+    credentials: RefCell<Option<Credentials>>,
+    server_url: RefCell<Option<String>>,
 }
 
 fn local_hostname() -> String {
@@ -93,8 +90,81 @@ impl Controller {
         this
     }
 
+    /// The current settings.
+    pub fn settings(&self) -> Settings {
+        self.settings.borrow().clone()
+    }
+
+    /// The embedded server's login, once known.
+    pub fn credentials(&self) -> Option<Credentials> {
+        self.credentials.borrow().clone()
+    }
+
+    /// The embedded server's URL, once started.
+    pub fn server_url(&self) -> Option<String> {
+        self.server_url.borrow().clone()
+    }
+
+    /// Applies `new`: the log level at once, the embedded server restarted if its settings
+    /// changed, then saved. `Err` says what did not work.
+    pub fn apply_settings(self: &Rc<Self>, new: Settings) -> Result<(), String> {
+        let old = self.settings.replace(new.clone());
+        let mut problems = Vec::new();
+        if let Err(e) = self.level.set(&new.log_level) {
+            problems.push(e.to_string());
+        }
+        if old.needs_restart(&new) {
+            tracing::info!("settings changed: restarting the embedded server");
+            self.main.set_status("Restarting the embedded server…");
+            self.start_server();
+        }
+        if let Err(e) = new.save(&self.options.data_dir) {
+            problems.push(format!(
+                "Applied, but not saved ({e}). Check that the data folder is writable."
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join(" "))
+        }
+    }
+
+    /// Opens the Settings dialog on the current settings.
+    pub fn open_settings(self: &Rc<Self>) -> crate::ui::settings::SettingsDialog {
+        let weak = Rc::downgrade(self);
+        crate::ui::settings::open(&self.main.window, self.settings(), move |new| {
+            weak.upgrade()
+                .map_or(Ok(()), |this| this.apply_settings(new))
+        })
+    }
+
+    /// Opens the credentials window.
+    pub fn open_credentials(&self) -> gtk::Window {
+        let login = self.server_url().zip(self.credentials());
+        crate::ui::dialogs::credentials(&self.main.window, login)
+    }
+
+    /// Opens the log window.
+    pub fn open_log(&self) -> gtk::Window {
+        crate::ui::dialogs::log_window(&self.main.window, self.log.clone())
+    }
+
+    /// Opens the "Connect to host…" form.
+    pub fn open_connect(self: &Rc<Self>) -> crate::ui::dialogs::ConnectDialog {
+        let weak = Rc::downgrade(self);
+        crate::ui::dialogs::connect(
+            &self.main.window,
+            Rc::new(move |url, user, password| {
+                if let Some(this) = weak.upgrade() {
+                    this.connect_remote(url, user, password);
+                }
+            }),
+        )
+    }
+
     /// (Re)starts the embedded server in the background, then points the main window at it.
-    pub fn start_server(self: &Rc<Self>) {
+    fn start_server(self: &Rc<Self>) {
         let old = self.server.take();
         self.main.detach();
         let result = embedded::start_in_background(
@@ -342,17 +412,17 @@ impl Controller {
         };
         add("quit", |c| c.app.quit());
         add("settings", |c| {
-            crate::ui::settings::open(c);
+            c.open_settings();
         });
         add("credentials", |c| {
-            crate::ui::dialogs::credentials(c);
+            c.open_credentials();
         });
         add("log", |c| {
-            crate::ui::dialogs::log_window(c);
+            c.open_log();
         });
         add("about", |c| crate::ui::dialogs::about(&c.main.window));
         add("connect", |c| {
-            crate::ui::dialogs::connect(c);
+            c.open_connect();
         });
         self.app.set_accels_for_action("app.quit", &["<Control>q"]);
         self.app

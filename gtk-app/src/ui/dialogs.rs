@@ -6,7 +6,8 @@ use gtk::glib;
 use gtk::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::ui::app::Controller;
+use crate::embedded::Credentials;
+use crate::logging::LogBuffer;
 
 pub(crate) fn dialog(
     parent: &impl IsA<gtk::Window>,
@@ -64,19 +65,19 @@ fn copy_row(grid: &gtk::Grid, row: i32, key: &str, value: &str, name: &str) {
     grid.attach(&copy, 2, row, 1, 1);
 }
 
-/// Shows the embedded server's URL, username and password, each copyable.
-pub fn credentials(c: &Rc<Controller>) -> gtk::Window {
+/// Shows the embedded server's URL, username and password (`None`: not running), each copyable.
+pub fn credentials(
+    parent: &impl IsA<gtk::Window>,
+    login: Option<(String, Credentials)>,
+) -> gtk::Window {
     let grid = gtk::Grid::builder()
         .row_spacing(8)
         .column_spacing(8)
         .build();
     let body = vbox();
-    match (
-        c.credentials.borrow().as_ref(),
-        c.server_url.borrow().as_ref(),
-    ) {
-        (Some(creds), Some(url)) => {
-            copy_row(&grid, 0, "Server", url, "cred-url");
+    match login {
+        Some((url, creds)) => {
+            copy_row(&grid, 0, "Server", &url, "cred-url");
             copy_row(&grid, 1, "Username", &creds.username, "cred-user");
             copy_row(&grid, 2, "Password", &creds.password, "cred-password");
             body.append(&grid);
@@ -88,32 +89,32 @@ pub fn credentials(c: &Rc<Controller>) -> gtk::Window {
             hint.add_css_class("dim-label");
             body.append(&hint);
         }
-        _ => body.append(&gtk::Label::new(Some(
-            "The embedded server is not running, so there are no credentials to show.",
+        None => body.append(&gtk::Label::new(Some(
+            "The embedded server is not running or its password is not known, so there are no \
+             credentials to show.",
         ))),
     }
-    let w = dialog(&c.main.window, "PSMonitor credentials", &body);
+    let w = dialog(parent, "PSMonitor credentials", &body);
     w.present();
     w
 }
 
-/// Opens the log window: the app's recent log lines, refreshed while it is open.
-pub fn log_window(c: &Rc<Controller>) -> gtk::Window {
+/// Opens the log window: `log`'s recent lines, refreshed while it is open.
+pub fn log_window(parent: &impl IsA<gtk::Window>, log: LogBuffer) -> gtk::Window {
     let view = gtk::TextView::builder()
         .editable(false)
         .monospace(true)
         .wrap_mode(gtk::WrapMode::WordChar)
         .name("log-text")
         .build();
-    view.buffer().set_text(&c.log.text());
+    view.buffer().set_text(&log.text());
     let scroll = gtk::ScrolledWindow::builder()
         .child(&view)
         .vexpand(true)
         .hexpand(true)
         .build();
-    let w = dialog(&c.main.window, "PSMonitor log", &scroll);
+    let w = dialog(parent, "PSMonitor log", &scroll);
     w.set_default_size(720, 400);
-    let log = c.log.clone();
     let weak = view.downgrade();
     let shown = std::cell::Cell::new(log.len());
     glib::timeout_add_seconds_local(1, move || {
@@ -164,8 +165,11 @@ pub struct ConnectDialog {
     pub connect: gtk::Button,
 }
 
-/// Opens the connect form.
-pub fn connect(c: &Rc<Controller>) -> ConnectDialog {
+/// What the connect form does with a URL, a user name and a password.
+pub type OnConnect = Rc<dyn Fn(&str, &str, Zeroizing<String>)>;
+
+/// Opens the connect form; Connect runs `on_connect` and closes it.
+pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> ConnectDialog {
     let grid = gtk::Grid::builder()
         .row_spacing(8)
         .column_spacing(8)
@@ -215,20 +219,19 @@ pub fn connect(c: &Rc<Controller>) -> ConnectDialog {
     body.append(&grid);
     body.append(&error);
     body.append(&buttons);
-    let window = dialog(&c.main.window, "Connect to host", &body);
+    let window = dialog(parent, "Connect to host", &body);
     window.set_default_widget(Some(&connect));
     let w = window.clone();
     cancel.connect_clicked(move |_| w.close());
-    let (w, weak) = (window.clone(), Rc::downgrade(c));
+    let w = window.clone();
     let (u, n, p) = (url.clone(), user.clone(), password.clone());
     connect.connect_clicked(move |_| {
-        let Some(c) = weak.upgrade() else { return };
         let text = u.text();
         if text.trim().is_empty() {
             error.set_text("Enter the server's address, e.g. http://192.168.1.20:4500.");
             return;
         }
-        c.connect_remote(&text, &n.text(), Zeroizing::new(p.text().to_string()));
+        on_connect(&text, &n.text(), Zeroizing::new(p.text().to_string()));
         w.close();
     });
     window.present();

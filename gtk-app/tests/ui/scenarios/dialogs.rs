@@ -9,13 +9,13 @@ use crate::harness::{World, pump, wait_until};
 
 pub fn settings_dialog_applies_the_log_level_live(w: &World) -> Result<(), String> {
     let c = &w.controller;
-    let port_before = c.server_url.borrow().clone();
-    let dialog = psmonitor_gtk::ui::settings::open(c);
+    let port_before = c.server_url();
+    let dialog = c.open_settings();
     dialog.level.set_selected(3);
     dialog.apply.emit_clicked();
     dialog.window.close();
-    if c.settings.borrow().log_level != "debug" {
-        return Err(format!("log level now {:?}", c.settings.borrow().log_level));
+    if c.settings().log_level != "debug" {
+        return Err(format!("log level now {:?}", c.settings().log_level));
     }
     let saved = Settings::load(&c.options.data_dir);
     if saved.log_level != "debug" {
@@ -23,7 +23,7 @@ pub fn settings_dialog_applies_the_log_level_live(w: &World) -> Result<(), Strin
     }
     // The log level alone does not restart the server.
     pump(Duration::from_millis(300));
-    if *c.server_url.borrow() != port_before {
+    if c.server_url() != port_before {
         return Err("the server restarted for a log level change".into());
     }
     tracing::debug!("debug lines now reach the log");

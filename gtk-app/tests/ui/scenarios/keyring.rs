@@ -88,7 +88,7 @@ fn expect_banner(
     if hash(dir)? != before {
         return Err("the password hash changed without a confirmation".into());
     }
-    if c.credentials.borrow().is_some() || text(&c.main.window, "cpu-usage") != "…" {
+    if c.credentials().is_some() || text(&c.main.window, "cpu-usage") != "…" {
         return Err("the window logged in without a password".into());
     }
     Ok(())

@@ -242,7 +242,7 @@ pub fn main_window_screenshot(w: &World) -> Result<(), String> {
 }
 
 pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
-    let creds = psmonitor_gtk::ui::dialogs::credentials(&w.controller);
+    let creds = w.controller.open_credentials();
     let password = find(&creds, "cred-password")
         .and_then(|e| e.downcast::<gtk::Entry>().ok())
         .map(|e| e.text().to_string())
@@ -251,7 +251,7 @@ pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
     if password != PASSWORD {
         return Err(format!("credentials window shows {password:?}"));
     }
-    let log = psmonitor_gtk::ui::dialogs::log_window(&w.controller);
+    let log = w.controller.open_log();
     let view = find(&log, "log-text")
         .and_then(|v| v.downcast::<gtk::TextView>().ok())
         .ok_or("no log text")?;

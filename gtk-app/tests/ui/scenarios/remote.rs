@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use psmonitor_gtk::embedded::Options;
 use psmonitor_gtk::format;
-use psmonitor_gtk::gtk::{self, prelude::*};
+use psmonitor_gtk::gtk::prelude::*;
 use psmonitor_gtk::settings_store::Settings;
 use psmonitor_gtk::ui::app::Controller;
 use psmonitor_gtk::ui::window::HostWindow;
@@ -26,7 +26,7 @@ fn banner(win: &HostWindow, what: &str, needles: &[&str]) -> Result<String, Stri
 }
 
 pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
-    let form = psmonitor_gtk::ui::dialogs::connect(&w.controller);
+    let form = w.controller.open_connect();
     form.url
         .set_text(w.remote_url.trim_start_matches("http://"));
     form.password.set_text(PASSWORD);
@@ -139,9 +139,9 @@ pub fn taken_port_falls_back_to_a_free_one(w: &World) -> Result<(), String> {
     let port = held.local_addr().map_err(|e| e.to_string())?.port();
     let new = Settings {
         port,
-        ..c.settings.borrow().clone()
+        ..c.settings()
     };
-    psmonitor_gtk::ui::settings::apply_settings(c, new, &gtk::Label::new(None));
+    c.apply_settings(new)?;
     let want = format!("Port {port} is taken: embedded server on http://127.0.0.1:");
     wait_until("the restarted server", Duration::from_secs(20), || {
         c.main.status.text().contains(&want)
