@@ -209,6 +209,12 @@ impl Client {
 
     /// Logs in if needed, creates a worker, opens its websocket and checks the greeting.
     pub async fn subscribe(&mut self) -> Result<Subscription, ClientError> {
+        self.subscribe_with(false).await
+    }
+
+    /// Like [`Client::subscribe`]; `detailed` asks for the detailed stream (`detail=full`,
+    /// read with [`Subscription::next_detailed`]).
+    pub async fn subscribe_with(&mut self, detailed: bool) -> Result<Subscription, ClientError> {
         let reply = self.authed("POST", "/worker").await?;
         #[derive(serde::Deserialize)]
         struct Worker {
@@ -220,7 +226,14 @@ impl Client {
             .as_ref()
             .map(|s| s.user_id.clone())
             .unwrap_or_default();
-        Subscription::open(&self.endpoint, self.tls.as_ref(), &worker.id, &user_id).await
+        Subscription::open(
+            &self.endpoint,
+            self.tls.as_ref(),
+            &worker.id,
+            &user_id,
+            detailed,
+        )
+        .await
     }
 }
 

@@ -8,7 +8,7 @@ use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use async_tungstenite::tungstenite::{Error as WsError, Message};
 use futures_lite::StreamExt;
 use psmonitor_core::hub::GREETING;
-use psmonitor_core::wire::StreamFrame;
+use psmonitor_core::wire::{DetailedFrame, StreamFrame};
 use psmonitor_tls::TlsClient;
 
 use crate::error::ClientError;
@@ -47,6 +47,7 @@ impl Subscription {
         tls: Option<&TlsClient>,
         worker_id: &str,
         user_id: &str,
+        detailed: bool,
     ) -> Result<Self, ClientError> {
         let safe = |s: &str| {
             !s.is_empty()
@@ -59,8 +60,9 @@ impl Subscription {
             ));
         }
         let url = format!(
-            "{}?id={worker_id}&subscriber={user_id}",
-            ep.ws_url("/connect")
+            "{}?id={worker_id}&subscriber={user_id}{}",
+            ep.ws_url("/connect"),
+            if detailed { "&detail=full" } else { "" }
         );
         let origin = ep.http_url();
         let stream = stream::open_stream(ep, tls).await?;
@@ -97,6 +99,13 @@ impl Subscription {
         let text = self.next_text().await?;
         serde_json::from_str(&text)
             .map_err(|e| ClientError::Protocol(format!("invalid stream frame: {e}")))
+    }
+
+    /// The next frame of the detailed stream (opened with `detailed`); errors as [`Subscription::next`].
+    pub async fn next_detailed(&mut self) -> Result<DetailedFrame, ClientError> {
+        let text = self.next_text().await?;
+        serde_json::from_str(&text)
+            .map_err(|e| ClientError::Protocol(format!("invalid detailed frame: {e}")))
     }
 
     /// Closes the websocket politely.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
 use psmonitor_core::history::HistoryData;
-use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
+use psmonitor_core::wire::{DetailedFrame, NetworkSnapshot, StreamFrame, SystemSnapshot};
 
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
@@ -28,6 +28,9 @@ pub struct WatchOptions {
     /// report it as [`WatchEvent::History`]; `None` (the default) never does. A server without
     /// history (404) or an error there costs nothing but the request.
     pub history: Option<Duration>,
+    /// Subscribe to the detailed stream (`detail=full`, DESIGN 5.7): frames arrive as
+    /// [`WatchEvent::Detail`] instead of [`WatchEvent::Frame`]. Off by default.
+    pub detail: bool,
 }
 
 impl Default for WatchOptions {
@@ -36,6 +39,7 @@ impl Default for WatchOptions {
             network_every: Some(Duration::from_secs(1)),
             max_backoff: Duration::from_secs(30),
             history: None,
+            detail: false,
         }
     }
 }
@@ -49,6 +53,8 @@ pub enum WatchEvent {
     System(Box<SystemSnapshot>),
     /// One stream frame.
     Frame(Box<StreamFrame>),
+    /// One frame of the detailed stream (see [`WatchOptions::detail`]).
+    Detail(Box<DetailedFrame>),
     /// The network snapshot, every `network_every`.
     Network(Box<NetworkSnapshot>),
     /// What the server recorded before this connection (see [`WatchOptions::history`]):
@@ -191,7 +197,7 @@ async fn session(
     events: &async_channel::Sender<WatchEvent>,
     backoff: &mut Backoff,
 ) -> Option<ClientError> {
-    let mut sub = match client.subscribe().await {
+    let mut sub = match client.subscribe_with(options.detail).await {
         Ok(sub) => sub,
         Err(e) => return Some(e),
     };
@@ -217,6 +223,7 @@ async fn session(
     loop {
         enum Step {
             Frame(Result<Box<StreamFrame>, ClientError>),
+            Detail(Result<Box<DetailedFrame>, ClientError>),
             Network,
         }
         let network_due = async {
@@ -226,12 +233,20 @@ async fn session(
             };
             Step::Network
         };
-        let step = async { Step::Frame(sub.next().await.map(Box::new)) }
-            .or(network_due)
-            .await;
+        let detail = options.detail;
+        let step = async {
+            if detail {
+                Step::Detail(sub.next_detailed().await.map(Box::new))
+            } else {
+                Step::Frame(sub.next().await.map(Box::new))
+            }
+        }
+        .or(network_due)
+        .await;
         let event = match step {
             Step::Frame(Ok(frame)) => WatchEvent::Frame(frame),
-            Step::Frame(Err(e)) => return Some(e),
+            Step::Detail(Ok(frame)) => WatchEvent::Detail(frame),
+            Step::Frame(Err(e)) | Step::Detail(Err(e)) => return Some(e),
             Step::Network => {
                 let every = options.network_every.unwrap_or_default();
                 next_network = Some(Instant::now() + every);

@@ -14,6 +14,7 @@ fn the_watch_reports_the_outage_and_resumes_frames() {
         network_every: None,
         max_backoff: Duration::from_millis(400),
         history: None,
+        detail: false,
     };
     let w = watch(server.client_config(PASSWORD), options);
     let wait = Duration::from_secs(15);

@@ -14,6 +14,7 @@ fn the_channel_stays_bounded_and_the_latest_wins() {
         network_every: Some(Duration::from_millis(50)),
         max_backoff: Duration::from_secs(1),
         history: None,
+        detail: false,
     };
     let w = watch(server.client_config(PASSWORD), options);
     assert_eq!(w.events.capacity(), Some(EVENT_BOUND));

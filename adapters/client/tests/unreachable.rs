@@ -54,6 +54,7 @@ fn the_watch_retries_with_capped_backoff() {
         network_every: None,
         max_backoff: Duration::from_millis(300),
         history: None,
+        detail: false,
     };
     let w = watch(config(closed_port()), options);
     for _ in 0..4 {

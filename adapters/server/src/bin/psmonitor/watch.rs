@@ -33,6 +33,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
         network_every: None,
         max_backoff: MAX_BACKOFF,
         history: None,
+        detail: false,
     };
     let watch = psmonitor_client::watch(target.config.clone(), options);
     let mut view = View {
@@ -94,7 +95,7 @@ async fn stream(
                     return Ok(());
                 }
             }
-            WatchEvent::Network(_) | WatchEvent::History(_) => {}
+            WatchEvent::Network(_) | WatchEvent::History(_) | WatchEvent::Detail(_) => {}
             WatchEvent::Disconnected { error, retry_in } => {
                 if !connected {
                     return Err(target.failure(error));
