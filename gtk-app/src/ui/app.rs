@@ -428,8 +428,6 @@ impl Controller {
         self.app
             .set_accels_for_action("app.settings", &["<Control>comma"]);
         self.app
-            .set_accels_for_action("win.graphs", &["<Control>g"]);
-        self.app
             .set_accels_for_action("app.connect", &["<Control>o"]);
     }
 }

@@ -4,11 +4,13 @@
 pub mod app;
 pub mod banner;
 pub mod dialogs;
-pub mod graphs;
-pub mod panels;
+pub mod host_view;
 pub mod password;
+pub mod plot;
 pub mod processes;
+pub mod resource_page;
 pub mod settings;
+pub mod sidebar;
 pub mod theme;
 pub mod trust;
 pub mod window;

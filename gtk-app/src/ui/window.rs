@@ -1,5 +1,6 @@
-//! A host window: header bar with the menu, a banner for connection problems, the panels and a
-//! status line. The same window shows the local host and remote ones.
+//! A host window: a header bar with the page switcher (Resources, Processes) and the menu, a
+//! banner for connection problems, the pages and a status line. The same window shows the local
+//! host and remote ones.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -9,8 +10,7 @@ use gtk::{gio, glib};
 
 use crate::client::Watch;
 use crate::model::{Connection, Refresh, ViewModel};
-use crate::ui::graphs::GraphWindow;
-use crate::ui::panels::HostView;
+use crate::ui::host_view::HostView;
 use psmonitor_client::Fingerprint;
 
 use crate::ui::banner::Banner;
@@ -31,7 +31,7 @@ impl std::fmt::Debug for UntrustedHandler {
 pub struct HostWindow {
     /// The window.
     pub window: gtk::ApplicationWindow,
-    /// The panels.
+    /// The pages.
     pub view: RefCell<HostView>,
     /// What the panels show.
     pub model: Rc<RefCell<ViewModel>>,
@@ -41,7 +41,6 @@ pub struct HostWindow {
     pub banner: Banner,
     failure_action: RefCell<Option<(String, String)>>,
     on_untrusted: RefCell<Option<UntrustedHandler>>,
-    graphs: RefCell<Option<GraphWindow>>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
     host: RefCell<String>,
@@ -50,7 +49,6 @@ pub struct HostWindow {
 fn menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let view = gio::Menu::new();
-    view.append(Some("Graphs"), Some("win.graphs"));
     view.append(Some("Connect to host…"), Some("app.connect"));
     menu.append_section(None, &view);
     let tools = gio::Menu::new();
@@ -75,7 +73,8 @@ fn stop_off_thread(watch: Watch) {
 impl HostWindow {
     /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
     pub fn new(app: &gtk::Application, host: &str) -> Rc<Self> {
-        let view = HostView::new();
+        let model = Rc::new(RefCell::new(ViewModel::default()));
+        let view = HostView::new(&model);
         let banner = Banner::new();
         let status = gtk::Label::builder()
             .xalign(0.0)
@@ -99,37 +98,28 @@ impl HostWindow {
             .build();
         let header = gtk::HeaderBar::new();
         header.pack_end(&menu_button);
+        header.set_title_widget(Some(&view.switcher));
         let window = gtk::ApplicationWindow::builder()
             .application(app)
             .title(format!("PSMonitor - {host}"))
-            .default_width(760)
+            .default_width(900)
             .default_height(640)
             .icon_name("psmonitor")
             .child(&content)
             .build();
         window.set_titlebar(Some(&header));
-        let this = Rc::new(Self {
+        Rc::new(Self {
             window,
             view: RefCell::new(view),
-            model: Rc::new(RefCell::new(ViewModel::default())),
+            model,
             status,
             banner,
             failure_action: RefCell::new(None),
             on_untrusted: RefCell::new(None),
-            graphs: RefCell::new(None),
             watch: RefCell::new(None),
             generation: Cell::new(0),
             host: RefCell::new(host.to_owned()),
-        });
-        let graphs = gio::SimpleAction::new("graphs", None);
-        let weak = Rc::downgrade(&this);
-        graphs.connect_activate(move |_, _| {
-            if let Some(this) = weak.upgrade() {
-                this.show_graphs();
-            }
-        });
-        this.window.add_action(&graphs);
-        this
+        })
     }
 
     /// Shows the data of `watch` from now on; an earlier watch is stopped.
@@ -203,11 +193,6 @@ impl HostWindow {
             self.host.replace(model.platform.hostname.clone());
         }
         self.view.borrow_mut().refresh(&model, refresh);
-        if refresh.contains(Refresh::GRAPHS)
-            && let Some(graphs) = self.graphs.borrow().as_ref()
-        {
-            graphs.refresh(&model);
-        }
     }
 
     /// What to do when the server's certificate is not trusted: the controller asks the user.
@@ -252,25 +237,5 @@ impl HostWindow {
     /// Sets the status line.
     pub fn set_status(&self, text: &str) {
         self.status.set_text(text);
-    }
-
-    /// Opens (or raises) the graphs window and returns its drawing areas.
-    pub fn show_graphs(&self) -> Vec<gtk::DrawingArea> {
-        let mut graphs = self.graphs.borrow_mut();
-        let g = graphs.get_or_insert_with(|| {
-            GraphWindow::new(
-                self.window.upcast_ref(),
-                &self.host.borrow(),
-                self.model.clone(),
-            )
-        });
-        g.window.present();
-        g.refresh(&self.model.borrow());
-        g.graphs.iter().map(|g| g.area.clone()).collect()
-    }
-
-    /// The graph window's notebook, if open.
-    pub fn graph_notebook(&self) -> Option<gtk::Notebook> {
-        self.graphs.borrow().as_ref().map(|g| g.notebook.clone())
     }
 }

@@ -14,7 +14,7 @@ use psmonitor_server::ServerHandle;
 /// The password of every server in these tests.
 pub const PASSWORD: &str = "correct horse battery staple";
 /// The fixture host the embedded server replays.
-pub const LOCAL_HOST: &str = "desktop-intel-wifi";
+pub const LOCAL_HOST: &str = "nvidia-laptop";
 /// The fixture host the second ("remote") server replays.
 pub const REMOTE_HOST: &str = "amd-k10temp";
 

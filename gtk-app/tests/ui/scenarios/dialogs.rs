@@ -38,7 +38,6 @@ pub fn shortcuts_and_about(w: &World) -> Result<(), String> {
     for (action, accel) in [
         ("app.quit", "<Control>q"),
         ("app.settings", "<Control>comma"),
-        ("win.graphs", "<Control>g"),
     ] {
         let accels = app.accels_for_action(action);
         if !accels.iter().any(|a| a == accel) {

@@ -1,6 +1,7 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
 mod dialogs;
+mod history;
 mod keyring;
 mod local;
 mod remote;
@@ -21,11 +22,16 @@ pub const ALL: &[(&str, Scenario)] = &[
         "process_table_sorts_by_each_column",
         local::process_table_sorts_by_each_column,
     ),
+    ("cpu_page_shows_each_core", local::cpu_page_shows_each_core),
     (
-        "graph_window_draws_the_history",
-        local::graph_window_draws_the_history,
+        "resource_graph_draws_the_history",
+        local::resource_graph_draws_the_history,
     ),
     ("main_window_screenshot", local::main_window_screenshot),
+    (
+        "graphs_start_filled_after_a_restart",
+        history::graphs_start_filled_after_a_restart,
+    ),
     (
         "credentials_and_log_windows",
         local::credentials_and_log_windows,

@@ -47,7 +47,10 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
     wait_until(
         "the remote host's snapshot",
         Duration::from_secs(20),
-        || win.title().as_deref() == Some(want_title.as_str()) && text(win, "cpu-usage") != "…",
+        || {
+            win.title().as_deref() == Some(want_title.as_str())
+                && !text(win, "cpu-usage").is_empty()
+        },
     )?;
     let want = format::percent(g["cpu"]["usage"].as_f64().unwrap());
     if text(win, "cpu-usage") != want

@@ -21,7 +21,7 @@ fn trust_dialog() -> Option<gtk::Window> {
 }
 
 fn live(win: &HostWindow) -> bool {
-    crate::harness::text(&win.window, "cpu-usage") != "…" && win.banner_text().is_none()
+    !crate::harness::text(&win.window, "cpu-usage").is_empty() && win.banner_text().is_none()
 }
 
 pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {

@@ -1,0 +1,135 @@
+//! What a host window shows: the Resources page (sidebar and resource pages) and the Processes
+//! page, switched from the header bar.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::format::Units;
+use crate::model::{Refresh, ViewModel};
+use crate::resources::Resource;
+use crate::ui::plot::Shared;
+use crate::ui::processes::ProcessTable;
+use crate::ui::resource_page::Pages;
+use crate::ui::sidebar::Sidebar;
+
+/// The pages of one host.
+#[derive(Debug)]
+pub struct HostView {
+    /// The root: a stack of the Resources and Processes pages.
+    pub root: gtk::Stack,
+    /// The page switcher for the header bar.
+    pub switcher: gtk::StackSwitcher,
+    /// The sidebar.
+    pub sidebar: Sidebar,
+    /// The resource pages.
+    pub pages: Pages,
+    /// The process table.
+    pub processes: ProcessTable,
+    /// The model and units the graphs draw from.
+    pub shared: Shared,
+    hidden: Vec<String>,
+}
+
+impl HostView {
+    /// The empty pages of the host `model` describes.
+    pub fn new(model: &Rc<RefCell<ViewModel>>) -> Self {
+        let shared = Shared {
+            model: model.clone(),
+            units: Rc::new(Cell::new(Units::default())),
+        };
+        let pages = Pages::new(&shared);
+        let stack = pages.stack.clone();
+        let sidebar = Sidebar::new(&shared, move |r: Resource| {
+            stack.set_visible_child_name(&r.id());
+        });
+        let side_scroll = gtk::ScrolledWindow::builder()
+            .hscrollbar_policy(gtk::PolicyType::Never)
+            .child(&sidebar.root)
+            .build();
+        let page_scroll = gtk::ScrolledWindow::builder()
+            .hscrollbar_policy(gtk::PolicyType::Never)
+            .child(&pages.stack)
+            .hexpand(true)
+            .build();
+        let paned = gtk::Paned::builder()
+            .orientation(gtk::Orientation::Horizontal)
+            .start_child(&side_scroll)
+            .end_child(&page_scroll)
+            .resize_start_child(false)
+            .shrink_start_child(false)
+            .position(250)
+            .vexpand(true)
+            .build();
+        let processes = ProcessTable::new();
+        let process_scroll = gtk::ScrolledWindow::builder()
+            .child(&processes.root)
+            .vexpand(true)
+            .build();
+        let root = gtk::Stack::builder()
+            .vexpand(true)
+            .name("host-pages")
+            .build();
+        root.add_titled(&paned, Some("resources"), "Resources");
+        root.add_titled(&process_scroll, Some("processes"), "Processes");
+        let switcher = gtk::StackSwitcher::builder().stack(&root).build();
+        Self {
+            root,
+            switcher,
+            sidebar,
+            pages,
+            processes,
+            shared,
+            hidden: Vec::new(),
+        }
+    }
+
+    /// Hides the resource kinds in `hidden` (see [`crate::resources::KINDS`]) and sets the units.
+    pub fn set_preferences(&mut self, hidden: &[String], units: Units, vm: &ViewModel) {
+        self.hidden = hidden.to_vec();
+        self.shared.units.set(units);
+        self.refresh(vm, Refresh::CPU | Refresh::GRAPHS);
+    }
+
+    /// Shows the page `name` (`resources` or `processes`).
+    pub fn show_page(&self, name: &str) {
+        self.root.set_visible_child_name(name);
+    }
+
+    /// Selects `resource` in the sidebar; false if the host does not have it.
+    pub fn select(&self, resource: Resource) -> bool {
+        self.sidebar.select(resource)
+    }
+
+    /// Redraws what `refresh` names from `vm`.
+    pub fn refresh(&mut self, vm: &ViewModel, refresh: Refresh) {
+        if refresh.contains(Refresh::PLATFORM) {
+            self.sidebar.set_platform(vm);
+        }
+        let resources = Resource::present(vm, &self.hidden);
+        if self.sidebar.resources() != resources {
+            self.pages.set_resources(&resources);
+            self.sidebar.set_resources(&resources, vm);
+            if let Some(r) = self.sidebar.selected() {
+                self.pages.show(r);
+            }
+        }
+        let graphs = refresh.contains(Refresh::GRAPHS);
+        let text = [
+            Refresh::CPU,
+            Refresh::MEMORY,
+            Refresh::DISK,
+            Refresh::NETWORK,
+            Refresh::DETAIL,
+            Refresh::PLATFORM,
+        ]
+        .iter()
+        .any(|f| refresh.contains(*f));
+        if graphs || text {
+            self.sidebar.refresh(vm, graphs);
+            self.pages.refresh(vm, graphs);
+        }
+        if refresh.contains(Refresh::PROCESSES) {
+            self.processes.set_rows(&vm.processes);
+        }
+    }
+}
