@@ -28,6 +28,9 @@ pub struct Options {
     pub known_servers: Option<PathBuf>,
     /// Where the password is looked up and kept.
     pub keyring: KeyringSource,
+    /// The procfs whose processes the Processes page lists, with the signal menu (`/proc`);
+    /// `None`: the rows the embedded server streams, no menu (a fixture replay).
+    pub local_processes: Option<PathBuf>,
 }
 
 /// A login for a server.

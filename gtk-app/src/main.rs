@@ -73,6 +73,7 @@ fn main() -> ExitCode {
             .map(PathBuf::from)
             .unwrap_or_else(psmonitor_server::config::default_data_dir),
         keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(fixture.is_some()),
+        local_processes: fixture.is_none().then(|| PathBuf::from("/proc")),
         fixture,
         password: env("PSMONITOR_PASSWORD"),
         known_servers: psmonitor_client::KnownServers::default_path(),

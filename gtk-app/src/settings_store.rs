@@ -21,6 +21,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Log level: error, warn, info, debug or trace.
     pub log_level: String,
+    /// How the Processes page is sorted.
+    pub process_sort: crate::process_list::Sort,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
             port: DEFAULT_PORT,
             max_connections: 1024,
             log_level: "info".to_owned(),
+            process_sort: Default::default(),
         }
     }
 }

@@ -22,7 +22,7 @@ pub struct Controller {
     pub app: gtk::Application,
     /// How the app was started.
     pub options: Options,
-    settings: RefCell<Settings>,
+    settings: Rc<RefCell<Settings>>,
     /// Changes the log filter.
     pub level: LevelHandle,
     /// The log lines.
@@ -58,12 +58,32 @@ impl Controller {
         if let Err(e) = level.set(&settings.log_level) {
             tracing::warn!("{e}");
         }
-        let main = HostWindow::new(app, &local_hostname());
+        let settings = Rc::new(RefCell::new(settings));
+        let on_sort = {
+            let (settings, dir) = (settings.clone(), options.data_dir.clone());
+            Rc::new(move |sort| {
+                let mut s = settings.borrow_mut();
+                if s.process_sort != sort {
+                    s.process_sort = sort;
+                    if let Err(e) = s.save(&dir) {
+                        tracing::warn!("cannot save the sort order: {e}");
+                    }
+                }
+            })
+        };
+        let sort = settings.borrow().process_sort;
+        let main = HostWindow::new(
+            app,
+            &local_hostname(),
+            options.local_processes.clone(),
+            sort,
+            on_sort,
+        );
         main.set_status("Starting the embedded server…");
         let this = Rc::new(Self {
             app: app.clone(),
             options,
-            settings: RefCell::new(settings),
+            settings,
             level,
             log: LogBuffer::default(),
             main,
@@ -336,7 +356,8 @@ impl Controller {
         password: Zeroizing<String>,
     ) -> Rc<HostWindow> {
         let url = normalise_url(url);
-        let win = HostWindow::new(&self.app, &url);
+        let sort = self.settings().process_sort;
+        let win = HostWindow::new(&self.app, &url, None, sort, Rc::new(|_| {}));
         win.set_status(&format!("Remote host {url} as {username}"));
         win.set_failure_action("Connect again…", "app.connect");
         let config = ClientConfig {

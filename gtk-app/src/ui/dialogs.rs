@@ -243,3 +243,60 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
         connect,
     }
 }
+
+/// The open "send a signal?" confirmation, for tests.
+#[derive(Debug)]
+pub struct SignalDialog {
+    /// The window.
+    pub window: gtk::Window,
+    /// Sends it.
+    pub confirm: gtk::Button,
+}
+
+/// Asks before sending `signal` to the process `row`; `confirmed` runs on Send.
+pub fn confirm_signal(
+    parent: &impl IsA<gtk::Window>,
+    row: &crate::process_list::ProcRow,
+    signal: crate::process_list::Signal,
+    confirmed: impl Fn() + 'static,
+) -> SignalDialog {
+    let body = vbox();
+    body.append(
+        &gtk::Label::builder()
+            .label(format!(
+                "Send {} (SIG{}) to \u{201c}{}\u{201d}, process {} of {}? This {}.",
+                signal.label().to_lowercase(),
+                signal.name(),
+                row.name,
+                row.pid,
+                row.user,
+                signal.effect()
+            ))
+            .wrap(true)
+            .xalign(0.0)
+            .max_width_chars(56)
+            .name("signal-text")
+            .build(),
+    );
+    let (buttons, cancel, confirm) = button_row("Cancel", signal.label());
+    if matches!(
+        signal,
+        crate::process_list::Signal::Kill | crate::process_list::Signal::Terminate
+    ) {
+        confirm.remove_css_class("suggested-action");
+        confirm.add_css_class("destructive-action");
+    }
+    confirm.set_widget_name("signal-confirm");
+    body.append(&buttons);
+    let window = dialog(parent, &format!("{} {}?", signal.label(), row.name), &body);
+    window.set_modal(true);
+    let w = window.clone();
+    cancel.connect_clicked(move |_| w.close());
+    let w = window.clone();
+    confirm.connect_clicked(move |_| {
+        confirmed();
+        w.close();
+    });
+    window.present();
+    SignalDialog { window, confirm }
+}

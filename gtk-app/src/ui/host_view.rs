@@ -2,13 +2,19 @@
 //! page, switched from the header bar.
 
 use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use gtk::glib;
+use gtk::prelude::*;
 
 use crate::format::Units;
 use crate::model::{Refresh, ViewModel};
+use crate::process_list::{LocalProcesses, ProcRow, Sort};
 use crate::resources::Resource;
 use crate::ui::plot::Shared;
-use crate::ui::processes::ProcessTable;
+use crate::ui::processes::{Callbacks, ProcessPage};
 use crate::ui::resource_page::Pages;
 use crate::ui::sidebar::Sidebar;
 
@@ -23,16 +29,23 @@ pub struct HostView {
     pub sidebar: Sidebar,
     /// The resource pages.
     pub pages: Pages,
-    /// The process table.
-    pub processes: ProcessTable,
+    /// The Processes page.
+    pub processes: ProcessPage,
     /// The model and units the graphs draw from.
     pub shared: Shared,
     hidden: Vec<String>,
 }
 
 impl HostView {
-    /// The empty pages of the host `model` describes.
-    pub fn new(model: &Rc<RefCell<ViewModel>>) -> Self {
+    /// The empty pages of the host `model` describes. With `local` (a procfs, `/proc`) the
+    /// Processes page lists every process read there, with the signal menu; without, the rows
+    /// the server streams.
+    pub fn new(
+        model: &Rc<RefCell<ViewModel>>,
+        local: Option<PathBuf>,
+        sort: Sort,
+        callbacks: Callbacks,
+    ) -> Self {
         let shared = Shared {
             model: model.clone(),
             units: Rc::new(Cell::new(Units::default())),
@@ -60,17 +73,16 @@ impl HostView {
             .position(250)
             .vexpand(true)
             .build();
-        let processes = ProcessTable::new();
-        let process_scroll = gtk::ScrolledWindow::builder()
-            .child(&processes.root)
-            .vexpand(true)
-            .build();
+        let processes = ProcessPage::new(local.is_some(), sort, callbacks);
+        if let Some(root) = local {
+            read_locally(&processes, LocalProcesses::new(root));
+        }
         let root = gtk::Stack::builder()
             .vexpand(true)
             .name("host-pages")
             .build();
         root.add_titled(&paned, Some("resources"), "Resources");
-        root.add_titled(&process_scroll, Some("processes"), "Processes");
+        root.add_titled(&processes.root(), Some("processes"), "Processes");
         let switcher = gtk::StackSwitcher::builder().stack(&root).build();
         Self {
             root,
@@ -128,8 +140,40 @@ impl HostView {
             self.sidebar.refresh(vm, graphs);
             self.pages.refresh(vm, graphs);
         }
-        if refresh.contains(Refresh::PROCESSES) {
-            self.processes.set_rows(&vm.processes);
+        if refresh.contains(Refresh::PROCS)
+            && !self.processes.has_signal_menu()
+            && let Some(d) = &vm.details
+        {
+            self.processes
+                .set_rows(d.procs.iter().map(ProcRow::from).collect());
         }
     }
+}
+
+/// Reads `local` into `page` every second while the page is on screen, and at once when it
+/// appears.
+fn read_locally(page: &ProcessPage, local: LocalProcesses) {
+    let local = Rc::new(RefCell::new(local));
+    let weak = page.downgrade();
+    let read = move || {
+        let Some(page) = weak.upgrade() else {
+            return false;
+        };
+        if page.is_mapped() {
+            let rows = local.borrow_mut().read(Instant::now());
+            page.set_rows(rows);
+        }
+        true
+    };
+    let now = read.clone();
+    page.root().connect_map(move |_| {
+        now();
+    });
+    glib::timeout_add_local(Duration::from_secs(1), move || {
+        if read() {
+            glib::ControlFlow::Continue
+        } else {
+            glib::ControlFlow::Break
+        }
+    });
 }

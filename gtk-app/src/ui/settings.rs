@@ -92,6 +92,7 @@ pub fn open(
         .build();
     let w = window.clone();
     close.connect_clicked(move |_| w.close());
+    let base = s.clone();
     let (i, p, m, l) = (
         interval.clone(),
         port.clone(),
@@ -108,6 +109,7 @@ pub fn open(
                 .copied()
                 .unwrap_or("info")
                 .to_owned(),
+            ..base.clone()
         };
         error.set_text("");
         if let Err(why) = on_apply(new) {

@@ -10,7 +10,9 @@ use gtk::{gio, glib};
 
 use crate::client::Watch;
 use crate::model::{Connection, Refresh, ViewModel};
+use crate::process_list::Sort;
 use crate::ui::host_view::HostView;
+use crate::ui::processes::Callbacks;
 use psmonitor_client::Fingerprint;
 
 use crate::ui::banner::Banner;
@@ -72,9 +74,40 @@ fn stop_off_thread(watch: Watch) {
 
 impl HostWindow {
     /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
-    pub fn new(app: &gtk::Application, host: &str) -> Rc<Self> {
+    /// `local` (a procfs) lists its processes with the signal menu; `sort` orders them at
+    /// first and `on_sort` hears when the user changes it.
+    pub fn new(
+        app: &gtk::Application,
+        host: &str,
+        local: Option<std::path::PathBuf>,
+        sort: Sort,
+        on_sort: Rc<dyn Fn(Sort)>,
+    ) -> Rc<Self> {
+        let window = gtk::ApplicationWindow::builder()
+            .application(app)
+            .title(format!("PSMonitor - {host}"))
+            .default_width(900)
+            .default_height(640)
+            .icon_name("psmonitor")
+            .build();
         let model = Rc::new(RefCell::new(ViewModel::default()));
-        let view = HostView::new(&model);
+        let parent = window.downgrade();
+        let callbacks = Callbacks {
+            on_signal: Rc::new(move |row, signal, page| {
+                let Some(parent) = parent.upgrade() else {
+                    return;
+                };
+                let pid = row.pid;
+                crate::ui::dialogs::confirm_signal(&parent, &row, signal, move || {
+                    match crate::process_list::send(pid, signal) {
+                        Ok(()) => page.show_error(None),
+                        Err(e) => page.show_error(Some(&e.to_string())),
+                    }
+                });
+            }),
+            on_sort,
+        };
+        let view = HostView::new(&model, local, sort, callbacks);
         let banner = Banner::new();
         let status = gtk::Label::builder()
             .xalign(0.0)
@@ -99,14 +132,7 @@ impl HostWindow {
         let header = gtk::HeaderBar::new();
         header.pack_end(&menu_button);
         header.set_title_widget(Some(&view.switcher));
-        let window = gtk::ApplicationWindow::builder()
-            .application(app)
-            .title(format!("PSMonitor - {host}"))
-            .default_width(900)
-            .default_height(640)
-            .icon_name("psmonitor")
-            .child(&content)
-            .build();
+        window.set_child(Some(&content));
         window.set_titlebar(Some(&header));
         Rc::new(Self {
             window,

@@ -102,6 +102,7 @@ impl World {
             password: Some(PASSWORD.to_owned()),
             known_servers: Some(known_servers.clone()),
             keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(true),
+            local_processes: Some("/proc".into()),
         };
         let app = gtk::Application::new(
             Some("io.github.psmonitor.UiTest"),

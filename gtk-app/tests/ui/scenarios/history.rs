@@ -20,6 +20,7 @@ fn launch(w: &World, dir: &std::path::Path) -> Rc<Controller> {
         password: Some(PASSWORD.to_owned()),
         known_servers: None,
         keyring: KeyringSource::for_run(true),
+        local_processes: None,
     };
     let (_tx, lines) = async_channel::bounded(1);
     Controller::start(&w.app, options, w.controller.level.clone(), lines)

@@ -49,6 +49,7 @@ fn start(w: &World, lookup: Arc<Lookup>) -> (Rc<Controller>, tempfile::TempDir) 
             lookup,
             deadline: Duration::from_millis(300),
         },
+        local_processes: None,
     };
     let (_tx, lines) = async_channel::bounded(1);
     let c = Controller::start(&w.app, options, w.controller.level.clone(), lines);

@@ -211,29 +211,6 @@ pub fn cpu_page_shows_each_core(w: &World) -> Result<(), String> {
     Ok(())
 }
 
-pub fn process_table_sorts_by_each_column(w: &World) -> Result<(), String> {
-    let view = w.controller.main.view.borrow();
-    let table = &view.processes;
-    let col = |i: usize| table.columns.get(i).cloned().ok_or("missing column");
-    table
-        .root
-        .sort_by_column(Some(&col(1)?), gtk::SortType::Ascending);
-    let names: Vec<String> = table.displayed().into_iter().map(|p| p.name).collect();
-    let mut sorted = names.clone();
-    sorted.sort_by_key(|n| n.to_lowercase());
-    if names != sorted || names.is_empty() {
-        return Err(format!("by name ascending: {names:?}"));
-    }
-    table
-        .root
-        .sort_by_column(Some(&col(0)?), gtk::SortType::Descending);
-    let pids: Vec<u32> = table.displayed().into_iter().map(|p| p.pid).collect();
-    if !pids.windows(2).all(|p| p[0] >= p[1]) {
-        return Err(format!("by pid descending: {pids:?}"));
-    }
-    Ok(())
-}
-
 pub fn resource_graph_draws_the_history(w: &World) -> Result<(), String> {
     let main = &w.controller.main;
     // Four minutes of made-up history before the live readings, so the line spans the graph.

@@ -4,6 +4,7 @@ mod dialogs;
 mod history;
 mod keyring;
 mod local;
+mod processes;
 mod remote;
 mod tls;
 
@@ -18,10 +19,6 @@ pub const ALL: &[(&str, Scenario)] = &[
         "main_window_shows_the_fixture_host",
         local::main_window_shows_the_fixture_host,
     ),
-    (
-        "process_table_sorts_by_each_column",
-        local::process_table_sorts_by_each_column,
-    ),
     ("cpu_page_shows_each_core", local::cpu_page_shows_each_core),
     (
         "resource_graph_draws_the_history",
@@ -31,6 +28,14 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "graphs_start_filled_after_a_restart",
         history::graphs_start_filled_after_a_restart,
+    ),
+    (
+        "processes_search_and_sort_by_each_column",
+        processes::processes_search_and_sort_by_each_column,
+    ),
+    (
+        "signal_menu_terminates_a_child_process",
+        processes::signal_menu_terminates_a_child_process,
     ),
     (
         "credentials_and_log_windows",

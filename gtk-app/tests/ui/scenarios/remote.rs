@@ -69,6 +69,18 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
     if remote.banner_text().is_some() {
         return Err(format!("unexpected banner {:?}", remote.banner_text()));
     }
+    // A remote host's processes come from its detailed stream, with no signal menu.
+    let procs = remote.view.borrow().processes.clone();
+    if procs.has_signal_menu() {
+        return Err("a remote host offers the signal menu".into());
+    }
+    remote.view.borrow().show_page("processes");
+    let want = golden(REMOTE_HOST, "detail.json")["procs"]
+        .as_array()
+        .map_or(0, Vec::len);
+    wait_until("the remote processes", Duration::from_secs(10), || {
+        procs.displayed().len() == want
+    })?;
     win.close();
     wait_until(
         "the remote window to be forgotten",
@@ -170,6 +182,7 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
         password: Some(PASSWORD.to_owned()),
         known_servers: None,
         keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(true),
+        local_processes: None,
     };
     let (_tx, lines) = async_channel::bounded(1);
     let broken: Rc<Controller> =
