@@ -121,11 +121,50 @@ impl KeyringSource {
 
     /// Looks the password up; `Err` says why there is none.
     pub fn lookup(&self) -> Result<Zeroizing<String>, KeyringState> {
+        self.lookup_entry(None)
+    }
+
+    /// Looks up the saved password of `username` at the remote host `url`.
+    pub fn lookup_host(
+        &self,
+        url: &str,
+        username: &str,
+    ) -> Result<Zeroizing<String>, KeyringState> {
+        self.lookup_entry(Some(host_entry(url, username)))
+    }
+
+    /// Keeps the password of `username` at `url` (nowhere for a scripted source).
+    pub fn store_host(
+        &self,
+        url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<(), KeyringError> {
+        let (service, user) = host_entry(url, username);
+        self.with_keyring(|k| k.for_entry(&service, &user).store_password(password))
+    }
+
+    /// Forgets the password of `username` at `url`.
+    pub fn forget_host(&self, url: &str, username: &str) -> Result<bool, KeyringError> {
+        let (service, user) = host_entry(url, username);
+        self.with_keyring(|k| k.for_entry(&service, &user).delete_password())
+    }
+
+    fn lookup_entry(
+        &self,
+        entry: Option<(String, String)>,
+    ) -> Result<Zeroizing<String>, KeyringState> {
+        let named = |k: &Keyring| match &entry {
+            Some((service, user)) => k.for_entry(service, user),
+            None => k.for_entry(psmonitor_keyring::SERVICE, psmonitor_keyring::USER),
+        };
         let (lookup, deadline): (Arc<Lookup>, Duration) = match self {
-            Self::Memory(keyring) => return state(keyring.password()),
+            Self::Memory(keyring) => return state(named(keyring).password()),
             Self::System { deadline } => {
                 // The crate's own timeout is longer: the app's deadline decides "timed out".
-                let keyring = Keyring::system_with_timeout(*deadline + Duration::from_secs(60));
+                let keyring = named(&Keyring::system_with_timeout(
+                    *deadline + Duration::from_secs(60),
+                ));
                 (Arc::new(move || keyring.password()), *deadline)
             }
             Self::Scripted { lookup, deadline } => (lookup.clone(), *deadline),
@@ -147,6 +186,11 @@ impl KeyringSource {
             )),
         }
     }
+}
+
+/// The keyring entry of a remote host's password: service `PSMonitor Host`, user `NAME@URL`.
+pub fn host_entry(url: &str, username: &str) -> (String, String) {
+    ("PSMonitor Host".to_owned(), format!("{username}@{url}"))
 }
 
 fn state(

@@ -1,5 +1,7 @@
-//! The controller: owns the embedded server, the main window, remote windows, the log buffer and
+//! The controller: owns the embedded server, the main window and its hosts, the log buffer and
 //! the settings, and installs the application's actions and shortcuts.
+
+mod hosts;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,7 +15,8 @@ use crate::client::{ClientConfig, watch, watch_options};
 use crate::embedded::{self, Credentials, MissingPassword, Options};
 use crate::logging::{LevelHandle, LogBuffer};
 use crate::settings_store::Settings;
-use crate::ui::window::{HostWindow, Severity};
+use crate::ui::host_pane::{HostPane, Severity};
+use crate::ui::main_window::MainWindow;
 
 /// The running app.
 #[derive(Debug)]
@@ -27,10 +30,12 @@ pub struct Controller {
     pub level: LevelHandle,
     /// The log lines.
     pub log: LogBuffer,
-    /// The local host's window.
-    pub main: Rc<HostWindow>,
-    /// Windows of remote hosts.
-    pub remotes: RefCell<Vec<Rc<HostWindow>>>,
+    /// The main window.
+    pub window: Rc<MainWindow>,
+    /// This computer's pane (the embedded server).
+    pub main: Rc<HostPane>,
+    /// The remote hosts' panes.
+    pub remotes: RefCell<Vec<Rc<HostPane>>>,
     server: RefCell<Option<ServerHandle>>,
     credentials: RefCell<Option<Credentials>>,
     server_url: RefCell<Option<String>>,
@@ -72,13 +77,17 @@ impl Controller {
             })
         };
         let sort = settings.borrow().process_sort;
-        let main = HostWindow::new(
-            app,
+        let (width, height) = settings.borrow().window_size;
+        let window = MainWindow::new(app, width.max(400), height.max(300));
+        let main = HostPane::new(
+            &window.window,
             &local_hostname(),
+            None,
             options.local_processes.clone(),
             sort,
             on_sort,
         );
+        window.add(&main);
         main.set_status("Starting the embedded server…");
         let this = Rc::new(Self {
             app: app.clone(),
@@ -86,6 +95,7 @@ impl Controller {
             settings,
             level,
             log: LogBuffer::default(),
+            window,
             main,
             remotes: RefCell::new(Vec::new()),
             server: RefCell::new(None),
@@ -105,9 +115,38 @@ impl Controller {
                 this.shutdown();
             }
         });
+        this.apply_preferences_to(&this.main);
         this.start_server();
-        this.main.window.present();
+        this.restore_hosts();
+        let weak = Rc::downgrade(&this);
+        this.window.window.connect_close_request(move |w| {
+            if let Some(this) = weak.upgrade() {
+                this.remember_window_size(w.default_width(), w.default_height());
+            }
+            glib::Propagation::Proceed
+        });
+        this.window.window.present();
         this
+    }
+
+    /// Saves the main window's size for the next launch.
+    pub fn remember_window_size(&self, width: i32, height: i32) {
+        let mut s = self.settings.borrow_mut();
+        if s.window_size != (width, height) && width > 0 && height > 0 {
+            s.window_size = (width, height);
+            if let Err(e) = s.save(&self.options.data_dir) {
+                tracing::warn!("cannot save the window size: {e}");
+            }
+        }
+    }
+
+    /// Applies the units and hidden resources of the settings to `pane`.
+    fn apply_preferences_to(&self, pane: &HostPane) {
+        let s = self.settings.borrow();
+        let model = pane.model.borrow();
+        pane.view
+            .borrow_mut()
+            .set_preferences(&s.hidden, s.units, &model);
     }
 
     /// The current settings.
@@ -175,9 +214,9 @@ impl Controller {
         let weak = Rc::downgrade(self);
         crate::ui::dialogs::connect(
             &self.main.window,
-            Rc::new(move |url, user, password| {
+            Rc::new(move |url, user, password, remember| {
                 if let Some(this) = weak.upgrade() {
-                    this.connect_remote(url, user, password);
+                    this.connect_remote(url, user, password, remember);
                 }
             }),
         )
@@ -293,7 +332,11 @@ impl Controller {
     ) -> crate::ui::password::PasswordDialog {
         let weak = Rc::downgrade(self);
         let user = username.to_owned();
-        crate::ui::password::ask(&self.main.window, username, move |password| {
+        let prompt = format!(
+            "The password of \u{201c}{username}\u{201d} on this computer's server (other clients \
+             log in with it too):"
+        );
+        crate::ui::password::ask(&self.main.window, &prompt, move |password| {
             let Some(this) = weak.upgrade() else {
                 return Ok(());
             };
@@ -348,65 +391,6 @@ impl Controller {
         });
     }
 
-    /// Opens a window for a remote host and connects to it.
-    pub fn connect_remote(
-        self: &Rc<Self>,
-        url: &str,
-        username: &str,
-        password: Zeroizing<String>,
-    ) -> Rc<HostWindow> {
-        let url = normalise_url(url);
-        let sort = self.settings().process_sort;
-        let win = HostWindow::new(&self.app, &url, None, sort, Rc::new(|_| {}));
-        win.set_status(&format!("Remote host {url} as {username}"));
-        win.set_failure_action("Connect again…", "app.connect");
-        let config = ClientConfig {
-            server: url,
-            username: username.to_owned(),
-            password,
-            // Certificates accepted before (known-servers.toml), else the system store.
-            trust: psmonitor_client::ClientTrust {
-                known_servers: self.options.known_servers.clone(),
-                ..Default::default()
-            },
-        };
-        win.attach(watch(config.clone(), watch_options()));
-        let weak_win = Rc::downgrade(&win);
-        let known_servers = self.options.known_servers.clone();
-        win.set_on_untrusted(move |fingerprint| {
-            let Some(win) = weak_win.upgrade() else {
-                return;
-            };
-            let weak = Rc::downgrade(&win);
-            let config = config.clone();
-            let known_servers = known_servers.clone();
-            let server = config.server.clone();
-            crate::ui::trust::ask(&win.window, &server, fingerprint, move || {
-                let Some(win) = weak.upgrade() else { return };
-                let known = known_servers.as_deref();
-                match crate::client::remember_certificate(known, &config.server, fingerprint) {
-                    Ok(()) => win.attach(watch(config.clone(), watch_options())),
-                    Err(e) => win.show_banner(
-                        Severity::Error,
-                        &format!("Cannot remember the certificate: {e}"),
-                    ),
-                }
-            });
-        });
-        let weak_self = Rc::downgrade(self);
-        let weak_win = Rc::downgrade(&win);
-        win.window.connect_close_request(move |_| {
-            if let (Some(this), Some(win)) = (weak_self.upgrade(), weak_win.upgrade()) {
-                win.detach();
-                this.remotes.borrow_mut().retain(|w| !Rc::ptr_eq(w, &win));
-            }
-            glib::Propagation::Proceed
-        });
-        win.window.present();
-        self.remotes.borrow_mut().push(win.clone());
-        win
-    }
-
     /// Stops every watch and the embedded server.
     pub fn shutdown(&self) {
         self.main.detach();
@@ -444,6 +428,13 @@ impl Controller {
         add("about", |c| crate::ui::dialogs::about(&c.main.window));
         add("connect", |c| {
             c.open_connect();
+        });
+        add("remove-host", |c| {
+            if let Some(pane) = c.window.selected()
+                && pane.url.is_some()
+            {
+                c.remove_host(&pane);
+            }
         });
         self.app.set_accels_for_action("app.quit", &["<Control>q"]);
         self.app

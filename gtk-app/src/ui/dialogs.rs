@@ -161,12 +161,14 @@ pub struct ConnectDialog {
     pub user: gtk::Entry,
     /// Password.
     pub password: gtk::PasswordEntry,
+    /// Keep the password in the keyring.
+    pub remember: gtk::CheckButton,
     /// The Connect button.
     pub connect: gtk::Button,
 }
 
-/// What the connect form does with a URL, a user name and a password.
-pub type OnConnect = Rc<dyn Fn(&str, &str, Zeroizing<String>)>;
+/// What the connect form does with a URL, a user name, a password and whether to keep it.
+pub type OnConnect = Rc<dyn Fn(&str, &str, Zeroizing<String>, bool)>;
 
 /// Opens the connect form; Connect runs `on_connect` and closes it.
 pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> ConnectDialog {
@@ -206,7 +208,7 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
     }
     let error = gtk::Label::builder().xalign(0.0).wrap(true).build();
     error.add_css_class("error");
-    let connect = gtk::Button::with_label("Connect");
+    let connect = gtk::Button::with_label("Add and connect");
     connect.add_css_class("suggested-action");
     let cancel = gtk::Button::with_label("Cancel");
     let buttons = gtk::Box::builder()
@@ -219,19 +221,35 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
     body.append(&grid);
     body.append(&error);
     body.append(&buttons);
-    let window = dialog(parent, "Connect to host", &body);
+    let window = dialog(parent, "Add host", &body);
     window.set_default_widget(Some(&connect));
     let w = window.clone();
     cancel.connect_clicked(move |_| w.close());
     let w = window.clone();
-    let (u, n, p) = (url.clone(), user.clone(), password.clone());
+    let remember = gtk::CheckButton::builder()
+        .label("Keep the password in the keyring (else it is asked at each launch)")
+        .active(true)
+        .name("connect-remember")
+        .build();
+    grid.attach(&remember, 1, 3, 1, 1);
+    let (u, n, p, r) = (
+        url.clone(),
+        user.clone(),
+        password.clone(),
+        remember.clone(),
+    );
     connect.connect_clicked(move |_| {
         let text = u.text();
         if text.trim().is_empty() {
             error.set_text("Enter the server's address, e.g. http://192.168.1.20:4500.");
             return;
         }
-        on_connect(&text, &n.text(), Zeroizing::new(p.text().to_string()));
+        on_connect(
+            &text,
+            &n.text(),
+            Zeroizing::new(p.text().to_string()),
+            r.is_active(),
+        );
         w.close();
     });
     window.present();
@@ -240,6 +258,7 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
         url,
         user,
         password,
+        remember,
         connect,
     }
 }

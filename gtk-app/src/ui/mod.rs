@@ -4,7 +4,9 @@
 pub mod app;
 pub mod banner;
 pub mod dialogs;
+pub mod host_pane;
 pub mod host_view;
+pub mod main_window;
 pub mod password;
 pub mod plot;
 pub mod processes;
@@ -13,4 +15,3 @@ pub mod settings;
 pub mod sidebar;
 pub mod theme;
 pub mod trust;
-pub mod window;

@@ -19,20 +19,16 @@ pub struct PasswordDialog {
     pub error: gtk::Label,
 }
 
-/// Asks for the password of `username`; `submit` checks it (`Err` says why not, the form stays).
+/// Asks for a password with `prompt`; `submit` checks it (`Err` says why not, the form stays).
 pub fn ask(
     parent: &impl IsA<gtk::Window>,
-    username: &str,
+    prompt: &str,
     submit: impl Fn(&str) -> Result<(), String> + 'static,
 ) -> PasswordDialog {
     let body = vbox();
     body.append(
         &gtk::Label::builder()
-            .label(format!(
-                "The password of \u{201c}{username}\u{201d} on this computer's server (other \
-                 clients use it too; `psmonitor credentials show` does not know it either once \
-                 it is lost):"
-            ))
+            .label(prompt)
             .wrap(true)
             .xalign(0.0)
             .max_width_chars(56)

@@ -271,15 +271,15 @@ pub fn main_window_screenshot(w: &World) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     main.view.borrow().select(Resource::Cpu);
-    win.set_default_size(640, 480);
+    win.set_default_size(760, 480);
     pump(Duration::from_millis(500));
     let small = render(win)?;
     small
-        .save_to_png(screenshots().join("main-window-640x480.png"))
+        .save_to_png(screenshots().join("main-window-760x480.png"))
         .map_err(|e| e.to_string())?;
-    if small.width() > 700 {
+    if small.width() > 800 {
         return Err(format!(
-            "window did not shrink to 640 wide: {}",
+            "window did not shrink to 760 wide: {}",
             small.width()
         ));
     }

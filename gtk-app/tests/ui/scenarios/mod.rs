@@ -2,6 +2,7 @@
 
 mod dialogs;
 mod history;
+mod hosts;
 mod keyring;
 mod local;
 mod processes;
@@ -65,6 +66,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "tls_host_asks_once_then_is_remembered",
         tls::tls_host_asks_once_then_is_remembered,
+    ),
+    (
+        "hosts_are_saved_and_restored_across_launches",
+        hosts::hosts_are_saved_and_restored_across_launches,
     ),
     (
         "refused_login_shows_the_banner",

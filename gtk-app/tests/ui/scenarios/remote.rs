@@ -9,12 +9,12 @@ use psmonitor_gtk::format;
 use psmonitor_gtk::gtk::prelude::*;
 use psmonitor_gtk::settings_store::Settings;
 use psmonitor_gtk::ui::app::Controller;
-use psmonitor_gtk::ui::window::HostWindow;
+use psmonitor_gtk::ui::host_pane::HostPane;
 use zeroize::Zeroizing;
 
 use crate::harness::{PASSWORD, REMOTE_HOST, World, golden, text, wait_until};
 
-fn banner(win: &HostWindow, what: &str, needles: &[&str]) -> Result<String, String> {
+fn banner(win: &HostPane, what: &str, needles: &[&str]) -> Result<String, String> {
     let mut last = None;
     wait_until(what, Duration::from_secs(20), || {
         last = win.banner_text();
@@ -39,18 +39,12 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
         .cloned()
         .ok_or("no remote window opened")?;
     let g = golden(REMOTE_HOST, "system.json");
-    let win = &remote.window;
-    let want_title = format!(
-        "PSMonitor - {}",
-        g["platform"]["hostname"].as_str().unwrap()
-    );
+    let win = &remote.root;
+    let want_title = g["platform"]["hostname"].as_str().unwrap().to_owned();
     wait_until(
         "the remote host's snapshot",
         Duration::from_secs(20),
-        || {
-            win.title().as_deref() == Some(want_title.as_str())
-                && !text(win, "cpu-usage").is_empty()
-        },
+        || remote.host_name() == want_title && !text(win, "cpu-usage").is_empty(),
     )?;
     let want = format::percent(g["cpu"]["usage"].as_f64().unwrap());
     if text(win, "cpu-usage") != want
@@ -62,9 +56,13 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
             text(win, "platform-distro")
         ));
     }
-    // The local window still shows the local host.
-    if w.controller.main.window.title() == win.title() {
-        return Err("local and remote windows show the same host".into());
+    // One window: it shows the remote host now, the local one is still in the list.
+    let title = remote.window.title().unwrap_or_default().to_string();
+    if title != format!("PSMonitor - {want_title}") || w.controller.main.host_name() == want_title {
+        return Err(format!("window title {title:?}"));
+    }
+    if remote.window != w.controller.main.window {
+        return Err("the remote host opened another window".into());
     }
     if remote.banner_text().is_some() {
         return Err(format!("unexpected banner {:?}", remote.banner_text()));
@@ -81,18 +79,21 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
     wait_until("the remote processes", Duration::from_secs(10), || {
         procs.displayed().len() == want
     })?;
-    win.close();
+    w.controller.remove_host(&remote);
     wait_until(
-        "the remote window to be forgotten",
+        "the remote host to be forgotten",
         Duration::from_secs(5),
         || w.controller.remotes.borrow().is_empty(),
     )
 }
 
 pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
-    let remote =
-        w.controller
-            .connect_remote(&w.remote_url, "PSMonitor", Zeroizing::new("wrong".into()));
+    let remote = w.controller.connect_remote(
+        &w.remote_url,
+        "PSMonitor",
+        Zeroizing::new("wrong".into()),
+        false,
+    );
     let text = banner(
         &remote,
         "the refused-login banner",
@@ -104,7 +105,7 @@ pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
         let path = crate::harness::screenshots().join("banner-refused-login.png");
         t.save_to_png(path).map_err(|e| e.to_string())
     });
-    remote.window.close();
+    w.controller.remove_host(&remote);
     shot?;
     if action.as_deref() != Some("Connect again…") {
         return Err(format!("banner button {action:?}"));
@@ -123,13 +124,14 @@ pub fn unreachable_host_shows_the_banner(w: &World) -> Result<(), String> {
         &format!("127.0.0.1:{port}"),
         "PSMonitor",
         Zeroizing::new(PASSWORD.into()),
+        false,
     );
     let text = banner(
         &remote,
         "the unreachable banner",
         &["Cannot reach the server", "Reconnecting in"],
     );
-    remote.window.close();
+    w.controller.remove_host(&remote);
     text.map(|_| ())
 }
 
@@ -138,13 +140,14 @@ pub fn invalid_url_says_how_to_write_one(w: &World) -> Result<(), String> {
         "not a host:port",
         "PSMonitor",
         Zeroizing::new(PASSWORD.into()),
+        false,
     );
     let text = banner(
         &remote,
         "the invalid-URL banner",
         &["not a server address", "http://"],
     );
-    remote.window.close();
+    w.controller.remove_host(&remote);
     text.map(|_| ())
 }
 
@@ -195,7 +198,7 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
     let status = broken.main.status.text();
     let action = broken.main.banner_action();
     broken.shutdown();
-    broken.main.window.close();
+    broken.window.window.close();
     result?;
     if action.as_deref() != Some("Settings…") {
         return Err(format!("banner button {action:?}"));

@@ -1,12 +1,11 @@
-//! A host window: a header bar with the page switcher (Resources, Processes) and the menu, a
-//! banner for connection problems, the pages and a status line. The same window shows the local
-//! host and remote ones.
+//! One host in the main window: a banner for connection problems, its pages (Resources,
+//! Processes) and a status line, fed by one watch. This computer and remote hosts alike.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use gtk::glib;
 use gtk::prelude::*;
-use gtk::{gio, glib};
 
 use crate::client::Watch;
 use crate::model::{Connection, Refresh, ViewModel};
@@ -28,11 +27,58 @@ impl std::fmt::Debug for UntrustedHandler {
     }
 }
 
-/// One window showing one host.
+/// Called when the pane's state or name changed (the main window relabels it).
+#[derive(Clone)]
+struct Changed(Rc<dyn Fn()>);
+
+impl std::fmt::Debug for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Changed")
+    }
+}
+
+/// What a host's state is, as the hosts list shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostState {
+    /// Logging in.
+    Connecting,
+    /// Receiving data.
+    Live,
+    /// Lost; retrying.
+    Reconnecting,
+    /// Refused or failed for good (wrong password, bad address).
+    Refused,
+    /// The certificate is not trusted (yet).
+    Untrusted,
+    /// No password known: the user must enter it.
+    NeedsPassword,
+}
+
+impl HostState {
+    /// The word shown.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Live => "live",
+            Self::Reconnecting => "reconnecting",
+            Self::Refused => "refused",
+            Self::Untrusted => "untrusted certificate",
+            Self::NeedsPassword => "password needed",
+        }
+    }
+}
+
+/// One host shown in the main window.
 #[derive(Debug)]
-pub struct HostWindow {
-    /// The window.
+pub struct HostPane {
+    /// The main window it lives in (parent of its dialogs).
     pub window: gtk::ApplicationWindow,
+    /// The root widget: banner, pages, status line.
+    pub root: gtk::Box,
+    /// Where it connects (`None`: this computer).
+    pub url: Option<String>,
+    /// The user name it logs in with.
+    pub username: RefCell<String>,
     /// The pages.
     pub view: RefCell<HostView>,
     /// What the panels show.
@@ -46,23 +92,8 @@ pub struct HostWindow {
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
     host: RefCell<String>,
-}
-
-fn menu() -> gio::Menu {
-    let menu = gio::Menu::new();
-    let view = gio::Menu::new();
-    view.append(Some("Connect to host…"), Some("app.connect"));
-    menu.append_section(None, &view);
-    let tools = gio::Menu::new();
-    tools.append(Some("Settings"), Some("app.settings"));
-    tools.append(Some("View credentials"), Some("app.credentials"));
-    tools.append(Some("Open log"), Some("app.log"));
-    menu.append_section(None, &tools);
-    let end = gio::Menu::new();
-    end.append(Some("About PSMonitor"), Some("app.about"));
-    end.append(Some("Quit"), Some("app.quit"));
-    menu.append_section(None, &end);
-    menu
+    needs_password: Cell<bool>,
+    changed: RefCell<Option<Changed>>,
 }
 
 /// Stops a watch without making the UI wait for its thread to end.
@@ -72,24 +103,19 @@ fn stop_off_thread(watch: Watch) {
         .spawn(move || watch.stop());
 }
 
-impl HostWindow {
-    /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
-    /// `local` (a procfs) lists its processes with the signal menu; `sort` orders them at
-    /// first and `on_sort` hears when the user changes it.
+impl HostPane {
+    /// A pane in `window` for `host` (a host name or a URL until the first snapshot names
+    /// it) at `url` (`None`: this computer). `local` (a procfs) lists its processes with the
+    /// signal menu; `sort` orders them at first and `on_sort` hears when the user changes it.
     pub fn new(
-        app: &gtk::Application,
+        window: &gtk::ApplicationWindow,
         host: &str,
+        url: Option<String>,
         local: Option<std::path::PathBuf>,
         sort: Sort,
         on_sort: Rc<dyn Fn(Sort)>,
     ) -> Rc<Self> {
-        let window = gtk::ApplicationWindow::builder()
-            .application(app)
-            .title(format!("PSMonitor - {host}"))
-            .default_width(900)
-            .default_height(640)
-            .icon_name("psmonitor")
-            .build();
+        let window = window.clone();
         let model = Rc::new(RefCell::new(ViewModel::default()));
         let parent = window.downgrade();
         let callbacks = Callbacks {
@@ -124,18 +150,11 @@ impl HostWindow {
         content.append(&view.root);
         content.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
         content.append(&status);
-        let menu_button = gtk::MenuButton::builder()
-            .icon_name("open-menu-symbolic")
-            .menu_model(&menu())
-            .tooltip_text("Menu")
-            .build();
-        let header = gtk::HeaderBar::new();
-        header.pack_end(&menu_button);
-        header.set_title_widget(Some(&view.switcher));
-        window.set_child(Some(&content));
-        window.set_titlebar(Some(&header));
         Rc::new(Self {
             window,
+            root: content,
+            url,
+            username: RefCell::new(String::new()),
             view: RefCell::new(view),
             model,
             status,
@@ -145,6 +164,8 @@ impl HostWindow {
             watch: RefCell::new(None),
             generation: Cell::new(0),
             host: RefCell::new(host.to_owned()),
+            needs_password: Cell::new(false),
+            changed: RefCell::new(None),
         })
     }
 
@@ -212,13 +233,53 @@ impl HostWindow {
             }
         }
         if refresh.contains(Refresh::PLATFORM) && !model.platform.hostname.is_empty() {
-            let title = format!("PSMonitor - {}", model.platform.hostname);
-            if self.window.title().as_deref() != Some(title.as_str()) {
-                self.window.set_title(Some(&title));
-            }
             self.host.replace(model.platform.hostname.clone());
         }
+        if refresh.contains(Refresh::CONNECTION) && model.connection == Connection::Live {
+            self.needs_password.set(false);
+        }
         self.view.borrow_mut().refresh(&model, refresh);
+        drop(model);
+        if refresh.contains(Refresh::CONNECTION) || refresh.contains(Refresh::PLATFORM) {
+            self.notify();
+        }
+    }
+
+    fn notify(&self) {
+        let changed = self.changed.borrow().clone();
+        if let Some(Changed(f)) = changed {
+            f();
+        }
+    }
+
+    /// Calls `f` whenever the state or the host name changes.
+    pub fn set_on_changed(&self, f: impl Fn() + 'static) {
+        self.changed.replace(Some(Changed(Rc::new(f))));
+    }
+
+    /// The host's name: its host name once known, else what it was created with.
+    pub fn host_name(&self) -> String {
+        self.host.borrow().clone()
+    }
+
+    /// The state for the hosts list.
+    pub fn state(&self) -> HostState {
+        if self.needs_password.get() {
+            return HostState::NeedsPassword;
+        }
+        match self.model.borrow().connection {
+            Connection::Connecting => HostState::Connecting,
+            Connection::Live => HostState::Live,
+            Connection::Lost { .. } => HostState::Reconnecting,
+            Connection::Failed { .. } => HostState::Refused,
+            Connection::Untrusted { .. } => HostState::Untrusted,
+        }
+    }
+
+    /// Marks the pane as waiting for a password (or not).
+    pub fn set_needs_password(&self, needs: bool) {
+        self.needs_password.set(needs);
+        self.notify();
     }
 
     /// What to do when the server's certificate is not trusted: the controller asks the user.
