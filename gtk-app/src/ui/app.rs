@@ -2,6 +2,7 @@
 //! the settings, and installs the application's actions and shortcuts.
 
 mod hosts;
+mod prefs;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -129,26 +130,6 @@ impl Controller {
         this
     }
 
-    /// Saves the main window's size for the next launch.
-    pub fn remember_window_size(&self, width: i32, height: i32) {
-        let mut s = self.settings.borrow_mut();
-        if s.window_size != (width, height) && width > 0 && height > 0 {
-            s.window_size = (width, height);
-            if let Err(e) = s.save(&self.options.data_dir) {
-                tracing::warn!("cannot save the window size: {e}");
-            }
-        }
-    }
-
-    /// Applies the units and hidden resources of the settings to `pane`.
-    fn apply_preferences_to(&self, pane: &HostPane) {
-        let s = self.settings.borrow();
-        let model = pane.model.borrow();
-        pane.view
-            .borrow_mut()
-            .set_preferences(&s.hidden, s.units, &model);
-    }
-
     /// The current settings.
     pub fn settings(&self) -> Settings {
         self.settings.borrow().clone()
@@ -193,8 +174,18 @@ impl Controller {
     pub fn open_settings(self: &Rc<Self>) -> crate::ui::settings::SettingsDialog {
         let weak = Rc::downgrade(self);
         crate::ui::settings::open(&self.main.window, self.settings(), move |new| {
-            weak.upgrade()
-                .map_or(Ok(()), |this| this.apply_settings(new))
+            let Some(this) = weak.upgrade() else {
+                return Ok(());
+            };
+            // Only what the dialog edits: hosts, sort or units may have changed meanwhile.
+            let merged = Settings {
+                interval_ms: new.interval_ms,
+                port: new.port,
+                max_connections: new.max_connections,
+                log_level: new.log_level,
+                ..this.settings()
+            };
+            this.apply_settings(merged)
         })
     }
 
@@ -429,6 +420,9 @@ impl Controller {
         add("connect", |c| {
             c.open_connect();
         });
+        add("preferences", |c| {
+            c.open_preferences();
+        });
         add("remove-host", |c| {
             if let Some(pane) = c.window.selected()
                 && pane.url.is_some()
@@ -438,7 +432,7 @@ impl Controller {
         });
         self.app.set_accels_for_action("app.quit", &["<Control>q"]);
         self.app
-            .set_accels_for_action("app.settings", &["<Control>comma"]);
+            .set_accels_for_action("app.preferences", &["<Control>comma"]);
         self.app
             .set_accels_for_action("app.connect", &["<Control>o"]);
     }

@@ -9,6 +9,7 @@ pub mod host_view;
 pub mod main_window;
 pub mod password;
 pub mod plot;
+pub mod preferences;
 pub mod processes;
 pub mod resource_page;
 pub mod settings;

@@ -37,7 +37,7 @@ pub fn shortcuts_and_about(w: &World) -> Result<(), String> {
     let app = &w.controller.app;
     for (action, accel) in [
         ("app.quit", "<Control>q"),
-        ("app.settings", "<Control>comma"),
+        ("app.preferences", "<Control>comma"),
     ] {
         let accels = app.accels_for_action(action);
         if !accels.iter().any(|a| a == accel) {
@@ -60,4 +60,59 @@ pub fn shortcuts_and_about(w: &World) -> Result<(), String> {
     } else {
         Err("About lacks version, licence or logo".into())
     }
+}
+
+pub fn preferences_change_units_and_resources(w: &World) -> Result<(), String> {
+    use psmonitor_gtk::format::Units;
+    use psmonitor_gtk::resources::Resource;
+
+    let c = &w.controller;
+    let win = &c.main.root;
+    let before = c.settings();
+    let dialog = c.open_preferences();
+    dialog.bits.set_active(true);
+    dialog.base10.set_active(true);
+    dialog.fahrenheit.set_active(true);
+    for (kind, check) in psmonitor_gtk::resources::KINDS.iter().zip(&dialog.shown) {
+        if matches!(*kind, "gpu" | "battery") {
+            check.set_active(false);
+        }
+    }
+    dialog.apply.emit_clicked();
+    dialog.window.close();
+    let units = Units {
+        network_bits: true,
+        base10: true,
+        fahrenheit: true,
+    };
+    let saved = Settings::load(&c.options.data_dir);
+    if saved.units != units || saved.hidden != ["gpu", "battery"] {
+        return Err(format!("saved {:?} {:?}", saved.units, saved.hidden));
+    }
+    let g = crate::harness::golden(crate::harness::LOCAL_HOST, "system.json");
+    let want_temp = units.temp(g["cpu"]["temp"].as_f64());
+    wait_until("the new units", Duration::from_secs(10), || {
+        crate::harness::text(win, "cpu-temp") == want_temp
+            && crate::harness::text(win, "side-network-value").contains("bit/s")
+    })?;
+    let shown = c.main.view.borrow().sidebar.resources();
+    if shown
+        .iter()
+        .any(|r| matches!(r, Resource::Gpu(_) | Resource::Battery))
+    {
+        return Err(format!("hidden resources still shown: {shown:?}"));
+    }
+    if !shown.contains(&Resource::Sensors) {
+        return Err(format!("sensors vanished: {shown:?}"));
+    }
+    // Back to the defaults for the scenarios that follow.
+    c.apply_preferences(psmonitor_gtk::ui::preferences::Preferences {
+        interval_ms: before.interval_ms,
+        units: before.units,
+        hidden: before.hidden,
+    })?;
+    if c.server_url().is_none() {
+        return Err("the server stopped".into());
+    }
+    Ok(())
 }

@@ -99,6 +99,7 @@ pub fn hosts_are_saved_and_restored_across_launches(w: &World) -> Result<(), Str
         if labels.len() != 3 || !labels[0].starts_with("This computer") {
             return Err(format!("hosts list {labels:?}"));
         }
+        first.window.window.set_default_size(1111, 777);
         Ok(())
     })();
     close(&first);
@@ -119,9 +120,20 @@ pub fn hosts_are_saved_and_restored_across_launches(w: &World) -> Result<(), Str
     if saved != want {
         return Err(format!("saved hosts {saved:?}"));
     }
+    let size = Settings::load(dir.path()).window_size;
+    if size != (1111, 777) {
+        return Err(format!("saved window size {size:?}"));
+    }
 
     let second = launch(w, dir.path(), &keyring, &known);
     let result = (|| {
+        let size = (
+            second.window.window.default_width(),
+            second.window.window.default_height(),
+        );
+        if size != (1111, 777) {
+            return Err(format!("the second launch opened at {size:?}"));
+        }
         let panes = second.remotes.borrow().clone();
         let urls: Vec<_> = panes
             .iter()

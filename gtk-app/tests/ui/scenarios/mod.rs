@@ -48,6 +48,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     ),
     ("shortcuts_and_about", dialogs::shortcuts_and_about),
     (
+        "preferences_change_units_and_resources",
+        dialogs::preferences_change_units_and_resources,
+    ),
+    (
         "keyring_without_an_entry_asks_for_the_password",
         keyring::keyring_without_an_entry_asks_for_the_password,
     ),
