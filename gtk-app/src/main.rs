@@ -3,7 +3,8 @@
 //! Environment: `PSMONITOR_DATA_DIR` (default `~/.local/share/psmonitor`), `PSMONITOR_FIXTURE`
 //! (replay a recorded host, e.g. `fixtures/hosts/desktop-intel-wifi.json`; uses an in-memory
 //! keyring), `PSMONITOR_PASSWORD` (a known password), `PSMONITOR_LOG` (log level),
-//! `PSMONITOR_GL=1` (keep GTK's OpenGL renderer, see `relaunch_light`).
+//! `PSMONITOR_GL=1` (keep GTK's OpenGL renderer, see `relaunch_light`), `PSMONITOR_PAGE`
+//! (`resources` or `processes`: the page shown at start, e.g. to measure it).
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
@@ -87,14 +88,13 @@ fn main() -> ExitCode {
     app.connect_activate(move |app| {
         let mut slot = keep.borrow_mut();
         match slot.as_ref() {
-            Some(c) => c.main.window.present(),
+            Some(c) => c.window.window.present(),
             None => {
-                *slot = Some(Controller::start(
-                    app,
-                    options.clone(),
-                    handle.clone(),
-                    lines.clone(),
-                ));
+                let c = Controller::start(app, options.clone(), handle.clone(), lines.clone());
+                if let Some(page) = env("PSMONITOR_PAGE") {
+                    c.main.view.borrow().show_page(&page);
+                }
+                *slot = Some(c);
             }
         }
     });

@@ -21,11 +21,11 @@ pub const ALL: &[(&str, Scenario)] = &[
         local::main_window_shows_the_fixture_host,
     ),
     ("cpu_page_shows_each_core", local::cpu_page_shows_each_core),
+    ("main_window_screenshot", local::main_window_screenshot),
     (
         "resource_graph_draws_the_history",
         local::resource_graph_draws_the_history,
     ),
-    ("main_window_screenshot", local::main_window_screenshot),
     (
         "graphs_start_filled_after_a_restart",
         history::graphs_start_filled_after_a_restart,
