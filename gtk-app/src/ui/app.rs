@@ -65,18 +65,7 @@ impl Controller {
             tracing::warn!("{e}");
         }
         let settings = Rc::new(RefCell::new(settings));
-        let on_sort = {
-            let (settings, dir) = (settings.clone(), options.data_dir.clone());
-            Rc::new(move |sort| {
-                let mut s = settings.borrow_mut();
-                if s.process_sort != sort {
-                    s.process_sort = sort;
-                    if let Err(e) = s.save(&dir) {
-                        tracing::warn!("cannot save the sort order: {e}");
-                    }
-                }
-            })
-        };
+        let on_sort = save_sort(&settings, &options.data_dir);
         let sort = settings.borrow().process_sort;
         let (width, height) = settings.borrow().window_size;
         let window = MainWindow::new(app, width.max(400), height.max(300));
@@ -436,6 +425,23 @@ impl Controller {
         self.app
             .set_accels_for_action("app.connect", &["<Control>o"]);
     }
+}
+
+/// A closure that saves a new process sort order in `settings` (in `dir`).
+fn save_sort(
+    settings: &Rc<RefCell<Settings>>,
+    dir: &std::path::Path,
+) -> Rc<dyn Fn(crate::process_list::Sort)> {
+    let (settings, dir) = (settings.clone(), dir.to_owned());
+    Rc::new(move |sort| {
+        let mut s = settings.borrow_mut();
+        if s.process_sort != sort {
+            s.process_sort = sort;
+            if let Err(e) = s.save(&dir) {
+                tracing::warn!("cannot save the sort order: {e}");
+            }
+        }
+    })
 }
 
 /// Adds `http://` when the user typed only `host:port`.

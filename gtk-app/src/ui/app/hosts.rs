@@ -109,7 +109,7 @@ impl Controller {
             Some(url.to_owned()),
             None,
             sort,
-            Rc::new(|_| {}),
+            super::save_sort(&self.settings, &self.options.data_dir),
         );
         pane.username.replace(username.to_owned());
         self.apply_preferences_to(&pane);
