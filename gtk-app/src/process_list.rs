@@ -159,7 +159,8 @@ impl LocalProcesses {
                     let ms = p.cpu_ms.saturating_sub(before) as f64;
                     Some((ms / 1000.0 / s * 1000.0).round() / 10.0)
                 }),
-                mem_mib: p.rss as f64 / (1024.0 * 1024.0),
+                // As shown (0.1 MiB): a row whose figures did not change is not redrawn.
+                mem_mib: (p.rss as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0,
                 threads: p.threads,
             })
             .collect();

@@ -34,6 +34,8 @@ pub struct HostView {
     /// The model and units the graphs draw from.
     pub shared: Shared,
     hidden: Vec<String>,
+    /// The Resources page missed updates while hidden: the next refresh redraws everything.
+    stale: bool,
 }
 
 impl HostView {
@@ -92,6 +94,7 @@ impl HostView {
             processes,
             shared,
             hidden: Vec::new(),
+            stale: false,
         }
     }
 
@@ -112,8 +115,23 @@ impl HostView {
         self.sidebar.select(resource)
     }
 
-    /// Redraws what `refresh` names from `vm`.
-    pub fn refresh(&mut self, vm: &ViewModel, refresh: Refresh) {
+    /// Redraws what `refresh` names from `vm`. While the Processes page is shown the Resources
+    /// page is left alone (it is brought up to date at the first refresh after it is back).
+    pub fn refresh(&mut self, vm: &ViewModel, mut refresh: Refresh) {
+        if refresh.contains(Refresh::PROCS)
+            && !self.processes.has_signal_menu()
+            && let Some(d) = &vm.details
+        {
+            self.processes
+                .set_rows(d.procs.iter().map(ProcRow::from).collect());
+        }
+        if self.root.visible_child_name().as_deref() != Some("resources") {
+            self.stale = true;
+            return;
+        }
+        if std::mem::take(&mut self.stale) {
+            refresh |= Refresh::PLATFORM | Refresh::CPU | Refresh::DETAIL | Refresh::GRAPHS;
+        }
         if refresh.contains(Refresh::PLATFORM) {
             self.sidebar.set_platform(vm);
         }
@@ -140,18 +158,15 @@ impl HostView {
             self.sidebar.refresh(vm, graphs);
             self.pages.refresh(vm, graphs);
         }
-        if refresh.contains(Refresh::PROCS)
-            && !self.processes.has_signal_menu()
-            && let Some(d) = &vm.details
-        {
-            self.processes
-                .set_rows(d.procs.iter().map(ProcRow::from).collect());
-        }
     }
 }
 
-/// Reads `local` into `page` every second while the page is on screen, and at once when it
-/// appears.
+/// How often the Processes page reads this computer's processes (as `top`'s default delay is
+/// 3 s: a table of every process, re-sorted, costs more to redraw than the graphs).
+pub const PROCESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Reads `local` into `page` every [`PROCESS_EVERY`] while the page is on screen, and at once
+/// when it appears.
 fn read_locally(page: &ProcessPage, local: LocalProcesses) {
     let local = Rc::new(RefCell::new(local));
     let weak = page.downgrade();
@@ -169,7 +184,7 @@ fn read_locally(page: &ProcessPage, local: LocalProcesses) {
     page.root().connect_map(move |_| {
         now();
     });
-    glib::timeout_add_local(Duration::from_secs(1), move || {
+    glib::timeout_add_local(PROCESS_EVERY, move || {
         if read() {
             glib::ControlFlow::Continue
         } else {

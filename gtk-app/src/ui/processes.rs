@@ -39,6 +39,8 @@ struct Inner {
     menu: Option<gtk::PopoverMenu>,
     rows: RefCell<Vec<ProcRow>>,
     shown: RefCell<Vec<ProcRow>>,
+    /// The labels bound to each slot, per column: a changed row is written into them directly.
+    cells: RefCell<Vec<[Option<gtk::Label>; COLUMNS.len()]>>,
     callbacks: Callbacks,
 }
 
@@ -69,9 +71,23 @@ const COLUMNS: [(&str, &str, Text, bool); 6] = [
     ("Threads", "col-threads", |p| p.threads.to_string(), true),
 ];
 
-fn row_of(obj: &glib::Object) -> Option<ProcRow> {
+/// The store holds one item per shown row, a slot number: position `n` always shows row `n`.
+/// Rows change in place (their labels are rewritten) instead of being replaced, because GTK 4.8
+/// builds a new row widget for every replaced item, and that is what a busy process table costs.
+fn slot_of(obj: &glib::Object) -> Option<usize> {
     obj.downcast_ref::<glib::BoxedAnyObject>()
-        .map(|b| b.borrow::<ProcRow>().clone())
+        .map(|b| *b.borrow::<usize>())
+}
+
+fn show(label: &gtk::Label, text: &str, pid: u32) {
+    if label.text() != text {
+        label.set_text(text);
+    }
+    // The right-click handler finds the row under the pointer by this name.
+    let name = format!("pid-{pid}");
+    if label.widget_name() != name {
+        label.set_widget_name(&name);
+    }
 }
 
 fn signal_menu() -> gio::Menu {
@@ -178,6 +194,7 @@ impl ProcessPage {
                 menu,
                 rows: RefCell::new(Vec::new()),
                 shown: RefCell::new(Vec::new()),
+                cells: RefCell::new(Vec::new()),
                 callbacks,
             }),
         };
@@ -189,9 +206,8 @@ impl ProcessPage {
 
     fn add_columns(&self) {
         let i = &self.inner;
-        for (title, name, text, numeric) in COLUMNS {
+        for (col, (title, name, text, numeric)) in COLUMNS.into_iter().enumerate() {
             let factory = gtk::SignalListItemFactory::new();
-            let weak = Rc::downgrade(&self.inner);
             factory.connect_setup(move |_, item| {
                 let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
                     return;
@@ -201,35 +217,38 @@ impl ProcessPage {
                     .ellipsize(gtk::pango::EllipsizeMode::End)
                     .build();
                 item.set_child(Some(&label));
-                // Right-click: select the row under the pointer and open the signal menu there.
-                let click = gtk::GestureClick::builder().button(3).build();
-                let (weak, item) = (weak.clone(), item.downgrade());
-                click.connect_pressed(move |gesture, _, x, y| {
-                    let (Some(inner), Some(item)) = (weak.upgrade(), item.upgrade()) else {
-                        return;
-                    };
-                    let Some(menu) = &inner.menu else { return };
-                    inner.selection.set_selected(item.position());
-                    let Some(widget) = gesture.widget() else {
-                        return;
-                    };
-                    if let Some((vx, vy)) = widget.translate_coordinates(&inner.view, x, y) {
-                        menu.set_pointing_to(Some(&gdk::Rectangle::new(
-                            vx as i32, vy as i32, 1, 1,
-                        )));
-                        menu.popup();
-                    }
-                });
-                label.add_controller(click);
             });
+            let weak = Rc::downgrade(&self.inner);
             factory.connect_bind(move |_, item| {
+                let Some(inner) = weak.upgrade() else { return };
                 let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
                     return;
                 };
-                let row = item.item().and_then(|o| row_of(&o));
+                let slot = item.item().and_then(|o| slot_of(&o));
                 let label = item.child().and_then(|c| c.downcast::<gtk::Label>().ok());
-                if let (Some(row), Some(label)) = (row, label) {
-                    label.set_text(&text(&row));
+                let (Some(slot), Some(label)) = (slot, label) else {
+                    return;
+                };
+                if let Some(row) = inner.shown.borrow().get(slot) {
+                    show(&label, &text(row), row.pid);
+                }
+                if let Some(cells) = inner.cells.borrow_mut().get_mut(slot) {
+                    cells[col] = Some(label);
+                }
+            });
+            let weak = Rc::downgrade(&self.inner);
+            factory.connect_unbind(move |_, item| {
+                let Some(inner) = weak.upgrade() else { return };
+                let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+                    return;
+                };
+                let slot = item.item().and_then(|o| slot_of(&o));
+                let label = item.child().and_then(|c| c.downcast::<gtk::Label>().ok());
+                if let (Some(slot), Some(label)) = (slot, label)
+                    && let Some(cells) = inner.cells.borrow_mut().get_mut(slot)
+                    && cells[col].as_ref() == Some(&label)
+                {
+                    cells[col] = None;
                 }
             });
             let column = gtk::ColumnViewColumn::builder()
@@ -244,6 +263,32 @@ impl ProcessPage {
 
     fn connect(&self) {
         let i = &self.inner;
+        if let Some(menu) = &i.menu {
+            // Right-click: select the row under the pointer and open the signal menu there. One
+            // gesture on the table, not one per cell: rows come and go every second.
+            let click = gtk::GestureClick::builder().button(3).build();
+            let (weak, menu) = (Rc::downgrade(&self.inner), menu.clone());
+            click.connect_pressed(move |_, _, x, y| {
+                let Some(inner) = weak.upgrade() else { return };
+                let mut at = inner.view.pick(x, y, gtk::PickFlags::DEFAULT);
+                let pid = loop {
+                    let Some(w) = at else { return };
+                    if let Some(pid) = w
+                        .widget_name()
+                        .strip_prefix("pid-")
+                        .and_then(|p| p.parse().ok())
+                    {
+                        break pid;
+                    }
+                    at = w.parent();
+                };
+                if (ProcessPage { inner }).select_pid(pid) {
+                    menu.set_pointing_to(Some(&gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
+                    menu.popup();
+                }
+            });
+            i.view.add_controller(click);
+        }
         let weak = Rc::downgrade(&self.inner);
         let again = move || {
             if let Some(inner) = weak.upgrade() {
@@ -345,15 +390,46 @@ impl ProcessPage {
         let keep = self.selected().map(|r| r.pid);
         let shown = arrange(&i.rows.borrow(), &i.search.text(), self.sort());
         if *i.shown.borrow() != shown {
-            let items: Vec<glib::BoxedAnyObject> = shown
+            let (old_len, new_len) = (i.shown.borrow().len(), shown.len());
+            let changed: Vec<usize> = i
+                .shown
+                .borrow()
                 .iter()
-                .map(|r| glib::BoxedAnyObject::new(r.clone()))
+                .zip(&shown)
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(at, _)| at)
                 .collect();
-            i.store.splice(0, i.store.n_items(), &items);
-            let at = keep.and_then(|pid| shown.iter().position(|r| r.pid == pid));
+            i.shown.replace(shown);
+            {
+                let shown = i.shown.borrow();
+                let cells = i.cells.borrow();
+                for at in changed {
+                    let (Some(row), Some(labels)) = (shown.get(at), cells.get(at)) else {
+                        continue;
+                    };
+                    for (label, (_, _, text, _)) in labels.iter().zip(COLUMNS) {
+                        if let Some(label) = label {
+                            show(label, &text(row), row.pid);
+                        }
+                    }
+                }
+            }
+            if new_len > old_len {
+                i.cells
+                    .borrow_mut()
+                    .resize_with(new_len, Default::default);
+                let slots: Vec<glib::BoxedAnyObject> =
+                    (old_len..new_len).map(glib::BoxedAnyObject::new).collect();
+                i.store.splice(old_len as u32, 0, &slots);
+            } else if new_len < old_len {
+                i.store
+                    .splice(new_len as u32, (old_len - new_len) as u32, &[] as &[glib::Object]);
+                i.cells.borrow_mut().truncate(new_len);
+            }
+            let at = keep.and_then(|pid| i.shown.borrow().iter().position(|r| r.pid == pid));
             i.selection
                 .set_selected(at.map_or(gtk::INVALID_LIST_POSITION, |p| p as u32));
-            i.shown.replace(shown);
         }
         let total = i.rows.borrow().len();
         let n = i.shown.borrow().len();
@@ -374,10 +450,8 @@ impl ProcessPage {
 
     /// The selected row.
     pub fn selected(&self) -> Option<ProcRow> {
-        self.inner
-            .selection
-            .selected_item()
-            .and_then(|o| row_of(&o))
+        let at = self.inner.selection.selected();
+        self.inner.shown.borrow().get(at as usize).cloned()
     }
 
     /// Selects the shown row of `pid`; false if it is not shown.

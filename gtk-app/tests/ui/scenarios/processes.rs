@@ -98,6 +98,7 @@ pub fn processes_search_and_sort_by_each_column(w: &World) -> Result<(), String>
         render(&main.window)?
             .save_to_png(screenshots().join("page-processes.png"))
             .map_err(|e| e.to_string())?;
+        main.view.borrow().show_page("resources");
         Ok(())
     })();
     let _ = child.kill();
