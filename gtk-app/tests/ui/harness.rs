@@ -189,9 +189,19 @@ pub fn render(widget: &impl IsA<gtk::Widget>) -> Result<gtk::gdk::Texture, Strin
         return Err(format!("{} has no size", widget.widget_name()));
     }
     let paintable = gtk::WidgetPaintable::new(Some(widget));
-    let snapshot = gtk::Snapshot::new();
-    paintable.snapshot(&snapshot, f64::from(w), f64::from(h));
-    let node = snapshot.to_node().ok_or("empty snapshot")?;
+    // A widget waiting for its allocation (just after a resize) snapshots to nothing: let the
+    // main loop lay it out and try again.
+    let mut node = None;
+    for _ in 0..40 {
+        let snapshot = gtk::Snapshot::new();
+        paintable.snapshot(&snapshot, f64::from(w), f64::from(h));
+        node = snapshot.to_node();
+        if node.is_some() {
+            break;
+        }
+        pump(Duration::from_millis(50));
+    }
+    let node = node.ok_or("empty snapshot")?;
     let renderer = widget
         .native()
         .and_then(|n| n.renderer())
