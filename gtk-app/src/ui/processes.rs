@@ -416,15 +416,16 @@ impl ProcessPage {
                 }
             }
             if new_len > old_len {
-                i.cells
-                    .borrow_mut()
-                    .resize_with(new_len, Default::default);
+                i.cells.borrow_mut().resize_with(new_len, Default::default);
                 let slots: Vec<glib::BoxedAnyObject> =
                     (old_len..new_len).map(glib::BoxedAnyObject::new).collect();
                 i.store.splice(old_len as u32, 0, &slots);
             } else if new_len < old_len {
-                i.store
-                    .splice(new_len as u32, (old_len - new_len) as u32, &[] as &[glib::Object]);
+                i.store.splice(
+                    new_len as u32,
+                    (old_len - new_len) as u32,
+                    &[] as &[glib::Object],
+                );
                 i.cells.borrow_mut().truncate(new_len);
             }
             let at = keep.and_then(|pid| i.shown.borrow().iter().position(|r| r.pid == pid));
