@@ -138,6 +138,9 @@ impl Resource {
 
     /// The current value for the sidebar, e.g. `14.2 %` or `↓ 1.2 MiB/s ↑ 30 KiB/s`.
     pub fn value(self, vm: &ViewModel, units: Units) -> String {
+        if vm.cpu.is_none() {
+            return "…".into();
+        }
         let hw = vm.hardware();
         match self {
             Self::Cpu => vm

@@ -257,6 +257,7 @@ impl Controller {
             trust: Default::default(),
         };
         self.credentials.replace(Some(credentials));
+        self.main.set_needs_password(false);
         self.main.hide_banner();
         self.main.attach(watch(config, watch_options()));
     }
@@ -266,6 +267,7 @@ impl Controller {
     fn ask_for_password(self: &Rc<Self>, missing: MissingPassword) {
         tracing::warn!("no password for the embedded server: {:?}", missing.state);
         self.credentials.replace(None);
+        self.main.set_needs_password(true);
         self.main
             .show_banner(Severity::Error, &missing.state.explain());
         let weak = Rc::downgrade(self);

@@ -89,6 +89,10 @@ fn expect_banner(
     if hash(dir)? != before {
         return Err("the password hash changed without a confirmation".into());
     }
+    let state = c.main.state();
+    if state != psmonitor_gtk::ui::host_pane::HostState::NeedsPassword {
+        return Err(format!("this computer's state is {state:?}"));
+    }
     if c.credentials().is_some() || c.main.model.borrow().cpu.is_some() {
         return Err("the window logged in without a password".into());
     }
