@@ -30,6 +30,6 @@ pub use psmonitor_tls::{
     UntrustedReason,
 };
 pub use stream::{Stream, open_stream};
-pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription};
+pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription, detailed_or_classic};
 pub use url::Endpoint;
 pub use watch::{EVENT_BOUND, Watch, WatchEvent, WatchOptions, watch, watch_stream};

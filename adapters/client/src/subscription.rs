@@ -16,6 +16,16 @@ use crate::http::deadline;
 use crate::stream::{self, Stream};
 use crate::url::Endpoint;
 
+/// Parses a frame of a stream opened with `detail=full`: detailed, else classic, else an error.
+pub fn detailed_or_classic(text: &str) -> Result<Result<DetailedFrame, StreamFrame>, ClientError> {
+    match serde_json::from_str::<DetailedFrame>(text) {
+        Ok(detailed) => Ok(Ok(detailed)),
+        Err(e) => serde_json::from_str::<StreamFrame>(text)
+            .map(Err)
+            .map_err(|_| ClientError::Protocol(format!("invalid detailed frame: {e}"))),
+    }
+}
+
 /// Time allowed for the handshake and the greeting.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time without any message after which the stream counts as lost.
@@ -106,6 +116,15 @@ impl Subscription {
         let text = self.next_text().await?;
         serde_json::from_str(&text)
             .map_err(|e| ClientError::Protocol(format!("invalid detailed frame: {e}")))
+    }
+
+    /// The next frame of a stream opened with `detailed`: `Ok(Err(classic))` when the server sent
+    /// a classic frame instead (the original PSMonitor ignores `detail=full`).
+    pub async fn next_detailed_or_classic(
+        &mut self,
+    ) -> Result<Result<DetailedFrame, StreamFrame>, ClientError> {
+        let text = self.next_text().await?;
+        detailed_or_classic(&text)
     }
 
     /// Closes the websocket politely.

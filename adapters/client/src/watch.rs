@@ -223,7 +223,7 @@ async fn session(
     loop {
         enum Step {
             Frame(Result<Box<StreamFrame>, ClientError>),
-            Detail(Result<Box<DetailedFrame>, ClientError>),
+            Detail(Result<Result<Box<DetailedFrame>, Box<StreamFrame>>, ClientError>),
             Network,
         }
         let network_due = async {
@@ -236,7 +236,8 @@ async fn session(
         let detail = options.detail;
         let step = async {
             if detail {
-                Step::Detail(sub.next_detailed().await.map(Box::new))
+                let frame = sub.next_detailed_or_classic().await;
+                Step::Detail(frame.map(|f| f.map(Box::new).map_err(Box::new)))
             } else {
                 Step::Frame(sub.next().await.map(Box::new))
             }
@@ -245,7 +246,9 @@ async fn session(
         .await;
         let event = match step {
             Step::Frame(Ok(frame)) => WatchEvent::Frame(frame),
-            Step::Detail(Ok(frame)) => WatchEvent::Detail(frame),
+            Step::Detail(Ok(Ok(frame))) => WatchEvent::Detail(frame),
+            // A server without the detailed stream (the original PSMonitor) sends classic frames.
+            Step::Detail(Ok(Err(frame))) => WatchEvent::Frame(frame),
             Step::Frame(Err(e)) | Step::Detail(Err(e)) => return Some(e),
             Step::Network => {
                 let every = options.network_every.unwrap_or_default();

@@ -40,3 +40,13 @@ fn a_detailed_watch_gets_detailed_frames_only() {
     assert_eq!(frame.procs.len(), g["procs"].as_array().unwrap().len());
     w.stop();
 }
+
+#[test]
+fn a_server_without_the_detailed_stream_still_streams_classic_frames() {
+    use psmonitor_client::detailed_or_classic;
+    let classic = serde_json::to_string(&golden(HOST, "frame.json")).unwrap();
+    assert!(matches!(detailed_or_classic(&classic), Ok(Err(_))));
+    let detailed = serde_json::to_string(&golden(HOST, "detail.json")).unwrap();
+    assert!(matches!(detailed_or_classic(&detailed), Ok(Ok(_))));
+    assert!(detailed_or_classic("{\"cpu\": 1}").is_err());
+}
