@@ -263,28 +263,17 @@ impl ProcessPage {
 
     fn connect(&self) {
         let i = &self.inner;
-        if let Some(menu) = &i.menu {
+        if i.menu.is_some() {
             // Right-click: select the row under the pointer and open the signal menu there. One
             // gesture on the table, not one per cell: rows come and go every second.
-            let click = gtk::GestureClick::builder().button(3).build();
-            let (weak, menu) = (Rc::downgrade(&self.inner), menu.clone());
+            let click = gtk::GestureClick::builder()
+                .button(3)
+                .propagation_phase(gtk::PropagationPhase::Capture)
+                .build();
+            let weak = Rc::downgrade(&self.inner);
             click.connect_pressed(move |_, _, x, y| {
-                let Some(inner) = weak.upgrade() else { return };
-                let mut at = inner.view.pick(x, y, gtk::PickFlags::DEFAULT);
-                let pid = loop {
-                    let Some(w) = at else { return };
-                    if let Some(pid) = w
-                        .widget_name()
-                        .strip_prefix("pid-")
-                        .and_then(|p| p.parse().ok())
-                    {
-                        break pid;
-                    }
-                    at = w.parent();
-                };
-                if (ProcessPage { inner }).select_pid(pid) {
-                    menu.set_pointing_to(Some(&gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
-                    menu.popup();
+                if let Some(inner) = weak.upgrade() {
+                    ProcessPage { inner }.menu_at(x, y);
                 }
             });
             i.view.add_controller(click);
@@ -328,6 +317,41 @@ impl ProcessPage {
                 ProcessPage { inner }.rearrange();
             }
         });
+    }
+
+    /// What a right-click at (`x`, `y`) in the table does: selects the process there and opens
+    /// the signal menu on it; returns its pid (`None`: no row there, or no menu).
+    pub fn menu_at(&self, x: f64, y: f64) -> Option<u32> {
+        let i = &self.inner;
+        let menu = i.menu.as_ref()?;
+        let mut at = i.view.pick(x, y, gtk::PickFlags::DEFAULT);
+        let pid = loop {
+            let w = at?;
+            if let Some(pid) = w
+                .widget_name()
+                .strip_prefix("pid-")
+                .and_then(|p| p.parse().ok())
+            {
+                break pid;
+            }
+            at = w.parent();
+        };
+        if !self.select_pid(pid) {
+            return None;
+        }
+        menu.set_pointing_to(Some(&gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
+        menu.popup();
+        Some(pid)
+    }
+
+    /// The signal menu, while open.
+    pub fn menu_open(&self) -> bool {
+        self.inner.menu.as_ref().is_some_and(|m| m.is_visible())
+    }
+
+    /// The table.
+    pub fn table(&self) -> gtk::ColumnView {
+        self.inner.view.clone()
     }
 
     /// A reference that does not keep the page alive.

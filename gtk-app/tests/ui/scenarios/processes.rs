@@ -98,6 +98,7 @@ pub fn processes_search_and_sort_by_each_column(w: &World) -> Result<(), String>
         render(&main.window)?
             .save_to_png(screenshots().join("page-processes.png"))
             .map_err(|e| e.to_string())?;
+        page.search().set_text("");
         main.view.borrow().show_page("resources");
         Ok(())
     })();
@@ -119,8 +120,23 @@ pub fn signal_menu_terminates_a_child_process(w: &World) -> Result<(), String> {
         wait_until("the child in the list", Duration::from_secs(10), || {
             shown(&page, pid)
         })?;
-        if !page.select_pid(pid) {
-            return Err("cannot select the child".into());
+        // A right-click on the child's row selects it and opens the menu there.
+        page.search().set_text("sleep");
+        wait_until("only sleepers shown", Duration::from_secs(5), || {
+            page.displayed().iter().all(|r| r.name.contains("sleep")) && shown(&page, pid)
+        })?;
+        let table = page.table();
+        let label = wait_for_cell(&table, pid)?;
+        let (x, y) = label
+            .translate_coordinates(&table, 2.0, 2.0)
+            .ok_or("the cell is not in the table")?;
+        if page.menu_at(x, y) != Some(pid) || !page.menu_open() {
+            return Err(format!(
+                "a right-click at ({x}, {y}) did not open the menu on {pid}"
+            ));
+        }
+        if page.selected().map(|r| r.pid) != Some(pid) {
+            return Err("the right-click did not select the child".into());
         }
         // What the menu's "Terminate" item does.
         page.root()
@@ -154,10 +170,22 @@ pub fn signal_menu_terminates_a_child_process(w: &World) -> Result<(), String> {
         if page.displayed().is_empty() {
             return Err("the list emptied".into());
         }
+        page.search().set_text("");
         main.view.borrow().show_page("resources");
         Ok(())
     })();
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+/// The label of `pid`'s row in `table`, once drawn.
+fn wait_for_cell(table: &gtk::ColumnView, pid: u32) -> Result<gtk::Widget, String> {
+    let name = format!("pid-{pid}");
+    let mut found = None;
+    wait_until("the child's row on screen", Duration::from_secs(10), || {
+        found = find(table, &name).filter(|w| w.is_mapped() && w.width() > 0);
+        found.is_some()
+    })?;
+    found.ok_or_else(|| "no cell".into())
 }
