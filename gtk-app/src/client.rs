@@ -4,11 +4,13 @@ pub use psmonitor_client::{
     ClientConfig, ClientError, HistoryData, Watch, WatchEvent, WatchOptions, watch,
 };
 
-/// The watch options of every window: `/network` every second, and the graphs' window of
-/// history from `/history` on each (re)connection.
+/// The watch options of every window: the detailed stream (per-core, disks, sensors, GPUs,
+/// battery, processes), `/network` every second, and the graphs' window of history from
+/// `/history` on each (re)connection.
 pub fn watch_options() -> WatchOptions {
     WatchOptions {
         history: Some(crate::history::WINDOW),
+        detail: true,
         ..WatchOptions::default()
     }
 }

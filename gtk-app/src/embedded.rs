@@ -2,17 +2,16 @@
 //! `psmonitor_server::spawn` on 127.0.0.1, all on a background thread.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
 use psmonitor_collector::{CollectorError, FixtureSampler, HostCollector, Sampler};
-use psmonitor_core::auth::{Argon2Params, Password};
-use psmonitor_keyring::Keyring;
+use psmonitor_core::auth::{Argon2Params, Password, verify_password};
 use psmonitor_server::account::{AccountError, AccountSetup, load_or_create, reset_password};
 use psmonitor_server::{ServerConfig, ServerError, ServerHandle};
 use psmonitor_store::{Store, StoreError};
 use zeroize::Zeroizing;
 
+use crate::keyring_state::{KeyringSource, KeyringState};
 use crate::settings_store::Settings;
 
 /// How the app was started.
@@ -27,6 +26,11 @@ pub struct Options {
     /// The file of remembered server certificates (`known-servers.toml`, shared with the CLI);
     /// `None`: nothing is remembered.
     pub known_servers: Option<PathBuf>,
+    /// Where the password is looked up and kept.
+    pub keyring: KeyringSource,
+    /// The procfs whose processes the Processes page lists, with the signal menu (`/proc`);
+    /// `None`: the rows the embedded server streams, no menu (a fixture replay).
+    pub local_processes: Option<PathBuf>,
 }
 
 /// A login for a server.
@@ -53,10 +57,20 @@ pub struct Started {
     pub url: String,
     /// One line for the status bar: where it listens and why there.
     pub status: String,
-    /// How to log in to it.
-    pub credentials: Credentials,
-    /// A note about the keyring, when it could not be used.
+    /// How to log in to it: `Err` when the keyring gave no password for the existing account
+    /// (the user enters it, or resets it after a confirmation).
+    pub login: Result<Credentials, MissingPassword>,
+    /// A note about the keyring, when it could not keep a new password.
     pub keyring_note: Option<String>,
+}
+
+/// The account exists but its password is not known to the app.
+#[derive(Clone, Debug)]
+pub struct MissingPassword {
+    /// The account's user name.
+    pub username: String,
+    /// Why the keyring gave none.
+    pub state: KeyringState,
 }
 
 /// Why the embedded server could not start.
@@ -84,47 +98,64 @@ fn argon2(options: &Options) -> Argon2Params {
     }
 }
 
-fn keyring(options: &Options) -> Keyring {
-    if options.fixture.is_some() {
-        Keyring::mock()
-    } else {
-        Keyring::system_with_timeout(Duration::from_secs(5))
-    }
-}
-
-/// Finds the password: the one just created, `PSMONITOR_PASSWORD`, the keyring, else a reset.
-fn credentials(options: &Options) -> Result<(Credentials, Option<String>), EmbeddedError> {
+/// Finds the password: the one just created, `PSMONITOR_PASSWORD`, else the keyring's. An
+/// existing account whose password the keyring does not give is reported, never reset.
+fn credentials(
+    options: &Options,
+) -> Result<(Result<Credentials, MissingPassword>, Option<String>), EmbeddedError> {
     let mut store = Store::open(&options.data_dir)?;
-    let keyring = keyring(options);
     let given = options.password.clone().map(Password::new);
-    let setup = load_or_create(&mut store, &keyring, argon2(options), given)?;
+    let setup = options
+        .keyring
+        .with_keyring(|k| load_or_create(&mut store, k, argon2(options), given))?;
     let username = setup.account().username.clone();
-    let (password, note) = match setup {
+    Ok(match setup {
         AccountSetup::Created {
             password, keyring, ..
         } => {
             let note = keyring
                 .err()
                 .map(|e| format!("{e}: the password is kept in memory for this run"));
-            (Zeroizing::new(password.expose().to_owned()), note)
+            let password = Zeroizing::new(password.expose().to_owned());
+            (Ok(Credentials { username, password }), note)
         }
-        AccountSetup::Existing(_) => match (&options.password, keyring.password()) {
-            (Some(given), _) => (Zeroizing::new(given.clone()), None),
-            (None, Ok(Some(password))) => (password, None),
-            (None, found) => {
-                let why = match found {
-                    Err(e) => e.to_string(),
-                    Ok(_) => "no password in the keyring".to_owned(),
-                };
-                let (password, kept) = reset_password(&mut store, &keyring, argon2(options))?;
-                tracing::warn!("{why}: set a new password for the embedded server");
-                let note = kept.err().map(|e| {
-                    format!("{why}; new password set and kept in memory for this run ({e})")
-                });
-                (Zeroizing::new(password.expose().to_owned()), note)
-            }
-        },
-    };
+        AccountSetup::Existing(_) => {
+            let found = match &options.password {
+                Some(given) => Ok(Zeroizing::new(given.clone())),
+                None => options.keyring.lookup(),
+            };
+            let login = found
+                .map(|password| Credentials {
+                    username: username.clone(),
+                    password,
+                })
+                .map_err(|state| MissingPassword { username, state });
+            (login, None)
+        }
+    })
+}
+
+/// Whether `password` is the embedded server's account's password.
+pub fn check_password(data_dir: &Path, password: &str) -> Result<bool, EmbeddedError> {
+    let account = Store::open(data_dir)?
+        .account()?
+        .ok_or(AccountError::NoAccount)?;
+    Ok(verify_password(&account.password_hash, password))
+}
+
+/// Sets a new random password (the user confirmed it) and keeps it in the keyring when there is
+/// one; returns the new login and, when the keyring could not keep it, why.
+pub fn reset(options: &Options) -> Result<(Credentials, Option<String>), EmbeddedError> {
+    let mut store = Store::open(&options.data_dir)?;
+    let username = store.account()?.ok_or(AccountError::NoAccount)?.username;
+    let (password, kept) = options
+        .keyring
+        .with_keyring(|k| reset_password(&mut store, k, argon2(options)))?;
+    tracing::warn!("the embedded server's password was reset at the user's request");
+    let note = kept
+        .err()
+        .map(|e| format!("{e}: the new password is kept in memory for this run"));
+    let password = Zeroizing::new(password.expose().to_owned());
     Ok((Credentials { username, password }, note))
 }
 
@@ -148,8 +179,8 @@ pub fn start(
     {
         tracing::warn!("the previous embedded server ended badly: {e}");
     }
-    let (credentials, keyring_note) = match known {
-        Some(c) => (c, None),
+    let (login, keyring_note) = match known {
+        Some(c) => (Ok(c), None),
         None => credentials(options)?,
     };
     let mut config = ServerConfig::with_data_dir(options.data_dir.clone());
@@ -184,7 +215,7 @@ pub fn start(
         url: format!("http://{}", handle.addr()),
         handle,
         status,
-        credentials,
+        login,
         keyring_note,
     })
 }

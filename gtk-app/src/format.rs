@@ -1,6 +1,96 @@
 //! The text the panels show, as plain functions (tested without a display).
 
 use psmonitor_core::wire::UsageStats;
+use serde::{Deserialize, Serialize};
+
+/// How sizes, rates and temperatures are written (Preferences).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Units {
+    /// Network rates in bits per second (`Mbit/s`) instead of bytes (`MiB/s`).
+    pub network_bits: bool,
+    /// Powers of 1000 (`kB`, `MB`) instead of 1024 (`KiB`, `MiB`).
+    pub base10: bool,
+    /// Degrees Fahrenheit instead of Celsius.
+    pub fahrenheit: bool,
+}
+
+impl Units {
+    /// A byte count: `812 B`, `1.5 KiB` (or `1.5 kB` in base 10).
+    pub fn bytes(self, value: f64) -> String {
+        scaled(
+            value,
+            self.base10,
+            "B",
+            &BYTE_UNITS[usize::from(self.base10)],
+        )
+    }
+
+    /// A byte rate: `1.5 KiB/s`, or in bits `12.0 kbit/s` (`Kibit/s` in base 2).
+    pub fn net_rate(self, bytes_per_sec: f64) -> String {
+        if self.network_bits {
+            let units = &BIT_UNITS[usize::from(self.base10)];
+            format!(
+                "{}/s",
+                scaled(bytes_per_sec * 8.0, self.base10, "bit", units)
+            )
+        } else {
+            self.rate(bytes_per_sec)
+        }
+    }
+
+    /// A byte rate in bytes whatever the network unit (disk I/O).
+    pub fn rate(self, bytes_per_sec: f64) -> String {
+        format!("{}/s", self.bytes(bytes_per_sec))
+    }
+
+    /// A temperature given in Celsius: `48.0 °C` or `118.4 °F`; `n/a` when missing.
+    pub fn temp(self, celsius: Option<f64>) -> String {
+        match celsius {
+            None => "n/a".to_owned(),
+            Some(c) if self.fahrenheit => format!("{:.1} °F", c * 9.0 / 5.0 + 32.0),
+            Some(c) => format!("{c:.1} °C"),
+        }
+    }
+
+    /// A value in GiB (as the wire gives sizes) as a byte count.
+    pub fn gib(self, gib: f64) -> String {
+        self.bytes(gib * 1024.0 * 1024.0 * 1024.0)
+    }
+
+    /// `used of total (percent)` for memory, swap or disk given in GiB.
+    pub fn usage(self, u: &UsageStats) -> String {
+        format!(
+            "{} used of {} ({})",
+            self.gib(u.used),
+            self.gib(u.total),
+            percent(u.percent)
+        )
+    }
+}
+
+const BYTE_UNITS: [[&str; 4]; 2] = [["KiB", "MiB", "GiB", "TiB"], ["kB", "MB", "GB", "TB"]];
+const BIT_UNITS: [[&str; 4]; 2] = [
+    ["Kibit", "Mibit", "Gibit", "Tibit"],
+    ["kbit", "Mbit", "Gbit", "Tbit"],
+];
+
+fn scaled(value: f64, base10: bool, unit: &str, units: &[&str; 4]) -> String {
+    let step = if base10 { 1000.0 } else { 1024.0 };
+    if value < step {
+        return format!("{value:.0} {unit}");
+    }
+    let mut v = value / step;
+    let mut name = units[0];
+    for next in &units[1..] {
+        if v < step {
+            break;
+        }
+        v /= step;
+        name = next;
+    }
+    format!("{v:.1} {name}")
+}
 
 /// `14.2 %`.
 pub fn percent(value: f64) -> String {
@@ -90,5 +180,28 @@ mod tests {
             usage(&u),
             "10.14 GB used, 9.30 GB free of 31.28 GB (32.6 %)"
         );
+    }
+
+    #[test]
+    fn units_follow_the_preferences() {
+        let d = Units::default();
+        assert_eq!(d.net_rate(1536.0), "1.5 KiB/s");
+        assert_eq!(d.bytes(1024.0 * 1024.0 * 3.0), "3.0 MiB");
+        let bits10 = Units {
+            network_bits: true,
+            base10: true,
+            fahrenheit: true,
+        };
+        assert_eq!(bits10.net_rate(1500.0), "12.0 kbit/s");
+        assert_eq!(bits10.net_rate(100.0), "800 bit/s");
+        assert_eq!(bits10.rate(1500.0), "1.5 kB/s");
+        assert_eq!(bits10.temp(Some(100.0)), "212.0 °F");
+        assert_eq!(d.temp(Some(48.0)), "48.0 °C");
+        assert_eq!(d.temp(None), "n/a");
+        let bits2 = Units {
+            network_bits: true,
+            ..Units::default()
+        };
+        assert_eq!(bits2.net_rate(128.0 * 1024.0), "1.0 Mibit/s");
     }
 }

@@ -85,6 +85,30 @@ pub struct History {
     pub rx: Series,
     /// Sent bytes per second, all interfaces but `lo`.
     pub tx: Series,
+    /// Usage of each core, percent (detailed stream).
+    pub cores: Vec<Series>,
+    /// Swap used, percent.
+    pub swap: Series,
+    /// Bytes read per second, all block devices (detailed stream).
+    pub disk_read: Series,
+    /// Bytes written per second, all block devices (detailed stream).
+    pub disk_write: Series,
+    /// Busy percent of each GPU (detailed stream).
+    pub gpus: Vec<Series>,
+    /// Hottest sensor, degrees C (detailed stream).
+    pub hottest: Series,
+    /// Charge of the first battery, percent (detailed stream).
+    pub battery: Series,
+}
+
+/// Pushes `values` onto one series each, adding series as needed.
+pub fn push_each(series: &mut Vec<Series>, at: Instant, values: impl IntoIterator<Item = f64>) {
+    for (i, v) in values.into_iter().enumerate() {
+        if series.len() <= i {
+            series.push(Series::default());
+        }
+        series[i].push(at, v);
+    }
 }
 
 #[cfg(test)]

@@ -5,11 +5,15 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod details;
 pub mod embedded;
 pub mod format;
 pub mod history;
+pub mod keyring_state;
 pub mod logging;
 pub mod model;
+pub mod process_list;
+pub mod resources;
 pub mod settings_store;
 pub mod ui;
 

@@ -3,7 +3,8 @@
 //! Environment: `PSMONITOR_DATA_DIR` (default `~/.local/share/psmonitor`), `PSMONITOR_FIXTURE`
 //! (replay a recorded host, e.g. `fixtures/hosts/desktop-intel-wifi.json`; uses an in-memory
 //! keyring), `PSMONITOR_PASSWORD` (a known password), `PSMONITOR_LOG` (log level),
-//! `PSMONITOR_GL=1` (keep GTK's OpenGL renderer, see `relaunch_light`).
+//! `PSMONITOR_GL=1` (keep GTK's OpenGL renderer, see `relaunch_light`), `PSMONITOR_PAGE`
+//! (`resources` or `processes`: the page shown at start, e.g. to measure it).
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
@@ -67,11 +68,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let fixture = env("PSMONITOR_FIXTURE").map(PathBuf::from);
     let options = Options {
         data_dir: env("PSMONITOR_DATA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(psmonitor_server::config::default_data_dir),
-        fixture: env("PSMONITOR_FIXTURE").map(PathBuf::from),
+        keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(fixture.is_some()),
+        local_processes: fixture.is_none().then(|| PathBuf::from("/proc")),
+        fixture,
         password: env("PSMONITOR_PASSWORD"),
         known_servers: psmonitor_client::KnownServers::default_path(),
     };
@@ -84,14 +88,13 @@ fn main() -> ExitCode {
     app.connect_activate(move |app| {
         let mut slot = keep.borrow_mut();
         match slot.as_ref() {
-            Some(c) => c.main.window.present(),
+            Some(c) => c.window.window.present(),
             None => {
-                *slot = Some(Controller::start(
-                    app,
-                    options.clone(),
-                    handle.clone(),
-                    lines.clone(),
-                ));
+                let c = Controller::start(app, options.clone(), handle.clone(), lines.clone());
+                if let Some(page) = env("PSMONITOR_PAGE") {
+                    c.main.view.borrow().show_page(&page);
+                }
+                *slot = Some(c);
             }
         }
     });

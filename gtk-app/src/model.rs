@@ -38,6 +38,10 @@ impl Refresh {
     pub const PROCESSES: Refresh = Refresh(1 << 6);
     /// The graphs.
     pub const GRAPHS: Refresh = Refresh(1 << 7);
+    /// Disks, sensors, GPUs and battery of the detailed stream.
+    pub const DETAIL: Refresh = Refresh(1 << 8);
+    /// The per-process rows of the detailed stream.
+    pub const PROCS: Refresh = Refresh(1 << 9);
 
     /// Whether every flag of `other` is set.
     pub fn contains(self, other: Refresh) -> bool {
@@ -125,6 +129,8 @@ pub struct ViewModel {
     pub rates: BTreeMap<String, Rates>,
     /// The last five minutes, for the graphs.
     pub history: History,
+    /// What only the detailed stream carries (`None` until its first frame).
+    pub details: Option<crate::details::Details>,
     last_network: Option<(Instant, NetworkSnapshot)>,
 }
 
@@ -142,6 +148,7 @@ impl Default for ViewModel {
             network: None,
             rates: BTreeMap::new(),
             history: History::default(),
+            details: None,
             last_network: None,
         }
     }
@@ -206,6 +213,11 @@ impl ViewModel {
             WatchEvent::Frame(frame) => {
                 let mut r = self.set_connection(Connection::Live);
                 r |= self.apply_frame(*frame, now);
+                r
+            }
+            WatchEvent::Detail(frame) => {
+                let mut r = self.set_connection(Connection::Live);
+                r |= self.apply_detailed(*frame, now);
                 r
             }
             WatchEvent::Network(net) => self.apply_network(*net, now),
@@ -291,6 +303,16 @@ impl ViewModel {
             self.user = s.user;
             r |= Refresh::PLATFORM;
         }
+        r |= self.apply_hardware(
+            crate::details::Hardware {
+                disks: s.disks,
+                disk_io: s.disk_io,
+                sensors: s.sensors,
+                gpus: s.gpus,
+                battery: s.battery,
+            },
+            None,
+        );
         r | self.apply_frame(
             StreamFrame {
                 cpu: s.cpu,
@@ -304,13 +326,15 @@ impl ViewModel {
         )
     }
 
-    fn apply_frame(&mut self, f: StreamFrame, now: Instant) -> Refresh {
+    pub(crate) fn apply_frame(&mut self, f: StreamFrame, now: Instant) -> Refresh {
         let mut r = Refresh::GRAPHS;
         self.history.cpu.push(now, f.cpu.usage);
         if let Some(t) = f.cpu.temp {
             self.history.temp.push(now, t);
         }
         self.history.mem.push(now, f.mem.percent);
+        self.history.swap.push(now, f.swap.percent);
+        crate::history::push_each(&mut self.history.cores, now, f.cpu.cores.iter().copied());
         if self.platform.uptime != f.uptime {
             self.platform.uptime = f.uptime;
             r |= Refresh::PLATFORM;

@@ -21,6 +21,28 @@ pub struct Settings {
     pub max_connections: usize,
     /// Log level: error, warn, info, debug or trace.
     pub log_level: String,
+    /// How the Processes page is sorted.
+    pub process_sort: crate::process_list::Sort,
+    /// Remote hosts, in the order of the hosts list (this computer comes first, unsaved).
+    pub hosts: Vec<SavedHost>,
+    /// Units of sizes, rates and temperatures.
+    pub units: crate::format::Units,
+    /// Resource kinds the sidebar leaves out (see `resources::KINDS`).
+    pub hidden: Vec<String>,
+    /// The main window's size when it was last closed.
+    pub window_size: (i32, i32),
+}
+
+/// A remote host of the hosts list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedHost {
+    /// Its URL, e.g. `https://192.168.1.20:4500`.
+    pub url: String,
+    /// The user name.
+    pub username: String,
+    /// Whether its password is kept in the keyring (else it is asked at each launch).
+    pub remember: bool,
 }
 
 impl Default for Settings {
@@ -30,6 +52,11 @@ impl Default for Settings {
             port: DEFAULT_PORT,
             max_connections: 1024,
             log_level: "info".to_owned(),
+            process_sort: Default::default(),
+            hosts: Vec::new(),
+            units: Default::default(),
+            hidden: Vec::new(),
+            window_size: (1000, 700),
         }
     }
 }

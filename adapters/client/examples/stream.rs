@@ -27,6 +27,7 @@ fn main() {
             ),
             WatchEvent::Network(n) => println!("interfaces: {}", n.interfaces.join(", ")),
             WatchEvent::History(h) => println!("history: {} points", h.times.len()),
+            WatchEvent::Detail(d) => println!("detail: {} processes", d.procs.len()),
             WatchEvent::Disconnected { error, retry_in } => {
                 eprintln!("lost: {error}; retrying in {retry_in:?}")
             }

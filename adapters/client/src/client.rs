@@ -162,6 +162,12 @@ impl Client {
 
     /// Logs in if needed, creates a worker, opens its websocket and checks the greeting.
     pub async fn subscribe(&mut self) -> Result<Subscription, ClientError> {
+        self.subscribe_with(false).await
+    }
+
+    /// Like [`Client::subscribe`]; `detailed` asks for the detailed stream (`detail=full`,
+    /// read with [`Subscription::next_detailed`]).
+    pub async fn subscribe_with(&mut self, detailed: bool) -> Result<Subscription, ClientError> {
         let reply = self.authed("POST", "/worker").await?;
         let worker = session::worker_id(&reply)?;
         let user_id = self
@@ -174,7 +180,10 @@ impl Client {
             self.tls.as_ref(),
             &worker,
             &user_id,
-            &SubscriptionOptions::default(),
+            &SubscriptionOptions {
+                detailed,
+                ..SubscriptionOptions::default()
+            },
         )
         .await
     }

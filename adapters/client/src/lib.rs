@@ -34,6 +34,8 @@ pub use psmonitor_tls::{
 };
 pub use session::{Session, create_worker, login, token_lifetime};
 pub use stream::{Stream, open_stream};
-pub use subscription::{DEFAULT_IDLE_TIMEOUT, Subscription, SubscriptionOptions};
+pub use subscription::{
+    DEFAULT_IDLE_TIMEOUT, Subscription, SubscriptionOptions, detailed_or_classic,
+};
 pub use url::Endpoint;
 pub use watch::{EVENT_BOUND, Watch, WatchEvent, WatchOptions, watch, watch_stream};

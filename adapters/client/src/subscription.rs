@@ -9,13 +9,23 @@ use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use futures_lite::StreamExt;
 use psmonitor_core::hub::GREETING;
-use psmonitor_core::wire::StreamFrame;
+use psmonitor_core::wire::{DetailedFrame, StreamFrame};
 use psmonitor_tls::TlsClient;
 
 use crate::error::ClientError;
 use crate::http::deadline;
 use crate::stream::{self, Stream};
 use crate::url::Endpoint;
+
+/// Parses a frame of a stream opened with `detail=full`: detailed, else classic, else an error.
+pub fn detailed_or_classic(text: &str) -> Result<Result<DetailedFrame, StreamFrame>, ClientError> {
+    match serde_json::from_str::<DetailedFrame>(text) {
+        Ok(detailed) => Ok(Ok(detailed)),
+        Err(e) => serde_json::from_str::<StreamFrame>(text)
+            .map(Err)
+            .map_err(|_| ClientError::invalid_body("detailed frame", e)),
+    }
+}
 
 /// Time allowed for the handshake and the greeting.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,6 +43,9 @@ pub struct SubscriptionOptions {
     /// Time without a message after which [`Subscription::next`] gives up; `None` waits for
     /// as long as the connection stays open.
     pub idle_timeout: Option<Duration>,
+    /// Ask for the detailed stream (`detail=full`, DESIGN 5.7), read with
+    /// [`Subscription::next_detailed`].
+    pub detailed: bool,
 }
 
 impl Default for SubscriptionOptions {
@@ -41,6 +54,7 @@ impl Default for SubscriptionOptions {
         Self {
             read_buffer_size: WebSocketConfig::default().read_buffer_size,
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            detailed: false,
         }
     }
 }
@@ -52,6 +66,7 @@ impl SubscriptionOptions {
         Self {
             read_buffer_size: 4 * 1024,
             idle_timeout: None,
+            detailed: false,
         }
     }
 
@@ -112,8 +127,9 @@ impl Subscription {
             ));
         }
         let url = format!(
-            "{}?id={worker_id}&subscriber={user_id}",
-            ep.ws_url("/connect")
+            "{}?id={worker_id}&subscriber={user_id}{}",
+            ep.ws_url("/connect"),
+            if options.detailed { "&detail=full" } else { "" }
         );
         let origin = ep.http_url();
         let stream = stream::open_stream(ep, tls).await?;
@@ -150,6 +166,22 @@ impl Subscription {
         let text = self.next_text().await?;
         serde_json::from_str(text.as_str())
             .map_err(|e| ClientError::invalid_body("stream frame", e))
+    }
+
+    /// The next frame of the detailed stream (opened with `detailed`); errors as [`Subscription::next`].
+    pub async fn next_detailed(&mut self) -> Result<DetailedFrame, ClientError> {
+        let text = self.next_text().await?;
+        serde_json::from_str(text.as_str())
+            .map_err(|e| ClientError::invalid_body("detailed frame", e))
+    }
+
+    /// The next frame of a stream opened with `detailed`: `Ok(Err(classic))` when the server sent
+    /// a classic frame instead (the original PSMonitor ignores `detail=full`).
+    pub async fn next_detailed_or_classic(
+        &mut self,
+    ) -> Result<Result<DetailedFrame, StreamFrame>, ClientError> {
+        let text = self.next_text().await?;
+        detailed_or_classic(text.as_str())
     }
 
     /// Closes the websocket politely.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt;
 use psmonitor_core::history::HistoryData;
-use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
+use psmonitor_core::wire::{DetailedFrame, NetworkSnapshot, StreamFrame, SystemSnapshot};
 
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
@@ -33,6 +33,9 @@ pub struct WatchOptions {
     /// Time without a stream frame after which the stream counts as lost and the watch
     /// reconnects ([`DEFAULT_IDLE_TIMEOUT`] by default; the server sends one every interval).
     pub idle_timeout: Duration,
+    /// Subscribe to the detailed stream (`detail=full`, DESIGN 5.7): frames arrive as
+    /// [`WatchEvent::Detail`] instead of [`WatchEvent::Frame`]. Off by default.
+    pub detail: bool,
 }
 
 impl Default for WatchOptions {
@@ -42,6 +45,7 @@ impl Default for WatchOptions {
             max_backoff: Duration::from_secs(30),
             history: None,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            detail: false,
         }
     }
 }
@@ -55,6 +59,8 @@ pub enum WatchEvent {
     System(Box<SystemSnapshot>),
     /// One stream frame.
     Frame(Box<StreamFrame>),
+    /// One frame of the detailed stream (see [`WatchOptions::detail`]).
+    Detail(Box<DetailedFrame>),
     /// The network snapshot, every `network_every`.
     Network(Box<NetworkSnapshot>),
     /// What the server recorded before this connection (see [`WatchOptions::history`]):
@@ -134,7 +140,7 @@ pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
 /// consumer is [`EVENT_BOUND`] events behind; any other event waits until there is room.
 async fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
     match event {
-        WatchEvent::Frame(_) | WatchEvent::Network(_) => match events.try_send(event) {
+        WatchEvent::Frame(_) | WatchEvent::Detail(_) | WatchEvent::Network(_) => match events.try_send(event) {
             Ok(()) | Err(async_channel::TrySendError::Full(_)) => true,
             Err(async_channel::TrySendError::Closed(_)) => false,
         },
@@ -204,7 +210,7 @@ async fn session(
     events: &async_channel::Sender<WatchEvent>,
     backoff: &mut Backoff,
 ) -> Option<ClientError> {
-    let mut sub = match client.subscribe().await {
+    let mut sub = match client.subscribe_with(options.detail).await {
         Ok(sub) => sub,
         Err(e) => return Some(e),
     };
@@ -231,6 +237,7 @@ async fn session(
     loop {
         enum Step {
             Frame(Result<Box<StreamFrame>, ClientError>),
+            Detail(Result<Result<Box<DetailedFrame>, Box<StreamFrame>>, ClientError>),
             Network,
         }
         let network_due = async {
@@ -240,12 +247,23 @@ async fn session(
             };
             Step::Network
         };
-        let step = async { Step::Frame(sub.next().await.map(Box::new)) }
-            .or(network_due)
-            .await;
+        let detail = options.detail;
+        let step = async {
+            if detail {
+                let frame = sub.next_detailed_or_classic().await;
+                Step::Detail(frame.map(|f| f.map(Box::new).map_err(Box::new)))
+            } else {
+                Step::Frame(sub.next().await.map(Box::new))
+            }
+        }
+        .or(network_due)
+        .await;
         let event = match step {
             Step::Frame(Ok(frame)) => WatchEvent::Frame(frame),
-            Step::Frame(Err(e)) => return Some(e),
+            Step::Detail(Ok(Ok(frame))) => WatchEvent::Detail(frame),
+            // A server without the detailed stream (the original PSMonitor) sends classic frames.
+            Step::Detail(Ok(Err(frame))) => WatchEvent::Frame(frame),
+            Step::Frame(Err(e)) | Step::Detail(Err(e)) => return Some(e),
             Step::Network => {
                 let every = options.network_every.unwrap_or_default();
                 next_network = Some(Instant::now() + every);

@@ -16,6 +16,7 @@ fn kinds(events: &[WatchEvent]) -> Vec<&'static str> {
             WatchEvent::Connected => "Connected",
             WatchEvent::System(_) => "System",
             WatchEvent::Frame(_) => "Frame",
+            WatchEvent::Detail(_) => "Detail",
             WatchEvent::Network(_) => "Network",
             WatchEvent::History(_) => "History",
             WatchEvent::Disconnected { .. } => "Disconnected",

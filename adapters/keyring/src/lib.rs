@@ -54,16 +54,20 @@ enum Backend {
     Mock(Arc<CredentialStore>),
 }
 
-/// The `PSMonitor Auth` / `PSMonitor` password entry in a keyring.
+/// The `PSMonitor Auth` / `PSMonitor` password entry in a keyring (or another entry, see
+/// [`Keyring::for_entry`]).
 pub struct Keyring {
     backend: Backend,
+    entry: (String, String),
 }
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.backend {
-            Backend::System { timeout } => write!(f, "Keyring::System({timeout:?})"),
-            Backend::Mock(_) => f.write_str("Keyring::Mock"),
+            Backend::System { timeout } => {
+                write!(f, "Keyring::System({timeout:?}, {:?})", self.entry)
+            }
+            Backend::Mock(_) => write!(f, "Keyring::Mock({:?})", self.entry),
         }
     }
 }
@@ -78,6 +82,7 @@ impl Keyring {
     pub fn system_with_timeout(timeout: Duration) -> Keyring {
         Keyring {
             backend: Backend::System { timeout },
+            entry: default_entry(),
         }
     }
 
@@ -89,6 +94,20 @@ impl Keyring {
         };
         Keyring {
             backend: Backend::Mock(Arc::new(store)),
+            entry: default_entry(),
+        }
+    }
+
+    /// The entry `service` / `user` in the same keyring (for a mock one, the same memory), e.g.
+    /// the password of a remote host a desktop app watches.
+    pub fn for_entry(&self, service: &str, user: &str) -> Keyring {
+        let backend = match &self.backend {
+            Backend::System { timeout } => Backend::System { timeout: *timeout },
+            Backend::Mock(store) => Backend::Mock(store.clone()),
+        };
+        Keyring {
+            backend,
+            entry: (service.to_owned(), user.to_owned()),
         }
     }
 
@@ -124,16 +143,21 @@ impl Keyring {
     {
         match &self.backend {
             Backend::Mock(store) => {
-                let entry = Entry::new_in_store(store, SERVICE, USER).map_err(classify::error)?;
+                let (service, user) = &self.entry;
+                let entry = Entry::new_in_store(store, service, user).map_err(classify::error)?;
                 op(&entry).map_err(classify::error)
             }
-            Backend::System { timeout } => on_system(*timeout, op),
+            Backend::System { timeout } => on_system(*timeout, self.entry.clone(), op),
         }
     }
 }
 
+fn default_entry() -> (String, String) {
+    (SERVICE.to_owned(), USER.to_owned())
+}
+
 /// Connects to the Secret Service and runs `op` on a thread, so a hung bus or prompt cannot hang us.
-fn on_system<T, F>(timeout: Duration, op: F) -> Result<T, KeyringError>
+fn on_system<T, F>(timeout: Duration, names: (String, String), op: F) -> Result<T, KeyringError>
 where
     T: Send + 'static,
     F: FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
@@ -147,7 +171,7 @@ where
                 .and_then(|store| {
                     let store: Arc<CredentialStore> = store;
                     let entry =
-                        Entry::new_in_store(&store, SERVICE, USER).map_err(classify::error)?;
+                        Entry::new_in_store(&store, &names.0, &names.1).map_err(classify::error)?;
                     op(&entry).map_err(classify::error)
                 });
             // The caller may have timed out and gone; nothing to do then.

@@ -45,3 +45,21 @@ fn debug_never_shows_the_password() {
     keyring.store_password("s3cret-pw").unwrap();
     assert!(!format!("{keyring:?}").contains("s3cret-pw"));
 }
+
+#[test]
+fn other_entries_share_the_store_but_not_the_password() {
+    let keyring = Keyring::mock();
+    keyring.store_password("server").unwrap();
+    let host = keyring.for_entry("PSMonitor Host", "PSMonitor@https://10.0.0.2:4500");
+    assert_eq!(host.password().unwrap(), None);
+    host.store_password("remote").unwrap();
+    let again = keyring.for_entry("PSMonitor Host", "PSMonitor@https://10.0.0.2:4500");
+    assert_eq!(
+        again.password().unwrap().as_deref().map(String::as_str),
+        Some("remote")
+    );
+    assert_eq!(
+        keyring.password().unwrap().as_deref().map(String::as_str),
+        Some("server")
+    );
+}

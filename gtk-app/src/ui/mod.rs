@@ -2,11 +2,17 @@
 //! watches, start-up) reach it only through `async_channel`s read by `glib::spawn_future_local`.
 
 pub mod app;
+pub mod banner;
 pub mod dialogs;
-pub mod graphs;
-pub mod panels;
+pub mod host_pane;
+pub mod host_view;
+pub mod main_window;
+pub mod password;
+pub mod plot;
+pub mod preferences;
 pub mod processes;
+pub mod resource_page;
 pub mod settings;
+pub mod sidebar;
 pub mod theme;
 pub mod trust;
-pub mod window;

@@ -1,148 +1,507 @@
-//! The top-processes table: a `gtk::ColumnView` sortable by any column.
+//! The Processes page: search by name, sort by CPU, memory, PID, user or name, and (for this
+//! computer only) a context menu that sends a signal to the process under the pointer. It gets
+//! rows and callbacks; it never signals by itself.
 
-use std::cmp::Ordering;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use gtk::prelude::*;
-use gtk::{gio, glib};
-use psmonitor_core::wire::ProcessStats;
+use gtk::{gdk, gio, glib};
 
-use crate::format;
+use crate::process_list::{ProcRow, Signal, Sort, SortKey, arrange};
 
-/// The columns, in order: title, widget name, text of a row, comparison.
-type Text = fn(&ProcessStats) -> String;
-type Compare = fn(&ProcessStats, &ProcessStats) -> Ordering;
+/// What the page calls: a signal was asked for (the caller confirms and sends), the sort changed.
+#[derive(Clone)]
+pub struct Callbacks {
+    /// The user picked `Signal` for the row (of this page).
+    pub on_signal: Rc<dyn Fn(ProcRow, Signal, ProcessPage)>,
+    /// The user changed the sort order.
+    pub on_sort: Rc<dyn Fn(Sort)>,
+}
 
-const COLUMNS: [(&str, &str, Text, Compare); 4] = [
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Callbacks")
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    root: gtk::Box,
+    search: gtk::SearchEntry,
+    sort_key: gtk::DropDown,
+    descending: gtk::ToggleButton,
+    view: gtk::ColumnView,
+    store: gio::ListStore,
+    selection: gtk::SingleSelection,
+    count: gtk::Label,
+    error: gtk::Label,
+    menu: Option<gtk::PopoverMenu>,
+    rows: RefCell<Vec<ProcRow>>,
+    shown: RefCell<Vec<ProcRow>>,
+    /// The labels bound to each slot, per column: a changed row is written into them directly.
+    cells: RefCell<Vec<[Option<gtk::Label>; COLUMNS.len()]>>,
+    callbacks: Callbacks,
+}
+
+/// The page (cheap to clone: one shared state).
+#[derive(Clone, Debug)]
+pub struct ProcessPage {
+    inner: Rc<Inner>,
+}
+
+type Text = fn(&ProcRow) -> String;
+
+const COLUMNS: [(&str, &str, Text, bool); 6] = [
+    ("PID", "col-pid", |p| p.pid.to_string(), true),
+    ("Name", "col-name", |p| p.name.clone(), false),
+    ("User", "col-user", |p| p.user.clone(), false),
     (
-        "PID",
-        "col-pid",
-        |p| p.pid.to_string(),
-        |a, b| a.pid.cmp(&b.pid),
+        "CPU",
+        "col-cpu",
+        |p| p.cpu.map_or("–".into(), |c| format!("{c:.1} %")),
+        true,
     ),
     (
-        "Name",
-        "col-name",
-        |p| p.name.clone(),
-        |a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-    ),
-    (
-        "User",
-        "col-user",
-        |p| p.username.clone(),
-        |a, b| a.username.cmp(&b.username),
-    ),
-    (
-        "Memory (MiB)",
+        "Memory",
         "col-mem",
-        |p| format::mib(p.mem),
-        |a, b| a.mem.total_cmp(&b.mem),
+        |p| format!("{:.1} MiB", p.mem_mib),
+        true,
     ),
+    ("Threads", "col-threads", |p| p.threads.to_string(), true),
 ];
 
-/// The table and its models.
-#[derive(Debug)]
-pub struct ProcessTable {
-    /// The root widget.
-    pub root: gtk::ColumnView,
-    store: gio::ListStore,
-    /// The sorted view of the rows, as displayed.
-    pub sorted: gtk::SortListModel,
-    /// The columns, in display order.
-    pub columns: Vec<gtk::ColumnViewColumn>,
-    rows: Vec<ProcessStats>,
-}
-
-fn row_of(obj: &glib::Object) -> Option<ProcessStats> {
+/// The store holds one item per shown row, a slot number: position `n` always shows row `n`.
+/// Rows change in place (their labels are rewritten) instead of being replaced, because GTK 4.8
+/// builds a new row widget for every replaced item, and that is what a busy process table costs.
+fn slot_of(obj: &glib::Object) -> Option<usize> {
     obj.downcast_ref::<glib::BoxedAnyObject>()
-        .map(|b| b.borrow::<ProcessStats>().clone())
+        .map(|b| *b.borrow::<usize>())
 }
 
-impl ProcessTable {
-    /// Builds an empty table.
-    pub fn new() -> Self {
+fn show(label: &gtk::Label, text: &str, pid: u32) {
+    if label.text() != text {
+        label.set_text(text);
+    }
+    // The right-click handler finds the row under the pointer by this name.
+    let name = format!("pid-{pid}");
+    if label.widget_name() != name {
+        label.set_widget_name(&name);
+    }
+}
+
+fn signal_menu() -> gio::Menu {
+    let menu = gio::Menu::new();
+    for s in Signal::ALL {
+        let item = gio::MenuItem::new(Some(s.label()), None);
+        item.set_action_and_target_value(Some("proc.signal"), Some(&s.name().to_variant()));
+        menu.append_item(&item);
+    }
+    menu
+}
+
+impl ProcessPage {
+    /// An empty page; `local` adds the signal menu (this computer only).
+    pub fn new(local: bool, sort: Sort, callbacks: Callbacks) -> Self {
+        let search = gtk::SearchEntry::builder()
+            .placeholder_text("Search by name")
+            .name("process-search")
+            .hexpand(true)
+            .build();
+        let labels: Vec<&str> = SortKey::ALL.iter().map(|k| k.label()).collect();
+        let sort_key = gtk::DropDown::from_strings(&labels);
+        sort_key.set_widget_name("process-sort");
+        sort_key.set_tooltip_text(Some("Sort by"));
+        let descending = gtk::ToggleButton::builder()
+            .icon_name("view-sort-descending-symbolic")
+            .tooltip_text("Largest first")
+            .name("process-descending")
+            .build();
+        let count = gtk::Label::builder().name("process-count").build();
+        count.add_css_class("dim-label");
+        let bar = gtk::Box::builder()
+            .spacing(8)
+            .margin_top(8)
+            .margin_bottom(8)
+            .margin_start(12)
+            .margin_end(12)
+            .build();
+        bar.append(&search);
+        bar.append(&gtk::Label::new(Some("Sort by")));
+        bar.append(&sort_key);
+        bar.append(&descending);
+        bar.append(&count);
+        let error = gtk::Label::builder()
+            .xalign(0.0)
+            .wrap(true)
+            .visible(false)
+            .margin_start(12)
+            .margin_end(12)
+            .name("process-error")
+            .build();
+        error.add_css_class("error");
         let store = gio::ListStore::new::<glib::BoxedAnyObject>();
-        let sorted = gtk::SortListModel::new(Some(store.clone()), None::<gtk::Sorter>);
-        let selection = gtk::NoSelection::new(Some(sorted.clone()));
-        let root = gtk::ColumnView::builder()
+        let selection = gtk::SingleSelection::builder()
+            .model(&store)
+            .autoselect(false)
+            .can_unselect(true)
+            .build();
+        let view = gtk::ColumnView::builder()
             .model(&selection)
-            .show_column_separators(false)
             .show_row_separators(true)
             .hexpand(true)
+            .vexpand(true)
             .name("process-table")
             .build();
-        let mut columns = Vec::new();
-        for (title, name, text, compare) in COLUMNS {
+        let menu = local.then(|| {
+            let m = gtk::PopoverMenu::from_model(Some(&signal_menu()));
+            m.set_parent(&view);
+            m.set_has_arrow(false);
+            let popover = m.clone();
+            view.connect_destroy(move |_| popover.unparent());
+            m
+        });
+        let scroll = gtk::ScrolledWindow::builder()
+            .child(&view)
+            .vexpand(true)
+            .build();
+        let root = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        root.append(&bar);
+        root.append(&error);
+        if !local {
+            let note = gtk::Label::builder()
+                .label("A remote host sends its busiest processes (top 50 by CPU and by memory).")
+                .xalign(0.0)
+                .margin_start(12)
+                .margin_bottom(4)
+                .name("process-remote-note")
+                .build();
+            note.add_css_class("dim-label");
+            root.append(&note);
+        }
+        root.append(&scroll);
+        let page = Self {
+            inner: Rc::new(Inner {
+                root,
+                search,
+                sort_key,
+                descending,
+                view,
+                store,
+                selection,
+                count,
+                error,
+                menu,
+                rows: RefCell::new(Vec::new()),
+                shown: RefCell::new(Vec::new()),
+                cells: RefCell::new(Vec::new()),
+                callbacks,
+            }),
+        };
+        page.add_columns();
+        page.set_sort(sort);
+        page.connect();
+        page
+    }
+
+    fn add_columns(&self) {
+        let i = &self.inner;
+        for (col, (title, name, text, numeric)) in COLUMNS.into_iter().enumerate() {
             let factory = gtk::SignalListItemFactory::new();
-            let numeric = name == "col-pid" || name == "col-mem";
             factory.connect_setup(move |_, item| {
-                if let Some(item) = item.downcast_ref::<gtk::ListItem>() {
-                    let label = gtk::Label::builder()
-                        .xalign(if numeric { 1.0 } else { 0.0 })
-                        .ellipsize(gtk::pango::EllipsizeMode::End)
-                        .build();
-                    item.set_child(Some(&label));
-                }
-            });
-            factory.connect_bind(move |_, item| {
                 let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
                     return;
                 };
-                let row = item.item().and_then(|o| row_of(&o));
-                if let (Some(row), Some(label)) = (
-                    row,
-                    item.child().and_then(|c| c.downcast::<gtk::Label>().ok()),
-                ) {
-                    label.set_text(&text(&row));
+                let label = gtk::Label::builder()
+                    .xalign(if numeric { 1.0 } else { 0.0 })
+                    .ellipsize(gtk::pango::EllipsizeMode::End)
+                    .build();
+                item.set_child(Some(&label));
+            });
+            let weak = Rc::downgrade(&self.inner);
+            factory.connect_bind(move |_, item| {
+                let Some(inner) = weak.upgrade() else { return };
+                let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+                    return;
+                };
+                let slot = item.item().and_then(|o| slot_of(&o));
+                let label = item.child().and_then(|c| c.downcast::<gtk::Label>().ok());
+                let (Some(slot), Some(label)) = (slot, label) else {
+                    return;
+                };
+                if let Some(row) = inner.shown.borrow().get(slot) {
+                    show(&label, &text(row), row.pid);
+                }
+                if let Some(cells) = inner.cells.borrow_mut().get_mut(slot) {
+                    cells[col] = Some(label);
                 }
             });
-            let sorter = gtk::CustomSorter::new(move |a, b| match (row_of(a), row_of(b)) {
-                (Some(a), Some(b)) => compare(&a, &b).into(),
-                _ => gtk::Ordering::Equal,
+            let weak = Rc::downgrade(&self.inner);
+            factory.connect_unbind(move |_, item| {
+                let Some(inner) = weak.upgrade() else { return };
+                let Some(item) = item.downcast_ref::<gtk::ListItem>() else {
+                    return;
+                };
+                let slot = item.item().and_then(|o| slot_of(&o));
+                let label = item.child().and_then(|c| c.downcast::<gtk::Label>().ok());
+                if let (Some(slot), Some(label)) = (slot, label)
+                    && let Some(cells) = inner.cells.borrow_mut().get_mut(slot)
+                    && cells[col].as_ref() == Some(&label)
+                {
+                    cells[col] = None;
+                }
             });
             let column = gtk::ColumnViewColumn::builder()
                 .title(title)
                 .factory(&factory)
-                .sorter(&sorter)
                 .resizable(true)
-                .expand(name == "col-name" || name == "col-user")
+                .expand(name == "col-name")
                 .build();
-            root.append_column(&column);
-            columns.push(column);
-        }
-        sorted.set_sorter(root.sorter().as_ref());
-        Self {
-            root,
-            store,
-            sorted,
-            columns,
-            rows: Vec::new(),
+            i.view.append_column(&column);
         }
     }
 
-    /// Replaces the rows (no-op when unchanged).
-    pub fn set_rows(&mut self, rows: &[ProcessStats]) {
-        if self.rows == rows {
-            return;
+    fn connect(&self) {
+        let i = &self.inner;
+        if i.menu.is_some() {
+            // Right-click: select the row under the pointer and open the signal menu there. One
+            // gesture on the table, not one per cell: rows come and go every second.
+            let click = gtk::GestureClick::builder()
+                .button(3)
+                .propagation_phase(gtk::PropagationPhase::Capture)
+                .build();
+            let weak = Rc::downgrade(&self.inner);
+            click.connect_pressed(move |_, _, x, y| {
+                if let Some(inner) = weak.upgrade() {
+                    ProcessPage { inner }.menu_at(x, y);
+                }
+            });
+            i.view.add_controller(click);
         }
-        self.rows = rows.to_vec();
-        let items: Vec<glib::BoxedAnyObject> = rows
+        let weak = Rc::downgrade(&self.inner);
+        let again = move || {
+            if let Some(inner) = weak.upgrade() {
+                let page = ProcessPage { inner };
+                page.rearrange();
+                (page.inner.callbacks.on_sort)(page.sort());
+            }
+        };
+        let a = again.clone();
+        i.search.connect_search_changed(move |_| a());
+        let a = again.clone();
+        i.sort_key.connect_selected_notify(move |_| a());
+        i.descending.connect_toggled(move |_| again());
+        let weak = Rc::downgrade(&self.inner);
+        let action = gio::SimpleAction::new("signal", Some(glib::VariantTy::STRING));
+        action.set_enabled(i.menu.is_some());
+        action.connect_activate(move |_, param| {
+            let Some(inner) = weak.upgrade() else { return };
+            let signal = param.and_then(|p| p.str()).and_then(Signal::parse);
+            let row = ProcessPage {
+                inner: inner.clone(),
+            }
+            .selected();
+            if let (Some(signal), Some(row)) = (signal, row) {
+                let page = ProcessPage {
+                    inner: inner.clone(),
+                };
+                (inner.callbacks.on_signal)(row, signal, page);
+            }
+        });
+        let group = gio::SimpleActionGroup::new();
+        group.add_action(&action);
+        i.root.insert_action_group("proc", Some(&group));
+        let weak = Rc::downgrade(&self.inner);
+        i.root.connect_map(move |_| {
+            if let Some(inner) = weak.upgrade() {
+                ProcessPage { inner }.rearrange();
+            }
+        });
+    }
+
+    /// What a right-click at (`x`, `y`) in the table does: selects the process there and opens
+    /// the signal menu on it; returns its pid (`None`: no row there, or no menu).
+    pub fn menu_at(&self, x: f64, y: f64) -> Option<u32> {
+        let i = &self.inner;
+        let menu = i.menu.as_ref()?;
+        let mut at = i.view.pick(x, y, gtk::PickFlags::DEFAULT);
+        let pid = loop {
+            let w = at?;
+            if let Some(pid) = w
+                .widget_name()
+                .strip_prefix("pid-")
+                .and_then(|p| p.parse().ok())
+            {
+                break pid;
+            }
+            at = w.parent();
+        };
+        if !self.select_pid(pid) {
+            return None;
+        }
+        menu.set_pointing_to(Some(&gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
+        menu.popup();
+        Some(pid)
+    }
+
+    /// The signal menu, while open.
+    pub fn menu_open(&self) -> bool {
+        self.inner.menu.as_ref().is_some_and(|m| m.is_visible())
+    }
+
+    /// The table.
+    pub fn table(&self) -> gtk::ColumnView {
+        self.inner.view.clone()
+    }
+
+    /// A reference that does not keep the page alive.
+    pub fn downgrade(&self) -> WeakProcessPage {
+        WeakProcessPage(Rc::downgrade(&self.inner))
+    }
+
+    /// The root widget.
+    pub fn root(&self) -> gtk::Box {
+        self.inner.root.clone()
+    }
+
+    /// Whether the page is on screen.
+    pub fn is_mapped(&self) -> bool {
+        self.inner.root.is_mapped()
+    }
+
+    /// The search field.
+    pub fn search(&self) -> gtk::SearchEntry {
+        self.inner.search.clone()
+    }
+
+    /// Whether the signal menu is offered (this computer only).
+    pub fn has_signal_menu(&self) -> bool {
+        self.inner.menu.is_some()
+    }
+
+    /// The current sort order.
+    pub fn sort(&self) -> Sort {
+        Sort {
+            key: SortKey::ALL
+                .get(self.inner.sort_key.selected() as usize)
+                .copied()
+                .unwrap_or_default(),
+            descending: self.inner.descending.is_active(),
+        }
+    }
+
+    /// Sorts by `sort`.
+    pub fn set_sort(&self, sort: Sort) {
+        let at = SortKey::ALL
             .iter()
-            .map(|r| glib::BoxedAnyObject::new(r.clone()))
-            .collect();
-        self.store.splice(0, self.store.n_items(), &items);
+            .position(|k| *k == sort.key)
+            .unwrap_or(0);
+        self.inner.sort_key.set_selected(at as u32);
+        self.inner.descending.set_active(sort.descending);
+    }
+
+    /// Replaces the rows (shown at once when the page is on screen).
+    pub fn set_rows(&self, rows: Vec<ProcRow>) {
+        self.inner.rows.replace(rows);
+        if self.is_mapped() {
+            self.rearrange();
+        }
+    }
+
+    /// Filters and sorts the rows into the table, keeping the selected process selected.
+    pub fn rearrange(&self) {
+        let i = &self.inner;
+        let keep = self.selected().map(|r| r.pid);
+        let shown = arrange(&i.rows.borrow(), &i.search.text(), self.sort());
+        if *i.shown.borrow() != shown {
+            let (old_len, new_len) = (i.shown.borrow().len(), shown.len());
+            let changed: Vec<usize> = i
+                .shown
+                .borrow()
+                .iter()
+                .zip(&shown)
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(at, _)| at)
+                .collect();
+            i.shown.replace(shown);
+            {
+                let shown = i.shown.borrow();
+                let cells = i.cells.borrow();
+                for at in changed {
+                    let (Some(row), Some(labels)) = (shown.get(at), cells.get(at)) else {
+                        continue;
+                    };
+                    for (label, (_, _, text, _)) in labels.iter().zip(COLUMNS) {
+                        if let Some(label) = label {
+                            show(label, &text(row), row.pid);
+                        }
+                    }
+                }
+            }
+            if new_len > old_len {
+                i.cells.borrow_mut().resize_with(new_len, Default::default);
+                let slots: Vec<glib::BoxedAnyObject> =
+                    (old_len..new_len).map(glib::BoxedAnyObject::new).collect();
+                i.store.splice(old_len as u32, 0, &slots);
+            } else if new_len < old_len {
+                i.store.splice(
+                    new_len as u32,
+                    (old_len - new_len) as u32,
+                    &[] as &[glib::Object],
+                );
+                i.cells.borrow_mut().truncate(new_len);
+            }
+            let at = keep.and_then(|pid| i.shown.borrow().iter().position(|r| r.pid == pid));
+            i.selection
+                .set_selected(at.map_or(gtk::INVALID_LIST_POSITION, |p| p as u32));
+        }
+        let total = i.rows.borrow().len();
+        let n = i.shown.borrow().len();
+        let text = if n == total {
+            format!("{total} processes")
+        } else {
+            format!("{n} of {total} processes")
+        };
+        if i.count.text() != text {
+            i.count.set_text(&text);
+        }
     }
 
     /// The rows in display order.
-    pub fn displayed(&self) -> Vec<ProcessStats> {
-        (0..self.sorted.n_items())
-            .filter_map(|i| self.sorted.item(i))
-            .filter_map(|o| row_of(&o))
-            .collect()
+    pub fn displayed(&self) -> Vec<ProcRow> {
+        self.inner.shown.borrow().clone()
+    }
+
+    /// The selected row.
+    pub fn selected(&self) -> Option<ProcRow> {
+        let at = self.inner.selection.selected();
+        self.inner.shown.borrow().get(at as usize).cloned()
+    }
+
+    /// Selects the shown row of `pid`; false if it is not shown.
+    pub fn select_pid(&self, pid: u32) -> bool {
+        let at = self.inner.shown.borrow().iter().position(|r| r.pid == pid);
+        if let Some(at) = at {
+            self.inner.selection.set_selected(at as u32);
+        }
+        at.is_some()
+    }
+
+    /// Shows (or with `None` hides) an error under the search bar.
+    pub fn show_error(&self, text: Option<&str>) {
+        self.inner.error.set_text(text.unwrap_or(""));
+        self.inner.error.set_visible(text.is_some());
     }
 }
 
-impl Default for ProcessTable {
-    fn default() -> Self {
-        Self::new()
+/// A [`ProcessPage`] that may be gone.
+#[derive(Clone, Debug)]
+pub struct WeakProcessPage(std::rc::Weak<Inner>);
+
+impl WeakProcessPage {
+    /// The page, while it exists.
+    pub fn upgrade(&self) -> Option<ProcessPage> {
+        self.0.upgrade().map(|inner| ProcessPage { inner })
     }
 }

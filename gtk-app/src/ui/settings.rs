@@ -1,11 +1,9 @@
-//! The Settings dialog: interval, port, max connections and log level, applied live.
-
-use std::rc::Rc;
+//! The Settings dialog: interval, port, max connections and log level. It gets the settings to
+//! show and a closure that applies new ones (`Err` is shown in the dialog).
 
 use gtk::prelude::*;
 
 use crate::settings_store::{LEVELS, Settings};
-use crate::ui::app::Controller;
 
 /// The dialog's inputs, for tests.
 #[derive(Debug)]
@@ -31,9 +29,12 @@ fn spin(min: f64, max: f64, step: f64, value: f64) -> gtk::SpinButton {
     s
 }
 
-/// Opens the Settings dialog on the current settings.
-pub fn open(c: &Rc<Controller>) -> SettingsDialog {
-    let s = c.settings.borrow().clone();
+/// Opens the Settings dialog on `s`; Apply hands the edited settings to `apply`.
+pub fn open(
+    parent: &impl IsA<gtk::Window>,
+    s: Settings,
+    on_apply: impl Fn(Settings) -> Result<(), String> + 'static,
+) -> SettingsDialog {
     let interval = spin(200.0, 60_000.0, 100.0, s.interval_ms as f64);
     let port = spin(0.0, 65_535.0, 1.0, f64::from(s.port));
     let max_connections = spin(1.0, 100_000.0, 1.0, s.max_connections as f64);
@@ -86,12 +87,12 @@ pub fn open(c: &Rc<Controller>) -> SettingsDialog {
     body.append(&buttons);
     let window = gtk::Window::builder()
         .title("Settings")
-        .transient_for(&c.main.window)
+        .transient_for(parent)
         .child(&body)
         .build();
     let w = window.clone();
     close.connect_clicked(move |_| w.close());
-    let weak = Rc::downgrade(c);
+    let base = s.clone();
     let (i, p, m, l) = (
         interval.clone(),
         port.clone(),
@@ -99,7 +100,6 @@ pub fn open(c: &Rc<Controller>) -> SettingsDialog {
         level.clone(),
     );
     apply.connect_clicked(move |_| {
-        let Some(c) = weak.upgrade() else { return };
         let new = Settings {
             interval_ms: i.value_as_int().max(200) as u64,
             port: u16::try_from(p.value_as_int()).unwrap_or(0),
@@ -109,9 +109,12 @@ pub fn open(c: &Rc<Controller>) -> SettingsDialog {
                 .copied()
                 .unwrap_or("info")
                 .to_owned(),
+            ..base.clone()
         };
         error.set_text("");
-        apply_settings(&c, new, &error);
+        if let Err(why) = on_apply(new) {
+            error.set_text(&why);
+        }
     });
     window.present();
     SettingsDialog {
@@ -121,23 +124,5 @@ pub fn open(c: &Rc<Controller>) -> SettingsDialog {
         max_connections,
         level,
         apply,
-    }
-}
-
-/// Applies `new`: log level at once, the server restarted if its settings changed, then saved.
-pub fn apply_settings(c: &Rc<Controller>, new: Settings, error: &gtk::Label) {
-    let old = c.settings.replace(new.clone());
-    if let Err(e) = c.level.set(&new.log_level) {
-        error.set_text(&e.to_string());
-    }
-    if old.needs_restart(&new) {
-        tracing::info!("settings changed: restarting the embedded server");
-        c.main.set_status("Restarting the embedded server…");
-        c.start_server();
-    }
-    if let Err(e) = new.save(&c.options.data_dir) {
-        error.set_text(&format!(
-            "Applied, but not saved ({e}). Check that the data folder is writable."
-        ));
     }
 }

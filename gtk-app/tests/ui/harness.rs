@@ -14,7 +14,7 @@ use psmonitor_server::ServerHandle;
 /// The password of every server in these tests.
 pub const PASSWORD: &str = "correct horse battery staple";
 /// The fixture host the embedded server replays.
-pub const LOCAL_HOST: &str = "desktop-intel-wifi";
+pub const LOCAL_HOST: &str = "nvidia-laptop";
 /// The fixture host the second ("remote") server replays.
 pub const REMOTE_HOST: &str = "amd-k10temp";
 
@@ -101,6 +101,8 @@ impl World {
             fixture: Some(fixtures().join("hosts").join(format!("{LOCAL_HOST}.json"))),
             password: Some(PASSWORD.to_owned()),
             known_servers: Some(known_servers.clone()),
+            keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(true),
+            local_processes: Some("/proc".into()),
         };
         let app = gtk::Application::new(
             Some("io.github.psmonitor.UiTest"),
@@ -187,9 +189,19 @@ pub fn render(widget: &impl IsA<gtk::Widget>) -> Result<gtk::gdk::Texture, Strin
         return Err(format!("{} has no size", widget.widget_name()));
     }
     let paintable = gtk::WidgetPaintable::new(Some(widget));
-    let snapshot = gtk::Snapshot::new();
-    paintable.snapshot(&snapshot, f64::from(w), f64::from(h));
-    let node = snapshot.to_node().ok_or("empty snapshot")?;
+    // A widget waiting for its allocation (just after a resize) snapshots to nothing: let the
+    // main loop lay it out and try again.
+    let mut node = None;
+    for _ in 0..40 {
+        let snapshot = gtk::Snapshot::new();
+        paintable.snapshot(&snapshot, f64::from(w), f64::from(h));
+        node = snapshot.to_node();
+        if node.is_some() {
+            break;
+        }
+        pump(Duration::from_millis(50));
+    }
+    let node = node.ok_or("empty snapshot")?;
     let renderer = widget
         .native()
         .and_then(|n| n.renderer())

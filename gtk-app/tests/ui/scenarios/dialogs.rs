@@ -9,13 +9,13 @@ use crate::harness::{World, pump, wait_until};
 
 pub fn settings_dialog_applies_the_log_level_live(w: &World) -> Result<(), String> {
     let c = &w.controller;
-    let port_before = c.server_url.borrow().clone();
-    let dialog = psmonitor_gtk::ui::settings::open(c);
+    let port_before = c.server_url();
+    let dialog = c.open_settings();
     dialog.level.set_selected(3);
     dialog.apply.emit_clicked();
     dialog.window.close();
-    if c.settings.borrow().log_level != "debug" {
-        return Err(format!("log level now {:?}", c.settings.borrow().log_level));
+    if c.settings().log_level != "debug" {
+        return Err(format!("log level now {:?}", c.settings().log_level));
     }
     let saved = Settings::load(&c.options.data_dir);
     if saved.log_level != "debug" {
@@ -23,7 +23,7 @@ pub fn settings_dialog_applies_the_log_level_live(w: &World) -> Result<(), Strin
     }
     // The log level alone does not restart the server.
     pump(Duration::from_millis(300));
-    if *c.server_url.borrow() != port_before {
+    if c.server_url() != port_before {
         return Err("the server restarted for a log level change".into());
     }
     tracing::debug!("debug lines now reach the log");
@@ -37,8 +37,7 @@ pub fn shortcuts_and_about(w: &World) -> Result<(), String> {
     let app = &w.controller.app;
     for (action, accel) in [
         ("app.quit", "<Control>q"),
-        ("app.settings", "<Control>comma"),
-        ("win.graphs", "<Control>g"),
+        ("app.preferences", "<Control>comma"),
     ] {
         let accels = app.accels_for_action(action);
         if !accels.iter().any(|a| a == accel) {
@@ -61,4 +60,59 @@ pub fn shortcuts_and_about(w: &World) -> Result<(), String> {
     } else {
         Err("About lacks version, licence or logo".into())
     }
+}
+
+pub fn preferences_change_units_and_resources(w: &World) -> Result<(), String> {
+    use psmonitor_gtk::format::Units;
+    use psmonitor_gtk::resources::Resource;
+
+    let c = &w.controller;
+    let win = &c.main.root;
+    let before = c.settings();
+    let dialog = c.open_preferences();
+    dialog.bits.set_active(true);
+    dialog.base10.set_active(true);
+    dialog.fahrenheit.set_active(true);
+    for (kind, check) in psmonitor_gtk::resources::KINDS.iter().zip(&dialog.shown) {
+        if matches!(*kind, "gpu" | "battery") {
+            check.set_active(false);
+        }
+    }
+    dialog.apply.emit_clicked();
+    dialog.window.close();
+    let units = Units {
+        network_bits: true,
+        base10: true,
+        fahrenheit: true,
+    };
+    let saved = Settings::load(&c.options.data_dir);
+    if saved.units != units || saved.hidden != ["gpu", "battery"] {
+        return Err(format!("saved {:?} {:?}", saved.units, saved.hidden));
+    }
+    let g = crate::harness::golden(crate::harness::LOCAL_HOST, "system.json");
+    let want_temp = units.temp(g["cpu"]["temp"].as_f64());
+    wait_until("the new units", Duration::from_secs(10), || {
+        crate::harness::text(win, "cpu-temp") == want_temp
+            && crate::harness::text(win, "side-network-value").contains("bit/s")
+    })?;
+    let shown = c.main.view.borrow().sidebar.resources();
+    if shown
+        .iter()
+        .any(|r| matches!(r, Resource::Gpu(_) | Resource::Battery))
+    {
+        return Err(format!("hidden resources still shown: {shown:?}"));
+    }
+    if !shown.contains(&Resource::Sensors) {
+        return Err(format!("sensors vanished: {shown:?}"));
+    }
+    // Back to the defaults for the scenarios that follow.
+    c.apply_preferences(psmonitor_gtk::ui::preferences::Preferences {
+        interval_ms: before.interval_ms,
+        units: before.units,
+        hidden: before.hidden,
+    })?;
+    if c.server_url().is_none() {
+        return Err("the server stopped".into());
+    }
+    Ok(())
 }

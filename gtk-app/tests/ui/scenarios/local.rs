@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use psmonitor_gtk::format;
+use psmonitor_gtk::format::{self, Units};
 use psmonitor_gtk::gtk::{self, prelude::*};
+use psmonitor_gtk::resources::Resource;
 
 use crate::harness::{
     LOCAL_HOST, PASSWORD, World, find, golden, pixels, pump, render, screenshots, text, wait_until,
@@ -17,11 +18,30 @@ fn check(what: &str, got: &str, want: &str) -> Result<(), String> {
     }
 }
 
+/// The pixels of `area` in the first line colour (the palette's blue).
+fn line_pixels(area: &gtk::DrawingArea) -> Result<usize, String> {
+    let texture = render(area)?;
+    Ok(pixels(&texture)
+        .iter()
+        .filter(|[r, g, b, a]| {
+            // Premultiplied: compare the colour at full opacity.
+            let full = |c: u8| i32::from(c) * 255 / i32::from((*a).max(1));
+            *a > 100
+                && (full(*r) - 54).abs() < 40
+                && (full(*g) - 133).abs() < 40
+                && (full(*b) - 227).abs() < 40
+        })
+        .count())
+}
+
 pub fn main_window_shows_the_fixture_host(w: &World) -> Result<(), String> {
     let win = &w.controller.main.window;
     let g = golden(LOCAL_HOST, "system.json");
-    wait_until("the first snapshot", Duration::from_secs(20), || {
-        text(win, "platform-distro") != "…" && text(win, "cpu-usage") != "…"
+    let d = golden(LOCAL_HOST, "detail.json");
+    wait_until("the first detailed frame", Duration::from_secs(20), || {
+        !text(win, "platform-distro").is_empty()
+            && !text(win, "cpu-usage").is_empty()
+            && !text(win, "gpu-1-busy").is_empty()
     })?;
     let status = w.controller.main.status.text();
     if !status.contains("Embedded server on http://127.0.0.1:") {
@@ -47,11 +67,10 @@ pub fn main_window_shows_the_fixture_host(w: &World) -> Result<(), String> {
         &text(win, "platform-user"),
         g["user"].as_str().unwrap(),
     )?;
-    check(
-        "cpu usage",
-        &text(win, "cpu-usage"),
-        &format::percent(g["cpu"]["usage"].as_f64().unwrap()),
-    )?;
+    let units = Units::default();
+    let usage = format::percent(g["cpu"]["usage"].as_f64().unwrap());
+    check("cpu usage", &text(win, "cpu-usage"), &usage)?;
+    check("sidebar cpu", &text(win, "side-cpu-value"), &usage)?;
     check(
         "cpu freq",
         &text(win, "cpu-freq"),
@@ -60,93 +79,140 @@ pub fn main_window_shows_the_fixture_host(w: &World) -> Result<(), String> {
     check(
         "cpu temp",
         &text(win, "cpu-temp"),
-        &format::celsius(g["cpu"]["temp"].as_f64()),
+        &units.temp(g["cpu"]["temp"].as_f64()),
     )?;
     let mem: psmonitor_core::wire::UsageStats = serde_json::from_value(g["mem"].clone()).unwrap();
-    check("memory", &text(win, "mem-usage"), &format::usage(&mem))?;
+    check("memory", &text(win, "mem-usage"), &units.usage(&mem))?;
+    check(
+        "sidebar memory",
+        &text(win, "side-memory-value"),
+        &format::percent(mem.percent),
+    )?;
     let disk: psmonitor_core::wire::UsageStats = serde_json::from_value(g["disk"].clone()).unwrap();
-    check("disk", &text(win, "disk-usage"), &format::usage(&disk))?;
-    let cores = g["cpu"]["cores"].as_array().unwrap().len();
-    for i in 0..cores {
-        let bar = find(win, &format!("core-{i}"))
-            .and_then(|b| b.downcast::<gtk::LevelBar>().ok())
-            .ok_or(format!("no bar for core {i}"))?;
-        let want = g["cpu"]["cores"][i].as_f64().unwrap();
-        if (bar.value() - want).abs() > 0.01 {
-            return Err(format!("core {i}: bar at {}, expected {want}", bar.value()));
-        }
-    }
-    wait_until("the network panel", Duration::from_secs(10), || {
+    check("disk", &text(win, "disk-usage"), &units.usage(&disk))?;
+    wait_until("the network rows", Duration::from_secs(10), || {
         text(win, "net-wlan0-rate").contains("/s") && text(win, "net-wlan0-total").contains("total")
     })?;
-    let names: Vec<String> = w
-        .controller
-        .main
-        .view
-        .borrow()
-        .processes
-        .displayed()
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
-    let want: Vec<String> = g["processes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_owned())
-        .collect();
-    if names != want {
-        return Err(format!("process rows {names:?}, expected {want:?}"));
+    // The sidebar lists what the host has: two GPUs, sensors and batteries on this one.
+    let shown = w.controller.main.view.borrow().sidebar.resources();
+    let gpus = d["gpus"].as_array().unwrap();
+    let mut want = vec![
+        Resource::Cpu,
+        Resource::Memory,
+        Resource::Disks,
+        Resource::Network,
+    ];
+    want.extend((0..gpus.len()).map(Resource::Gpu));
+    want.extend([Resource::Sensors, Resource::Battery]);
+    if shown != want {
+        return Err(format!("sidebar {shown:?}, expected {want:?}"));
     }
-    Ok(())
-}
-
-pub fn process_table_sorts_by_each_column(w: &World) -> Result<(), String> {
-    let view = w.controller.main.view.borrow();
-    let table = &view.processes;
-    let col = |i: usize| table.columns.get(i).cloned().ok_or("missing column");
-    table
-        .root
-        .sort_by_column(Some(&col(1)?), gtk::SortType::Ascending);
-    let names: Vec<String> = table.displayed().into_iter().map(|p| p.name).collect();
-    let mut sorted = names.clone();
-    sorted.sort_by_key(|n| n.to_lowercase());
-    if names != sorted || names.is_empty() {
-        return Err(format!("by name ascending: {names:?}"));
-    }
-    table
-        .root
-        .sort_by_column(Some(&col(0)?), gtk::SortType::Descending);
-    let pids: Vec<u32> = table.displayed().into_iter().map(|p| p.pid).collect();
-    if !pids.windows(2).all(|p| p[0] >= p[1]) {
-        return Err(format!("by pid descending: {pids:?}"));
-    }
-    table
-        .root
-        .sort_by_column(Some(&col(3)?), gtk::SortType::Ascending);
-    let mem: Vec<f64> = table.displayed().into_iter().map(|p| p.mem).collect();
-    if !mem.windows(2).all(|m| m[0] <= m[1]) {
-        return Err(format!("by memory ascending: {mem:?}"));
-    }
-    table
-        .root
-        .sort_by_column(Some(&col(2)?), gtk::SortType::Ascending);
-    let users: Vec<String> = table.displayed().into_iter().map(|p| p.username).collect();
-    if !users.windows(2).all(|u| u[0] <= u[1]) {
-        return Err(format!("by user ascending: {users:?}"));
-    }
-    // Back to the server's order (memory, largest first) for the screenshot.
-    table
-        .root
-        .sort_by_column(Some(&col(3)?), gtk::SortType::Descending);
-    Ok(())
-}
-
-pub fn graph_window_draws_the_history(w: &World) -> Result<(), String> {
-    let main = &w.controller.main;
-    wait_until("two CPU readings", Duration::from_secs(10), || {
-        main.model.borrow().history.cpu.len() >= 2
+    check(
+        "sidebar gpu 1",
+        &text(win, "side-gpu-1-value"),
+        &format::percent(gpus[1]["busy"].as_f64().unwrap()),
+    )?;
+    check(
+        "sidebar gpu 0 (no busy figure)",
+        &text(win, "side-gpu-0-value"),
+        "n/a",
+    )?;
+    check(
+        "gpu 1 temperature",
+        &text(win, "gpu-1-temp"),
+        &units.temp(gpus[1]["temp"].as_f64()),
+    )?;
+    let bat = &d["battery"][0];
+    check(
+        "battery",
+        &text(win, "battery-BAT0"),
+        &format!(
+            "{}, {}, {:.2} W",
+            format::percent(bat["percent"].as_f64().unwrap()),
+            bat["state"].as_str().unwrap(),
+            bat["power"].as_f64().unwrap()
+        ),
+    )?;
+    let temp = &d["sensors"]["temps"][0];
+    let key = format!(
+        "sensor-{} {}",
+        temp["chip"].as_str().unwrap(),
+        temp["label"].as_str().unwrap()
+    );
+    check(
+        "first sensor",
+        &text(win, &key),
+        &units.temp(temp["celsius"].as_f64()),
+    )?;
+    // Every mini-graph of the sidebar draws its line.
+    // Six seconds of readings: a tenth of the mini-graphs' minute.
+    wait_until("six seconds of readings", Duration::from_secs(20), || {
+        let m = w.controller.main.model.borrow();
+        m.history
+            .cpu
+            .points()
+            .next()
+            .zip(m.history.cpu.points().last())
+            .is_some_and(|(a, b)| b.0.duration_since(a.0) >= Duration::from_secs(6))
     })?;
+    pump(Duration::from_millis(300));
+    for r in [
+        Resource::Cpu,
+        Resource::Memory,
+        Resource::Gpu(1),
+        Resource::Battery,
+    ] {
+        let area = w
+            .controller
+            .main
+            .view
+            .borrow()
+            .sidebar
+            .graph(r)
+            .ok_or(format!("no mini-graph for {r:?}"))?;
+        let n = line_pixels(&area)?;
+        if n < 10 {
+            return Err(format!("the {r:?} mini-graph draws {n} line pixels"));
+        }
+    }
+    Ok(())
+}
+
+pub fn cpu_page_shows_each_core(w: &World) -> Result<(), String> {
+    let main = &w.controller.main;
+    let win = &main.window;
+    let d = golden(LOCAL_HOST, "detail.json");
+    if !main.view.borrow().select(Resource::Cpu) {
+        return Err("no CPU row".into());
+    }
+    let cores = d["cpu"]["cores"].as_array().unwrap();
+    wait_until("the per-core view", Duration::from_secs(10), || {
+        find(win, &format!("core-{}-graph", cores.len() - 1)).is_some_and(|g| g.is_mapped())
+    })?;
+    for (i, v) in cores.iter().enumerate() {
+        let want = format!("CPU {i} · {}", format::percent(v.as_f64().unwrap()));
+        check(
+            &format!("core {i}"),
+            &text(win, &format!("core-{i}")),
+            &want,
+        )?;
+    }
+    if find(win, &format!("core-{}", cores.len())).is_some() {
+        return Err("more cores shown than the host has".into());
+    }
+    pump(Duration::from_millis(300));
+    let core0 = find(win, "core-0-graph")
+        .and_then(|g| g.downcast::<gtk::DrawingArea>().ok())
+        .ok_or("no graph for core 0")?;
+    let n = line_pixels(&core0)?;
+    if n < 10 {
+        return Err(format!("core 0's graph draws {n} line pixels"));
+    }
+    Ok(())
+}
+
+pub fn resource_graph_draws_the_history(w: &World) -> Result<(), String> {
+    let main = &w.controller.main;
     // Four minutes of made-up history before the live readings, so the line spans the graph.
     {
         let mut model = main.model.borrow_mut();
@@ -162,87 +228,67 @@ pub fn graph_window_draws_the_history(w: &World) -> Result<(), String> {
         }
         model.history.cpu = series;
     }
-    let areas = main.show_graphs();
-    let cpu = areas.first().ok_or("no graphs")?.clone();
+    main.view.borrow().select(Resource::Cpu);
+    let cpu = main
+        .view
+        .borrow()
+        .pages
+        .graph(Resource::Cpu)
+        .ok_or("no CPU graph")?;
     wait_until("the CPU graph on screen", Duration::from_secs(10), || {
         cpu.is_mapped() && cpu.width() > 100
     })?;
     pump(Duration::from_millis(300));
-    let title = text(&cpu.root().ok_or("graph has no window")?, "graph-title-Cpu");
-    let usage = golden(crate::harness::LOCAL_HOST, "system.json")["cpu"]["usage"]
-        .as_f64()
-        .unwrap();
-    if title != format!("CPU usage: {}", format::percent(usage)) {
-        return Err(format!("graph title {title:?}"));
-    }
     let texture = render(&cpu)?;
-    let line = pixels(&texture)
-        .iter()
-        .filter(|[r, g, b, a]| {
-            *a > 200
-                && (*r as i32 - 54).abs() < 30
-                && (*g as i32 - 133).abs() < 30
-                && (*b as i32 - 227).abs() < 30
-        })
-        .count();
     let path = screenshots().join("graph-cpu.png");
     texture.save_to_png(&path).map_err(|e| e.to_string())?;
+    let line = line_pixels(&cpu)?;
     if line < 300 {
         return Err(format!(
             "only {line} pixels of the CPU line colour (see {})",
             path.display()
         ));
     }
-    // Every tab draws without error.
-    let notebook = main.graph_notebook().ok_or("no notebook")?;
-    for page in 1..notebook.n_pages() {
-        notebook.set_current_page(Some(page));
-        let area = areas[page as usize].clone();
-        wait_until("the next graph", Duration::from_secs(5), || {
-            area.is_mapped() && area.width() > 100
-        })?;
-        pump(Duration::from_millis(100));
-        let t = render(&area)?;
-        let name = format!("graph-{page}.png");
-        t.save_to_png(screenshots().join(name))
-            .map_err(|e| e.to_string())?;
-    }
-    if let Some(win) = cpu.root().and_then(|r| r.downcast::<gtk::Window>().ok()) {
-        win.close();
-    }
     Ok(())
 }
 
 pub fn main_window_screenshot(w: &World) -> Result<(), String> {
-    let win = &w.controller.main.window;
-    win.set_default_size(760, 900);
-    pump(Duration::from_millis(500));
-    let texture = render(win)?;
-    let path = screenshots().join("main-window.png");
-    texture.save_to_png(&path).map_err(|e| e.to_string())?;
-    win.set_default_size(1280, 900);
-    pump(Duration::from_millis(500));
-    render(win)?
-        .save_to_png(screenshots().join("main-window-1280x900.png"))
-        .map_err(|e| e.to_string())?;
-    win.set_default_size(460, 480);
+    let main = &w.controller.main;
+    let win = &main.window;
+    win.set_default_size(1100, 760);
+    for (r, name) in [
+        (Resource::Cpu, "page-cpu.png"),
+        (Resource::Memory, "page-memory.png"),
+        (Resource::Network, "page-network.png"),
+        (Resource::Gpu(1), "page-gpu.png"),
+        (Resource::Sensors, "page-sensors.png"),
+        (Resource::Battery, "page-battery.png"),
+    ] {
+        main.view.borrow().select(r);
+        pump(Duration::from_millis(400));
+        render(win)?
+            .save_to_png(screenshots().join(name))
+            .map_err(|e| e.to_string())?;
+    }
+    main.view.borrow().select(Resource::Cpu);
+    win.set_default_size(760, 480);
     pump(Duration::from_millis(500));
     let small = render(win)?;
     small
-        .save_to_png(screenshots().join("main-window-460x480.png"))
+        .save_to_png(screenshots().join("main-window-760x480.png"))
         .map_err(|e| e.to_string())?;
-    if small.width() > 520 {
+    if small.width() > 800 {
         return Err(format!(
-            "window did not shrink to 460 wide: {}",
+            "window did not shrink to 760 wide: {}",
             small.width()
         ));
     }
-    win.set_default_size(760, 640);
+    win.set_default_size(900, 640);
     Ok(())
 }
 
 pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
-    let creds = psmonitor_gtk::ui::dialogs::credentials(&w.controller);
+    let creds = w.controller.open_credentials();
     let password = find(&creds, "cred-password")
         .and_then(|e| e.downcast::<gtk::Entry>().ok())
         .map(|e| e.text().to_string())
@@ -251,7 +297,7 @@ pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
     if password != PASSWORD {
         return Err(format!("credentials window shows {password:?}"));
     }
-    let log = psmonitor_gtk::ui::dialogs::log_window(&w.controller);
+    let log = w.controller.open_log();
     let view = find(&log, "log-text")
         .and_then(|v| v.downcast::<gtk::TextView>().ok())
         .ok_or("no log text")?;

@@ -1,7 +1,11 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
 mod dialogs;
+mod history;
+mod hosts;
+mod keyring;
 mod local;
+mod processes;
 mod remote;
 mod tls;
 
@@ -16,15 +20,24 @@ pub const ALL: &[(&str, Scenario)] = &[
         "main_window_shows_the_fixture_host",
         local::main_window_shows_the_fixture_host,
     ),
-    (
-        "process_table_sorts_by_each_column",
-        local::process_table_sorts_by_each_column,
-    ),
-    (
-        "graph_window_draws_the_history",
-        local::graph_window_draws_the_history,
-    ),
+    ("cpu_page_shows_each_core", local::cpu_page_shows_each_core),
     ("main_window_screenshot", local::main_window_screenshot),
+    (
+        "resource_graph_draws_the_history",
+        local::resource_graph_draws_the_history,
+    ),
+    (
+        "graphs_start_filled_after_a_restart",
+        history::graphs_start_filled_after_a_restart,
+    ),
+    (
+        "processes_search_and_sort_by_each_column",
+        processes::processes_search_and_sort_by_each_column,
+    ),
+    (
+        "signal_menu_terminates_a_child_process",
+        processes::signal_menu_terminates_a_child_process,
+    ),
     (
         "credentials_and_log_windows",
         local::credentials_and_log_windows,
@@ -35,12 +48,32 @@ pub const ALL: &[(&str, Scenario)] = &[
     ),
     ("shortcuts_and_about", dialogs::shortcuts_and_about),
     (
+        "preferences_change_units_and_resources",
+        dialogs::preferences_change_units_and_resources,
+    ),
+    (
+        "keyring_without_an_entry_asks_for_the_password",
+        keyring::keyring_without_an_entry_asks_for_the_password,
+    ),
+    (
+        "unavailable_keyring_resets_only_after_confirmation",
+        keyring::unavailable_keyring_resets_only_after_confirmation,
+    ),
+    (
+        "timed_out_keyring_says_it_may_be_locked",
+        keyring::timed_out_keyring_says_it_may_be_locked,
+    ),
+    (
         "remote_host_window_connects",
         remote::remote_host_window_connects,
     ),
     (
         "tls_host_asks_once_then_is_remembered",
         tls::tls_host_asks_once_then_is_remembered,
+    ),
+    (
+        "hosts_are_saved_and_restored_across_launches",
+        hosts::hosts_are_saved_and_restored_across_launches,
     ),
     (
         "refused_login_shows_the_banner",

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use psmonitor_gtk::embedded::Options;
 use psmonitor_gtk::format;
-use psmonitor_gtk::gtk::{self, prelude::*};
+use psmonitor_gtk::gtk::prelude::*;
 use psmonitor_gtk::settings_store::Settings;
 use psmonitor_gtk::ui::app::Controller;
-use psmonitor_gtk::ui::window::HostWindow;
+use psmonitor_gtk::ui::host_pane::HostPane;
 use zeroize::Zeroizing;
 
 use crate::harness::{PASSWORD, REMOTE_HOST, World, golden, text, wait_until};
 
-fn banner(win: &HostWindow, what: &str, needles: &[&str]) -> Result<String, String> {
+fn banner(win: &HostPane, what: &str, needles: &[&str]) -> Result<String, String> {
     let mut last = None;
     wait_until(what, Duration::from_secs(20), || {
         last = win.banner_text();
@@ -26,7 +26,7 @@ fn banner(win: &HostWindow, what: &str, needles: &[&str]) -> Result<String, Stri
 }
 
 pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
-    let form = psmonitor_gtk::ui::dialogs::connect(&w.controller);
+    let form = w.controller.open_connect();
     form.url
         .set_text(w.remote_url.trim_start_matches("http://"));
     form.password.set_text(PASSWORD);
@@ -39,15 +39,12 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
         .cloned()
         .ok_or("no remote window opened")?;
     let g = golden(REMOTE_HOST, "system.json");
-    let win = &remote.window;
-    let want_title = format!(
-        "PSMonitor - {}",
-        g["platform"]["hostname"].as_str().unwrap()
-    );
+    let win = &remote.root;
+    let want_title = g["platform"]["hostname"].as_str().unwrap().to_owned();
     wait_until(
         "the remote host's snapshot",
         Duration::from_secs(20),
-        || win.title().as_deref() == Some(want_title.as_str()) && text(win, "cpu-usage") != "…",
+        || remote.host_name() == want_title && !text(win, "cpu-usage").is_empty(),
     )?;
     let want = format::percent(g["cpu"]["usage"].as_f64().unwrap());
     if text(win, "cpu-usage") != want
@@ -59,25 +56,44 @@ pub fn remote_host_window_connects(w: &World) -> Result<(), String> {
             text(win, "platform-distro")
         ));
     }
-    // The local window still shows the local host.
-    if w.controller.main.window.title() == win.title() {
-        return Err("local and remote windows show the same host".into());
+    // One window: it shows the remote host now, the local one is still in the list.
+    let title = remote.window.title().unwrap_or_default().to_string();
+    if title != format!("PSMonitor - {want_title}") || w.controller.main.host_name() == want_title {
+        return Err(format!("window title {title:?}"));
+    }
+    if remote.window != w.controller.main.window {
+        return Err("the remote host opened another window".into());
     }
     if remote.banner_text().is_some() {
         return Err(format!("unexpected banner {:?}", remote.banner_text()));
     }
-    win.close();
+    // A remote host's processes come from its detailed stream, with no signal menu.
+    let procs = remote.view.borrow().processes.clone();
+    if procs.has_signal_menu() {
+        return Err("a remote host offers the signal menu".into());
+    }
+    remote.view.borrow().show_page("processes");
+    let want = golden(REMOTE_HOST, "detail.json")["procs"]
+        .as_array()
+        .map_or(0, Vec::len);
+    wait_until("the remote processes", Duration::from_secs(10), || {
+        procs.displayed().len() == want
+    })?;
+    w.controller.remove_host(&remote);
     wait_until(
-        "the remote window to be forgotten",
+        "the remote host to be forgotten",
         Duration::from_secs(5),
         || w.controller.remotes.borrow().is_empty(),
     )
 }
 
 pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
-    let remote =
-        w.controller
-            .connect_remote(&w.remote_url, "PSMonitor", Zeroizing::new("wrong".into()));
+    let remote = w.controller.connect_remote(
+        &w.remote_url,
+        "PSMonitor",
+        Zeroizing::new("wrong".into()),
+        false,
+    );
     let text = banner(
         &remote,
         "the refused-login banner",
@@ -89,7 +105,7 @@ pub fn refused_login_shows_the_banner(w: &World) -> Result<(), String> {
         let path = crate::harness::screenshots().join("banner-refused-login.png");
         t.save_to_png(path).map_err(|e| e.to_string())
     });
-    remote.window.close();
+    w.controller.remove_host(&remote);
     shot?;
     if action.as_deref() != Some("Connect again…") {
         return Err(format!("banner button {action:?}"));
@@ -108,13 +124,14 @@ pub fn unreachable_host_shows_the_banner(w: &World) -> Result<(), String> {
         &format!("127.0.0.1:{port}"),
         "PSMonitor",
         Zeroizing::new(PASSWORD.into()),
+        false,
     );
     let text = banner(
         &remote,
         "the unreachable banner",
         &["Cannot reach the server", "Reconnecting in"],
     );
-    remote.window.close();
+    w.controller.remove_host(&remote);
     text.map(|_| ())
 }
 
@@ -123,13 +140,14 @@ pub fn invalid_url_says_how_to_write_one(w: &World) -> Result<(), String> {
         "not a host:port",
         "PSMonitor",
         Zeroizing::new(PASSWORD.into()),
+        false,
     );
     let text = banner(
         &remote,
         "the invalid-URL banner",
         &["not a server address", "http://"],
     );
-    remote.window.close();
+    w.controller.remove_host(&remote);
     text.map(|_| ())
 }
 
@@ -139,9 +157,9 @@ pub fn taken_port_falls_back_to_a_free_one(w: &World) -> Result<(), String> {
     let port = held.local_addr().map_err(|e| e.to_string())?.port();
     let new = Settings {
         port,
-        ..c.settings.borrow().clone()
+        ..c.settings()
     };
-    psmonitor_gtk::ui::settings::apply_settings(c, new, &gtk::Label::new(None));
+    c.apply_settings(new)?;
     let want = format!("Port {port} is taken: embedded server on http://127.0.0.1:");
     wait_until("the restarted server", Duration::from_secs(20), || {
         c.main.status.text().contains(&want)
@@ -166,6 +184,8 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
         fixture: w.controller.options.fixture.clone(),
         password: Some(PASSWORD.to_owned()),
         known_servers: None,
+        keyring: psmonitor_gtk::keyring_state::KeyringSource::for_run(true),
+        local_processes: None,
     };
     let (_tx, lines) = async_channel::bounded(1);
     let broken: Rc<Controller> =
@@ -178,7 +198,7 @@ pub fn unusable_data_dir_says_what_to_do(w: &World) -> Result<(), String> {
     let status = broken.main.status.text();
     let action = broken.main.banner_action();
     broken.shutdown();
-    broken.main.window.close();
+    broken.window.window.close();
     result?;
     if action.as_deref() != Some("Settings…") {
         return Err(format!("banner button {action:?}"));

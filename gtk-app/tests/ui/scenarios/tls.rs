@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use psmonitor_client::{Fingerprint, KnownServers};
 use psmonitor_gtk::gtk::{self, prelude::*};
-use psmonitor_gtk::ui::window::HostWindow;
+use psmonitor_gtk::ui::host_pane::HostPane;
 use zeroize::Zeroizing;
 
 use crate::harness::{PASSWORD, REMOTE_HOST, World, find, tls_remote_server, wait_until};
@@ -20,8 +20,8 @@ fn trust_dialog() -> Option<gtk::Window> {
         .find(|w| w.is_visible() && find(w, "trust-accept").is_some())
 }
 
-fn live(win: &HostWindow) -> bool {
-    crate::harness::text(&win.window, "cpu-usage") != "…" && win.banner_text().is_none()
+fn live(win: &HostPane) -> bool {
+    !crate::harness::text(&win.root, "cpu-usage").is_empty() && win.banner_text().is_none()
 }
 
 pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
@@ -29,7 +29,9 @@ pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
     let fingerprint = server.tls().ok_or("the server has no TLS")?.fingerprint();
     let url = format!("https://{}", server.addr());
     let password = || Zeroizing::new(PASSWORD.to_owned());
-    let first = w.controller.connect_remote(&url, "PSMonitor", password());
+    let first = w
+        .controller
+        .connect_remote(&url, "PSMonitor", password(), false);
     wait_until("the trust dialog", Duration::from_secs(20), || {
         trust_dialog().is_some()
     })?;
@@ -64,22 +66,26 @@ pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
             known.get(&key)
         ));
     }
-    first.window.close();
+    w.controller.remove_host(&first);
     // A new connection (as after a restart of the app) trusts it without asking.
-    let again = w.controller.connect_remote(&url, "PSMonitor", password());
+    let again = w
+        .controller
+        .connect_remote(&url, "PSMonitor", password(), false);
     wait_until("live data without asking", Duration::from_secs(20), || {
         live(&again)
     })?;
     if trust_dialog().is_some() {
         return Err("the trust dialog came back for a remembered certificate".into());
     }
-    again.window.close();
+    w.controller.remove_host(&again);
     // The certificate changes (a wrong fingerprint is remembered): red banner, no dialog.
     let mut known = KnownServers::load(&w.known_servers).map_err(|e| e.to_string())?;
     let other: Fingerprint = "AB".repeat(32).parse().map_err(|e| format!("{e}"))?;
     known.insert(&key, other);
     known.save().map_err(|e| e.to_string())?;
-    let changed = w.controller.connect_remote(&url, "PSMonitor", password());
+    let changed = w
+        .controller
+        .connect_remote(&url, "PSMonitor", password(), false);
     wait_until(
         "the changed-certificate banner",
         Duration::from_secs(20),
@@ -93,7 +99,7 @@ pub fn tls_host_asks_once_then_is_remembered(w: &World) -> Result<(), String> {
     if trust_dialog().is_some() || !changed.model.borrow().history.cpu.is_empty() {
         return Err("a changed certificate must not connect or ask".into());
     }
-    changed.window.close();
+    w.controller.remove_host(&changed);
     let _ = server.stop();
     Ok(())
 }

@@ -95,7 +95,7 @@ async fn stream(
                     return Ok(());
                 }
             }
-            WatchEvent::Network(_) | WatchEvent::History(_) => {}
+            WatchEvent::Network(_) | WatchEvent::History(_) | WatchEvent::Detail(_) => {}
             WatchEvent::Disconnected { error, retry_in } => {
                 if !connected {
                     return Err(target.failure(error));

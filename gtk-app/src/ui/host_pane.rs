@@ -1,26 +1,21 @@
-//! A host window: header bar with the menu, a banner for connection problems, the panels and a
-//! status line. The same window shows the local host and remote ones.
+//! One host in the main window: a banner for connection problems, its pages (Resources,
+//! Processes) and a status line, fed by one watch. This computer and remote hosts alike.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use gtk::glib;
 use gtk::prelude::*;
-use gtk::{gio, glib};
 
 use crate::client::Watch;
 use crate::model::{Connection, Refresh, ViewModel};
-use crate::ui::graphs::GraphWindow;
-use crate::ui::panels::HostView;
+use crate::process_list::Sort;
+use crate::ui::host_view::HostView;
+use crate::ui::processes::Callbacks;
 use psmonitor_client::Fingerprint;
 
-/// Severity of the banner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// A problem that fixes itself (reconnecting).
-    Warning,
-    /// A problem the user must act on.
-    Error,
-}
+use crate::ui::banner::Banner;
+pub use crate::ui::banner::Severity;
 
 /// Called with the fingerprint of a certificate the watch did not trust.
 #[derive(Clone)]
@@ -32,45 +27,73 @@ impl std::fmt::Debug for UntrustedHandler {
     }
 }
 
-/// One window showing one host.
+/// Called when the pane's state or name changed (the main window relabels it).
+#[derive(Clone)]
+struct Changed(Rc<dyn Fn()>);
+
+impl std::fmt::Debug for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Changed")
+    }
+}
+
+/// What a host's state is, as the hosts list shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostState {
+    /// Logging in.
+    Connecting,
+    /// Receiving data.
+    Live,
+    /// Lost; retrying.
+    Reconnecting,
+    /// Refused or failed for good (wrong password, bad address).
+    Refused,
+    /// The certificate is not trusted (yet).
+    Untrusted,
+    /// No password known: the user must enter it.
+    NeedsPassword,
+}
+
+impl HostState {
+    /// The word shown.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Live => "live",
+            Self::Reconnecting => "reconnecting",
+            Self::Refused => "refused",
+            Self::Untrusted => "untrusted certificate",
+            Self::NeedsPassword => "password needed",
+        }
+    }
+}
+
+/// One host shown in the main window.
 #[derive(Debug)]
-pub struct HostWindow {
-    /// The window.
+pub struct HostPane {
+    /// The main window it lives in (parent of its dialogs).
     pub window: gtk::ApplicationWindow,
-    /// The panels.
+    /// The root widget: banner, pages, status line.
+    pub root: gtk::Box,
+    /// Where it connects (`None`: this computer).
+    pub url: Option<String>,
+    /// The user name it logs in with.
+    pub username: RefCell<String>,
+    /// The pages.
     pub view: RefCell<HostView>,
     /// What the panels show.
     pub model: Rc<RefCell<ViewModel>>,
     /// The status line.
     pub status: gtk::Label,
-    banner: gtk::Revealer,
-    banner_box: gtk::Box,
-    banner_label: gtk::Label,
-    banner_button: gtk::Button,
+    /// The banner.
+    pub banner: Banner,
     failure_action: RefCell<Option<(String, String)>>,
     on_untrusted: RefCell<Option<UntrustedHandler>>,
-    graphs: RefCell<Option<GraphWindow>>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
     host: RefCell<String>,
-}
-
-fn menu() -> gio::Menu {
-    let menu = gio::Menu::new();
-    let view = gio::Menu::new();
-    view.append(Some("Graphs"), Some("win.graphs"));
-    view.append(Some("Connect to host…"), Some("app.connect"));
-    menu.append_section(None, &view);
-    let tools = gio::Menu::new();
-    tools.append(Some("Settings"), Some("app.settings"));
-    tools.append(Some("View credentials"), Some("app.credentials"));
-    tools.append(Some("Open log"), Some("app.log"));
-    menu.append_section(None, &tools);
-    let end = gio::Menu::new();
-    end.append(Some("About PSMonitor"), Some("app.about"));
-    end.append(Some("Quit"), Some("app.quit"));
-    menu.append_section(None, &end);
-    menu
+    needs_password: Cell<bool>,
+    changed: RefCell<Option<Changed>>,
 }
 
 /// Stops a watch without making the UI wait for its thread to end.
@@ -80,33 +103,38 @@ fn stop_off_thread(watch: Watch) {
         .spawn(move || watch.stop());
 }
 
-impl HostWindow {
-    /// Builds a window for `host` (a host name or a URL until the first snapshot names it).
-    pub fn new(app: &gtk::Application, host: &str) -> Rc<Self> {
-        let view = HostView::new();
-        let banner_label = gtk::Label::builder()
-            .wrap(true)
-            .xalign(0.0)
-            .hexpand(true)
-            .selectable(true)
-            .name("banner-text")
-            .build();
-        let banner_box = gtk::Box::builder()
-            .spacing(8)
-            .css_classes(["banner"])
-            .build();
-        banner_box.append(&banner_label);
-        let banner_button = gtk::Button::builder()
-            .valign(gtk::Align::Center)
-            .visible(false)
-            .name("banner-button")
-            .build();
-        banner_box.append(&banner_button);
-        let banner = gtk::Revealer::builder()
-            .child(&banner_box)
-            .reveal_child(false)
-            .name("banner")
-            .build();
+impl HostPane {
+    /// A pane in `window` for `host` (a host name or a URL until the first snapshot names
+    /// it) at `url` (`None`: this computer). `local` (a procfs) lists its processes with the
+    /// signal menu; `sort` orders them at first and `on_sort` hears when the user changes it.
+    pub fn new(
+        window: &gtk::ApplicationWindow,
+        host: &str,
+        url: Option<String>,
+        local: Option<std::path::PathBuf>,
+        sort: Sort,
+        on_sort: Rc<dyn Fn(Sort)>,
+    ) -> Rc<Self> {
+        let window = window.clone();
+        let model = Rc::new(RefCell::new(ViewModel::default()));
+        let parent = window.downgrade();
+        let callbacks = Callbacks {
+            on_signal: Rc::new(move |row, signal, page| {
+                let Some(parent) = parent.upgrade() else {
+                    return;
+                };
+                let pid = row.pid;
+                crate::ui::dialogs::confirm_signal(&parent, &row, signal, move || {
+                    match crate::process_list::send(pid, signal) {
+                        Ok(()) => page.show_error(None),
+                        Err(e) => page.show_error(Some(&e.to_string())),
+                    }
+                });
+            }),
+            on_sort,
+        };
+        let view = HostView::new(&model, local, sort, callbacks);
+        let banner = Banner::new();
         let status = gtk::Label::builder()
             .xalign(0.0)
             .ellipsize(gtk::pango::EllipsizeMode::End)
@@ -118,51 +146,27 @@ impl HostWindow {
             .build();
         status.add_css_class("dim-label");
         let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
-        content.append(&banner);
+        content.append(&banner.root);
         content.append(&view.root);
         content.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
         content.append(&status);
-        let menu_button = gtk::MenuButton::builder()
-            .icon_name("open-menu-symbolic")
-            .menu_model(&menu())
-            .tooltip_text("Menu")
-            .build();
-        let header = gtk::HeaderBar::new();
-        header.pack_end(&menu_button);
-        let window = gtk::ApplicationWindow::builder()
-            .application(app)
-            .title(format!("PSMonitor - {host}"))
-            .default_width(760)
-            .default_height(640)
-            .icon_name("psmonitor")
-            .child(&content)
-            .build();
-        window.set_titlebar(Some(&header));
-        let this = Rc::new(Self {
+        Rc::new(Self {
             window,
+            root: content,
+            url,
+            username: RefCell::new(String::new()),
             view: RefCell::new(view),
-            model: Rc::new(RefCell::new(ViewModel::default())),
+            model,
             status,
             banner,
-            banner_box,
-            banner_label,
-            banner_button,
             failure_action: RefCell::new(None),
             on_untrusted: RefCell::new(None),
-            graphs: RefCell::new(None),
             watch: RefCell::new(None),
             generation: Cell::new(0),
             host: RefCell::new(host.to_owned()),
-        });
-        let graphs = gio::SimpleAction::new("graphs", None);
-        let weak = Rc::downgrade(&this);
-        graphs.connect_activate(move |_, _| {
-            if let Some(this) = weak.upgrade() {
-                this.show_graphs();
-            }
-        });
-        this.window.add_action(&graphs);
-        this
+            needs_password: Cell::new(false),
+            changed: RefCell::new(None),
+        })
     }
 
     /// Shows the data of `watch` from now on; an earlier watch is stopped.
@@ -229,18 +233,53 @@ impl HostWindow {
             }
         }
         if refresh.contains(Refresh::PLATFORM) && !model.platform.hostname.is_empty() {
-            let title = format!("PSMonitor - {}", model.platform.hostname);
-            if self.window.title().as_deref() != Some(title.as_str()) {
-                self.window.set_title(Some(&title));
-            }
             self.host.replace(model.platform.hostname.clone());
         }
-        self.view.borrow_mut().refresh(&model, refresh);
-        if refresh.contains(Refresh::GRAPHS)
-            && let Some(graphs) = self.graphs.borrow().as_ref()
-        {
-            graphs.refresh(&model);
+        if refresh.contains(Refresh::CONNECTION) && model.connection == Connection::Live {
+            self.needs_password.set(false);
         }
+        self.view.borrow_mut().refresh(&model, refresh);
+        drop(model);
+        if refresh.contains(Refresh::CONNECTION) || refresh.contains(Refresh::PLATFORM) {
+            self.notify();
+        }
+    }
+
+    fn notify(&self) {
+        let changed = self.changed.borrow().clone();
+        if let Some(Changed(f)) = changed {
+            f();
+        }
+    }
+
+    /// Calls `f` whenever the state or the host name changes.
+    pub fn set_on_changed(&self, f: impl Fn() + 'static) {
+        self.changed.replace(Some(Changed(Rc::new(f))));
+    }
+
+    /// The host's name: its host name once known, else what it was created with.
+    pub fn host_name(&self) -> String {
+        self.host.borrow().clone()
+    }
+
+    /// The state for the hosts list.
+    pub fn state(&self) -> HostState {
+        if self.needs_password.get() {
+            return HostState::NeedsPassword;
+        }
+        match self.model.borrow().connection {
+            Connection::Connecting => HostState::Connecting,
+            Connection::Live => HostState::Live,
+            Connection::Lost { .. } => HostState::Reconnecting,
+            Connection::Failed { .. } => HostState::Refused,
+            Connection::Untrusted { .. } => HostState::Untrusted,
+        }
+    }
+
+    /// Marks the pane as waiting for a password (or not).
+    pub fn set_needs_password(&self, needs: bool) {
+        self.needs_password.set(needs);
+        self.notify();
     }
 
     /// What to do when the server's certificate is not trusted: the controller asks the user.
@@ -251,22 +290,12 @@ impl HostWindow {
 
     /// Shows the banner with `text`.
     pub fn show_banner(&self, severity: Severity, text: &str) {
-        let (add, remove) = match severity {
-            Severity::Warning => ("warning", "error"),
-            Severity::Error => ("error", "warning"),
-        };
-        self.banner_box.remove_css_class(remove);
-        self.banner_box.add_css_class(add);
-        self.banner_label.set_text(text);
-        self.banner_button.set_visible(false);
-        self.banner.set_reveal_child(true);
+        self.banner.show(severity, text);
     }
 
     /// Adds a button to the shown banner that activates `action` (e.g. `app.settings`).
     pub fn set_banner_action(&self, label: &str, action: &str) {
-        self.banner_button.set_label(label);
-        self.banner_button.set_action_name(Some(action));
-        self.banner_button.set_visible(true);
+        self.banner.add_action_name(label, action);
     }
 
     /// The button offered when the connection fails for good, e.g. `("Connect again…", "app.connect")`.
@@ -275,46 +304,25 @@ impl HostWindow {
             .replace(Some((label.to_owned(), action.to_owned())));
     }
 
-    /// The label of the banner's button while it is shown.
+    /// The label of the banner's first button while it is shown.
     pub fn banner_action(&self) -> Option<String> {
-        (self.banner.reveals_child() && self.banner_button.is_visible())
-            .then(|| self.banner_button.label().unwrap_or_default().to_string())
+        self.banner
+            .text()
+            .and_then(|_| self.banner.actions().into_iter().next())
     }
 
     /// Hides the banner.
     pub fn hide_banner(&self) {
-        self.banner.set_reveal_child(false);
+        self.banner.hide();
     }
 
     /// The banner's text while it is shown.
     pub fn banner_text(&self) -> Option<String> {
-        self.banner
-            .reveals_child()
-            .then(|| self.banner_label.text().to_string())
+        self.banner.text()
     }
 
     /// Sets the status line.
     pub fn set_status(&self, text: &str) {
         self.status.set_text(text);
-    }
-
-    /// Opens (or raises) the graphs window and returns its drawing areas.
-    pub fn show_graphs(&self) -> Vec<gtk::DrawingArea> {
-        let mut graphs = self.graphs.borrow_mut();
-        let g = graphs.get_or_insert_with(|| {
-            GraphWindow::new(
-                self.window.upcast_ref(),
-                &self.host.borrow(),
-                self.model.clone(),
-            )
-        });
-        g.window.present();
-        g.refresh(&self.model.borrow());
-        g.graphs.iter().map(|g| g.area.clone()).collect()
-    }
-
-    /// The graph window's notebook, if open.
-    pub fn graph_notebook(&self) -> Option<gtk::Notebook> {
-        self.graphs.borrow().as_ref().map(|g| g.notebook.clone())
     }
 }

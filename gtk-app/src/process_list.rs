@@ -1,0 +1,346 @@
+//! The Processes page's rows, without GTK: every process of this computer (read from `/proc`),
+//! or a remote host's rows from the detailed stream; search by name, sort by any column, and
+//! signals to local processes.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use psmonitor_collector::identity::UserNames;
+use psmonitor_collector::procs::ProcessReader;
+use psmonitor_core::wire::ProcessDetail;
+use serde::{Deserialize, Serialize};
+
+/// One process row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProcRow {
+    /// Process id.
+    pub pid: u32,
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub user: String,
+    /// Percent of one core over the last interval; `None` before a second reading.
+    pub cpu: Option<f64>,
+    /// Resident memory in MiB.
+    pub mem_mib: f64,
+    /// Threads.
+    pub threads: u32,
+}
+
+impl From<&ProcessDetail> for ProcRow {
+    fn from(p: &ProcessDetail) -> Self {
+        Self {
+            pid: p.pid,
+            name: p.name.clone(),
+            user: p.username.clone(),
+            cpu: p.cpu,
+            mem_mib: p.mem,
+            threads: p.threads,
+        }
+    }
+}
+
+/// The column the rows are sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    /// CPU percent.
+    #[default]
+    Cpu,
+    /// Resident memory.
+    Memory,
+    /// Process id.
+    Pid,
+    /// Owner.
+    User,
+    /// Name, case-insensitive.
+    Name,
+}
+
+impl SortKey {
+    /// Every key, in the order the page offers them.
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Cpu,
+        SortKey::Memory,
+        SortKey::Pid,
+        SortKey::User,
+        SortKey::Name,
+    ];
+
+    /// The label shown.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Cpu => "CPU",
+            Self::Memory => "Memory",
+            Self::Pid => "PID",
+            Self::User => "User",
+            Self::Name => "Name",
+        }
+    }
+}
+
+/// How the rows are ordered (remembered in the settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sort {
+    /// The column.
+    pub key: SortKey,
+    /// Largest (or last) first.
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Self {
+            key: SortKey::Cpu,
+            descending: true,
+        }
+    }
+}
+
+/// The rows whose name contains `search` (case-insensitive), in `sort` order; ties by pid.
+pub fn arrange(rows: &[ProcRow], search: &str, sort: Sort) -> Vec<ProcRow> {
+    let needle = search.trim().to_lowercase();
+    let mut out: Vec<ProcRow> = rows
+        .iter()
+        .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| {
+        let by = match sort.key {
+            SortKey::Cpu => a.cpu.unwrap_or(-1.0).total_cmp(&b.cpu.unwrap_or(-1.0)),
+            SortKey::Memory => a.mem_mib.total_cmp(&b.mem_mib),
+            SortKey::Pid => a.pid.cmp(&b.pid),
+            SortKey::User => a.user.cmp(&b.user),
+            SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        };
+        let by = if sort.descending { by.reverse() } else { by };
+        by.then(a.pid.cmp(&b.pid))
+    });
+    out
+}
+
+/// Every process of this computer, with CPU percent from two readings.
+#[derive(Debug)]
+pub struct LocalProcesses {
+    reader: ProcessReader,
+    users: UserNames,
+    last: HashMap<u32, u64>,
+    last_at: Option<Instant>,
+}
+
+impl LocalProcesses {
+    /// Reads the procfs at `root` (normally `/proc`).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            reader: ProcessReader::new(root),
+            users: UserNames::load(),
+            last: HashMap::new(),
+            last_at: None,
+        }
+    }
+
+    /// The processes now.
+    pub fn read(&mut self, now: Instant) -> Vec<ProcRow> {
+        let readings = self.reader.read(&mut self.users);
+        let secs = self
+            .last_at
+            .map(|t| now.duration_since(t).as_secs_f64())
+            .filter(|s| *s > 0.0);
+        let rows = readings
+            .iter()
+            .map(|p| ProcRow {
+                pid: p.pid,
+                name: p.name.clone(),
+                user: p.user.clone(),
+                cpu: secs.and_then(|s| {
+                    let before = *self.last.get(&p.pid)?;
+                    let ms = p.cpu_ms.saturating_sub(before) as f64;
+                    Some((ms / 1000.0 / s * 1000.0).round() / 10.0)
+                }),
+                // As shown (0.1 MiB): a row whose figures did not change is not redrawn.
+                mem_mib: (p.rss as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0,
+                threads: p.threads,
+            })
+            .collect();
+        self.last = readings.iter().map(|p| (p.pid, p.cpu_ms)).collect();
+        self.last_at = Some(now);
+        rows
+    }
+}
+
+/// A signal the page can send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM: ask it to end.
+    Terminate,
+    /// SIGKILL: end it now.
+    Kill,
+    /// SIGSTOP: pause it.
+    Stop,
+    /// SIGCONT: resume it.
+    Continue,
+}
+
+impl Signal {
+    /// Every signal offered, in menu order.
+    pub const ALL: [Signal; 4] = [
+        Signal::Terminate,
+        Signal::Kill,
+        Signal::Stop,
+        Signal::Continue,
+    ];
+
+    /// The action parameter and signal name: `TERM`, `KILL`, `STOP`, `CONT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Terminate => "TERM",
+            Self::Kill => "KILL",
+            Self::Stop => "STOP",
+            Self::Continue => "CONT",
+        }
+    }
+
+    /// The menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Terminate => "Terminate",
+            Self::Kill => "Kill",
+            Self::Stop => "Stop (pause)",
+            Self::Continue => "Continue",
+        }
+    }
+
+    /// The signal named `name` (see [`Signal::name`]).
+    pub fn parse(name: &str) -> Option<Signal> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// What it does, for the confirmation.
+    pub fn effect(self) -> &'static str {
+        match self {
+            Self::Terminate => "asks it to end; unsaved work in it may be lost",
+            Self::Kill => "ends it at once, without letting it save or clean up",
+            Self::Stop => "pauses it until it is continued",
+            Self::Continue => "resumes it if it was stopped",
+        }
+    }
+
+    fn raw(self) -> rustix::process::Signal {
+        match self {
+            Self::Terminate => rustix::process::Signal::TERM,
+            Self::Kill => rustix::process::Signal::KILL,
+            Self::Stop => rustix::process::Signal::STOP,
+            Self::Continue => rustix::process::Signal::CONT,
+        }
+    }
+}
+
+/// Why a signal was not sent.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignalError {
+    /// EPERM: the process belongs to another user.
+    #[error(
+        "Not permitted: process {0} belongs to another user. PSMonitor can signal only your own \
+         processes (run it as that user, or use `sudo kill`)."
+    )]
+    NotPermitted(u32),
+    /// ESRCH: it ended already.
+    #[error("Process {0} has already ended.")]
+    Gone(u32),
+    /// Not a pid a signal may go to (0 or beyond the kernel's range).
+    #[error("{0} is not a process id that can be signalled.")]
+    BadPid(u32),
+    /// Anything else the kernel said.
+    #[error("Could not signal process {pid}: {error}")]
+    Other {
+        /// The process.
+        pid: u32,
+        /// The kernel's answer.
+        error: rustix::io::Errno,
+    },
+}
+
+impl SignalError {
+    /// The error for the kernel's answer `errno` about `pid`.
+    pub fn from_errno(pid: u32, errno: rustix::io::Errno) -> Self {
+        match errno {
+            rustix::io::Errno::PERM => Self::NotPermitted(pid),
+            rustix::io::Errno::SRCH => Self::Gone(pid),
+            error => Self::Other { pid, error },
+        }
+    }
+}
+
+/// Sends `signal` to the local process `pid`.
+pub fn send(pid: u32, signal: Signal) -> Result<(), SignalError> {
+    let raw = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .ok_or(SignalError::BadPid(pid))?;
+    rustix::process::kill_process(raw, signal.raw()).map_err(|e| SignalError::from_errno(pid, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pid: u32, name: &str, user: &str, cpu: Option<f64>, mem: f64) -> ProcRow {
+        ProcRow {
+            pid,
+            name: name.into(),
+            user: user.into(),
+            cpu,
+            mem_mib: mem,
+            threads: 1,
+        }
+    }
+
+    #[test]
+    fn search_and_sort_by_each_key() {
+        let rows = vec![
+            row(30, "firefox", "alice", Some(12.0), 900.0),
+            row(10, "Xorg", "root", Some(3.0), 120.0),
+            row(20, "fish", "bob", None, 8.0),
+        ];
+        let pids =
+            |s: Sort, q: &str| -> Vec<u32> { arrange(&rows, q, s).iter().map(|r| r.pid).collect() };
+        let by = |key, descending| Sort { key, descending };
+        assert_eq!(pids(by(SortKey::Cpu, true), ""), [30, 10, 20]);
+        assert_eq!(pids(by(SortKey::Memory, false), ""), [20, 10, 30]);
+        assert_eq!(pids(by(SortKey::Pid, false), ""), [10, 20, 30]);
+        assert_eq!(pids(by(SortKey::User, false), ""), [30, 20, 10]);
+        assert_eq!(pids(by(SortKey::Name, false), ""), [30, 20, 10]);
+        assert_eq!(pids(by(SortKey::Name, false), "FI"), [30, 20]);
+        assert_eq!(pids(Sort::default(), "no such"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn this_process_is_in_the_local_list_with_cpu_on_the_second_read() {
+        let mut local = LocalProcesses::new("/proc");
+        let me = std::process::id();
+        let first = local.read(Instant::now());
+        let mine = first
+            .iter()
+            .find(|r| r.pid == me)
+            .expect("this test in /proc");
+        assert!(mine.cpu.is_none() && mine.mem_mib > 0.0);
+        let second = local.read(Instant::now() + std::time::Duration::from_secs(1));
+        assert!(second.iter().find(|r| r.pid == me).unwrap().cpu.is_some());
+    }
+
+    #[test]
+    fn kernel_refusals_are_clear() {
+        let e = SignalError::from_errno(1, rustix::io::Errno::PERM);
+        assert_eq!(e, SignalError::NotPermitted(1));
+        assert!(e.to_string().contains("belongs to another user"));
+        assert_eq!(
+            SignalError::from_errno(7, rustix::io::Errno::SRCH).to_string(),
+            "Process 7 has already ended."
+        );
+        assert_eq!(send(0, Signal::Terminate), Err(SignalError::BadPid(0)));
+        assert_eq!(Signal::parse("CONT"), Some(Signal::Continue));
+        assert_eq!(Signal::parse("HUP"), None);
+    }
+}

@@ -1,0 +1,204 @@
+//! The one main window: a header bar with the hosts list (this computer first, each with its
+//! state), an Add host button, the selected host's page switcher and the menu; below, the
+//! selected host's pane. Switching hosts keeps the window.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gtk::gio;
+use gtk::prelude::*;
+
+use crate::ui::host_pane::HostPane;
+
+/// The main window and its hosts.
+#[derive(Debug)]
+pub struct MainWindow {
+    /// The window.
+    pub window: gtk::ApplicationWindow,
+    /// The hosts list.
+    pub hosts: gtk::DropDown,
+    names: gtk::StringList,
+    stack: gtk::Stack,
+    switcher_slot: gtk::Box,
+    panes: RefCell<Vec<Rc<HostPane>>>,
+}
+
+fn menu() -> gio::Menu {
+    let menu = gio::Menu::new();
+    let hosts = gio::Menu::new();
+    hosts.append(Some("Add host…"), Some("app.connect"));
+    hosts.append(Some("Remove this host"), Some("app.remove-host"));
+    menu.append_section(None, &hosts);
+    let tools = gio::Menu::new();
+    tools.append(Some("Preferences"), Some("app.preferences"));
+    tools.append(Some("Server settings"), Some("app.settings"));
+    tools.append(Some("View credentials"), Some("app.credentials"));
+    tools.append(Some("Open log"), Some("app.log"));
+    menu.append_section(None, &tools);
+    let end = gio::Menu::new();
+    end.append(Some("About PSMonitor"), Some("app.about"));
+    end.append(Some("Quit"), Some("app.quit"));
+    menu.append_section(None, &end);
+    menu
+}
+
+impl MainWindow {
+    /// An empty window of `width`×`height`.
+    pub fn new(app: &gtk::Application, width: i32, height: i32) -> Rc<Self> {
+        let window = gtk::ApplicationWindow::builder()
+            .application(app)
+            .title("PSMonitor")
+            .default_width(width)
+            .default_height(height)
+            .icon_name("psmonitor")
+            .build();
+        let names = gtk::StringList::new(&[]);
+        let hosts = gtk::DropDown::builder()
+            .model(&names)
+            .tooltip_text("Hosts")
+            .name("host-switcher")
+            .build();
+        let add = gtk::Button::builder()
+            .icon_name("list-add-symbolic")
+            .tooltip_text("Add host…")
+            .action_name("app.connect")
+            .name("add-host")
+            .build();
+        let switcher_slot = gtk::Box::new(gtk::Orientation::Horizontal, 0);
+        let title = gtk::Box::new(gtk::Orientation::Horizontal, 12);
+        title.append(&switcher_slot);
+        let menu_button = gtk::MenuButton::builder()
+            .icon_name("open-menu-symbolic")
+            .menu_model(&menu())
+            .tooltip_text("Menu")
+            .build();
+        let header = gtk::HeaderBar::new();
+        header.pack_start(&hosts);
+        header.pack_start(&add);
+        header.pack_end(&menu_button);
+        header.set_title_widget(Some(&title));
+        window.set_titlebar(Some(&header));
+        let stack = gtk::Stack::builder().name("host-panes").build();
+        window.set_child(Some(&stack));
+        let this = Rc::new(Self {
+            window,
+            hosts,
+            names,
+            stack,
+            switcher_slot,
+            panes: RefCell::new(Vec::new()),
+        });
+        let weak = Rc::downgrade(&this);
+        this.hosts.connect_selected_notify(move |d| {
+            if let Some(this) = weak.upgrade() {
+                this.show(d.selected() as usize);
+            }
+        });
+        this
+    }
+
+    /// Adds `pane` at the end of the list; it relabels itself as its state changes.
+    pub fn add(self: &Rc<Self>, pane: &Rc<HostPane>) {
+        self.stack.add_child(&pane.root);
+        self.panes.borrow_mut().push(pane.clone());
+        self.names.append(&label(pane));
+        let (weak, which) = (Rc::downgrade(self), Rc::downgrade(pane));
+        pane.set_on_changed(move || {
+            if let (Some(this), Some(pane)) = (weak.upgrade(), which.upgrade()) {
+                this.relabel(&pane);
+            }
+        });
+        if self.panes.borrow().len() == 1 {
+            self.show(0);
+        }
+    }
+
+    /// Removes `pane`; the first host is shown if it was.
+    pub fn remove(&self, pane: &Rc<HostPane>) {
+        let at = self.position(pane);
+        if let Some(at) = at {
+            let shown = self.hosts.selected() as usize == at;
+            self.panes.borrow_mut().remove(at);
+            self.names.remove(at as u32);
+            self.stack.remove(&pane.root);
+            if shown {
+                self.hosts.set_selected(0);
+                self.show(0);
+            }
+        }
+    }
+
+    /// Shows `pane`.
+    pub fn select(&self, pane: &Rc<HostPane>) {
+        if let Some(at) = self.position(pane) {
+            self.hosts.set_selected(at as u32);
+            self.show(at);
+        }
+    }
+
+    /// The pane shown.
+    pub fn selected(&self) -> Option<Rc<HostPane>> {
+        self.panes
+            .borrow()
+            .get(self.hosts.selected() as usize)
+            .cloned()
+    }
+
+    /// The hosts list as shown, e.g. `["This computer (thinkpad) · live", ...]`.
+    pub fn host_labels(&self) -> Vec<String> {
+        (0..self.names.n_items())
+            .filter_map(|i| self.names.string(i).map(|s| s.to_string()))
+            .collect()
+    }
+
+    fn position(&self, pane: &Rc<HostPane>) -> Option<usize> {
+        self.panes.borrow().iter().position(|p| Rc::ptr_eq(p, pane))
+    }
+
+    fn show(&self, at: usize) {
+        let Some(pane) = self.panes.borrow().get(at).cloned() else {
+            return;
+        };
+        self.stack.set_visible_child(&pane.root);
+        while let Some(child) = self.switcher_slot.first_child() {
+            self.switcher_slot.remove(&child);
+        }
+        self.switcher_slot.append(&pane.view.borrow().switcher);
+        self.window
+            .set_title(Some(&format!("PSMonitor - {}", pane.host_name())));
+    }
+
+    fn relabel(&self, pane: &Rc<HostPane>) {
+        let Some(at) = self.position(pane) else {
+            return;
+        };
+        let text = label(pane);
+        if self.names.string(at as u32).as_deref() != Some(text.as_str()) {
+            let selected = self.hosts.selected();
+            self.names.splice(at as u32, 1, &[text.as_str()]);
+            self.hosts.set_selected(selected);
+        }
+        if self.hosts.selected() as usize == at {
+            let title = format!("PSMonitor - {}", pane.host_name());
+            if self.window.title().as_deref() != Some(title.as_str()) {
+                self.window.set_title(Some(&title));
+            }
+        }
+    }
+}
+
+/// `This computer (name) · live` or `name · reconnecting`.
+fn label(pane: &HostPane) -> String {
+    let name = match &pane.url {
+        None => format!("This computer ({})", pane.host_name()),
+        Some(url) => {
+            let host = pane.host_name();
+            if host == *url {
+                url.clone()
+            } else {
+                format!("{host} ({url})")
+            }
+        }
+    };
+    format!("{name} · {}", pane.state().label())
+}

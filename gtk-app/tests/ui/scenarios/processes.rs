@@ -1,0 +1,191 @@
+//! The Processes page of this computer: every process from /proc, search by name, sort by each
+//! column (remembered in the settings), and the signal menu on a child process the test starts.
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use psmonitor_gtk::gtk::{self, prelude::*};
+use psmonitor_gtk::process_list::{ProcRow, Sort, SortKey};
+use psmonitor_gtk::settings_store::Settings;
+use psmonitor_gtk::ui::processes::ProcessPage;
+
+use crate::harness::{World, find, pump, render, screenshots, text, wait_until};
+
+fn page(w: &World) -> ProcessPage {
+    w.controller.main.view.borrow().processes.clone()
+}
+
+fn sleeper() -> Result<Child, String> {
+    Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .map_err(|e| format!("cannot start sleep: {e}"))
+}
+
+fn shown(page: &ProcessPage, pid: u32) -> bool {
+    page.displayed().iter().any(|r| r.pid == pid)
+}
+
+fn sorted(rows: &[ProcRow], key: SortKey, descending: bool) -> bool {
+    rows.windows(2).all(|w| {
+        let (a, b) = if descending {
+            (&w[1], &w[0])
+        } else {
+            (&w[0], &w[1])
+        };
+        match key {
+            SortKey::Cpu => a.cpu.unwrap_or(-1.0) <= b.cpu.unwrap_or(-1.0),
+            SortKey::Memory => a.mem_mib <= b.mem_mib,
+            SortKey::Pid => a.pid <= b.pid,
+            SortKey::User => a.user <= b.user,
+            SortKey::Name => a.name.to_lowercase() <= b.name.to_lowercase(),
+        }
+    })
+}
+
+pub fn processes_search_and_sort_by_each_column(w: &World) -> Result<(), String> {
+    let mut child = sleeper()?;
+    let result = (|| {
+        let main = &w.controller.main;
+        main.view.borrow().show_page("processes");
+        let page = page(w);
+        let pid = child.id();
+        wait_until("the child in the list", Duration::from_secs(10), || {
+            shown(&page, pid)
+        })?;
+        let all = page.displayed().len();
+        if all < 5 || !text(&main.window, "process-count").contains(&all.to_string()) {
+            return Err(format!(
+                "{all} rows, count label {:?}",
+                text(&main.window, "process-count")
+            ));
+        }
+        page.search().set_text("SLEE");
+        wait_until("the search to apply", Duration::from_secs(5), || {
+            page.displayed().len() < all
+        })?;
+        let rows = page.displayed();
+        if !rows.iter().all(|r| r.name.to_lowercase().contains("slee")) || !shown(&page, pid) {
+            return Err(format!("search shows {rows:?}"));
+        }
+        page.search().set_text("");
+        wait_until("the search to clear", Duration::from_secs(5), || {
+            page.displayed().len() > rows.len()
+        })?;
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let sort = Sort { key, descending };
+                page.set_sort(sort);
+                let rows = page.displayed();
+                if !sorted(&rows, key, descending) {
+                    let head: Vec<_> = rows.iter().take(8).collect();
+                    return Err(format!("not sorted by {sort:?}: {head:?}"));
+                }
+            }
+        }
+        // The order is remembered in the settings file.
+        let want = Sort {
+            key: SortKey::Memory,
+            descending: true,
+        };
+        page.set_sort(want);
+        let saved = Settings::load(&w.controller.options.data_dir).process_sort;
+        if saved != want {
+            return Err(format!("saved sort {saved:?}, expected {want:?}"));
+        }
+        pump(Duration::from_millis(300));
+        render(&main.window)?
+            .save_to_png(screenshots().join("page-processes.png"))
+            .map_err(|e| e.to_string())?;
+        page.search().set_text("");
+        main.view.borrow().show_page("resources");
+        Ok(())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+pub fn signal_menu_terminates_a_child_process(w: &World) -> Result<(), String> {
+    let mut child = sleeper()?;
+    let result = (|| {
+        let main = &w.controller.main;
+        main.view.borrow().show_page("processes");
+        let page = page(w);
+        if !page.has_signal_menu() {
+            return Err("no signal menu for this computer".into());
+        }
+        let pid = child.id();
+        wait_until("the child in the list", Duration::from_secs(10), || {
+            shown(&page, pid)
+        })?;
+        // A right-click on the child's row selects it and opens the menu there.
+        page.search().set_text("sleep");
+        wait_until("only sleepers shown", Duration::from_secs(5), || {
+            page.displayed().iter().all(|r| r.name.contains("sleep")) && shown(&page, pid)
+        })?;
+        let table = page.table();
+        let label = wait_for_cell(&table, pid)?;
+        let (x, y) = label
+            .translate_coordinates(&table, 2.0, 2.0)
+            .ok_or("the cell is not in the table")?;
+        if page.menu_at(x, y) != Some(pid) || !page.menu_open() {
+            return Err(format!(
+                "a right-click at ({x}, {y}) did not open the menu on {pid}"
+            ));
+        }
+        if page.selected().map(|r| r.pid) != Some(pid) {
+            return Err("the right-click did not select the child".into());
+        }
+        // What the menu's "Terminate" item does.
+        page.root()
+            .activate_action("proc.signal", Some(&"TERM".to_variant()))
+            .map_err(|e| e.to_string())?;
+        let dialog = gtk::Window::list_toplevels()
+            .into_iter()
+            .filter_map(|t| t.downcast::<gtk::Window>().ok())
+            .find(|t| t.is_visible() && find(t, "signal-confirm").is_some())
+            .ok_or("no confirmation")?;
+        let question = text(&dialog, "signal-text");
+        if !question.contains(&pid.to_string()) || !question.contains("SIGTERM") {
+            return Err(format!("confirmation says {question:?}"));
+        }
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return Err("the child ended before the confirmation".into());
+        }
+        find(&dialog, "signal-confirm")
+            .and_then(|b| b.downcast::<gtk::Button>().ok())
+            .ok_or("no Send button")?
+            .emit_clicked();
+        let mut status = None;
+        wait_until("the child to end", Duration::from_secs(10), || {
+            status = child.try_wait().ok().flatten();
+            status.is_some()
+        })?;
+        let signal = status.and_then(|s| s.signal());
+        if signal != Some(15) {
+            return Err(format!("the child ended with {status:?}, not SIGTERM"));
+        }
+        if page.displayed().is_empty() {
+            return Err("the list emptied".into());
+        }
+        page.search().set_text("");
+        main.view.borrow().show_page("resources");
+        Ok(())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// The label of `pid`'s row in `table`, once drawn.
+fn wait_for_cell(table: &gtk::ColumnView, pid: u32) -> Result<gtk::Widget, String> {
+    let name = format!("pid-{pid}");
+    let mut found = None;
+    wait_until("the child's row on screen", Duration::from_secs(10), || {
+        found = find(table, &name).filter(|w| w.is_mapped() && w.width() > 0);
+        found.is_some()
+    })?;
+    found.ok_or_else(|| "no cell".into())
+}
