@@ -1,0 +1,120 @@
+//! Subscribers that come and go: every so often a batch of the open subscribers drops its
+//! websocket (the socket just closes, as when a laptop sleeps or a tab is closed) and opens a new
+//! worker and websocket at once. Batches take turns through the fleet, so with 1,000
+//! subscribers and 100 a minute each one reconnects every ten minutes.
+//!
+//! While a subscriber is away it cannot receive frames: the time from one interval before its
+//! socket closes (a frame may have been in flight) until its new greeting is recorded as a gap,
+//! and ticks first seen inside it count apart from missed frames.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use smol::LocalExecutor;
+
+use crate::http::{Auth, Target, http_conn};
+use crate::progress::Live;
+use crate::subscribers::{Fleet, OPENERS, open_one, read_frames};
+use crate::ticks::Gap;
+
+/// How many subscribers reconnect, how often, over which window.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Churn {
+    /// Subscribers per round.
+    pub per_round: usize,
+    /// Time between rounds.
+    pub every: Duration,
+    /// The window's start.
+    pub from: Instant,
+    /// The window's end: no round starts after it.
+    pub until: Instant,
+}
+
+/// Runs rounds from a quarter period after the window's start (so rounds fall between progress
+/// rows taken on whole periods) until its end; records each subscriber's gaps in `gaps`.
+pub(crate) async fn rounds(
+    ex: Rc<LocalExecutor<'static>>,
+    target: Rc<Target>,
+    auth: Rc<Auth>,
+    fleet: Rc<Fleet>,
+    churn: Churn,
+    gaps: Rc<RefCell<Vec<Vec<Gap>>>>,
+    live: Rc<Live>,
+) {
+    let Churn { from, until, .. } = churn;
+    let n = fleet.connected();
+    if n == 0 || churn.per_round == 0 {
+        return;
+    }
+    gaps.borrow_mut().resize(n, Vec::new());
+    let per_round = churn.per_round.min(n);
+    let mut round = 0usize;
+    loop {
+        let at = from + churn.every / 4 + churn.every * round as u32;
+        if at >= until {
+            return;
+        }
+        smol::Timer::at(at).await;
+        let queue: Rc<RefCell<VecDeque<usize>>> = Rc::new(RefCell::new(
+            (0..per_round)
+                .map(|i| (round * per_round + i) % n)
+                .collect(),
+        ));
+        let mut workers = Vec::new();
+        for _ in 0..OPENERS.min(per_round) {
+            let (ex2, target, auth, fleet, gaps, live, queue) = (
+                ex.clone(),
+                target.clone(),
+                auth.clone(),
+                fleet.clone(),
+                gaps.clone(),
+                live.clone(),
+                queue.clone(),
+            );
+            workers.push(ex.spawn(async move {
+                let mut conn = http_conn(&target);
+                loop {
+                    let Some(slot) = queue.borrow_mut().pop_front() else {
+                        return;
+                    };
+                    let away = Instant::now()
+                        .checked_sub(fleet.book.borrow().interval())
+                        .unwrap_or(from);
+                    // Dropping the reader task drops its websocket: the socket closes.
+                    let old = std::mem::replace(
+                        &mut fleet.readers.borrow_mut()[slot],
+                        ex2.spawn(async {}),
+                    );
+                    drop(old);
+                    match open_one(&mut conn, &target, &auth).await {
+                        Ok(ws) => {
+                            gaps.borrow_mut()[slot].push((away, Instant::now()));
+                            let reader = read_frames(
+                                ws,
+                                slot,
+                                fleet.book.clone(),
+                                fleet.received.clone(),
+                                fleet.dropped.clone(),
+                            );
+                            fleet.readers.borrow_mut()[slot] = ex2.spawn(reader);
+                            Live::bump(&live.reconnects);
+                        }
+                        Err(_) => {
+                            // Gone for good: every later frame is part of this gap, and the
+                            // failure itself is counted.
+                            let forever = until + Duration::from_secs(86_400);
+                            gaps.borrow_mut()[slot].push((away, forever));
+                            Live::bump(&live.reconnect_failures);
+                        }
+                    }
+                }
+            }));
+        }
+        for w in workers {
+            w.await;
+        }
+        round += 1;
+    }
+}
