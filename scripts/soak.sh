@@ -13,10 +13,12 @@
 # usage: scripts/soak.sh [--duration SECS] [--out DIR] [--subscribers N] [--reconnect N]
 #                        [--reconnect-every SECS] [--login-rate N] [--http-rate N]
 #                        [--sample-every SECS] [--baseline SECS] [--bins DIR]
+#                        [--serve-args "ARGS"]
 #   defaults: 3600 s, 1000 subscribers, 100 reconnecting every 60 s, 1 login/s, 10 GET /system/s,
 #   a row every 30 s; the baseline is minute 10, or a sixth of the run when that is shorter.
 #   --out DIR  keep soak.csv, report.json and the logs there (default: a new temp dir)
 #   --bins DIR use DIR/psmonitor and DIR/psmonitor-load instead of building the release ones
+#   --serve-args "ARGS"  more flags for `psmonitor serve`, e.g. "--history off"
 # Smoke check: scripts/soak.sh --duration 180 --subscribers 100 --reconnect 10
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +33,7 @@ HTTP_RATE=10
 SAMPLE_EVERY=30
 BASELINE=""
 BINS=""
+SERVE_ARGS=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) DURATION="$2"; shift ;;
@@ -43,7 +46,8 @@ while [ $# -gt 0 ]; do
         --sample-every) SAMPLE_EVERY="$2"; shift ;;
         --baseline) BASELINE="$2"; shift ;;
         --bins) BINS="$2"; shift ;;
-        -h|--help) sed -n 2,21p "$0"; exit 0 ;;
+        --serve-args) SERVE_ARGS="$2"; shift ;;
+        -h|--help) sed -n 2,24p "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -81,7 +85,7 @@ export PSMONITOR_PASSWORD
 
 # The first run creates the account (argon2) before any load starts.
 "$SERVER_BIN" serve --address 127.0.0.1 --port 0 --data-dir "$WORK/data" \
-    --max-connections $(( SUBSCRIBERS + 200 )) --log-level warn \
+    --max-connections $(( SUBSCRIBERS + 200 )) --log-level warn $SERVE_ARGS \
     > "$OUT/server.out" 2> "$OUT/server.err" &
 SERVER_PID=$!
 URL=""
@@ -98,7 +102,7 @@ fi
 
 {
     echo "started: $(date -u +%FT%TZ)"
-    echo "server: $SERVER_BIN (pid $SERVER_PID, $URL, real host collector, fresh data dir)"
+    echo "server: $SERVER_BIN $SERVE_ARGS (pid $SERVER_PID, $URL, real host collector, fresh data dir)"
     echo "load: $LOAD_BIN --subscribers $SUBSCRIBERS --login-rate $LOGIN_RATE --http-rate $HTTP_RATE" \
          "--reconnect $RECONNECT --reconnect-every ${RECONNECT_EVERY}s --progress-every ${SAMPLE_EVERY}s" \
          "--duration ${DURATION}s"
