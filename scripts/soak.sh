@@ -95,8 +95,14 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 if [ -z "$URL" ]; then
-    echo "the server did not start:" >&2
-    cat "$OUT/server.err" >&2
+    STATUS=running
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        STATUS=0
+        wait "$SERVER_PID" || STATUS=$?
+        SERVER_PID=""
+    fi
+    echo "the server did not start (exit status: $STATUS); its output:" >&2
+    cat "$OUT/server.out" "$OUT/server.err" >&2
     exit 1
 fi
 
