@@ -4,20 +4,28 @@
 //! subscribers and 100 a minute each one reconnects every ten minutes.
 //!
 //! While a subscriber is away it cannot receive frames: the time from one interval before its
-//! socket closes (a frame may have been in flight) until its new greeting is recorded as a gap,
-//! and ticks first seen inside it count apart from missed frames.
+//! socket closes (a frame may have been in flight) until the first frame on its new websocket,
+//! or one interval after the new greeting if that is sooner, is recorded as a gap, and ticks
+//! first seen inside it count apart from missed frames. The gap does not end at the greeting:
+//! a tick the server sent to the others just before it paired the new websocket can reach this
+//! process after the greeting does (it reads its sockets in no set order), and that tick was
+//! never this subscriber's to get.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::Message;
+use futures_lite::StreamExt;
+use psmonitor_client::Stream;
 use smol::LocalExecutor;
 
 use crate::http::{Auth, Target, http_conn};
 use crate::progress::Live;
 use crate::subscribers::{Fleet, OPENERS, open_one, read_frames};
-use crate::ticks::Gap;
+use crate::ticks::{Gap, TickBook};
 
 /// How many subscribers reconnect, how often, over which window.
 #[derive(Clone, Copy, Debug)]
@@ -90,13 +98,21 @@ pub(crate) async fn rounds(
                     drop(old);
                     match open_one(&mut conn, &target, &auth).await {
                         Ok(ws) => {
-                            gaps.borrow_mut()[slot].push((away, Instant::now()));
-                            let reader = read_frames(
+                            let greeted = Instant::now();
+                            let interval = fleet.book.borrow().interval();
+                            let index = {
+                                let mut gaps = gaps.borrow_mut();
+                                gaps[slot].push((away, greeted + interval));
+                                gaps[slot].len() - 1
+                            };
+                            let reader = first_then_rest(
                                 ws,
                                 slot,
+                                index,
                                 fleet.book.clone(),
                                 fleet.received.clone(),
                                 fleet.dropped.clone(),
+                                gaps.clone(),
                             );
                             fleet.readers.borrow_mut()[slot] = ex2.spawn(reader);
                             Live::bump(&live.reconnects);
@@ -117,4 +133,37 @@ pub(crate) async fn rounds(
         }
         round += 1;
     }
+}
+
+/// Reads a reopened subscriber's first frame, ends its gap there, then reads on as any other.
+async fn first_then_rest(
+    mut ws: WebSocketStream<Stream>,
+    slot: usize,
+    gap: usize,
+    book: Rc<RefCell<TickBook>>,
+    received: Rc<RefCell<Vec<Vec<u32>>>>,
+    dropped: Rc<std::cell::Cell<u64>>,
+    gaps: Rc<RefCell<Vec<Vec<Gap>>>>,
+) {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => {
+                let now = Instant::now();
+                let tick = book.borrow_mut().tick_for(text.as_bytes(), now);
+                if let Some(ticks) = received.borrow_mut().get_mut(slot) {
+                    ticks.push(tick);
+                }
+                if let Some(g) = gaps.borrow_mut()[slot].get_mut(gap) {
+                    g.1 = g.1.min(now);
+                }
+                break;
+            }
+            Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                dropped.set(dropped.get() + 1);
+                return;
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+    read_frames(ws, slot, book, received, dropped).await;
 }
