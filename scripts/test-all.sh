@@ -46,6 +46,10 @@ trap 'rm -f "$log"' EXIT
 # The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
 # gnome-keyring; here they are installed above, and a missing tool must fail them.
 PSMONITOR_REQUIRE_PROMETHEUS=1 PSMONITOR_REQUIRE_KEYRING=1 cargo test 2>&1 | tee "$log"
+# The soak script's own smoke: 35 s, small, on the debug binaries `cargo test` just built. The
+# one-hour soak itself (scripts/soak.sh with its defaults) is too long for CI.
+scripts/soak.sh --duration 30 --subscribers 20 --reconnect 5 --reconnect-every 10 \
+  --sample-every 5 --bins "${CARGO_TARGET_DIR:-target}/debug"
 # GTK runs on one thread: the UI scenarios are one harness = false binary that inits GTK once.
 xvfb-run -a cargo test -p psmonitor-gtk 2>&1 | tee -a "$log"
 # The web dashboard in Chromium, in its own step: a missing browser fails loudly.

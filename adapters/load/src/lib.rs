@@ -8,11 +8,14 @@
 mod http;
 pub mod probes;
 pub mod procfs;
+pub mod progress;
+mod reconnect;
 pub mod report;
 pub mod stats;
 mod subscribers;
 pub mod ticks;
 
+use std::cell::RefCell;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -21,7 +24,7 @@ use smol::LocalExecutor;
 use zeroize::Zeroizing;
 
 pub use procfs::{FileLimit, ProcSample, ProcUsage, raise_file_limit};
-pub use report::Report;
+pub use report::{Reconnects, Report};
 
 use crate::procfs::load_average;
 
@@ -85,6 +88,19 @@ pub struct LoadOptions {
     pub trust: psmonitor_client::ClientTrust,
 }
 
+/// Extras for a long run (a soak): subscribers that reconnect, and progress rows as it goes.
+#[derive(Clone, Debug, Default)]
+pub struct SoakOptions {
+    /// Subscribers that close and reopen their websocket each round (0: none).
+    pub reconnect: usize,
+    /// Time between reconnect rounds.
+    pub reconnect_every: Duration,
+    /// Where to write a CSV row of progress (server RSS, fds, CPU, frames, requests).
+    pub progress: Option<std::path::PathBuf>,
+    /// Time between progress rows.
+    pub progress_every: Duration,
+}
+
 /// The socket address of a `http[s]://127.0.0.1:PORT` URL; anything else is refused.
 pub fn local_target(url: &str) -> Result<SocketAddr, LoadError> {
     let ep = psmonitor_client::Endpoint::parse(url).map_err(|_| LoadError::NotLocal(url.into()))?;
@@ -116,9 +132,30 @@ fn check(opts: &LoadOptions) -> Result<(), LoadError> {
     Ok(())
 }
 
+fn check_soak(soak: &SoakOptions) -> Result<(), LoadError> {
+    let short = Duration::from_millis(100);
+    if soak.reconnect > 0 && soak.reconnect_every < short {
+        return Err(LoadError::Invalid(
+            "reconnect rounds must be at least 100 ms apart".into(),
+        ));
+    }
+    if soak.progress.is_some() && soak.progress_every < short {
+        return Err(LoadError::Invalid(
+            "progress rows must be at least 100 ms apart".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the load described by `opts` on this thread and reports what it measured.
 pub fn run(opts: &LoadOptions) -> Result<Report, LoadError> {
+    run_soak(opts, &SoakOptions::default())
+}
+
+/// As [`run`], with reconnecting subscribers and progress rows as `soak` asks.
+pub fn run_soak(opts: &LoadOptions, soak: &SoakOptions) -> Result<Report, LoadError> {
     check(opts)?;
+    check_soak(soak)?;
     let addr = local_target(&opts.server)?;
     let ep = psmonitor_client::Endpoint::parse(&opts.server)?;
     let tls = match ep.tls {
@@ -130,12 +167,13 @@ pub fn run(opts: &LoadOptions) -> Result<Report, LoadError> {
         false => None,
     };
     let ex = Rc::new(LocalExecutor::new());
-    smol::block_on(ex.run(run_on(ex.clone(), opts, http::Target::new(addr, tls))))
+    smol::block_on(ex.run(run_on(ex.clone(), opts, soak, http::Target::new(addr, tls))))
 }
 
 async fn run_on(
     ex: Rc<LocalExecutor<'static>>,
     opts: &LoadOptions,
+    soak: &SoakOptions,
     target: Rc<http::Target>,
 ) -> Result<Report, LoadError> {
     let auth = Rc::new(http::Auth::new(
@@ -158,6 +196,7 @@ async fn run_on(
         ramp_start + ramp_limit,
     )
     .await;
+    let fleet = Rc::new(fleet);
     let ramp = ramp_start.elapsed();
     if opts.http_rate > 0 {
         probes::warm_up(&target, &auth).await?;
@@ -168,12 +207,15 @@ async fn run_on(
     let me_start = ProcSample::read_self()?;
     let from = Instant::now();
     let until = from + opts.duration;
+    let live = Rc::new(progress::Live::default());
+    let gaps = Rc::new(RefCell::new(Vec::new()));
     let system = (opts.http_rate > 0).then(|| {
         ex.spawn(probes::system(
             target.clone(),
             auth.clone(),
             opts.http_rate,
             until,
+            live.clone(),
         ))
     });
     let logins = (opts.login_rate > 0).then(|| {
@@ -184,9 +226,42 @@ async fn run_on(
             opts.password.clone(),
             opts.login_rate,
             until,
+            live.clone(),
         ))
     });
+    let churn = (soak.reconnect > 0).then(|| {
+        ex.spawn(reconnect::rounds(
+            ex.clone(),
+            target.clone(),
+            auth.clone(),
+            fleet.clone(),
+            reconnect::Churn {
+                per_round: soak.reconnect,
+                every: soak.reconnect_every,
+                from,
+                until,
+            },
+            gaps.clone(),
+            live.clone(),
+        ))
+    });
+    let rows = soak.progress.clone().map(|path| {
+        let src = progress::Sources {
+            book: fleet.book.clone(),
+            received: fleet.received.clone(),
+            gaps: gaps.clone(),
+            dropped: fleet.dropped.clone(),
+            live: live.clone(),
+            server_pid: opts.server_pid,
+            interval: opts.interval,
+        };
+        let every = soak.progress_every;
+        ex.spawn(async move { progress::write_rows(&path, every, from, until, src).await })
+    });
     smol::Timer::at(until).await;
+    if let Some(task) = churn {
+        task.await;
+    }
     let to = Instant::now();
     let server_end = opts.server_pid.map(ProcSample::read).transpose()?;
     let me_end = ProcSample::read_self()?;
@@ -203,8 +278,17 @@ async fn run_on(
     if fleet.connected() > 0 {
         smol::Timer::after(opts.interval.min(Duration::from_secs(5)) + GRACE).await;
     }
+    if let Some(task) = rows {
+        task.await?;
+    }
     fleet.stop();
-    let frames = ticks::frame_stats(&fleet.book.borrow(), &fleet.received.borrow(), from, to);
+    let (frames, gap_frames) = ticks::frame_stats_with_gaps(
+        &fleet.book.borrow(),
+        &fleet.received.borrow(),
+        &gaps.borrow(),
+        from,
+        to,
+    );
     Ok(Report {
         subscribers_requested: opts.subscribers,
         subscribers_connected: fleet.connected(),
@@ -222,6 +306,11 @@ async fn run_on(
         system,
         login,
         load_average: (load_start, load_end),
+        reconnects: (soak.reconnect > 0).then(|| Reconnects {
+            done: live.reconnects.get(),
+            failed: live.reconnect_failures.get(),
+            gap_frames,
+        }),
     })
 }
 

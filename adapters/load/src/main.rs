@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use psmonitor_client::{ClientError, ClientTrust, Fingerprint};
-use psmonitor_load::{LoadError, LoadOptions, raise_file_limit, run};
+use psmonitor_load::{LoadError, LoadOptions, SoakOptions, raise_file_limit, run_soak};
 use zeroize::Zeroizing;
 
 /// Descriptors kept free for the HTTP probes, logins and the runtime.
@@ -50,6 +50,18 @@ struct Args {
     /// Verify the https server's certificate against the authorities in this PEM file.
     #[arg(long, value_name = "PEM")]
     ca_file: Option<std::path::PathBuf>,
+    /// Subscribers that drop their websocket and open a new one, each round (0: none).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    reconnect: usize,
+    /// Time between reconnect rounds; rounds take turns through the subscribers.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    reconnect_every: Duration,
+    /// Write a CSV row of progress (server RSS, open fds, CPU; frames, logins, requests) here.
+    #[arg(long, value_name = "CSV")]
+    progress: Option<std::path::PathBuf>,
+    /// Time between progress rows.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    progress_every: Duration,
 }
 
 /// Exit code for a server certificate that is not trusted or changed (as `psmonitor get`).
@@ -123,7 +135,14 @@ fn load() -> anyhow::Result<()> {
             known_servers: None,
         },
     };
-    let report = run(&opts).with_context(|| format!("load run against {} failed", opts.server))?;
+    let soak = SoakOptions {
+        reconnect: args.reconnect,
+        reconnect_every: args.reconnect_every,
+        progress: args.progress,
+        progress_every: args.progress_every,
+    };
+    let report = run_soak(&opts, &soak)
+        .with_context(|| format!("load run against {} failed", opts.server))?;
     if args.json {
         println!("{}", report.to_json());
     } else {

@@ -17,6 +17,7 @@ use crate::LoadError;
 use psmonitor_client::HttpConnection;
 
 use crate::http::{Auth, IO_TIMEOUT, Target, http_conn};
+use crate::progress::Live;
 use crate::stats::Samples;
 
 /// Logins allowed in flight at once (the limiter blocks an address at 5 unfinished failures).
@@ -28,6 +29,7 @@ pub(crate) async fn system(
     auth: Rc<Auth>,
     rate: u32,
     until: Instant,
+    live: Rc<Live>,
 ) -> Samples {
     let mut samples = Samples::default();
     let period = Duration::from_secs(1) / rate.max(1);
@@ -40,8 +42,14 @@ pub(crate) async fn system(
         smol::Timer::at(next).await;
         sent += 1;
         match one_system(&mut conn, &auth).await {
-            Ok(latency) => samples.latencies.push(latency),
-            Err(e) => samples.fail(e),
+            Ok(latency) => {
+                samples.latencies.push(latency);
+                Live::bump(&live.http_ok);
+            }
+            Err(e) => {
+                samples.fail(e);
+                Live::bump(&live.http_errors);
+            }
         }
         next += period;
         next = next.max(Instant::now());
@@ -81,6 +89,7 @@ pub(crate) async fn logins(
     password: Zeroizing<String>,
     rate: u32,
     until: Instant,
+    live: Rc<Live>,
 ) -> Samples {
     let samples = Rc::new(RefCell::new(Samples::default()));
     let in_flight = Rc::new(Cell::new(0usize));
@@ -99,19 +108,26 @@ pub(crate) async fn logins(
             continue;
         }
         in_flight.set(in_flight.get() + 1);
-        let (samples, in_flight, user, password, target) = (
+        let (samples, in_flight, user, password, target, live) = (
             samples.clone(),
             in_flight.clone(),
             user.clone(),
             password.clone(),
             target.clone(),
+            live.clone(),
         );
         tasks.push(ex.spawn(async move {
             let mut conn = http_conn(&target);
             let start = Instant::now();
             match psmonitor_client::login(&mut conn, &user, &password).await {
-                Ok(_) => samples.borrow_mut().latencies.push(start.elapsed()),
-                Err(e) => samples.borrow_mut().fail(e),
+                Ok(_) => {
+                    samples.borrow_mut().latencies.push(start.elapsed());
+                    Live::bump(&live.logins_ok);
+                }
+                Err(e) => {
+                    samples.borrow_mut().fail(e);
+                    Live::bump(&live.login_errors);
+                }
             }
             in_flight.set(in_flight.get() - 1);
         }));

@@ -39,6 +39,19 @@ pub struct Report {
     pub login: Option<LatencySummary>,
     /// 1-minute load average at the start and end of the window.
     pub load_average: (Option<f64>, Option<f64>),
+    /// Subscribers closed and reopened during the window, when asked for.
+    pub reconnects: Option<Reconnects>,
+}
+
+/// Subscribers that closed and reopened their websocket during the window.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Reconnects {
+    /// Reopened.
+    pub done: u64,
+    /// Closed but could not be reopened.
+    pub failed: u64,
+    /// Frames not received because their subscriber was reconnecting (expected, not missed).
+    pub gap_frames: u64,
 }
 
 impl Report {
@@ -98,6 +111,13 @@ impl fmt::Display for Report {
                 f,
                 "{:<18} mean {:.0} B; {:.0} B per subscriber per second; delivery spread max {:.1} ms",
                 "frame size", fr.mean_frame_bytes, fr.bytes_per_subscriber_second, fr.max_spread_ms
+            )?;
+        }
+        if let Some(r) = &self.reconnects {
+            writeln!(
+                f,
+                "{:<18} {} done, {} failed; {} frames fell in their gaps (expected, not missed)",
+                "reconnects", r.done, r.failed, r.gap_frames
             )?;
         }
         if let Some(s) = &self.server {

@@ -38,7 +38,8 @@ pub(crate) struct Fleet {
     pub failed: u64,
     /// Why the first one failed.
     pub first_error: Option<String>,
-    readers: Rc<RefCell<Vec<Task<()>>>>,
+    /// One reader task per subscriber, by slot; dropping one closes its websocket.
+    pub readers: Rc<RefCell<Vec<Task<()>>>>,
 }
 
 impl Fleet {
@@ -126,7 +127,7 @@ pub(crate) async fn open(
 }
 
 /// Creates a worker and connects it, retrying a few times.
-async fn open_one(
+pub(crate) async fn open_one(
     conn: &mut HttpConnection,
     target: &Target,
     auth: &Auth,
@@ -170,7 +171,7 @@ async fn try_open(
 }
 
 /// Records the tick of every text frame until the stream ends or the task is dropped.
-async fn read_frames(
+pub(crate) async fn read_frames(
     mut sub: Subscription,
     slot: usize,
     book: Rc<RefCell<TickBook>>,

@@ -70,6 +70,11 @@ impl TickBook {
         id
     }
 
+    /// The stream interval this book assumes.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     /// Every tick so far, by id.
     pub fn ticks(&self) -> &[Tick] {
         &self.ticks
@@ -99,6 +104,10 @@ pub struct FrameStats {
     pub max_spread_ms: f64,
 }
 
+/// A stretch of time in which one subscriber was knowingly away (closing and reopening its
+/// websocket): `[from, to)` by a tick's first sighting.
+pub type Gap = (Instant, Instant);
+
 /// Counts, for each subscriber's received tick ids, the window ticks it got and missed.
 /// The window is `[from, to)` by first sighting.
 pub fn frame_stats(
@@ -107,6 +116,19 @@ pub fn frame_stats(
     from: Instant,
     to: Instant,
 ) -> FrameStats {
+    frame_stats_with_gaps(book, received, &[], from, to).0
+}
+
+/// As [`frame_stats`], but a window tick that subscriber `i` did not receive and that was first
+/// seen inside one of `gaps[i]` is not missed: it is counted apart, as the second value (frames
+/// a reconnecting subscriber was expected to miss). `gaps` may be shorter than `received`.
+pub fn frame_stats_with_gaps(
+    book: &TickBook,
+    received: &[Vec<u32>],
+    gaps: &[Vec<Gap>],
+    from: Instant,
+    to: Instant,
+) -> (FrameStats, u64) {
     let ticks = book.ticks();
     let in_window = |id: u32| {
         ticks
@@ -133,8 +155,8 @@ pub fn frame_stats(
         max_spread_ms,
         ..FrameStats::default()
     };
-    let (mut frames, mut bytes) = (0u64, 0u64);
-    for ids in received {
+    let (mut frames, mut bytes, mut in_gaps) = (0u64, 0u64, 0u64);
+    for (i, ids) in received.iter().enumerate() {
         let mut got: Vec<u32> = ids.iter().copied().filter(|&id| in_window(id)).collect();
         got.sort_unstable();
         got.dedup();
@@ -146,7 +168,21 @@ pub fn frame_stats(
             .sum::<u64>();
         stats.min = stats.min.min(count);
         stats.max = stats.max.max(count);
-        let missed = expected.saturating_sub(count);
+        let away = gaps.get(i).map_or(&[][..], Vec::as_slice);
+        let excused = if away.is_empty() {
+            0
+        } else {
+            window
+                .iter()
+                .filter(|&&id| got.binary_search(&id).is_err())
+                .filter(|&&id| {
+                    let seen = ticks[id as usize].first_seen;
+                    away.iter().any(|&(a, b)| seen >= a && seen < b)
+                })
+                .count() as u64
+        };
+        in_gaps += excused;
+        let missed = expected.saturating_sub(count).saturating_sub(excused);
         stats.missed += missed;
         stats.subscribers_missing += u64::from(missed > 0);
     }
@@ -160,7 +196,7 @@ pub fn frame_stats(
     if frames > 0 {
         stats.mean_frame_bytes = bytes as f64 / frames as f64;
     }
-    stats
+    (stats, in_gaps)
 }
 
 #[cfg(test)]
@@ -218,5 +254,37 @@ mod tests {
         );
         let none = frame_stats(&book, &[], t0, t0 + I);
         assert_eq!((none.min, none.mean, none.missed), (0, 0.0, 0));
+    }
+
+    #[test]
+    fn a_reconnecting_subscriber_is_excused_only_inside_its_gap() {
+        let t0 = Instant::now();
+        let mut book = TickBook::new(I);
+        let ids: Vec<u32> = (0..6)
+            .map(|k| book.tick_for(format!("frame {k}").as_bytes(), t0 + k * I))
+            .collect();
+        let (from, to) = (t0, t0 + 6 * I);
+        // Away from just before tick 2 until just after tick 3; it also lost tick 5.
+        let away = vec![(t0 + 2 * I - I / 10, t0 + 3 * I + I / 10)];
+        let reconnecting = vec![ids[0], ids[1], ids[4]];
+        // Another subscriber with the same gap that still got tick 2 (in flight when it left).
+        let lucky = vec![ids[0], ids[1], ids[2], ids[4], ids[5]];
+        let steady: Vec<u32> = ids.clone();
+        let (stats, gap) = frame_stats_with_gaps(
+            &book,
+            &[reconnecting, lucky, steady],
+            &[away.clone(), away],
+            from,
+            to,
+        );
+        assert_eq!(stats.ticks, 6);
+        // Ticks 2 and 3 of the first, tick 3 of the second: expected gaps, not misses.
+        assert_eq!(gap, 3);
+        // Tick 5 of the first was outside any gap: missed.
+        assert_eq!((stats.missed, stats.subscribers_missing), (1, 1));
+        assert_eq!((stats.min, stats.max), (3, 6));
+        // Without the gaps, every absent frame is missed.
+        let plain = frame_stats(&book, &[vec![ids[0], ids[1], ids[4]]], from, to);
+        assert_eq!(plain.missed, 3);
     }
 }
