@@ -140,10 +140,12 @@ pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
 /// consumer is [`EVENT_BOUND`] events behind; any other event waits until there is room.
 async fn emit(events: &async_channel::Sender<WatchEvent>, event: WatchEvent) -> bool {
     match event {
-        WatchEvent::Frame(_) | WatchEvent::Detail(_) | WatchEvent::Network(_) => match events.try_send(event) {
-            Ok(()) | Err(async_channel::TrySendError::Full(_)) => true,
-            Err(async_channel::TrySendError::Closed(_)) => false,
-        },
+        WatchEvent::Frame(_) | WatchEvent::Detail(_) | WatchEvent::Network(_) => {
+            match events.try_send(event) {
+                Ok(()) | Err(async_channel::TrySendError::Full(_)) => true,
+                Err(async_channel::TrySendError::Closed(_)) => false,
+            }
+        }
         event => events.send(event).await.is_ok(),
     }
 }
