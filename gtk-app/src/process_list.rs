@@ -135,7 +135,7 @@ impl LocalProcesses {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self {
             reader: ProcessReader::new(root),
-            users: UserNames::load(),
+            users: UserNames::default(),
             last: HashMap::new(),
             last_at: None,
         }
