@@ -11,10 +11,19 @@ use psmonitor_core::auth::issue_token;
 use psmonitor_core::model::HostRecording;
 use psmonitor_core::workers::WorkerRegistry;
 use psmonitor_fuzz_bodies::hub::steps::{self, Auth, Body, Query, Request, Step};
-use psmonitor_fuzz_bodies::{NOW_UNIX, account, encode_tree};
+use psmonitor_fuzz_bodies::{NOW_UNIX, PROCFS_FILES, account, encode_tree};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A `procfs` seed: the selector byte of the parser of `file` (see `PROCFS_FILES`), then `data`.
+fn put_proc(file: &str, name: &str, data: &[u8]) {
+    let which = PROCFS_FILES
+        .iter()
+        .position(|f| *f == file)
+        .expect("a procfs file") as u8;
+    put("procfs", name, &[&[which][..], data].concat());
 }
 
 fn put(target: &str, name: &str, data: &[u8]) {
@@ -57,30 +66,47 @@ fn procfs_seeds() {
         let host_name = host.file_name().to_string_lossy().into_owned();
         for (rel, data) in files_under(&host.path().join("proc")) {
             let name = format!("{host_name}-{}", rel.to_string_lossy().replace('/', "-"));
-            let target = if rel.components().count() > 1 { "proc_pid" } else { "procfs" };
-            put(target, &name, &data);
+            if rel.components().count() > 1 {
+                put("proc_pid", &name, &data);
+            } else {
+                put_proc(&rel.to_string_lossy(), &name, &data);
+            }
         }
         let sys = host.path().join("sys/class");
         let mut tree = Vec::new();
-        for (from, to) in [("hwmon", "hwmon"), ("thermal", "thermal"), ("power_supply", "power_supply"), ("drm", "drm")] {
+        for (from, to) in [
+            ("hwmon", "hwmon"),
+            ("thermal", "thermal"),
+            ("power_supply", "power_supply"),
+            ("drm", "drm"),
+        ] {
             for (rel, data) in files_under(&sys.join(from)) {
                 tree.push((Path::new(to).join(rel), data));
             }
         }
         put("sysfs", &host_name, &encode_tree(&tree));
     }
-    for file in ["stat", "meminfo", "diskstats", "net/dev", "mounts", "net/wireless", "loadavg", "uptime"] {
+    for file in [
+        "stat",
+        "meminfo",
+        "diskstats",
+        "net/dev",
+        "mounts",
+        "net/wireless",
+        "loadavg",
+        "uptime",
+    ] {
         if let Ok(data) = fs::read(Path::new("/proc").join(file)) {
-            put("procfs", &format!("live-{}", file.replace('/', "-")), &data);
+            put_proc(file, &format!("live-{}", file.replace('/', "-")), &data);
         }
     }
     if let Ok(cpuinfo) = fs::read_to_string("/proc/cpuinfo") {
         let first: String = cpuinfo.split("\n\n").next().unwrap_or_default().to_owned();
-        put("procfs", "live-cpuinfo", first.as_bytes());
+        put_proc("cpuinfo", "live-cpuinfo", first.as_bytes());
     }
     for file in ["/etc/os-release", "/etc/passwd"] {
         if let Ok(data) = fs::read(file) {
-            put("procfs", &format!("live-{}", &file[5..]), &data);
+            put_proc(&file[5..], &format!("live-{}", &file[5..]), &data);
         }
     }
     for file in ["stat", "status"] {
@@ -89,14 +115,21 @@ fn procfs_seeds() {
         }
     }
     if let Ok(smaps) = fs::read("/proc/self/smaps") {
-        put("proc_pid", "live-self-smaps", &smaps[..smaps.len().min(1500)]);
+        put(
+            "proc_pid",
+            "live-self-smaps",
+            &smaps[..smaps.len().min(1500)],
+        );
     }
     put("proc_pid", "long-comm", b"42 (kworker/u16:3-events_unbound) S 2 0 0 0 -1 69238880 0 0 0 0 0 3 0 0 20 0 1 0 5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 1 0 0 0 0 0");
     put("proc_pid", "cmdline-truncated", b"7 (systemd-journal) S 1 7 7 0 -1 4194560 5 0 0 0 9 8 0 0 19 -1 1 0 42 99 -5 18446744073709551615\0/usr/lib/systemd/systemd-journald\0");
 }
 
 fn fixture_seeds() {
-    for host in fs::read_dir(repo().join("fixtures/hosts")).expect("fixtures").flatten() {
+    for host in fs::read_dir(repo().join("fixtures/hosts"))
+        .expect("fixtures")
+        .flatten()
+    {
         let text = fs::read_to_string(host.path()).expect("fixture");
         let mut recording: HostRecording = serde_json::from_str(&text).expect("fixture parses");
         recording.readings.truncate(2);
@@ -106,8 +139,17 @@ fn fixture_seeds() {
             reading.interfaces.truncate(2);
             reading.disks.truncate(2);
         }
-        let name = host.path().file_stem().expect("stem").to_string_lossy().into_owned();
-        put("fixture_json", &name, serde_json::to_string(&recording).expect("json").as_bytes());
+        let name = host
+            .path()
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        put(
+            "fixture_json",
+            &name,
+            serde_json::to_string(&recording).expect("json").as_bytes(),
+        );
     }
 }
 
@@ -128,7 +170,10 @@ fn http_seeds() {
     }
     let chunked: [(&str, &[u8]); 5] = [
         ("one-chunk", b"\x125\r\nhello\r\n0\r\n\r\n"),
-        ("extensions-trailers", b"\x37a;name=value\r\n0123456789\r\n3\r\nabc\r\n0\r\nExpires: never\r\n\r\nNEXT"),
+        (
+            "extensions-trailers",
+            b"\x37a;name=value\r\n0123456789\r\n3\r\nabc\r\n0\r\nExpires: never\r\n\r\nNEXT",
+        ),
         ("bare-lf", b"\x004\nwiki\n5\npedia\n0\n\n"),
         ("too-large", b"\x00fff\r\nx\r\n"),
         ("partial", b"\xf110\r\n0123456"),
@@ -149,8 +194,14 @@ fn http_seeds() {
         put("authorization", &name, header.as_bytes());
     }
     let bodies: [(&str, &[u8]); 6] = [
-        ("login", br#"{"username":"PSMonitor","password":"correct horse"}"#),
-        ("login-escapes", br#"{"password":"p\u00e9\"\\","username":"u","extra":[1,{"a":null}]}"#),
+        (
+            "login",
+            br#"{"username":"PSMonitor","password":"correct horse"}"#,
+        ),
+        (
+            "login-escapes",
+            br#"{"password":"p\u00e9\"\\","username":"u","extra":[1,{"a":null}]}"#,
+        ),
         ("not-object", br#"["PSMonitor","pw"]"#),
         ("scope-read", b"read"),
         ("scope-metrics", b"metrics"),
@@ -174,8 +225,14 @@ fn http_seeds() {
     let sub = psmonitor_fuzz_bodies::SUBSCRIBER;
     let queries = [
         ("claim", format!("id={}&subscriber={sub}", id.as_str())),
-        ("claim-detail", format!("subscriber={sub}&id={}&detail=full", id.as_str())),
-        ("wrong-subscriber", format!("id={}&subscriber=someone", id.as_str())),
+        (
+            "claim-detail",
+            format!("subscriber={sub}&id={}&detail=full", id.as_str()),
+        ),
+        (
+            "wrong-subscriber",
+            format!("id={}&subscriber=someone", id.as_str()),
+        ),
         ("no-id", format!("subscriber={sub}")),
         ("repeated", "id=&id=x&subscriber&=".to_owned()),
     ];
@@ -183,11 +240,23 @@ fn http_seeds() {
         put("query", name, q.as_bytes());
     }
     let history: [(&str, &[u8]); 5] = [
-        ("range", b"\x00series=cpu.usage,mem.percent&since=1699996400&until=1700000000&step=60"),
+        (
+            "range",
+            b"\x00series=cpu.usage,mem.percent&since=1699996400&until=1700000000&step=60",
+        ),
         ("default-range", b"\x41series=net.rx_bps%40eth0"),
-        ("instances", b"\x82series=cpu.usage@0,cpu.usage@12,disk.used_percent@%2F&step=1"),
-        ("year-9999", b"\x03series=load.1&since=253402300000&until=253402300799"),
-        ("plus-and-escapes", b"\x04series=mem.percent&since=0&until=34560000&step=86400"),
+        (
+            "instances",
+            b"\x82series=cpu.usage@0,cpu.usage@12,disk.used_percent@%2F&step=1",
+        ),
+        (
+            "year-9999",
+            b"\x03series=load.1&since=253402300000&until=253402300799",
+        ),
+        (
+            "plus-and-escapes",
+            b"\x04series=mem.percent&since=0&until=34560000&step=86400",
+        ),
     ];
     for (name, data) in history {
         put("history_query", name, data);
@@ -213,56 +282,197 @@ fn hub_seeds() {
     use Step::*;
     let login = Request(request(1, 0, Auth::None, Body::Login(true)));
     let worker = Request(request(1, 2, Auth::Fresh, Body::Empty));
-    let connect = |detail| Connect(1, Query::Worker { back: 0, right_subscriber: true, detail });
+    let connect = |detail| {
+        Connect(
+            1,
+            Query::Worker {
+                back: 0,
+                right_subscriber: true,
+                detail,
+            },
+        )
+    };
     let get = |path| Request(request(0, path, Auth::Fresh, Body::Empty));
     let scenarios: Vec<(&str, u8, Vec<Step>)> = vec![
         ("login-ok", 0, vec![login.clone(), Verified(0, true)]),
-        ("brute-force-429", 0, vec![
-            Request(request(1, 0, Auth::None, Body::Login(false))), Verified(0, false),
-            Request(request(1, 0, Auth::None, Body::Login(false))), Verified(0, false),
-            Request(request(1, 0, Auth::None, Body::Login(false))), Verified(0, false),
-            Request(request(1, 0, Auth::None, Body::Login(false))), Verified(0, false),
-            Request(request(1, 0, Auth::None, Body::Login(false))), Verified(0, false),
-            login.clone(), Advance(255), Advance(255), login.clone(), Verified(0, true),
-        ]),
-        ("stream-two-subscribers", 1, vec![
-            worker.clone(), connect(false), worker.clone(), connect(true),
-            Connect(2, Query::Worker { back: 0, right_subscriber: true, detail: true }),
-            Sample(0), Advance(100), Sample(1), Advance(100), Sample(2), Disconnect(1), Advance(100),
-        ]),
-        ("snapshots-share-a-sample", 0, vec![get(3), get(4), get(3), Sample(0), Advance(100), Sample(1), get(3)]),
-        ("subscriber-mismatch", 0, vec![
-            worker.clone(), Connect(3, Query::Worker { back: 0, right_subscriber: false, detail: false }),
-        ]),
-        ("too-many-workers", 0, vec![worker.clone(), worker.clone(), worker.clone(), Advance(255), worker.clone()]),
-        ("capacity", 0, vec![worker.clone(), connect(false), worker.clone(), Connect(2, Query::Worker { back: 0, right_subscriber: true, detail: false })]),
-        ("routing", 0, vec![
-            Request(request(2, 3, Auth::None, Body::Empty)),
-            Request(request(3, 3, Auth::Fresh, Body::Empty)),
-            Request(request(0, 11, Auth::None, Body::Empty)),
-            Request(request(0, 5, Auth::Fresh, Body::Empty)),
-            Request(request(0, 9, Auth::None, Body::Empty)),
-            Request(request(1, 1, Auth::Fresh, Body::Empty)),
-            Request(request(1, 1, Auth::Stale, Body::Empty)),
-            Request(request(1, 0, Auth::None, Body::Raw(b"{\"username\":1}".to_vec()))),
-        ]),
-        ("api-tokens-and-metrics", 0x20, vec![
-            Tokens(true, true),
-            Request(request(0, 6, Auth::ApiMetrics, Body::Empty)),
-            Request(request(0, 3, Auth::ApiMetrics, Body::Empty)),
-            Request(request(0, 3, Auth::ApiRead, Body::Empty)),
-            Sample(0), Advance(100), Sample(1), Tokens(false, true),
-            Request(request(0, 3, Auth::ApiRead, Body::Empty)),
-        ]),
-        ("history", 0x20, vec![
-            Request(steps::Request { query: Some("series=cpu.usage&step=60".to_owned()), ..request(0, 7, Auth::Fresh, Body::Empty) }),
-            Request(request(0, 8, Auth::Fresh, Body::Empty)),
-            History(0, 0), History(0, 2), Advance(100), Sample(0),
-        ]),
-        ("shutdown-closes", 0x0c, vec![
-            worker.clone(), connect(false), get(3), login.clone(), login.clone(), login, Shutdown, get(4), Verified(0, true),
-        ]),
-        ("key-rotation", 0, vec![worker.clone(), connect(false), Account(true), get(3), Account(false), worker]),
+        (
+            "brute-force-429",
+            0,
+            vec![
+                Request(request(1, 0, Auth::None, Body::Login(false))),
+                Verified(0, false),
+                Request(request(1, 0, Auth::None, Body::Login(false))),
+                Verified(0, false),
+                Request(request(1, 0, Auth::None, Body::Login(false))),
+                Verified(0, false),
+                Request(request(1, 0, Auth::None, Body::Login(false))),
+                Verified(0, false),
+                Request(request(1, 0, Auth::None, Body::Login(false))),
+                Verified(0, false),
+                login.clone(),
+                Advance(255),
+                Advance(255),
+                login.clone(),
+                Verified(0, true),
+            ],
+        ),
+        (
+            "stream-two-subscribers",
+            1,
+            vec![
+                worker.clone(),
+                connect(false),
+                worker.clone(),
+                connect(true),
+                Connect(
+                    2,
+                    Query::Worker {
+                        back: 0,
+                        right_subscriber: true,
+                        detail: true,
+                    },
+                ),
+                Sample(0),
+                Advance(100),
+                Sample(1),
+                Advance(100),
+                Sample(2),
+                Disconnect(1),
+                Advance(100),
+            ],
+        ),
+        (
+            "snapshots-share-a-sample",
+            0,
+            vec![
+                get(3),
+                get(4),
+                get(3),
+                Sample(0),
+                Advance(100),
+                Sample(1),
+                get(3),
+            ],
+        ),
+        (
+            "subscriber-mismatch",
+            0,
+            vec![
+                worker.clone(),
+                Connect(
+                    3,
+                    Query::Worker {
+                        back: 0,
+                        right_subscriber: false,
+                        detail: false,
+                    },
+                ),
+            ],
+        ),
+        (
+            "too-many-workers",
+            0,
+            vec![
+                worker.clone(),
+                worker.clone(),
+                worker.clone(),
+                Advance(255),
+                worker.clone(),
+            ],
+        ),
+        (
+            "capacity",
+            0,
+            vec![
+                worker.clone(),
+                connect(false),
+                worker.clone(),
+                Connect(
+                    2,
+                    Query::Worker {
+                        back: 0,
+                        right_subscriber: true,
+                        detail: false,
+                    },
+                ),
+            ],
+        ),
+        (
+            "routing",
+            0,
+            vec![
+                Request(request(2, 3, Auth::None, Body::Empty)),
+                Request(request(3, 3, Auth::Fresh, Body::Empty)),
+                Request(request(0, 11, Auth::None, Body::Empty)),
+                Request(request(0, 5, Auth::Fresh, Body::Empty)),
+                Request(request(0, 9, Auth::None, Body::Empty)),
+                Request(request(1, 1, Auth::Fresh, Body::Empty)),
+                Request(request(1, 1, Auth::Stale, Body::Empty)),
+                Request(request(
+                    1,
+                    0,
+                    Auth::None,
+                    Body::Raw(b"{\"username\":1}".to_vec()),
+                )),
+            ],
+        ),
+        (
+            "api-tokens-and-metrics",
+            0x20,
+            vec![
+                Tokens(true, true),
+                Request(request(0, 6, Auth::ApiMetrics, Body::Empty)),
+                Request(request(0, 3, Auth::ApiMetrics, Body::Empty)),
+                Request(request(0, 3, Auth::ApiRead, Body::Empty)),
+                Sample(0),
+                Advance(100),
+                Sample(1),
+                Tokens(false, true),
+                Request(request(0, 3, Auth::ApiRead, Body::Empty)),
+            ],
+        ),
+        (
+            "history",
+            0x20,
+            vec![
+                Request(steps::Request {
+                    query: Some("series=cpu.usage&step=60".to_owned()),
+                    ..request(0, 7, Auth::Fresh, Body::Empty)
+                }),
+                Request(request(0, 8, Auth::Fresh, Body::Empty)),
+                History(0, 0),
+                History(0, 2),
+                Advance(100),
+                Sample(0),
+            ],
+        ),
+        (
+            "shutdown-closes",
+            0x0c,
+            vec![
+                worker.clone(),
+                connect(false),
+                get(3),
+                login.clone(),
+                login.clone(),
+                login,
+                Shutdown,
+                get(4),
+                Verified(0, true),
+            ],
+        ),
+        (
+            "key-rotation",
+            0,
+            vec![
+                worker.clone(),
+                connect(false),
+                Account(true),
+                get(3),
+                Account(false),
+                worker,
+            ],
+        ),
     ];
     for (name, config, steps) in scenarios {
         put("hub", name, &steps::encode(config, &steps));

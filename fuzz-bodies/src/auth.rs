@@ -24,10 +24,11 @@ pub fn authorization(data: &[u8]) {
         result == Err(TokenError::NotBearer),
         "the hub and the validator disagree on the bearer scheme"
     );
-    if let Some(credential) = credential {
-        if is_api_token(credential) {
-            assert_eq!(hash_token(credential), hash_token(credential));
-        }
+    if let Some(credential) = credential
+        && is_api_token(credential)
+    {
+        assert!(credential.starts_with("psm_"));
+        assert_ne!(hash_token(credential), hash_token(&header));
     }
     let Ok(claims) = result else {
         return;
@@ -45,7 +46,8 @@ pub fn authorization(data: &[u8]) {
     let ttl = Duration::from_secs(60);
     match refresh_token(&account, &claims, now, ttl, Duration::from_secs(3600)) {
         Ok(token) => {
-            let renewed = validate_bearer(Some(&format!("Bearer {}", token.as_str())), &account, now);
+            let renewed =
+                validate_bearer(Some(&format!("Bearer {}", token.as_str())), &account, now);
             let renewed = renewed.expect("a refreshed token validates");
             assert_eq!(renewed.session_start(), claims.session_start());
         }

@@ -13,12 +13,18 @@ pub fn bodies(data: &[u8]) {
     if let Ok((username, password)) = parse_login(data) {
         let again = serde_json::json!({"username": username, "password": password.as_str()});
         let (u, p) = parse_login(again.to_string().as_bytes()).expect("a re-encoded login parses");
-        assert_eq!((u.as_str(), p.as_str()), (username.as_str(), password.as_str()));
+        assert_eq!(
+            (u.as_str(), p.as_str()),
+            (username.as_str(), password.as_str())
+        );
     }
     let text = String::from_utf8_lossy(data);
     if valid_name(&text) {
         assert!((1..=64).contains(&text.len()));
-        assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        );
     }
     if let Some(scope) = TokenScope::parse(&text) {
         assert_eq!(scope.as_str(), text);

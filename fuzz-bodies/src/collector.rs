@@ -12,30 +12,65 @@ use psmonitor_collector::procs::fuzzing::{
     COMM_MAX, parse_kernel_page_size, parse_stat, parse_status_uid, process_name,
 };
 
-/// Feeds `data` (lossily UTF-8) to every whole-file parser: `/proc/stat`, `meminfo`,
-/// `diskstats`, `net/dev`, `mounts`, `net/wireless`, `loadavg`, `uptime`, `cpuinfo`,
-/// `os-release` and `/etc/passwd`. None panics, and none finds more records than lines.
+/// The whole-file parsers in the order [`procfs`]'s selector byte picks them.
+pub const PROCFS_FILES: [&str; 11] = [
+    "stat",
+    "meminfo",
+    "diskstats",
+    "net/dev",
+    "mounts",
+    "net/wireless",
+    "loadavg",
+    "uptime",
+    "cpuinfo",
+    "os-release",
+    "passwd",
+];
+
+/// Feeds `data[1..]` (lossily UTF-8) to the whole-file parser `data[0]` picks (modulo 11, see
+/// [`PROCFS_FILES`]): `/proc/stat`, `meminfo`, `diskstats`, `net/dev`, `mounts`,
+/// `net/wireless`, `loadavg`, `uptime`, `cpuinfo`, `os-release` and `/etc/passwd`. None panics,
+/// and none finds more records than lines.
 pub fn procfs(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
+    let (which, rest) = crate::selector(data);
+    let text = String::from_utf8_lossy(rest);
     let lines = text.lines().count();
-    let (_, cores) = parse_proc_stat(&text);
-    assert!(cores.len() <= lines);
-    let _ = parse_meminfo(&text);
-    assert!(parse_diskstats(&text, |_| true).len() <= lines);
-    let physical = parse_diskstats(&text, is_physical);
-    assert!(physical.iter().all(|d| is_physical(&d.name)));
-    assert!(parse_net_dev(&text).len() <= lines);
-    assert!(parse_mounts(&text).len() <= lines);
-    let _ = parse_wireless(&text);
-    let _ = parse_loadavg(&text);
-    let _ = parse_uptime(&text);
-    if let Some(mhz) = parse_cpuinfo_mhz(&text) {
-        assert!(!mhz.is_nan());
+    match which % 11 {
+        0 => {
+            let (_, cores) = parse_proc_stat(&text);
+            assert!(cores.len() <= lines);
+        }
+        1 => {
+            let _ = parse_meminfo(&text);
+        }
+        2 => {
+            assert!(parse_diskstats(&text, |_| true).len() <= lines);
+            let physical = parse_diskstats(&text, is_physical);
+            assert!(physical.iter().all(|d| is_physical(&d.name)));
+        }
+        3 => assert!(parse_net_dev(&text).len() <= lines),
+        4 => assert!(parse_mounts(&text).len() <= lines),
+        5 => {
+            let _ = parse_wireless(&text);
+        }
+        6 => {
+            let _ = parse_loadavg(&text);
+        }
+        7 => {
+            let _ = parse_uptime(&text);
+        }
+        8 => {
+            if let Some(mhz) = parse_cpuinfo_mhz(&text) {
+                assert!(!mhz.is_nan());
+            }
+        }
+        9 => {
+            if let Some(name) = parse_os_release(&text) {
+                assert!(!name.is_empty());
+            }
+        }
+        _ => assert!(parse_passwd(&text).len() <= lines),
     }
-    if let Some(name) = parse_os_release(&text) {
-        assert!(!name.is_empty());
-    }
-    assert!(parse_passwd(&text).len() <= lines);
 }
 
 /// Feeds `data` to the per-process parsers: `/proc/PID/stat` (raw bytes), `status` and `smaps`

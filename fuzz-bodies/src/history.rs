@@ -13,13 +13,7 @@ use psmonitor_core::series::is_known_name;
 pub fn history_query(data: &[u8]) {
     let (seed, rest) = crate::selector(data);
     let text = String::from_utf8_lossy(rest);
-    let now = [
-        crate::NOW_UNIX as i64,
-        0,
-        253_402_300_799,
-        i64::MAX,
-        3_599,
-    ][usize::from(seed) % 5];
+    let now = [crate::NOW_UNIX as i64, 0, 253_402_300_799, i64::MAX, 3_599][usize::from(seed) % 5];
     let Ok(query) = parse_query(Some(&text), now) else {
         return;
     };
@@ -35,7 +29,11 @@ pub fn history_query(data: &[u8]) {
     assert!(step >= 1 && step >= query.step.unwrap_or(1));
     let axis = Axis::new(query.since, query.until, step);
     assert!(axis.len >= 1, "an empty axis for {query:?}");
-    assert!(axis.len as u64 <= MAX_POINTS, "{} points for {query:?}", axis.len);
+    assert!(
+        axis.len as u64 <= MAX_POINTS,
+        "{} points for {query:?}",
+        axis.len
+    );
     assert_eq!(axis.index(query.since), Some(0));
     assert_eq!(axis.index(query.until), Some(axis.len - 1));
     let mut buckets = Buckets::new(axis);

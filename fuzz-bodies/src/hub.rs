@@ -13,8 +13,8 @@ use psmonitor_core::auth::api_token::{ApiToken, TokenScope, hash_token};
 use psmonitor_core::auth::{Account, JwtSecret, issue_token};
 use psmonitor_core::history::{HistoryData, HistoryQueryError};
 use psmonitor_core::hub::{
-    ConnId, HistoryAnswer, HistoryRequest, HttpRequest, Hub, HubConfig, Input, JobId, Now,
-    Output, ReqId,
+    ConnId, HistoryAnswer, HistoryRequest, HttpRequest, Hub, HubConfig, Input, JobId, Now, Output,
+    ReqId,
 };
 use psmonitor_core::model::{HostReading, HostRecording};
 
@@ -156,7 +156,10 @@ impl Driver {
                 }
                 Output::Close { conn, code, .. } => {
                     assert!(self.open.remove(&conn.0), "close of unknown {conn:?}");
-                    assert!(matches!(code, 1000 | 1001 | 1008 | 1013), "close code {code}");
+                    assert!(
+                        matches!(code, 1000 | 1001 | 1008 | 1013),
+                        "close code {code}"
+                    );
                 }
                 Output::VerifyPassword { job, .. } => {
                     assert!(!self.jobs.contains(&job), "{job:?} asked twice");
@@ -164,7 +167,10 @@ impl Driver {
                 }
                 Output::Sample => self.samples_asked += 1,
                 Output::History { req, request } => {
-                    assert!(self.outstanding.contains(&req.0), "history for a done request");
+                    assert!(
+                        self.outstanding.contains(&req.0),
+                        "history for a done request"
+                    );
                     self.history.push((req, request));
                 }
                 Output::HistoryAppend { values, .. } => {
@@ -215,8 +221,12 @@ impl Driver {
             Body::Raw(bytes) => bytes,
         };
         let request = HttpRequest {
-            method: r.method.map_or_else(|t| t, |i| METHODS[usize::from(i)].to_owned()),
-            path: r.path.map_or_else(|t| t, |i| PATHS[usize::from(i)].to_owned()),
+            method: r
+                .method
+                .map_or_else(|t| t, |i| METHODS[usize::from(i)].to_owned()),
+            path: r
+                .path
+                .map_or_else(|t| t, |i| PATHS[usize::from(i)].to_owned()),
             query: r.query,
             authorization,
             host: r.host,

@@ -16,7 +16,7 @@ mod sysfs;
 
 pub use auth::authorization;
 pub use bodies::bodies;
-pub use collector::{proc_pid, procfs};
+pub use collector::{PROCFS_FILES, proc_pid, procfs};
 pub use fixture::fixture_json;
 pub use history::history_query;
 pub use http1::{http1_chunked, http1_head};
@@ -24,8 +24,11 @@ pub use hub::hub;
 pub use query::{SUBSCRIBER, WORKER_SEED, query};
 pub use sysfs::{encode_tree, sysfs};
 
+/// A target's body.
+pub type Body = fn(&[u8]);
+
 /// Every target by name, as the corpus directories are named.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Body)] = &[
     ("hub", hub),
     ("query", query),
     ("authorization", authorization),

@@ -34,7 +34,9 @@ pub fn query(data: &[u8]) {
     let now = Instant::now();
     let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut workers = WorkerRegistry::new(WORKER_SEED, Duration::from_secs(5), 16);
-    let created = workers.create(SUBSCRIBER, client, now).expect("room for one");
+    let created = workers
+        .create(SUBSCRIBER, client, now)
+        .expect("room for one");
     let outcome = workers.claim(id, subscriber, now);
     let expected = if id != Some(created.as_str()) {
         Err(ClaimError::InvalidId)
@@ -44,7 +46,10 @@ pub fn query(data: &[u8]) {
         Ok(())
     };
     assert_eq!(outcome, expected);
-    assert_eq!(workers.pending_len(), usize::from(id != Some(created.as_str())));
+    assert_eq!(
+        workers.pending_len(),
+        usize::from(id != Some(created.as_str()))
+    );
     assert_eq!(
         workers.claim(Some(created.as_str()), Some(SUBSCRIBER), now),
         if id == Some(created.as_str()) {

@@ -74,10 +74,10 @@ pub fn sysfs(data: &[u8]) {
         }
         let _ = vendor_name(&text);
         let path = root.join(path);
-        if let Some(parent) = path.parent() {
-            if fs::create_dir_all(parent).is_err() {
-                continue;
-            }
+        if let Some(parent) = path.parent()
+            && fs::create_dir_all(parent).is_err()
+        {
+            continue;
         }
         let _ = fs::write(&path, content);
     }

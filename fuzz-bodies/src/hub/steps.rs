@@ -155,7 +155,11 @@ impl Reader<'_> {
     /// An index below `n` as `Ok`, or (for `n` and above) a text as `Err`.
     fn pick(&mut self, n: u8) -> Option<Result<u8, String>> {
         let b = self.byte()?;
-        if b < n { Some(Ok(b)) } else { self.text().map(Err) }
+        if b < n {
+            Some(Ok(b))
+        } else {
+            self.text().map(Err)
+        }
     }
 
     fn request(&mut self) -> Option<Request> {
@@ -338,7 +342,8 @@ impl Writer {
             Step::Account(rotate) => self.0.extend([7, u8::from(*rotate)]),
             Step::Shutdown => self.0.push(8),
             Step::Tokens(read, metrics) => {
-                self.0.extend([9, u8::from(*read) | if *metrics { 2 } else { 0 }]);
+                self.0
+                    .extend([9, u8::from(*read) | if *metrics { 2 } else { 0 }]);
             }
             Step::History(i, kind) => self.0.extend([10, *i, *kind]),
         }
