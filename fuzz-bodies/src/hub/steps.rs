@@ -349,3 +349,53 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_steps_decode_to_themselves() {
+        let request = Request {
+            method: Err("PATCH".to_owned()),
+            path: Ok(3),
+            query: Some("a=b".to_owned()),
+            auth: Auth::Raw("Bearer x".to_owned()),
+            body: Body::Raw(vec![0xff, 0, 1]),
+            host: None,
+            accept: Some(String::new()),
+            if_none_match: Some("\"etag\"".to_owned()),
+            peer: 3,
+            secure: true,
+        };
+        let steps = vec![
+            Step::Request(request),
+            Step::Connect(5, Query::Raw(None)),
+            Step::Connect(
+                1,
+                Query::Worker {
+                    back: 2,
+                    right_subscriber: false,
+                    detail: true,
+                },
+            ),
+            Step::Disconnect(1),
+            Step::Verified(4, true),
+            Step::Unverified(2),
+            Step::Sample(9),
+            Step::Advance(200),
+            Step::Account(true),
+            Step::Shutdown,
+            Step::Tokens(true, false),
+            Step::History(1, 2),
+        ];
+        assert_eq!(decode(&encode(0x2c, &steps)), (0x2c, steps));
+    }
+
+    #[test]
+    fn any_bytes_decode_and_a_cut_step_ends_the_list() {
+        assert_eq!(decode(&[]), (0, Vec::new()));
+        // A request cut inside its fields is dropped; the step before it stays.
+        assert_eq!(decode(&[7, 8, 0, 1]), (7, vec![Step::Shutdown]));
+    }
+}
