@@ -285,6 +285,14 @@ pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
 pub use websocket::FULL_CAPACITY;
 
+/// The hub's private parsers, for the fuzz targets (`fuzz-bodies/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::access::bearer;
+    pub use super::http::parse_login;
+    pub use super::websocket::query_value;
+}
+
 /// The greeting sent on every newly paired websocket.
 pub const GREETING: &str = "connected to monitor, transmitting data...";
 

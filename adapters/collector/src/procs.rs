@@ -25,6 +25,14 @@ use self::cache::{Cache, Entry};
 use self::parse::{COMM_MAX, parse_stat, parse_status_uid, process_name};
 use crate::identity::UserNames;
 
+/// The per-process file parsers, for the fuzz targets (`fuzz-bodies/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::parse::{
+        COMM_MAX, Stat, parse_kernel_page_size, parse_stat, parse_status_uid, process_name,
+    };
+}
+
 /// Clock ticks per second of the times in `/proc/PID/stat` (`USER_HZ`: 100 on every Linux
 /// architecture this server targets; the kernel scales its internal `HZ` to it).
 pub const USER_HZ: u64 = 100;

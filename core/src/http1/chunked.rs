@@ -76,7 +76,8 @@ impl ChunkedDecoder {
                         self.state = State::Trailers;
                     }
                     Ok(httparse::Status::Complete((used, size))) => {
-                        if self.decoded as u64 + size > self.max_body as u64 {
+                        // Saturating: a size near u64::MAX must not wrap past the limit.
+                        if (self.decoded as u64).saturating_add(size) > self.max_body as u64 {
                             return Err(ChunkedError::TooLarge);
                         }
                         pos += used;

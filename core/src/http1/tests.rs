@@ -192,6 +192,22 @@ fn chunked_errors() {
     }
 }
 
+/// Found by review beside the `http1_chunked` fuzz target: after a first chunk, a size near
+/// `u64::MAX` overflowed the limit check (a panic in debug builds; in release it wrapped, and
+/// the huge chunk was accepted past the body limit).
+#[test]
+fn a_chunk_size_near_u64_max_after_data_is_too_large() {
+    for size in ["ffffffffffffffff", "fffffffffffffffe", "8000000000000000"] {
+        let wire = format!("1\r\nx\r\n{size}\r\nabc");
+        let mut out = Vec::new();
+        let err = ChunkedDecoder::new(100)
+            .decode(wire.as_bytes(), &mut out)
+            .unwrap_err();
+        assert_eq!(err, ChunkedError::TooLarge, "{size}");
+        assert_eq!(out, b"x");
+    }
+}
+
 #[test]
 fn responses_encode_with_length_and_connection() {
     let bytes = encode_response(

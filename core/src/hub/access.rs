@@ -46,7 +46,7 @@ impl Tokens {
 }
 
 /// The bearer credential of an `Authorization` header, if it is one.
-fn bearer(authorization: Option<&str>) -> Option<&str> {
+pub fn bearer(authorization: Option<&str>) -> Option<&str> {
     let (scheme, token) = authorization?.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

@@ -136,7 +136,7 @@ pub(super) fn unauthorized(err: TokenError) -> HttpResponse {
 }
 
 /// Reads `{"username": string, "password": string}`; other keys are ignored.
-pub(crate) fn parse_login(body: &[u8]) -> Result<(String, Zeroizing<String>), LoginBodyError> {
+pub fn parse_login(body: &[u8]) -> Result<(String, Zeroizing<String>), LoginBodyError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| LoginBodyError::Json)?;
     let Value::Object(mut map) = value else {
         return Err(LoginBodyError::NotObject);

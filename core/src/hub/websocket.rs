@@ -12,7 +12,7 @@ pub const FULL_CAPACITY: &str = "Server is at full capacity. Please try again la
 
 /// The first value of `key` in a raw query string (no percent-decoding: ids and user ids are
 /// URL-safe as issued).
-fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
+pub fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
     query?
         .split('&')
         .filter_map(|pair| pair.split_once('='))
