@@ -40,7 +40,7 @@ if cargo tree --workspace -i async-std >/dev/null 2>&1; then
   exit 1
 fi
 # The server builds for Windows too (a type check with Debian's Rust and its std source).
-scripts/check-windows.sh
+scripts/check-platforms.sh windows
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
