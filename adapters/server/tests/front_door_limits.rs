@@ -120,8 +120,20 @@ fn a_server_out_of_connections_answers_503_instead_of_hanging() {
         }
     }
     assert!(refused > 0, "connections past the limit must get 503");
-    // Once the held connections go, the server serves again.
+    // Once the held connections go, the server serves again: as soon as it has seen them close
+    // (on a loaded machine that can take longer than a moment, so wait for the dashboard page).
     drop(held);
-    std::thread::sleep(Duration::from_millis(300));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let serves = || {
+        let answer = agent().get(format!("http://{}/", served.addr)).call();
+        answer.is_ok_and(|res| res.status().as_u16() == 200)
+    };
+    while !serves() {
+        assert!(
+            Instant::now() < deadline,
+            "the server still refuses after 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     legitimate_client(&served.addr);
 }
