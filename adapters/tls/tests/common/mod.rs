@@ -8,9 +8,6 @@ use std::sync::Arc;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use psmonitor_tls::{ClientTrust, Fingerprint, ServerTls, TrustError, trust_error};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
 use smol::net::{TcpListener, TcpStream};
 
 /// Starts a thread that accepts TLS connections with `tls`'s current certificate and echoes.
@@ -82,45 +79,8 @@ pub fn connect(trust: &ClientTrust, host: &str, addr: SocketAddr) -> Result<Conn
     })
 }
 
-/// A test certificate authority.
-pub struct TestCa {
-    pub issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl TestCa {
-    /// A new CA named "PSMonitor test CA".
-    pub fn new() -> Self {
-        let mut params = CertificateParams::default();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "PSMonitor test CA");
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        Self {
-            issuer: CertifiedIssuer::self_signed(params, key).unwrap(),
-        }
-    }
-
-    /// Writes the CA certificate to `path`.
-    pub fn write(&self, path: &Path) {
-        std::fs::write(path, self.issuer.pem()).unwrap();
-    }
-
-    /// A leaf certificate for `names`, valid in the given years, as PEM (chain, key).
-    pub fn leaf(&self, names: &[&str], years: (i32, i32)) -> (String, String) {
-        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-        let mut params = CertificateParams::new(names).unwrap();
-        params.not_before = rcgen::date_time_ymd(years.0, 1, 1);
-        params.not_after = rcgen::date_time_ymd(years.1, 1, 1);
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (
-            format!("{}{}", cert.pem(), self.issuer.pem()),
-            key.serialize_pem(),
-        )
-    }
-}
+#[allow(unused_imports)]
+pub use psmonitor_tls::testing::TestCa;
 
 /// Writes a PEM pair as `dir/NAME.crt` and `dir/NAME.key`, returning the two paths.
 pub fn write_pair(
