@@ -3,11 +3,13 @@
 //!
 //! `cargo bench -p psmonitor-core --bench encode`
 
-use std::path::PathBuf;
+mod common;
+
+use common::recording;
+
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use psmonitor_core::model::HostRecording;
 use psmonitor_core::snapshot::Snapshot;
 
 const HOSTS: [&str; 4] = [
@@ -16,14 +18,6 @@ const HOSTS: [&str; 4] = [
     "many-processes",
     "amd-gpu-desktop",
 ];
-
-fn recording(name: &str) -> HostRecording {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/hosts")
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).expect("fixture readable");
-    serde_json::from_str(&text).expect("fixture parses")
-}
 
 fn derive(c: &mut Criterion) {
     let mut group = c.benchmark_group("snapshot_derive");

@@ -2,22 +2,16 @@
 //!
 //! `cargo bench -p psmonitor-core --bench metrics`
 
-use std::path::PathBuf;
+mod common;
+
+use common::recording;
+
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use psmonitor_core::metrics::{MetricsFormat, ServerStats, encode};
-use psmonitor_core::model::HostRecording;
 
 const HOSTS: [&str; 3] = ["vm-no-sensors", "desktop-intel-wifi", "many-processes"];
-
-fn recording(name: &str) -> HostRecording {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/hosts")
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).expect("fixture readable");
-    serde_json::from_str(&text).expect("fixture parses")
-}
 
 fn metrics(c: &mut Criterion) {
     let mut group = c.benchmark_group("metrics_encode");
