@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import * as fmt from '../assets/format.js';
+import * as fmt from '../../core/web/assets/format.js';
 import {
   axeViolations, openPage, pixelsOfColor, screenshot, signIn, unexpectedConsoleErrors, waitLive,
 } from './support/browser.mjs';

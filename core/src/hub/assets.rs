@@ -19,7 +19,7 @@ const CACHE_CONTROL: &str = "no-cache";
 
 macro_rules! web_file {
     ($path:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/", $path))
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/", $path))
     };
 }
 
