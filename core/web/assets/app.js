@@ -91,7 +91,7 @@ async function pollSystem() {
     showSystem(system);
     if (framesSeen === 0) {
       showFrame(system);
-      processes.update(system.processes);
+      showProcesses(system);
     }
   } catch {
     // Shown by the stream's banner; tried again on the next round.
@@ -110,13 +110,19 @@ function onFrame(frame) {
   framesSeen += 1;
   if (framesSeen === 1) performance.mark('psmonitor-first-frame');
   showFrame(frame);
-  processes.update(frame.processes);
+  showProcesses(frame);
   const t = Date.now() / 1000;
   charts.cpu.push(t, [frame.cpu?.usage ?? null]);
   charts.mem.push(t, [frame.mem?.percent ?? null]);
   $('chart-cpu-now').textContent = `Now ${frame.cpu?.usage ?? 'unknown'} % busy.`;
   $('chart-mem-now').textContent = `Now ${frame.mem?.percent ?? 'unknown'} % used.`;
   draw();
+}
+
+/** Per-process rows of the detailed stream when present, else the classic process groups. */
+function showProcesses(body) {
+  if (Array.isArray(body.procs)) processes.update(body.procs, false);
+  else processes.update(body.processes, true);
 }
 
 function onState(state, detail) {

@@ -1,14 +1,20 @@
-// The process table: every column sorts (click or Enter/Space on its header button, again to
-// reverse), and the filter keeps rows whose name contains the text, ignoring case.
+// The process table. From the detailed stream (`procs`: one row per process with CPU, memory,
+// threads and owner) it sorts by CPU, busiest first, so the worst offender is on top; from the
+// classic frame or /system (process groups by memory, no CPU) it sorts by memory. Every column
+// sorts (click or Enter/Space on its header button, again to reverse); the filter keeps rows
+// whose name contains the text, ignoring case; the caption names the sort in force. Rows are
+// reused and only changed cells are written, so a frame a second costs little.
 
 import { mib, percent } from './format.js';
 
+// Name and the default sort columns first, so a narrow screen shows them without scrolling.
 const COLUMNS = [
-  { key: 'pid', label: 'PID', numeric: true, show: (v) => String(v) },
-  { key: 'name', label: 'Name', numeric: false, show: (v) => v },
-  { key: 'username', label: 'User', numeric: false, show: (v) => v },
-  { key: 'cpu', label: 'CPU', numeric: true, show: percent, optional: true },
-  { key: 'mem', label: 'Memory', numeric: true, show: mib },
+  { key: 'name', label: 'Name', numeric: false, show: (v) => v, words: ['by name', 'A to Z', 'Z to A'] },
+  { key: 'cpu', label: 'CPU', numeric: true, show: percent, optional: true, words: ['by CPU', 'least busy first', 'busiest first'] },
+  { key: 'mem', label: 'Memory', numeric: true, show: mib, words: ['by memory', 'smallest first', 'largest first'] },
+  { key: 'threads', label: 'Threads', numeric: true, show: (v) => String(v), optional: true, words: ['by threads', 'fewest first', 'most first'] },
+  { key: 'username', label: 'User', numeric: false, show: (v) => v, words: ['by user', 'A to Z', 'Z to A'] },
+  { key: 'pid', label: 'PID', numeric: true, show: (v) => String(v), words: ['by PID', 'lowest first', 'highest first'] },
 ];
 
 /** Renders rows into a table element with sortable headers. */
@@ -16,57 +22,87 @@ export class ProcessTable {
   /**
    * @param {HTMLTableElement} table
    * @param {HTMLInputElement} filter
-   * @param {HTMLElement} count where "N of M processes" goes
+   * @param {HTMLElement} count where "N processes, by CPU, busiest first" goes
    */
   constructor(table, filter, count) {
     this.table = table;
     this.filter = filter;
     this.count = count;
     this.rows = [];
-    this.sort = { key: 'mem', descending: true };
+    /** Null until the user picks a column: then the default follows what the rows carry. */
+    this.chosen = null;
     this.columns = [];
-    this.shownKey = '';
+    this.grouped = true;
     filter.addEventListener('input', () => this.render());
   }
 
-  /** New rows from a frame. */
-  update(rows) {
+  /**
+   * New rows: the detailed stream's `procs` (per process) or the classic `processes` (groups).
+   * @param {object[]} rows
+   * @param {boolean} grouped whether the rows are process groups (the classic list)
+   */
+  update(rows, grouped = false) {
     this.rows = Array.isArray(rows) ? rows : [];
+    this.grouped = grouped;
     this.render();
   }
 
+  /** The sort in force: the user's choice, else CPU when the rows have it, else memory. */
+  get sort() {
+    if (this.chosen && this.columns.some((c) => c.key === this.chosen.key)) return this.chosen;
+    return { key: this.columns.some((c) => c.key === 'cpu') ? 'cpu' : 'mem', descending: true };
+  }
+
   render() {
-    const columns = COLUMNS.filter((c) => !c.optional || this.rows.some((r) => c.key in r));
+    const columns = COLUMNS.filter((c) => !c.optional || this.rows.some((r) => r[c.key] !== undefined));
     if (columns.map((c) => c.key).join() !== this.columns.map((c) => c.key).join()) {
       this.columns = columns;
       this.renderHead();
     }
+    const sort = this.sort;
+    this.markSort(sort);
     const needle = this.filter.value.trim().toLowerCase();
-    const shown = this.rows.filter((r) => String(r.name ?? '').toLowerCase().includes(needle));
-    const column = this.columns.find((c) => c.key === this.sort.key) ?? this.columns[0];
-    const sign = this.sort.descending ? -1 : 1;
+    const shown = needle ? this.rows.filter((r) => String(r.name ?? '').toLowerCase().includes(needle)) : [...this.rows];
+    const column = this.columns.find((c) => c.key === sort.key) ?? this.columns[0];
+    const sign = sort.descending ? -1 : 1;
     shown.sort((a, b) => sign * compare(a[column.key], b[column.key], column.numeric)
       || compare(a.pid, b.pid, true));
-    const key = JSON.stringify([shown, this.columns.length]);
-    if (key !== this.shownKey) {
-      this.shownKey = key;
-      const body = this.table.tBodies[0];
-      body.replaceChildren(...shown.map((row) => {
-        const tr = document.createElement('tr');
+    this.fill(shown);
+    const total = this.rows.length;
+    const what = this.grouped ? 'process groups' : 'processes';
+    const order = `${column.words[0]}, ${column.words[sort.descending ? 2 : 1]}`;
+    const caption = needle
+      ? `${shown.length} of ${total} ${what} match “${this.filter.value.trim()}”, ${order}`
+      : `${total} ${what}, ${order}`;
+    if (this.count.textContent !== caption) this.count.textContent = caption;
+  }
+
+  /** Writes the rows into the body, reusing its rows and cells. */
+  fill(shown) {
+    const body = this.table.tBodies[0];
+    const width = this.columns.length;
+    while (body.rows.length > shown.length) body.lastElementChild.remove();
+    shown.forEach((row, i) => {
+      let tr = body.rows[i];
+      if (!tr || tr.cells.length !== width) {
+        const fresh = document.createElement('tr');
         for (const c of this.columns) {
           const td = document.createElement('td');
-          td.textContent = row[c.key] === undefined ? '–' : c.show(row[c.key]);
-          if (c.numeric) td.className = 'num';
-          if (c.key === 'name') td.className = 'name';
-          tr.append(td);
+          td.className = c.key === 'name' ? 'name' : c.numeric ? 'num' : '';
+          fresh.append(td);
         }
-        return tr;
-      }));
-    }
-    const total = this.rows.length;
-    this.count.textContent = needle
-      ? `${shown.length} of ${total} process groups match “${this.filter.value.trim()}”`
-      : `${total} process groups, by memory`;
+        if (tr) tr.replaceWith(fresh);
+        else body.append(fresh);
+        tr = fresh;
+      }
+      tr.dataset.pid = String(row.pid);
+      this.columns.forEach((c, j) => {
+        const value = row[c.key];
+        const text = value === undefined || value === null ? '–' : c.show(value);
+        const td = tr.cells[j];
+        if (td.textContent !== text) td.textContent = text;
+      });
+    });
   }
 
   renderHead() {
@@ -83,23 +119,25 @@ export class ProcessTable {
       th.append(button);
       return th;
     }));
-    this.markSort();
   }
 
   /** Sorts by `key`; the same key again reverses the order. */
   sortBy(key) {
     const column = this.columns.find((c) => c.key === key);
     if (!column) return;
-    if (this.sort.key === key) this.sort.descending = !this.sort.descending;
-    else this.sort = { key, descending: column.numeric };
-    this.markSort();
+    const sort = this.sort;
+    this.chosen = sort.key === key
+      ? { key, descending: !sort.descending }
+      : { key, descending: column.numeric };
     this.render();
   }
 
-  markSort() {
+  markSort(sort) {
     for (const th of this.table.tHead.rows[0].cells) {
       const key = th.querySelector('button')?.dataset.key;
-      if (key === this.sort.key) th.setAttribute('aria-sort', this.sort.descending ? 'descending' : 'ascending');
+      const want = key === sort.key ? (sort.descending ? 'descending' : 'ascending') : null;
+      if (th.getAttribute('aria-sort') === want) continue;
+      if (want) th.setAttribute('aria-sort', want);
       else th.removeAttribute('aria-sort');
     }
   }
