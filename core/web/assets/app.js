@@ -10,20 +10,40 @@ import { Stream } from './stream.js';
 
 const NETWORK_POLL_MS = 3000;
 const SYSTEM_POLL_MS = 30000;
-const HISTORY_SECS = 600;
+/** What "Live" shows: the last ten minutes, sliding. */
+const LIVE_SECS = 600;
+/** The time ranges: button value -> [seconds, label]. */
+const RANGES = {
+  live: [LIVE_SECS, 'Live'],
+  3600: [3600, '1 h'],
+  21600: [21600, '6 h'],
+  86400: [86400, '24 h'],
+  604800: [604800, '7 d'],
+  2592000: [2592000, '30 d'],
+};
+const RANGE_KEY = 'psmonitor-range';
 
 const $ = (id) => document.getElementById(id);
 
 const session = new Session(() => showLogin('Your session ended. Sign in again to continue.'));
 const stream = new Stream(session, { onFrame, onState });
 const charts = {
-  cpu: new LineChart($('chart-cpu'), { series: [{ key: 'cpu.usage', color: '--cpu' }], unit: '%', max: 100 }),
-  mem: new LineChart($('chart-mem'), { series: [{ key: 'mem.percent', color: '--mem' }], unit: '%', max: 100 }),
+  cpu: new LineChart($('chart-cpu'), {
+    series: [{ key: 'cpu.usage', color: '--cpu' }], unit: '%', max: 100, readout: $('chart-cpu-at'),
+  }),
+  mem: new LineChart($('chart-mem'), {
+    series: [{ key: 'mem.percent', color: '--mem' }], unit: '%', max: 100, readout: $('chart-mem-at'),
+  }),
   net: new LineChart($('chart-net'), {
-    series: [{ key: 'rx', color: '--rx' }, { key: 'tx', color: '--tx' }],
+    series: [{ key: 'rx', color: '--rx', label: 'received' }, { key: 'tx', color: '--tx', label: 'sent' }],
     unit: 'B/s',
+    readout: $('chart-net-at'),
   }),
 };
+for (const chart of Object.values(charts)) chart.canvas.addEventListener('chartcursor', () => draw());
+let range = storedRange();
+let historyTimer = 0;
+let historyGeneration = 0;
 const processes = new ProcessTable($('procs'), $('proc-filter'), $('proc-count'));
 let netTimer = 0;
 let systemTimer = 0;
@@ -77,9 +97,46 @@ function startLive() {
   $('live').textContent = 'Connecting…';
   $('main').focus();
   framesSeen = 0;
+  showRange();
   pollSystem();
   stream.start();
   pollNetwork().then(loadHistory);
+}
+
+/** The range chosen earlier in this browser session, else live. */
+function storedRange() {
+  try {
+    const value = sessionStorage.getItem(RANGE_KEY);
+    return value && value in RANGES ? value : 'live';
+  } catch {
+    return 'live';
+  }
+}
+
+/** Marks the chosen range's button and sets every chart's window (emptied for a new range). */
+function showRange() {
+  for (const button of $('ranges').querySelectorAll('button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.range === range));
+  }
+  const live = range === 'live';
+  for (const chart of Object.values(charts)) {
+    chart.setWindow(RANGES[range][0], live);
+    chart.clear();
+  }
+  $('range-note').textContent = live ? '' : `Loading the last ${RANGES[range][1]}…`;
+  draw();
+}
+
+function chooseRange(value) {
+  if (!(value in RANGES)) return;
+  range = value;
+  try {
+    sessionStorage.setItem(RANGE_KEY, value);
+  } catch {
+    // Storage off: the choice lasts until the page is reloaded.
+  }
+  showRange();
+  loadHistory();
 }
 
 /** Platform, user and the disk table (the stream frame has neither), every 30 s. */
@@ -101,6 +158,8 @@ async function pollSystem() {
 
 function stopLive() {
   stream.stop();
+  clearTimeout(historyTimer);
+  historyGeneration += 1;
   clearTimeout(systemTimer);
   clearTimeout(netTimer);
   lastNet = null;
@@ -174,29 +233,75 @@ async function pollNetwork() {
   if (session.active) netTimer = setTimeout(pollNetwork, NETWORK_POLL_MS);
 }
 
-/** Fills the charts from /history when the server has it; a 404 or 400 is quietly ignored. */
+/** Whole seconds as `10 s`, `5 min`, `2 h`. */
+function duration(secs) {
+  if (secs < 120) return `${secs} s`;
+  if (secs < 7200) return `${Math.round(secs / 60)} min`;
+  return `${Math.round(secs / 3600)} h`;
+}
+
+/**
+ * Fills the charts from /history for the range in force: live asks for the last ten minutes at
+ * the finest step; a chosen range asks for [now - range, now] at a step giving about one point
+ * per pixel of the widest chart, and is reloaded every step (at least every minute) to stay
+ * current. A 404 (history off) is quietly ignored; a 400 (an interface without history) is
+ * tried again without the network series.
+ */
 async function loadHistory() {
+  clearTimeout(historyTimer);
+  if (!session.active) return;
+  const generation = ++historyGeneration;
+  const chosen = range;
+  const live = chosen === 'live';
+  const [secs, label] = RANGES[chosen];
   const ifaces = lastNet ? Object.keys(lastNet.network.statistics ?? {}).filter((n) => n !== 'lo') : [];
   const net = ifaces.flatMap((n) => [`net.rx_bytes_per_sec@${n}`, `net.tx_bytes_per_sec@${n}`]);
-  const since = Math.floor(Date.now() / 1000) - HISTORY_SECS;
+  const now = Math.floor(Date.now() / 1000);
+  const width = Math.max(1, ...Object.values(charts).map((c) => c.canvas.clientWidth));
+  const step = Math.max(1, Math.ceil(secs / width));
   for (const series of [['cpu.usage', 'mem.percent', ...net], ['cpu.usage', 'mem.percent']]) {
-    const query = new URLSearchParams({ series: series.join(','), since: String(since) });
-    try {
-      const history = await session.call('GET', `/history?${query}`);
-      const s = history.series ?? {};
-      const times = Array.isArray(history.times) ? history.times : [];
-      charts.cpu.setHistory(times, s);
-      charts.mem.setHistory(times, s);
-      const sum = (prefix) => times.map((_, i) => {
-        const values = ifaces.map((n) => s[`${prefix}@${n}`]?.[i]).filter((v) => typeof v === 'number');
-        return values.length > 0 ? values.reduce((a, b) => a + b, 0) : null;
-      });
-      if (net.length > 0 && series.length > 2) charts.net.setHistory(times, { rx: sum('net.rx_bytes_per_sec'), tx: sum('net.tx_bytes_per_sec') });
-      draw();
-      return;
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.kind !== 'failed' || err.status !== 400) return;
+    const query = new URLSearchParams({ series: series.join(','), since: String(now - secs) });
+    if (!live) {
+      query.set('until', String(now));
+      query.set('step', String(step));
     }
+    let history;
+    try {
+      history = await session.call('GET', `/history?${query}`);
+    } catch (err) {
+      if (generation !== historyGeneration) return;
+      if (err instanceof ApiError && err.kind === 'failed' && err.status === 400) continue;
+      if (!live) {
+        $('range-note').textContent = err instanceof ApiError && err.kind === 'not-found'
+          ? 'This server keeps no history (--history off).'
+          : `Could not load the last ${label}: ${err.message}. Trying again shortly.`;
+        historyTimer = setTimeout(loadHistory, 30000);
+      }
+      return;
+    }
+    if (generation !== historyGeneration) return;
+    const s = history?.series ?? {};
+    const times = Array.isArray(history?.times) ? history.times : [];
+    if (!live) {
+      for (const chart of Object.values(charts)) {
+        chart.clear();
+        chart.setWindow(secs, false);
+      }
+    }
+    charts.cpu.setHistory(times, s);
+    charts.mem.setHistory(times, s);
+    const sum = (prefix) => times.map((_, i) => {
+      const values = ifaces.map((n) => s[`${prefix}@${n}`]?.[i]).filter((v) => typeof v === 'number');
+      return values.length > 0 ? values.reduce((a, b) => a + b, 0) : null;
+    });
+    if (net.length > 0 && series.length > 2) charts.net.setHistory(times, { rx: sum('net.rx_bytes_per_sec'), tx: sum('net.tx_bytes_per_sec') });
+    if (!live) {
+      const every = typeof history.step === 'number' ? history.step : step;
+      $('range-note').textContent = `The last ${label}, one point every ${duration(every)}.`;
+      historyTimer = setTimeout(loadHistory, Math.max(60, every) * 1000);
+    }
+    draw();
+    return;
   }
 }
 
@@ -228,6 +333,10 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   draw();
 });
 
+$('ranges').addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button[data-range]') : null;
+  if (button) chooseRange(button.dataset.range);
+});
 $('login-form').addEventListener('submit', onLogin);
 $('logout').addEventListener('click', () => {
   session.signOut();

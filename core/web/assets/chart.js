@@ -1,51 +1,155 @@
-// A small line chart on <canvas>: a sliding time window, one or more series, colours taken from
-// the page's CSS custom properties so light and dark follow the system setting.
+// A small line chart on <canvas>: a time window (sliding when live, fixed for a chosen range),
+// one or more series, a value axis with its unit and a time axis with clock times or dates.
+// Hovering or focusing the chart (arrow keys move, Home/End jump) shows the time and values of
+// the nearest point in a readout beside it. Colours come from the page's CSS custom properties,
+// so light and dark follow the system setting.
 
-import { axis } from './format.js';
+import { axis, clock } from './format.js';
 
 const style = () => getComputedStyle(document.documentElement);
 
-/** A live line chart. */
+/** A line chart. */
 export class LineChart {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{series: {key: string, color: string}[], unit: string, max?: number, windowSecs?: number}} options
+   * @param {{series: {key: string, color: string, label?: string}[], unit: string, max?: number,
+   *   windowSecs?: number, readout?: HTMLElement|null}} options
    */
-  constructor(canvas, { series, unit, max = null, windowSecs = 600 }) {
+  constructor(canvas, { series, unit, max = null, windowSecs = 600, readout = null }) {
     this.canvas = canvas;
     this.series = series;
     this.unit = unit;
     this.max = max;
     this.windowSecs = windowSecs;
+    /** Live: the window slides with the newest point; else it ends at `end`. */
+    this.live = true;
+    this.end = null;
+    this.readout = readout;
     /** @type {{t: number, v: (number|null)[]}[]} oldest first */
     this.points = [];
+    /** Index into `points` of the point under the pointer or keyboard cursor, or null. */
+    this.cursor = null;
+    this.dirty = true;
+    /** The plot's mapping from the last draw, for hit-testing. */
+    this.frame = null;
+    canvas.tabIndex = 0;
+    canvas.addEventListener('pointermove', (e) => this.pointAt(e.offsetX));
+    canvas.addEventListener('pointerleave', () => {
+      if (document.activeElement !== canvas) this.pick(null);
+    });
+    canvas.addEventListener('blur', () => this.pick(null));
+    canvas.addEventListener('focus', () => {
+      if (this.cursor === null && this.points.length > 0) this.pick(this.points.length - 1);
+    });
+    canvas.addEventListener('keydown', (e) => this.key(e));
+  }
+
+  /** Shows the last `secs` seconds, sliding with new points (`live`) or ending now. */
+  setWindow(secs, live) {
+    this.windowSecs = secs;
+    this.live = live;
+    this.end = live ? null : Date.now() / 1000;
+    this.cursor = null;
     this.dirty = true;
   }
 
-  /** Fills the chart from `/history`: `times` and one array per series key (nulls allowed). */
+  /** Forgets every point (a new range is loading). */
+  clear() {
+    this.points = [];
+    this.cursor = null;
+    this.dirty = true;
+  }
+
+  /**
+   * Fills the chart from `/history`: `times` and one array per series key (nulls allowed).
+   * Points older than the first one held are added in front; live points stay.
+   */
   setHistory(times, seriesByKey) {
     const older = [];
     const first = this.points.length > 0 ? this.points[0].t : Infinity;
     times.forEach((t, i) => {
       if (t >= first) return;
       const v = this.series.map((s) => seriesByKey[s.key]?.[i] ?? null);
-      // Nothing sampled then (the server was not running): no point, so the time axis starts
-      // at the first real sample instead of at the start of the asked-for window.
+      // Nothing sampled then (the server was not running): no point, so a live chart's time
+      // axis starts at the first real sample instead of at the start of the asked-for window.
       if (v.every((x) => x === null)) return;
       older.push({ t, v });
     });
     this.points = older.concat(this.points);
+    this.cursor = null;
     this.dirty = true;
   }
 
-  /** Adds a point at `t` (UNIX seconds). */
+  /** Adds a point at `t` (UNIX seconds); ignored while a fixed range is shown. */
   push(t, values) {
+    if (!this.live) return;
     this.points.push({ t, v: values });
     const oldest = t - this.windowSecs;
     let drop = 0;
     while (drop < this.points.length && this.points[drop].t < oldest) drop += 1;
-    if (drop > 0) this.points.splice(0, drop);
+    if (drop > 0) {
+      this.points.splice(0, drop);
+      if (this.cursor !== null) this.cursor = this.cursor >= drop ? this.cursor - drop : null;
+    }
     this.dirty = true;
+    if (this.cursor !== null) this.showReadout();
+  }
+
+  /** The time span drawn: [start, end] in UNIX seconds. */
+  span() {
+    if (!this.live) {
+      const end = this.end ?? Date.now() / 1000;
+      return [end - this.windowSecs, end];
+    }
+    const now = this.points.length > 0 ? this.points[this.points.length - 1].t : Date.now() / 1000;
+    // Show at least the last minute, growing to the whole window as data arrives.
+    const first = this.points.length > 0 ? this.points[0].t : now;
+    return [now - Math.min(this.windowSecs, Math.max(60, now - first)), now];
+  }
+
+  pointAt(offsetX) {
+    if (!this.frame || this.points.length === 0) return;
+    const { start, end, left, width } = this.frame;
+    const t = start + ((offsetX - left) / width) * (end - start);
+    let best = null;
+    let bestDistance = Infinity;
+    this.points.forEach((p, i) => {
+      const d = Math.abs(p.t - t);
+      if (p.t >= start && d < bestDistance) {
+        best = i;
+        bestDistance = d;
+      }
+    });
+    this.pick(best);
+  }
+
+  key(event) {
+    const last = this.points.length - 1;
+    if (last < 0) return;
+    const at = this.cursor ?? last;
+    const moves = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: last, PageUp: at - 10, PageDown: at + 10 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    this.pick(Math.max(0, Math.min(last, moves[event.key])));
+  }
+
+  pick(index) {
+    if (this.cursor === index) return;
+    this.cursor = index;
+    this.dirty = true;
+    this.showReadout();
+    this.canvas.dispatchEvent(new Event('chartcursor'));
+  }
+
+  /** Writes the time and values under the cursor into the readout ('' without a cursor). */
+  showReadout() {
+    if (!this.readout) return;
+    const p = this.cursor === null ? null : this.points[this.cursor];
+    const [start, end] = this.span();
+    const text = p
+      ? `${clock(p.t, end - start)}: ${this.series.map((s, i) => `${s.label ? `${s.label} ` : ''}${axis(p.v[i], this.unit)}`).join(', ')}`
+      : '';
+    if (this.readout.textContent !== text) this.readout.textContent = text;
   }
 
   /** Draws if something changed since the last draw (or `force`). */
@@ -66,21 +170,19 @@ export class LineChart {
     const color = (name) => css.getPropertyValue(name).trim() || '#888';
     ctx.clearRect(0, 0, width, height);
 
-    const now = this.points.length > 0 ? this.points[this.points.length - 1].t : Date.now() / 1000;
-    // Show at least the last minute, growing to the whole window as data arrives.
-    const first = this.points.length > 0 ? this.points[0].t : now;
-    const span = Math.min(this.windowSecs, Math.max(60, now - first));
-    const start = now - span;
+    const [start, end] = this.span();
+    const span = Math.max(1, end - start);
     let top = this.max ?? 0;
     if (this.max === null) {
       for (const p of this.points) for (const v of p.v) if (v !== null && v > top) top = v;
       top = niceCeil(top);
     }
-    const pad = { left: 4 * dpr, right: 4 * dpr, top: 14 * dpr, bottom: 4 * dpr };
+    const pad = { left: 4 * dpr, right: 4 * dpr, top: 14 * dpr, bottom: 16 * dpr };
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
     const x = (t) => pad.left + ((t - start) / span) * plotW;
     const y = (v) => pad.top + plotH - (top > 0 ? (v / top) * plotH : 0);
+    this.frame = { start, end, left: pad.left / dpr, width: plotW / dpr };
 
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;
     ctx.lineWidth = 1 * dpr;
@@ -96,27 +198,82 @@ export class LineChart {
     ctx.textBaseline = 'bottom';
     ctx.fillText(axis(top, this.unit), pad.left + 2 * dpr, pad.top - 1 * dpr);
 
+    // Time axis: a few ticks on round times, labelled with the clock or the date.
+    ctx.textBaseline = 'top';
+    const tick = tickStep(span, plotW / (70 * dpr));
+    const offset = new Date().getTimezoneOffset() * 60;
+    const align = tick >= 86400 ? offset : 0; // whole days fall on local midnight
+    for (let t = Math.ceil((start - align) / tick) * tick + align; t <= end; t += tick) {
+      const tx = Math.round(x(t)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(tx, pad.top + plotH);
+      ctx.lineTo(tx, pad.top + plotH + 3 * dpr);
+      ctx.stroke();
+      const label = clock(t, span, true);
+      const w = ctx.measureText(label).width;
+      ctx.fillText(label, Math.max(0, Math.min(width - w, tx - w / 2)), pad.top + plotH + 3 * dpr);
+    }
+
     ctx.lineWidth = 2 * dpr;
     ctx.lineJoin = 'round';
+    // Points further apart than three times their usual spacing are a gap (server down).
+    const gap = 3 * typicalSpacing(this.points);
     this.series.forEach((s, i) => {
       ctx.strokeStyle = color(s.color);
+      ctx.fillStyle = color(s.color);
       ctx.beginPath();
-      let pen = false;
+      let pen = null;
       for (const p of this.points) {
         const v = p.v[i];
         if (v === null || v === undefined || p.t < start) {
-          pen = false;
+          pen = null;
           continue;
         }
         const px = x(p.t);
         const py = y(Math.min(v, top));
-        if (pen) ctx.lineTo(px, py);
+        if (pen !== null && p.t - pen <= gap) ctx.lineTo(px, py);
         else ctx.moveTo(px, py);
-        pen = true;
+        pen = p.t;
       }
       ctx.stroke();
     });
+
+    const p = this.cursor === null ? null : this.points[this.cursor];
+    if (p && p.t >= start) {
+      const cx = Math.round(x(p.t)) + 0.5;
+      ctx.lineWidth = 1 * dpr;
+      ctx.strokeStyle = color('--text');
+      ctx.beginPath();
+      ctx.moveTo(cx, pad.top);
+      ctx.lineTo(cx, pad.top + plotH);
+      ctx.stroke();
+      this.series.forEach((s, i) => {
+        if (typeof p.v[i] !== 'number') return;
+        ctx.fillStyle = color(s.color);
+        ctx.beginPath();
+        ctx.arc(cx, y(Math.min(p.v[i], top)), 3.5 * dpr, 0, 2 * Math.PI);
+        ctx.fill();
+      });
+    }
   }
+}
+
+/** The median time between consecutive points (1 s when there are fewer than two). */
+function typicalSpacing(points) {
+  if (points.length < 2) return 1;
+  const gaps = [];
+  const every = Math.max(1, Math.floor(points.length / 64));
+  for (let i = every; i < points.length; i += every) gaps.push(points[i].t - points[i - every].t);
+  gaps.sort((a, b) => a - b);
+  return Math.max(1, gaps[Math.floor(gaps.length / 2)] / every);
+}
+
+const TICKS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+
+/** The smallest round tick spacing that gives at most `count` ticks over `span` seconds. */
+export function tickStep(span, count) {
+  const want = span / Math.max(1, count);
+  return TICKS.find((s) => s >= want) ?? 604800;
 }
 
 /** 1, 2 or 5 times a power of ten, at least `v` (and at least 1). */
