@@ -3,6 +3,7 @@
 
 import { ApiError, explain } from './api.js';
 import { LineChart } from './chart.js';
+import { clock } from './format.js';
 import { showFrame, showNetwork, showSystem } from './panels.js';
 import { ProcessTable } from './processes.js';
 import { Session } from './session.js';
@@ -46,6 +47,12 @@ let historyTimer = 0;
 let historyGeneration = 0;
 const processes = new ProcessTable($('procs'), $('proc-filter'), $('proc-count'));
 let netTimer = 0;
+let ticker = 0;
+/** When the stream will try again (ms since the epoch), for the banner's countdown. */
+let retryAt = 0;
+/** When the last frame arrived (ms), and the usual time between frames (ms). */
+let lastFrameAt = 0;
+let frameGap = 1000;
 let systemTimer = 0;
 let lastNet = null;
 let framesSeen = 0;
@@ -97,6 +104,10 @@ function startLive() {
   $('live').textContent = 'Connecting…';
   $('main').focus();
   framesSeen = 0;
+  lastFrameAt = 0;
+  frameGap = 1000;
+  clearInterval(ticker);
+  ticker = setInterval(tick, 1000);
   showRange();
   pollSystem();
   stream.start();
@@ -158,6 +169,9 @@ async function pollSystem() {
 
 function stopLive() {
   stream.stop();
+  clearInterval(ticker);
+  $('updated').hidden = true;
+  $('dashboard').classList.remove('stale');
   clearTimeout(historyTimer);
   historyGeneration += 1;
   clearTimeout(systemTimer);
@@ -166,6 +180,9 @@ function stopLive() {
 }
 
 function onFrame(frame) {
+  const at = Date.now();
+  if (lastFrameAt > 0) frameGap = Math.min(60000, Math.max(200, 0.8 * frameGap + 0.2 * (at - lastFrameAt)));
+  lastFrameAt = at;
   framesSeen += 1;
   if (framesSeen === 1) performance.mark('psmonitor-first-frame');
   showFrame(frame);
@@ -188,14 +205,40 @@ function onState(state, detail) {
   const banner = $('banner');
   if (state === 'live') {
     banner.hidden = true;
-    banner.textContent = '';
+    $('banner-text').textContent = '';
+    $('banner-count').textContent = '';
     $('live').textContent = 'Live';
+    retryAt = 0;
+    tick();
     return;
   }
-  const secs = Math.max(1, Math.round(detail.delay / 1000));
-  banner.textContent = `Connection to the server lost (${detail.reason}). Reconnecting in ${secs} s…`;
+  retryAt = Date.now() + detail.delay;
+  $('banner-text').textContent = `Connection to the server lost (${detail.reason}).`;
   banner.hidden = false;
   $('live').textContent = 'Disconnected';
+  tick();
+}
+
+/**
+ * Once a second while signed in: the banner's countdown to the next attempt, and whether the
+ * figures are stale (no frame for more than two intervals, with a little slack for jitter):
+ * then they are greyed and the header says from when they are.
+ */
+function tick() {
+  if (!$('banner').hidden) {
+    const secs = Math.ceil((retryAt - Date.now()) / 1000);
+    const count = secs > 0 ? `Reconnecting in ${secs} s…` : 'Reconnecting…';
+    if ($('banner-count').textContent !== count) $('banner-count').textContent = count;
+  }
+  const age = Date.now() - lastFrameAt;
+  const stale = lastFrameAt > 0 && age > 2 * frameGap + 250;
+  $('dashboard').classList.toggle('stale', stale);
+  const updated = $('updated');
+  updated.hidden = !stale;
+  if (stale) {
+    const note = `Figures from ${clock(lastFrameAt / 1000, 0)}, ${Math.round(age / 1000)} s old`;
+    if (updated.textContent !== note) updated.textContent = note;
+  }
 }
 
 async function pollNetwork() {
