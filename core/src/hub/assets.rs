@@ -58,6 +58,11 @@ const FILES: &[(&str, &str, &str)] = &[
         web_file!("assets/chart.js"),
     ),
     (
+        "/assets/more.js",
+        "text/javascript; charset=utf-8",
+        web_file!("assets/more.js"),
+    ),
+    (
         "/assets/processes.js",
         "text/javascript; charset=utf-8",
         web_file!("assets/processes.js"),

@@ -4,6 +4,7 @@
 import { ApiError, explain } from './api.js';
 import { LineChart } from './chart.js';
 import { clock } from './format.js';
+import { MoreCharts } from './more.js';
 import { showFrame, showNetwork, showSystem } from './panels.js';
 import { ProcessTable } from './processes.js';
 import { Session } from './session.js';
@@ -42,6 +43,11 @@ const charts = {
   }),
 };
 for (const chart of Object.values(charts)) chart.canvas.addEventListener('chartcursor', () => draw());
+const more = new MoreCharts($('more'), $('more-charts'), () => draw());
+/** The main charts and the host's extra ones. */
+const allCharts = () => [...Object.values(charts), ...more.all()];
+/** Resolved by the first frame (or after 3 s): the extra charts exist then, for /history. */
+let firstFrame = () => {};
 let range = storedRange();
 let historyTimer = 0;
 let historyGeneration = 0;
@@ -111,7 +117,11 @@ function startLive() {
   showRange();
   pollSystem();
   stream.start();
-  pollNetwork().then(loadHistory);
+  const framed = new Promise((done) => {
+    firstFrame = done;
+    setTimeout(done, 3000);
+  });
+  Promise.all([pollNetwork(), framed]).then(loadHistory);
 }
 
 /** The range chosen earlier in this browser session, else live. */
@@ -134,6 +144,7 @@ function showRange() {
     chart.setWindow(RANGES[range][0], live);
     chart.clear();
   }
+  more.setWindow(RANGES[range][0], live);
   $('range-note').textContent = live ? '' : `Loading the last ${RANGES[range][1]}…`;
   draw();
 }
@@ -184,12 +195,16 @@ function onFrame(frame) {
   if (lastFrameAt > 0) frameGap = Math.min(60000, Math.max(200, 0.8 * frameGap + 0.2 * (at - lastFrameAt)));
   lastFrameAt = at;
   framesSeen += 1;
-  if (framesSeen === 1) performance.mark('psmonitor-first-frame');
+  if (framesSeen === 1) {
+    performance.mark('psmonitor-first-frame');
+    firstFrame();
+  }
   showFrame(frame);
   showProcesses(frame);
   const t = Date.now() / 1000;
   charts.cpu.push(t, [frame.cpu?.usage ?? null]);
   charts.mem.push(t, [frame.mem?.percent ?? null]);
+  more.update(frame, t);
   $('chart-cpu-now').textContent = `Now ${frame.cpu?.usage ?? 'unknown'} % busy.`;
   $('chart-mem-now').textContent = `Now ${frame.mem?.percent ?? 'unknown'} % used.`;
   draw();
@@ -302,7 +317,10 @@ async function loadHistory() {
   const now = Math.floor(Date.now() / 1000);
   const width = Math.max(1, ...Object.values(charts).map((c) => c.canvas.clientWidth));
   const step = Math.max(1, Math.ceil(secs / width));
-  for (const series of [['cpu.usage', 'mem.percent', ...net], ['cpu.usage', 'mem.percent']]) {
+  const base = ['cpu.usage', 'mem.percent'];
+  const extra = more.historyKeys().filter((k) => !net.includes(k));
+  const tries = [[...base, ...net, ...extra], [...base, ...net], base].filter((t, i, all) => i === 0 || t.length < all[i - 1].length);
+  for (const series of tries) {
     const query = new URLSearchParams({ series: series.join(','), since: String(now - secs) });
     if (!live) {
       query.set('until', String(now));
@@ -330,14 +348,16 @@ async function loadHistory() {
         chart.clear();
         chart.setWindow(secs, false);
       }
+      more.setWindow(secs, false);
     }
+    more.setHistory(times, s);
     charts.cpu.setHistory(times, s);
     charts.mem.setHistory(times, s);
     const sum = (prefix) => times.map((_, i) => {
       const values = ifaces.map((n) => s[`${prefix}@${n}`]?.[i]).filter((v) => typeof v === 'number');
       return values.length > 0 ? values.reduce((a, b) => a + b, 0) : null;
     });
-    if (net.length > 0 && series.length > 2) charts.net.setHistory(times, { rx: sum('net.rx_bytes_per_sec'), tx: sum('net.tx_bytes_per_sec') });
+    if (net.length > 0 && series.includes(net[0])) charts.net.setHistory(times, { rx: sum('net.rx_bytes_per_sec'), tx: sum('net.tx_bytes_per_sec') });
     if (!live) {
       const every = typeof history.step === 'number' ? history.step : step;
       $('range-note').textContent = `The last ${label}, one point every ${duration(every)}.`;
@@ -355,24 +375,24 @@ function draw() {
   requestAnimationFrame(() => {
     drawQueued = false;
     if (document.hidden) return;
-    for (const chart of Object.values(charts)) chart.draw();
+    for (const chart of allCharts()) chart.draw();
   });
 }
 
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) return;
-  for (const chart of Object.values(charts)) chart.dirty = true;
+  for (const chart of allCharts()) chart.dirty = true;
   draw();
   stream.nudge();
   if (session.active) pollNetwork();
 });
 window.addEventListener('online', () => stream.nudge());
 new ResizeObserver(() => {
-  for (const chart of Object.values(charts)) chart.dirty = true;
+  for (const chart of allCharts()) chart.dirty = true;
   draw();
 }).observe($('dashboard'));
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-  for (const chart of Object.values(charts)) chart.dirty = true;
+  for (const chart of allCharts()) chart.dirty = true;
   draw();
 });
 

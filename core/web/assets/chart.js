@@ -216,8 +216,9 @@ export class LineChart {
 
     ctx.lineWidth = 2 * dpr;
     ctx.lineJoin = 'round';
-    // Points further apart than three times their usual spacing are a gap (server down).
-    const gap = 3 * typicalSpacing(this.points);
+    // Points further apart than three times their usual spacing (and 10 s: polled series come
+    // every few seconds beside 1 s history) are a gap: the server was down.
+    const gap = Math.max(10, 3 * typicalSpacing(this.points));
     this.series.forEach((s, i) => {
       ctx.strokeStyle = color(s.color);
       ctx.fillStyle = color(s.color);

@@ -2,25 +2,38 @@
 // the server sends is ever parsed as HTML.
 
 import * as fmt from './format.js';
+import { tempLevel } from './more.js';
+
+/** Disk use from here is flagged (red, "full"), as the alert rules' disk-filling threshold. */
+export const DISK_FULL = 90;
+/** Memory use from here is high (amber) and from here under pressure (red). */
+export const MEM_HIGH = 80;
+export const MEM_PRESSURE = 90;
 
 const $ = (id) => document.getElementById(id);
 
-function text(id, value) {
+function text(id, value, level) {
   const el = $(id);
-  if (el && el.textContent !== value) el.textContent = value;
+  if (!el) return;
+  if (el.textContent !== value) el.textContent = value;
+  if (level !== undefined && el.className !== level) el.className = level;
 }
+
+const levelWords = { warn: ' (high)', bad: ' (near critical)' };
 
 /** The parts of a stream frame or /system body that both carry. */
 export function showFrame(frame) {
   const cpu = frame.cpu ?? {};
   text('cpu-usage', fmt.percent(cpu.usage));
   text('cpu-freq', fmt.mhz(cpu.freq));
-  text('cpu-temp', fmt.celsius(cpu.temp));
+  const heat = tempLevel(cpu.temp);
+  text('cpu-temp', `${fmt.celsius(cpu.temp)}${levelWords[heat] ?? ''}`, heat);
   text('cpu-load', fmt.load(cpu.load));
   showCores(Array.isArray(cpu.cores) ? cpu.cores : []);
 
   const mem = frame.mem ?? {};
-  text('mem-percent', fmt.percent(mem.percent));
+  const pressure = mem.percent >= MEM_PRESSURE ? 'bad' : mem.percent >= MEM_HIGH ? 'warn' : '';
+  text('mem-percent', fmt.percent(mem.percent), pressure);
   text('mem-used', fmt.gb(mem.used));
   text('mem-free', fmt.gb(mem.free));
   text('mem-total', fmt.gb(mem.total));
@@ -90,7 +103,8 @@ function showDisks(disks) {
   body.dataset.key = key;
   body.replaceChildren(...disks.map((d) => row([
     [d.mount, 'name'], [d.device ?? ''], [d.fs ?? ''],
-    [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'], [fmt.percent(d.percent), 'num'],
+    [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'],
+    d.percent > DISK_FULL ? [`${fmt.percent(d.percent)} full`, 'num bad'] : [fmt.percent(d.percent), 'num'],
   ])));
 }
 
