@@ -85,7 +85,7 @@ describe('signing in and the panels', () => {
     assert.match(await text(page, '#sys-uptime'), /^4 hrs, 1 min, \d+ secs?$/);
 
     assert.deepEqual(await cells(page, '#disks'), system.disks.map((d) => [
-      d.mount, d.device, d.fs, fmt.gb(d.used), fmt.gb(d.total), fmt.percent(d.percent),
+      d.mount, fmt.percent(fmt.diskUse(d)), fmt.gb(d.used), fmt.gb(d.total), d.device, d.fs,
     ]));
     // The detailed stream's per-process rows, busiest first.
     assert.deepEqual(await cells(page, '#procs'), byCpu.map(procRow));

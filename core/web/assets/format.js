@@ -5,9 +5,18 @@ export function percent(value) {
   return isFiniteNumber(value) ? `${value.toFixed(1)}%` : '–';
 }
 
-/** GiB as the server reports them (labelled GB, two decimals). */
+/** GiB as the server reports them (its wire keys say GB; they are binary), two decimals. */
 export function gb(value) {
-  return isFiniteNumber(value) ? `${value.toFixed(2)} GB` : '–';
+  return isFiniteNumber(value) ? `${value.toFixed(2)} GiB` : '–';
+}
+
+/**
+ * A filesystem's use as the Grafana dashboard (contrib/grafana) computes it: 1 - available /
+ * size, so blocks reserved for root count as used; `null` for a filesystem of size 0.
+ */
+export function diskUse(disk) {
+  if (!isFiniteNumber(disk?.total) || !isFiniteNumber(disk?.free) || disk.total <= 0) return null;
+  return Math.round(1000 * (1 - disk.free / disk.total)) / 10;
 }
 
 /** MiB with two decimals, as the process table's memory column. */

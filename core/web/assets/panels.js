@@ -39,11 +39,18 @@ export function showFrame(frame) {
   text('mem-total', fmt.gb(mem.total));
   $('mem-meter').value = fmt.isFiniteNumber(mem.percent) ? mem.percent : 0;
 
+  // A swapless host sends zeros (or nothing): say so instead of "0.00 GiB / 0.0%".
   const swap = frame.swap;
-  text('swap-used', swap ? fmt.gb(swap.used) : 'no swap');
-  text('swap-percent', swap ? fmt.percent(swap.percent) : '–');
-  text('swap-total', swap ? fmt.gb(swap.total) : '–');
-  $('swap-meter').value = swap && fmt.isFiniteNumber(swap.percent) ? swap.percent : 0;
+  const hasSwap = swap && swap.total > 0;
+  $('swap-facts').hidden = !hasSwap;
+  $('swap-meter').hidden = !hasSwap;
+  $('no-swap').hidden = hasSwap || !swap;
+  if (hasSwap) {
+    text('swap-used', fmt.gb(swap.used));
+    text('swap-percent', fmt.percent(swap.percent));
+    text('swap-total', fmt.gb(swap.total));
+    $('swap-meter').value = fmt.isFiniteNumber(swap.percent) ? swap.percent : 0;
+  }
 
   // The classic frame has only the root filesystem: /system (polled) fills the table then.
   if (Array.isArray(frame.disks)) showDisks(frame.disks);
@@ -101,11 +108,16 @@ function showDisks(disks) {
   const key = JSON.stringify(disks);
   if (body.dataset.key === key) return;
   body.dataset.key = key;
-  body.replaceChildren(...disks.map((d) => row([
-    [d.mount, 'name'], [d.device ?? ''], [d.fs ?? ''],
-    [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'],
-    d.percent > DISK_FULL ? [`${fmt.percent(d.percent)} full`, 'num bad'] : [fmt.percent(d.percent), 'num'],
-  ])));
+  body.replaceChildren(...disks.map((d) => {
+    const use = fmt.diskUse(d);
+    // A read-only image (squashfs: snaps) is always full by design.
+    const full = use !== null && use > DISK_FULL && d.fs !== 'squashfs';
+    return row([
+      [d.mount, 'name'],
+      full ? [`${fmt.percent(use)} full`, 'num bad'] : [fmt.percent(use), 'num'],
+      [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'], [d.device ?? ''], [d.fs ?? ''],
+    ]);
+  }));
 }
 
 /**
@@ -137,6 +149,7 @@ function row(cells) {
     const td = document.createElement('td');
     td.textContent = value;
     if (cls) td.className = cls;
+    if (cls === 'name') td.title = value;
     tr.append(td);
   }
   return tr;

@@ -100,7 +100,10 @@ export class ProcessTable {
         const value = row[c.key];
         const text = value === undefined || value === null ? '–' : c.show(value);
         const td = tr.cells[j];
-        if (td.textContent !== text) td.textContent = text;
+        if (td.textContent !== text) {
+          td.textContent = text;
+          if (c.key === 'name') td.title = text;
+        }
       });
     });
   }
