@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
+import { axeViolations, openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
 
 let server;
@@ -61,6 +61,8 @@ test('the banner is in view after the server stops while the page is scrolled', 
     });
     assert.equal(shown, muted, 'the CPU figure is greyed');
     await screenshot(page, 'dashboard-360x740-disconnected.png');
+    const serious = await axeViolations(page);
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
   } finally {
     await context.close();
   }

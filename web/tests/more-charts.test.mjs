@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
+import { axeViolations, openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
 import { ROOT, startServer } from './support/server.mjs';
 
 const host = (name) => join(ROOT, `fixtures/hosts/${name}.json`);
@@ -63,6 +63,8 @@ test('a laptop with a GPU, batteries and fans gets a chart for each', async () =
     assert.ok(nows.some((t) => /^Now 72\.0%, /.test(t)), JSON.stringify(nows));
     await page.evaluate(() => document.getElementById('more').scrollIntoView());
     await screenshot(page, 'dashboard-more-nvidia-laptop.png');
+    const serious = await axeViolations(page);
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
   });
 });
 

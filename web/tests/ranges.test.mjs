@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
+import { axeViolations, openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
 
 /** The seeded CPU value at time `t` of a range `secs` long: a slow wave between 15 and 85. */
@@ -115,6 +115,8 @@ test('24 h and 30 d load /history for their range and draw it', async () => {
       if (secs > 2 * 86400) assert.match(match[1], /^[A-Z][a-z]{2} \d{1,2} \d\d:\d\d$/);
       else assert.match(match[1], /^\d\d:\d\d$/);
       await screenshot(page, `dashboard-range-${label.replace(' ', '')}.png`);
+      const serious = await axeViolations(page);
+      assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
       await page.mouse.move(0, 0);
     }
 
