@@ -29,23 +29,36 @@ async function withHost(fixture, check) {
 }
 
 const captions = (page) => page.$$eval('#more-charts figcaption', (els) => els.map((e) => e.textContent));
-/** How many pixels of each extra chart are drawn in one of the series colours. */
-const inked = (page) => page.$$eval('#more-charts canvas', (canvases) => canvases.map((canvas) => {
-  const css = getComputedStyle(document.documentElement);
-  const colors = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => {
-    const probe = document.createElement('canvas').getContext('2d');
-    probe.fillStyle = css.getPropertyValue(`--s${k}`).trim();
-    probe.fillRect(0, 0, 1, 1);
-    return probe.getImageData(0, 0, 1, 1).data;
-  });
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let n = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3] > 200 && colors.some(([r, g, b]) => Math.abs(data[i] - r) + Math.abs(data[i + 1] - g)
-      + Math.abs(data[i + 2] - b) <= 40)) n += 1;
+/**
+ * How many pixels of each extra chart are drawn in one of the series colours (each scrolled into
+ * view first: charts out of view are not drawn).
+ */
+const inked = (page) => page.evaluate(async () => {
+  const counts = [];
+  for (const canvas of document.querySelectorAll('#more-charts canvas')) {
+    canvas.scrollIntoView({ block: 'center' });
+    await new Promise((done) => setTimeout(done, 250));
+    counts.push(count(canvas));
   }
-  return n;
-}));
+  return counts;
+
+  function count(canvas) {
+    const css = getComputedStyle(document.documentElement);
+    const colors = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => {
+      const probe = document.createElement('canvas').getContext('2d');
+      probe.fillStyle = css.getPropertyValue(`--s${k}`).trim();
+      probe.fillRect(0, 0, 1, 1);
+      return probe.getImageData(0, 0, 1, 1).data;
+    });
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && colors.some(([r, g, b]) => Math.abs(data[i] - r) + Math.abs(data[i + 1] - g)
+        + Math.abs(data[i + 2] - b) <= 40)) n += 1;
+    }
+    return n;
+  }
+});
 
 test('a laptop with a GPU, batteries and fans gets a chart for each', async () => {
   await withHost('nvidia-laptop', async (page) => {
@@ -56,6 +69,16 @@ test('a laptop with a GPU, batteries and fans gets a chart for each', async () =
     }
     assert.ok(!titles.some((t) => /GPU card0/.test(t)), 'a GPU reporting nothing gets no chart');
     assert.ok(!titles.some((t) => /Network lo,/.test(t)), 'no loopback chart');
+    // A chart out of view is not drawn at all (the page's CPU budget), until scrolled to.
+    const lastUnseen = await page.evaluate(async () => {
+      window.scrollTo(0, 0);
+      await new Promise((done) => setTimeout(done, 2500));
+      const canvases = document.querySelectorAll('#more-charts canvas');
+      const last = canvases[canvases.length - 1];
+      const data = last.getContext('2d').getImageData(0, 0, last.width, last.height).data;
+      return [last.getBoundingClientRect().top > window.innerHeight, data.some((v, i) => i % 4 === 3 && v > 0)];
+    });
+    assert.deepEqual(lastUnseen, [true, false], '[below the fold, anything drawn]');
     // Two or three frames make a short segment at the right end of live-only charts.
     (await inked(page)).forEach((n, i) => assert.ok(n > 4, `chart ${titles[i]}: ${n} pixels`));
     const nows = await page.$$eval('#more-charts .now', (els) => els.map((e) => e.textContent));

@@ -42,7 +42,7 @@ const charts = {
     readout: $('chart-net-at'),
   }),
 };
-for (const chart of Object.values(charts)) chart.canvas.addEventListener('chartcursor', () => draw());
+for (const chart of Object.values(charts)) chart.canvas.addEventListener('chartredraw', () => draw());
 const more = new MoreCharts($('more'), $('more-charts'), () => draw());
 /** The main charts and the host's extra ones. */
 const allCharts = () => [...Object.values(charts), ...more.all()];

@@ -8,6 +8,22 @@ import { axis, clock } from './format.js';
 
 const style = () => getComputedStyle(document.documentElement);
 
+/**
+ * Charts scrolled out of view are not drawn (they stay dirty); coming into view asks the page
+ * for a redraw with a `chartredraw` event, as a cursor move does.
+ */
+const seen = typeof IntersectionObserver === 'function'
+  ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const chart = charts.get(entry.target);
+      if (!chart) continue;
+      chart.visible = entry.isIntersecting;
+      if (chart.visible && chart.dirty) entry.target.dispatchEvent(new Event('chartredraw'));
+    }
+  })
+  : null;
+const charts = new WeakMap();
+
 /** A line chart. */
 export class LineChart {
   /**
@@ -30,8 +46,15 @@ export class LineChart {
     /** Index into `points` of the point under the pointer or keyboard cursor, or null. */
     this.cursor = null;
     this.dirty = true;
+    /**
+     * Whether any of the canvas is in the viewport (drawing waits until it is); the observer's
+     * first report, which always comes, says.
+     */
+    this.visible = seen === null;
     /** The plot's mapping from the last draw, for hit-testing. */
     this.frame = null;
+    charts.set(canvas, this);
+    seen?.observe(canvas);
     canvas.tabIndex = 0;
     canvas.addEventListener('pointermove', (e) => this.pointAt(e.offsetX));
     canvas.addEventListener('pointerleave', () => {
@@ -138,7 +161,7 @@ export class LineChart {
     this.cursor = index;
     this.dirty = true;
     this.showReadout();
-    this.canvas.dispatchEvent(new Event('chartcursor'));
+    this.canvas.dispatchEvent(new Event('chartredraw'));
   }
 
   /** Writes the time and values under the cursor into the readout ('' without a cursor). */
@@ -154,7 +177,7 @@ export class LineChart {
 
   /** Draws if something changed since the last draw (or `force`). */
   draw(force = false) {
-    if (!this.dirty && !force) return;
+    if ((!this.dirty || !this.visible) && !force) return;
     const canvas = this.canvas;
     const dpr = window.devicePixelRatio || 1;
     const width = Math.max(1, Math.round(canvas.clientWidth * dpr));

@@ -198,7 +198,7 @@ export class MoreCharts {
       readout,
     });
     chart.setWindow(...this.window);
-    canvas.addEventListener('chartcursor', () => this.redraw());
+    canvas.addEventListener('chartredraw', () => this.redraw());
     return { chart, spec, now, figure };
   }
 
