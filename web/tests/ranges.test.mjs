@@ -120,6 +120,36 @@ test('24 h and 30 d load /history for their range and draw it', async () => {
       await page.mouse.move(0, 0);
     }
 
+    // The server keeps no history of sensors: their chart stays live (and says so) while the
+    // load chart follows the range.
+    const titles = await page.$$eval('#more-charts figcaption', (els) => els.map((e) => e.textContent));
+    assert.ok(titles.includes('Temperatures, °C, live only'), JSON.stringify(titles));
+    assert.ok(titles.some((t) => /^Load average/.test(t) && !t.includes('live only')), JSON.stringify(titles));
+    const temps = await page.evaluate(async () => {
+      const figure = [...document.querySelectorAll('#more-charts figure')]
+        .find((f) => f.querySelector('figcaption').textContent.startsWith('Temperatures'));
+      const canvas = figure.querySelector('canvas');
+      canvas.scrollIntoView({ block: 'center' });
+      await new Promise((done) => setTimeout(done, 2500));
+      // Pixels in a series colour (not the grid or the axis labels).
+      const css = getComputedStyle(document.documentElement);
+      const colors = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => {
+        const probe = document.createElement('canvas').getContext('2d');
+        probe.fillStyle = css.getPropertyValue(`--s${k}`).trim();
+        probe.fillRect(0, 0, 1, 1);
+        return probe.getImageData(0, 0, 1, 1).data;
+      });
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] > 200 && colors.some(([r, g, b]) => Math.abs(data[i] - r) + Math.abs(data[i + 1] - g)
+          + Math.abs(data[i + 2] - b) <= 40)) inked += 1;
+      }
+      return inked;
+    });
+    assert.ok(temps > 10, `the live-only temperature chart still draws under 30 d: ${temps} pixels`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+
     // Remembered for the session: a reload signs in to the 30 d range and asks for it again.
     const before = ranged.length;
     await page.reload();

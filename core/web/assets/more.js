@@ -2,12 +2,15 @@
 // interface, temperatures, fans, GPUs and batteries, from the detailed stream (DESIGN 5.7). A
 // chart appears the first time a frame carries its data, so a VM without sensors shows none.
 // Charts whose series the server keeps (load, per core, per interface) are filled from /history
-// like the main ones; the rest are live only. Each has a line under it with the current values,
+// like the main ones; the rest are live only (the last ten minutes whatever the range, and
+// their captions say so). Each has a line under it with the current values,
 // coloured when a threshold is crossed (temperature near critical, battery nearly empty).
 
 import { LineChart } from './chart.js';
 import * as fmt from './format.js';
 
+/** What the live-only charts show whatever the range: the last ten minutes, sliding. */
+const LIVE_WINDOW = [600, true];
 const PALETTE = ['--s1', '--s2', '--s3', '--s4', '--s5', '--s6', '--s7', '--s8'];
 /** Temperatures from here are high, and from here near critical (most CPUs throttle near 95-100). */
 export const TEMP_WARN = 80;
@@ -165,7 +168,7 @@ export class MoreCharts {
     const figure = document.createElement('figure');
     const caption = document.createElement('figcaption');
     caption.id = `more-${n}-title`;
-    caption.textContent = spec.title;
+    caption.textContent = spec.history ? spec.title : `${spec.title}, live only`;
     const canvas = document.createElement('canvas');
     canvas.id = `more-${n}`;
     canvas.setAttribute('role', 'img');
@@ -197,7 +200,7 @@ export class MoreCharts {
       max: spec.max ?? null,
       readout,
     });
-    chart.setWindow(...this.window);
+    chart.setWindow(...(spec.history ? this.window : LIVE_WINDOW));
     canvas.addEventListener('chartredraw', () => this.redraw());
     return { chart, spec, now, figure };
   }
@@ -207,10 +210,14 @@ export class MoreCharts {
     return [...this.charts.values()].filter((c) => c.spec.history).flatMap((c) => c.spec.series.map((s) => s.key));
   }
 
-  /** Same as LineChart.setWindow, for every chart (and those made later). */
+  /**
+   * Same as LineChart.setWindow for every chart the server keeps history for (and those made
+   * later); the live-only ones keep showing the last ten minutes, sliding.
+   */
   setWindow(secs, live) {
     this.window = [secs, live];
-    for (const chart of this.all()) {
+    for (const { chart, spec } of this.charts.values()) {
+      if (!spec.history) continue;
       chart.setWindow(secs, live);
       chart.clear();
     }
