@@ -39,7 +39,10 @@ describe('signing in and the panels', () => {
 
   test('a wrong password shows the error and no data', async () => {
     const { page, watch } = browser;
+    const login = page.waitForRequest((r) => new URL(r.url()).pathname === '/authenticate');
     await signIn(page, 'not-the-password');
+    // JSON, as the server requires of a login body (a cross-origin form post cannot be).
+    assert.equal((await login).headers()['content-type'], 'application/json');
     await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
     assert.equal(await text(page, '#login-error'), 'Wrong user name or password.');
     assert.equal(await page.isVisible('#dashboard'), false);
