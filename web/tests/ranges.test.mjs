@@ -1,7 +1,8 @@
 // Time ranges: live, 1 h, 6 h, 24 h, 7 d, 30 d. Choosing one (by keyboard or pointer) asks
 // /history for exactly that range at a step that gives about one point per pixel, draws the
 // answer across the whole chart with a time axis, shows the time and value under the pointer,
-// and is remembered when the page is reloaded in the same session.
+// zooms to a span dragged across a chart, and is remembered when the page is reloaded in the
+// same session.
 //
 // A fresh server has minutes of history, not days: as in history.test.mjs, the browser answers
 // the ranged /history requests itself with seeded history in the documented shape (DESIGN 5.4);
@@ -48,7 +49,7 @@ function coverage(page, id, color) {
   }, [id, color]);
 }
 
-test('24 h and 30 d load /history for their range and draw it', async () => {
+test('24 h and 30 d load /history for their range and draw it; a drag zooms in', async () => {
   const { context, page, watch } = await openPage(server.url);
   try {
     const ranged = [];
@@ -118,6 +119,36 @@ test('24 h and 30 d load /history for their range and draw it', async () => {
       const serious = await axeViolations(page);
       assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
       await page.mouse.move(0, 0);
+    }
+
+    // Dragging across the middle third of the 30 d chart zooms to those ten days, at a finer
+    // step; Reset goes back to the last 30 d.
+    {
+      const asked = ranged.length;
+      const box = await page.locator('#chart-cpu').boundingBox();
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width / 3, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width / 2, y, { steps: 4 });
+      await page.mouse.move(box.x + (2 * box.width) / 3, y, { steps: 4 });
+      await page.mouse.up();
+      await page.waitForFunction(() => document.getElementById('range-note').textContent.startsWith('Zoomed to '));
+      assert.ok(ranged.length > asked, 'a /history request for the zoomed span');
+      const zoomed = ranged[ranged.length - 1];
+      const span = zoomed.until - zoomed.since;
+      assert.ok(Math.abs(span - 2592000 / 3) < 0.1 * 2592000 / 3, `zoomed span ${span} s`);
+      assert.ok(zoomed.until < Date.now() / 1000 - 2592000 / 4, 'the span ends in the past');
+      const width = await page.evaluate(() => Math.max(...['chart-cpu', 'chart-mem', 'chart-net']
+        .map((id) => document.getElementById(id).clientWidth)));
+      assert.equal(zoomed.step, Math.ceil(span / width));
+      const share = await coverage(page, 'chart-cpu', '--cpu');
+      assert.ok(share > 0.9, `the zoomed CPU line covers ${(share * 100).toFixed(0)} % of the width`);
+      assert.equal(await page.isVisible('#zoom-reset'), true);
+      await page.click('#zoom-reset');
+      await page.waitForFunction(() => document.getElementById('range-note').textContent.startsWith('The last 30 d'));
+      const back = ranged[ranged.length - 1];
+      assert.equal(back.until - back.since, 2592000);
+      assert.equal(await page.isVisible('#zoom-reset'), false);
     }
 
     // The server keeps no history of sensors: their chart stays live (and says so) while the

@@ -49,6 +49,8 @@ const allCharts = () => [...Object.values(charts), ...more.all()];
 /** Resolved by the first frame (or after 3 s): the extra charts exist then, for /history. */
 let firstFrame = () => {};
 let range = storedRange();
+/** The span dragged across a chart, {since, until} in UNIX seconds, while zoomed in. */
+let zoom = null;
 let historyTimer = 0;
 let historyGeneration = 0;
 const processes = new ProcessTable($('procs'), $('proc-filter'), $('proc-count'));
@@ -110,6 +112,7 @@ function startLive() {
   $('live').textContent = 'Connecting…';
   $('main').focus();
   framesSeen = 0;
+  zoom = null;
   lastFrameAt = 0;
   frameGap = 1000;
   clearInterval(ticker);
@@ -139,19 +142,32 @@ function showRange() {
   for (const button of $('ranges').querySelectorAll('button')) {
     button.setAttribute('aria-pressed', String(button.dataset.range === range));
   }
-  const live = range === 'live';
+  const live = range === 'live' && !zoom;
+  const secs = zoom ? zoom.until - zoom.since : RANGES[range][0];
+  const end = zoom ? zoom.until : null;
   for (const chart of Object.values(charts)) {
-    chart.setWindow(RANGES[range][0], live);
+    chart.setWindow(secs, live, end);
     chart.clear();
   }
-  more.setWindow(RANGES[range][0], live);
-  $('range-note').textContent = live ? '' : `Loading the last ${RANGES[range][1]}…`;
+  more.setWindow(secs, live, end);
+  $('zoom-reset').hidden = !zoom;
+  $('range-note').textContent = zoom ? 'Zooming…' : live ? '' : `Loading the last ${RANGES[range][1]}…`;
   draw();
+}
+
+/** Shows the span dragged across a chart (at least a minute), from /history. */
+function zoomTo({ since, until }) {
+  const middle = (since + until) / 2;
+  const secs = Math.max(60, until - since);
+  zoom = { since: Math.floor(middle - secs / 2), until: Math.ceil(middle + secs / 2) };
+  showRange();
+  loadHistory();
 }
 
 function chooseRange(value) {
   if (!(value in RANGES)) return;
   range = value;
+  zoom = null;
   try {
     sessionStorage.setItem(RANGE_KEY, value);
   } catch {
@@ -310,11 +326,13 @@ async function loadHistory() {
   if (!session.active) return;
   const generation = ++historyGeneration;
   const chosen = range;
-  const live = chosen === 'live';
-  const [secs, label] = RANGES[chosen];
+  const zoomed = zoom;
+  const live = chosen === 'live' && !zoomed;
+  const label = RANGES[chosen][1];
+  const secs = zoomed ? zoomed.until - zoomed.since : RANGES[chosen][0];
   const ifaces = lastNet ? Object.keys(lastNet.network.statistics ?? {}).filter((n) => n !== 'lo') : [];
   const net = ifaces.flatMap((n) => [`net.rx_bytes_per_sec@${n}`, `net.tx_bytes_per_sec@${n}`]);
-  const now = Math.floor(Date.now() / 1000);
+  const now = zoomed ? zoomed.until : Math.floor(Date.now() / 1000);
   const width = Math.max(1, ...Object.values(charts).map((c) => c.canvas.clientWidth));
   const step = Math.max(1, Math.ceil(secs / width));
   const base = ['cpu.usage', 'mem.percent'];
@@ -346,9 +364,9 @@ async function loadHistory() {
     if (!live) {
       for (const chart of Object.values(charts)) {
         chart.clear();
-        chart.setWindow(secs, false);
+        chart.setWindow(secs, false, now);
       }
-      more.setWindow(secs, false);
+      more.setWindow(secs, false, now);
     }
     more.setHistory(times, s);
     charts.cpu.setHistory(times, s);
@@ -360,8 +378,13 @@ async function loadHistory() {
     if (net.length > 0 && series.includes(net[0])) charts.net.setHistory(times, { rx: sum('net.rx_bytes_per_sec'), tx: sum('net.tx_bytes_per_sec') });
     if (!live) {
       const every = typeof history.step === 'number' ? history.step : step;
-      $('range-note').textContent = `The last ${label}, one point every ${duration(every)}.`;
-      historyTimer = setTimeout(loadHistory, Math.max(60, every) * 1000);
+      if (zoomed) {
+        // A zoomed span is in the past: nothing to reload.
+        $('range-note').textContent = `Zoomed to ${clock(now - secs, secs)} – ${clock(now, secs)}, one point every ${duration(every)}.`;
+      } else {
+        $('range-note').textContent = `The last ${label}, one point every ${duration(every)}.`;
+        historyTimer = setTimeout(loadHistory, Math.max(60, every) * 1000);
+      }
     }
     draw();
     return;
@@ -396,6 +419,13 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   draw();
 });
 
+$('dashboard').addEventListener('chartzoom', (event) => zoomTo(event.detail));
+$('zoom-reset').addEventListener('click', () => {
+  zoom = null;
+  showRange();
+  loadHistory();
+  $('ranges').querySelector('[aria-pressed="true"]')?.focus();
+});
 $('ranges').addEventListener('click', (event) => {
   const button = event.target instanceof Element ? event.target.closest('button[data-range]') : null;
   if (button) chooseRange(button.dataset.range);

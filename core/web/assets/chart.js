@@ -1,7 +1,8 @@
 // A small line chart on <canvas>: a time window (sliding when live, fixed for a chosen range),
 // one or more series, a value axis with its unit and a time axis with clock times or dates.
 // Hovering or focusing the chart (arrow keys move, Home/End jump) shows the time and values of
-// the nearest point in a readout beside it. Colours come from the page's CSS custom properties,
+// the nearest point in a readout beside it; dragging across a chart asks the page to zoom to
+// that span. Colours come from the page's CSS custom properties,
 // so light and dark follow the system setting.
 
 import { axis, clock } from './format.js';
@@ -56,7 +57,23 @@ export class LineChart {
     charts.set(canvas, this);
     seen?.observe(canvas);
     canvas.tabIndex = 0;
-    canvas.addEventListener('pointermove', (e) => this.pointAt(e.offsetX));
+    /** A drag in progress: where it started and where it is, in CSS px from the left. */
+    this.drag = null;
+    canvas.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 || !this.frame) return;
+      this.drag = { from: e.offsetX, to: e.offsetX };
+      canvas.setPointerCapture?.(e.pointerId);
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      this.pointAt(e.offsetX);
+      if (this.drag) {
+        this.drag.to = e.offsetX;
+        this.dirty = true;
+        canvas.dispatchEvent(new Event('chartredraw'));
+      }
+    });
+    canvas.addEventListener('pointerup', (e) => this.endDrag(e.offsetX));
+    canvas.addEventListener('pointercancel', () => this.endDrag(null));
     canvas.addEventListener('pointerleave', () => {
       if (document.activeElement !== canvas) this.pick(null);
     });
@@ -67,11 +84,11 @@ export class LineChart {
     canvas.addEventListener('keydown', (e) => this.key(e));
   }
 
-  /** Shows the last `secs` seconds, sliding with new points (`live`) or ending now. */
-  setWindow(secs, live) {
+  /** Shows the last `secs` seconds, sliding with new points (`live`), or ending at `end` (now). */
+  setWindow(secs, live, end = null) {
     this.windowSecs = secs;
     this.live = live;
-    this.end = live ? null : Date.now() / 1000;
+    this.end = live ? null : end ?? Date.now() / 1000;
     this.cursor = null;
     this.dirty = true;
   }
@@ -128,6 +145,22 @@ export class LineChart {
     // Show at least the last minute, growing to the whole window as data arrives.
     const first = this.points.length > 0 ? this.points[0].t : now;
     return [now - Math.min(this.windowSecs, Math.max(60, now - first)), now];
+  }
+
+  /**
+   * Ends a drag: one wider than 8 px asks the page to zoom to its time span with a `chartzoom`
+   * event (`detail: {since, until}`, UNIX seconds).
+   */
+  endDrag(offsetX) {
+    const drag = this.drag;
+    this.drag = null;
+    this.dirty = true;
+    this.canvas.dispatchEvent(new Event('chartredraw'));
+    if (!drag || offsetX === null || Math.abs(offsetX - drag.from) <= 8 || !this.frame) return;
+    const { start, end, left, width } = this.frame;
+    const at = (px) => start + ((Math.max(left, Math.min(left + width, px)) - left) / width) * (end - start);
+    const [since, until] = [at(drag.from), at(offsetX)].sort((a, b) => a - b);
+    this.canvas.dispatchEvent(new CustomEvent('chartzoom', { bubbles: true, detail: { since: Math.floor(since), until: Math.ceil(until) } }));
   }
 
   pointAt(offsetX) {
@@ -261,6 +294,15 @@ export class LineChart {
       }
       ctx.stroke();
     });
+
+    if (this.drag) {
+      const a = Math.min(this.drag.from, this.drag.to) * dpr;
+      const b = Math.max(this.drag.from, this.drag.to) * dpr;
+      ctx.globalAlpha = 0.18;
+      ctx.fillStyle = color('--accent');
+      ctx.fillRect(a, pad.top, b - a, plotH);
+      ctx.globalAlpha = 1;
+    }
 
     const p = this.cursor === null ? null : this.points[this.cursor];
     if (p && p.t >= start) {

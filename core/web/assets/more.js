@@ -214,11 +214,11 @@ export class MoreCharts {
    * Same as LineChart.setWindow for every chart the server keeps history for (and those made
    * later); the live-only ones keep showing the last ten minutes, sliding.
    */
-  setWindow(secs, live) {
-    this.window = [secs, live];
+  setWindow(secs, live, end = null) {
+    this.window = [secs, live, end];
     for (const { chart, spec } of this.charts.values()) {
       if (!spec.history) continue;
-      chart.setWindow(secs, live);
+      chart.setWindow(secs, live, end);
       chart.clear();
     }
   }
