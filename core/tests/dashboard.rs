@@ -161,9 +161,9 @@ fn unknown_assets_and_json_routes_answer_as_before() {
 #[test]
 fn every_file_under_web_assets_is_served() {
     let mut hub = hub();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/assets");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/assets");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).expect("web/assets") {
+    for entry in std::fs::read_dir(&dir).expect("core/web/assets") {
         let name = entry.expect("entry").file_name();
         let name = name.to_str().expect("utf-8 name");
         let path = format!("/assets/{name}");

@@ -17,6 +17,7 @@ before(async () => {
   server = await startServer();
   const login = await fetch(`${server.url}/authenticate`, {
     method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: 'PSMonitor', password: PASSWORD }),
   });
   const { token } = await login.json();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import * as fmt from '../assets/format.js';
+import * as fmt from '../../core/web/assets/format.js';
 import {
   axeViolations, openPage, pixelsOfColor, screenshot, signIn, unexpectedConsoleErrors, waitLive,
 } from './support/browser.mjs';
@@ -16,6 +16,10 @@ import { ROOT, startServer } from './support/server.mjs';
 const GOLDEN = join(ROOT, 'fixtures/golden/desktop-intel-wifi');
 const system = JSON.parse(readFileSync(join(GOLDEN, 'system.json'), 'utf8'));
 const network = JSON.parse(readFileSync(join(GOLDEN, 'network.json'), 'utf8'));
+const detail = JSON.parse(readFileSync(join(GOLDEN, 'detail.json'), 'utf8'));
+/** A process row as the table shows it: name, CPU, memory, threads, user, PID. */
+const procRow = (p) => [p.name, fmt.percent(p.cpu), fmt.mib(p.mem), String(p.threads), p.username, String(p.pid)];
+const byCpu = [...detail.procs].sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0) || a.pid - b.pid);
 
 const text = (page, selector) => page.textContent(selector).then((t) => t.trim());
 const cells = (page, selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
@@ -35,7 +39,10 @@ describe('signing in and the panels', () => {
 
   test('a wrong password shows the error and no data', async () => {
     const { page, watch } = browser;
+    const login = page.waitForRequest((r) => new URL(r.url()).pathname === '/authenticate');
     await signIn(page, 'not-the-password');
+    // JSON, as the server requires of a login body (a cross-origin form post cannot be).
+    assert.equal((await login).headers()['content-type'], 'application/json');
     await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
     assert.equal(await text(page, '#login-error'), 'Wrong user name or password.');
     assert.equal(await page.isVisible('#dashboard'), false);
@@ -81,11 +88,12 @@ describe('signing in and the panels', () => {
     assert.match(await text(page, '#sys-uptime'), /^4 hrs, 1 min, \d+ secs?$/);
 
     assert.deepEqual(await cells(page, '#disks'), system.disks.map((d) => [
-      d.mount, d.device, d.fs, fmt.gb(d.used), fmt.gb(d.total), fmt.percent(d.percent),
+      d.mount, fmt.percent(fmt.diskUse(d)), fmt.gb(d.used), fmt.gb(d.total), d.device, d.fs,
     ]));
-    assert.deepEqual(await cells(page, '#procs'), system.processes.map((p) => [
-      String(p.pid), p.name, p.username, fmt.percent(p.cpu), fmt.mib(p.mem),
-    ]));
+    // The detailed stream's per-process rows, busiest first.
+    assert.deepEqual(await cells(page, '#procs'), byCpu.map(procRow));
+    assert.equal(await text(page, '#proc-count'), `${detail.procs.length} processes, by CPU, busiest first`);
+    assert.equal(await page.getAttribute('#procs th:nth-child(2)', 'aria-sort'), 'descending');
 
     const net = await cells(page, '#net');
     assert.deepEqual(net.map((r) => r[0]), network.interfaces);
@@ -108,51 +116,54 @@ describe('signing in and the panels', () => {
   test('the process table sorts by every column and filters by name', async () => {
     const { page } = browser;
     const column = async (i) => (await cells(page, '#procs')).map((r) => r[i]);
-    // Equal names (slack, Slack) keep the lower pid first, whichever the direction.
-    const byName = [...system.processes]
+    const procs = detail.procs;
+    // Equal names (rustc, ...) keep the lower pid first, whichever the direction.
+    const byName = [...procs]
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.pid - b.pid)
       .map((p) => p.name);
-    const byNameDown = [...system.processes]
+    const byNameDown = [...procs]
       .sort((a, b) => b.name.localeCompare(a.name, undefined, { sensitivity: 'base' }) || a.pid - b.pid)
       .map((p) => p.name);
 
     // Keyboard: focus the header button and press Enter.
-    await page.focus('#procs th:nth-child(2) button');
+    await page.focus('#procs th:nth-child(1) button');
     await page.keyboard.press('Enter');
-    assert.equal(await page.getAttribute('#procs th:nth-child(2)', 'aria-sort'), 'ascending');
-    assert.deepEqual(await column(1), byName);
+    assert.equal(await page.getAttribute('#procs th:nth-child(1)', 'aria-sort'), 'ascending');
+    assert.deepEqual(await column(0), byName);
+    assert.equal(await text(page, '#proc-count'), `${procs.length} processes, by name, A to Z`);
     await page.keyboard.press('Enter');
-    assert.equal(await page.getAttribute('#procs th:nth-child(2)', 'aria-sort'), 'descending');
-    assert.deepEqual(await column(1), byNameDown);
+    assert.equal(await page.getAttribute('#procs th:nth-child(1)', 'aria-sort'), 'descending');
+    assert.deepEqual(await column(0), byNameDown);
 
-    await page.click('#procs th:nth-child(1) button');
-    const pids = (await column(0)).map(Number);
+    await page.click('#procs th:nth-child(6) button');
+    const pids = (await column(5)).map(Number);
     assert.deepEqual(pids, [...pids].sort((a, b) => b - a));
-    await page.click('#procs th:nth-child(1) button');
-    assert.deepEqual((await column(0)).map(Number), [...pids].sort((a, b) => a - b));
+    await page.click('#procs th:nth-child(6) button');
+    assert.deepEqual((await column(5)).map(Number), [...pids].sort((a, b) => a - b));
 
-    await page.click('#procs th:nth-child(3) button');
-    const users = await column(2);
+    await page.click('#procs th:nth-child(5) button');
+    const users = await column(4);
     assert.deepEqual(users, [...users].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })));
 
-    await page.click('#procs th:nth-child(4) button');
-    await page.click('#procs th:nth-child(4) button');
-    const cpus = (await column(3)).map((c) => parseFloat(c));
+    await page.click('#procs th:nth-child(2) button');
+    await page.click('#procs th:nth-child(2) button');
+    const cpus = (await column(1)).map((c) => parseFloat(c) || 0);
     assert.deepEqual(cpus, [...cpus].sort((a, b) => a - b));
-    assert.equal(await page.getAttribute('#procs th:nth-child(4)', 'aria-sort'), 'ascending');
+    assert.equal(await page.getAttribute('#procs th:nth-child(2)', 'aria-sort'), 'ascending');
+    assert.equal(await text(page, '#proc-count'), `${procs.length} processes, by CPU, least busy first`);
 
-    await page.click('#procs th:nth-child(5) button');
-    await page.click('#procs th:nth-child(5) button');
-    assert.deepEqual(await column(4), system.processes.map((p) => p.mem)
-      .sort((a, b) => a - b).map(fmt.mib));
+    await page.click('#procs th:nth-child(3) button');
+    assert.deepEqual(await column(2), procs.map((p) => p.mem).sort((a, b) => b - a).map(fmt.mib));
+    assert.equal(await text(page, '#proc-count'), `${procs.length} processes, by memory, largest first`);
 
-    await page.fill('#proc-filter', 'SLA');
-    assert.deepEqual((await column(1)).sort(), ['Slack', 'slack']);
-    assert.match(await text(page, '#proc-count'), /^2 of 10 /);
+    const matching = procs.filter((p) => p.name.toLowerCase().includes('rust')).map((p) => p.name).sort();
+    await page.fill('#proc-filter', 'RUST');
+    assert.deepEqual((await column(0)).sort(), matching);
+    assert.match(await text(page, '#proc-count'), new RegExp(`^${matching.length} of ${procs.length} processes match`));
     await page.fill('#proc-filter', 'no such process');
-    assert.deepEqual(await column(1), []);
+    assert.deepEqual(await column(0), []);
     await page.fill('#proc-filter', '');
-    assert.equal((await column(1)).length, 10);
+    assert.equal((await column(0)).length, procs.length);
   });
 
   test('screenshots, accessibility, console and origins', async () => {

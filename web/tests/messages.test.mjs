@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ApiError, explain } from '../assets/api.js';
+import { ApiError, explain } from '../../core/web/assets/api.js';
 
 test('each failed sign-in gets its own clear message', () => {
   const host = '127.0.0.1:4500';

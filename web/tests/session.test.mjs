@@ -18,6 +18,7 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 async function hasRefresh(url) {
   const login = await fetch(`${url}/authenticate`, {
     method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: 'PSMonitor', password: PASSWORD }),
   });
   const { token } = await login.json();

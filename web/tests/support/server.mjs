@@ -24,14 +24,16 @@ export function tempDir(prefix = 'psmonitor-web-') {
 }
 
 /**
- * Starts a server; resolves once it listens.
- * @param {{fixture?: string, dataDir?: string, port?: number, tokenTtl?: string, interval?: string}} options
+ * Starts a server; resolves once it listens. `fixture: null` reads this machine instead.
+ * @param {{fixture?: string|null, dataDir?: string, port?: number, tokenTtl?: string, interval?: string,
+ *   bin?: string}} options
  */
-export async function startServer({ fixture = FIXTURE, dataDir = tempDir(), port = 0, tokenTtl, interval } = {}) {
-  const args = ['serve', '--fixture', fixture, '--data-dir', dataDir, '--port', String(port)];
+export async function startServer({ fixture = FIXTURE, dataDir = tempDir(), port = 0, tokenTtl, interval, bin = BIN } = {}) {
+  const args = ['serve', '--data-dir', dataDir, '--port', String(port)];
+  if (fixture !== null) args.push('--fixture', fixture);
   if (tokenTtl) args.push('--token-ttl', tokenTtl);
   if (interval) args.push('--interval', interval);
-  const child = spawn(BIN, args, {
+  const child = spawn(bin, args, {
     env: { ...process.env, PSMONITOR_PASSWORD: PASSWORD, PSMONITOR_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,35 +2,55 @@
 // the server sends is ever parsed as HTML.
 
 import * as fmt from './format.js';
+import { tempLevel } from './more.js';
+
+/** Disk use from here is flagged (red, "full"), as the alert rules' disk-filling threshold. */
+export const DISK_FULL = 90;
+/** Memory use from here is high (amber) and from here under pressure (red). */
+export const MEM_HIGH = 80;
+export const MEM_PRESSURE = 90;
 
 const $ = (id) => document.getElementById(id);
 
-function text(id, value) {
+function text(id, value, level) {
   const el = $(id);
-  if (el && el.textContent !== value) el.textContent = value;
+  if (!el) return;
+  if (el.textContent !== value) el.textContent = value;
+  if (level !== undefined && el.className !== level) el.className = level;
 }
+
+const levelWords = { warn: ' (high)', bad: ' (near critical)' };
 
 /** The parts of a stream frame or /system body that both carry. */
 export function showFrame(frame) {
   const cpu = frame.cpu ?? {};
   text('cpu-usage', fmt.percent(cpu.usage));
   text('cpu-freq', fmt.mhz(cpu.freq));
-  text('cpu-temp', fmt.celsius(cpu.temp));
+  const heat = tempLevel(cpu.temp);
+  text('cpu-temp', `${fmt.celsius(cpu.temp)}${levelWords[heat] ?? ''}`, heat);
   text('cpu-load', fmt.load(cpu.load));
   showCores(Array.isArray(cpu.cores) ? cpu.cores : []);
 
   const mem = frame.mem ?? {};
-  text('mem-percent', fmt.percent(mem.percent));
+  const pressure = mem.percent >= MEM_PRESSURE ? 'bad' : mem.percent >= MEM_HIGH ? 'warn' : '';
+  text('mem-percent', fmt.percent(mem.percent), pressure);
   text('mem-used', fmt.gb(mem.used));
   text('mem-free', fmt.gb(mem.free));
   text('mem-total', fmt.gb(mem.total));
   $('mem-meter').value = fmt.isFiniteNumber(mem.percent) ? mem.percent : 0;
 
+  // A swapless host sends zeros (or nothing): say so instead of "0.00 GiB / 0.0%".
   const swap = frame.swap;
-  text('swap-used', swap ? fmt.gb(swap.used) : 'no swap');
-  text('swap-percent', swap ? fmt.percent(swap.percent) : '–');
-  text('swap-total', swap ? fmt.gb(swap.total) : '–');
-  $('swap-meter').value = swap && fmt.isFiniteNumber(swap.percent) ? swap.percent : 0;
+  const hasSwap = swap && swap.total > 0;
+  $('swap-facts').hidden = !hasSwap;
+  $('swap-meter').hidden = !hasSwap;
+  $('no-swap').hidden = hasSwap || !swap;
+  if (hasSwap) {
+    text('swap-used', fmt.gb(swap.used));
+    text('swap-percent', fmt.percent(swap.percent));
+    text('swap-total', fmt.gb(swap.total));
+    $('swap-meter').value = fmt.isFiniteNumber(swap.percent) ? swap.percent : 0;
+  }
 
   // The classic frame has only the root filesystem: /system (polled) fills the table then.
   if (Array.isArray(frame.disks)) showDisks(frame.disks);
@@ -88,10 +108,16 @@ function showDisks(disks) {
   const key = JSON.stringify(disks);
   if (body.dataset.key === key) return;
   body.dataset.key = key;
-  body.replaceChildren(...disks.map((d) => row([
-    [d.mount, 'name'], [d.device ?? ''], [d.fs ?? ''],
-    [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'], [fmt.percent(d.percent), 'num'],
-  ])));
+  body.replaceChildren(...disks.map((d) => {
+    const use = fmt.diskUse(d);
+    // A read-only image (squashfs: snaps) is always full by design.
+    const full = use !== null && use > DISK_FULL && d.fs !== 'squashfs';
+    return row([
+      [d.mount, 'name'],
+      full ? [`${fmt.percent(use)} full`, 'num bad'] : [fmt.percent(use), 'num'],
+      [fmt.gb(d.used), 'num'], [fmt.gb(d.total), 'num'], [d.device ?? ''], [d.fs ?? ''],
+    ]);
+  }));
 }
 
 /**
@@ -123,6 +149,7 @@ function row(cells) {
     const td = document.createElement('td');
     td.textContent = value;
     if (cls) td.className = cls;
+    if (cls === 'name') td.title = value;
     tr.append(td);
   }
   return tr;

@@ -1,5 +1,6 @@
 // The live stream through the worker flow: POST /worker, then a websocket to /connect on this
-// page's own origin (wss: when the page came over https). A lost connection is retried with
+// page's own origin (wss: when the page came over https), asking for the detailed frame
+// (`detail=full`, DESIGN 5.7: per-process CPU, sensors, disk I/O, GPUs, batteries). A lost connection is retried with
 // exponential back-off and jitter; a silent one (no frame for a while) is treated as lost.
 
 import { ApiError } from './api.js';
@@ -19,7 +20,7 @@ export function socketUrl(worker, userId) {
     // No usable URL: the id and our own user id do.
   }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = new URLSearchParams({ id, subscriber });
+  const query = new URLSearchParams({ id, subscriber, detail: 'full' });
   return `${scheme}//${location.host}/connect?${query}`;
 }
 

@@ -5,9 +5,18 @@ export function percent(value) {
   return isFiniteNumber(value) ? `${value.toFixed(1)}%` : '–';
 }
 
-/** GiB as the server reports them (labelled GB, two decimals). */
+/** GiB as the server reports them (its wire keys say GB; they are binary), two decimals. */
 export function gb(value) {
-  return isFiniteNumber(value) ? `${value.toFixed(2)} GB` : '–';
+  return isFiniteNumber(value) ? `${value.toFixed(2)} GiB` : '–';
+}
+
+/**
+ * A filesystem's use as the Grafana dashboard (contrib/grafana) computes it: 1 - available /
+ * size, so blocks reserved for root count as used; `null` for a filesystem of size 0.
+ */
+export function diskUse(disk) {
+  if (!isFiniteNumber(disk?.total) || !isFiniteNumber(disk?.free) || disk.total <= 0) return null;
+  return Math.round(1000 * (1 - disk.free / disk.total)) / 10;
 }
 
 /** MiB with two decimals, as the process table's memory column. */
@@ -50,10 +59,29 @@ export function load(values) {
     : 'not reported';
 }
 
-/** Axis label for a value with the chart's unit. */
+/** Axis label or readout for a value with the chart's unit. */
 export function axis(value, unit) {
+  if (!isFiniteNumber(value)) return 'no data';
   if (unit === 'B/s') return rate(value);
-  return `${Math.round(value)}${unit}`;
+  if (unit === '%') return `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(1)}%`;
+  return `${value >= 10 || value === 0 ? Math.round(value) : value.toFixed(2)}${unit ? ` ${unit}` : ''}`;
+}
+
+const two = (n) => String(n).padStart(2, '0');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A UNIX time in local time, as precise as a chart spanning `span` seconds needs: `14:05:09`
+ * (under 10 minutes), `14:05` (up to two days), `Dec 6 14:05` (longer); `short` drops the time
+ * of day on the longer spans (axis labels: `Dec 6`).
+ */
+export function clock(t, span, short = false) {
+  const d = new Date(t * 1000);
+  const hm = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  if (span <= 600) return `${hm}:${two(d.getSeconds())}`;
+  if (span <= 2 * 86400) return hm;
+  const day = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+  return short ? day : `${day} ${hm}`;
 }
 
 /** Whether `value` is a finite number. */
