@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
-mod account_watch;
+mod db_watch;
 pub mod config;
 mod conn;
 mod driver;
@@ -178,7 +178,7 @@ async fn run(
         .unwrap_or_default();
     let observe = observe::Observe::start(config, tokens.clone(), hub_tx.clone())?;
     let effects = effects::Effects::start(sampler, hub_tx.clone(), observe)?;
-    let _watch = account_watch::start(&config.data_dir, account.clone(), hub_tx.clone());
+    let _watch = db_watch::start(&config.data_dir, account.clone(), hub_tx.clone());
     let mut hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
     hub.handle_input(
         driver::now(),
