@@ -75,7 +75,7 @@ fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
     let reset = Instant::now();
     let secret = JwtSecret([6; 32]);
     other
-        .reset_credentials(&account.user_id, "$argon2id$new", &secret)
+        .reset_credentials(&account.user_id, "$argon2id$new", &secret, false)
         .unwrap();
     match next_within(&inbox, Duration::from_secs(2)) {
         Some(HubMsg::AccountChanged(changed)) => {
