@@ -13,6 +13,7 @@ use psmonitor_core::wire::{
 
 use crate::client::{ClientError, HistoryData, WatchEvent};
 use crate::history::History;
+use psmonitor_client::TrustError;
 
 /// Which parts of a host view need redrawing after an event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -184,14 +185,14 @@ pub fn explain(error: &ClientError) -> String {
         | ClientError::NotTls { .. } => format!(
             "The server answered something unexpected ({error}). Is the address a PSMonitor server?"
         ),
-        ClientError::Untrusted {
+        ClientError::Trust(TrustError::Untrusted {
             fingerprint,
             reason,
-        } => format!(
+        }) => format!(
             "The server's certificate is not trusted ({reason}). Its fingerprint is {fingerprint}: \
              compare it with `psmonitor tls fingerprint` on that host before trusting it."
         ),
-        ClientError::CertificateChanged { expected, actual } => format!(
+        ClientError::Trust(TrustError::CertificateChanged { expected, actual }) => format!(
             "The server's certificate changed: it presented {actual}, not the trusted {expected}. \
              Do not connect unless you know why it changed."
         ),
@@ -232,10 +233,12 @@ impl ViewModel {
                 retry_in,
             }),
             WatchEvent::Stopped(error) => self.set_connection(match &error {
-                ClientError::Untrusted { fingerprint, .. } => Connection::Untrusted {
-                    message: explain(&error),
-                    fingerprint: *fingerprint,
-                },
+                ClientError::Trust(TrustError::Untrusted { fingerprint, .. }) => {
+                    Connection::Untrusted {
+                        message: explain(&error),
+                        fingerprint: *fingerprint,
+                    }
+                }
                 _ => Connection::Failed {
                     message: explain(&error),
                 },
