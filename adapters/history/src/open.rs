@@ -7,7 +7,7 @@ use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
@@ -102,7 +102,7 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")
             .map_err(damaged)?;
     }
-    enable_wal(&conn).map_err(damaged)?;
+    psmonitor_store::enable_wal(&conn, BUSY_TIMEOUT).map_err(damaged)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     if found < SCHEMA_VERSION {
         // Under the write lock, and looked at again: another process starting on the same fresh
@@ -123,24 +123,6 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
 
 /// How long a statement waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Switches to WAL. SQLite answers a busy switch at once instead of through the busy handler
-/// when two first runs race, so a busy switch is tried again for as long as a statement waits.
-fn enable_wal(conn: &Connection) -> Result<(), rusqlite::Error> {
-    let deadline = Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
-            Ok(_) => return Ok(()),
-            Err(e)
-                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
-                    && Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
 
 /// Opens `path`; a damaged file is renamed `history.db.corrupt-<unix_secs>` (with its `-wal` and
 /// `-shm`), one error is logged, and a new file is started. Returns the path moved aside, if any.
