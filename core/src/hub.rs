@@ -290,7 +290,7 @@ pub use websocket::{CREDENTIALS_CHANGED, FULL_CAPACITY, TOKEN_REVOKED};
 pub mod fuzzing {
     pub use super::access::bearer;
     pub use super::http::parse_login;
-    pub use super::websocket::query_value;
+    pub use crate::query::value as query_value;
 }
 
 /// The greeting sent on every newly paired websocket.

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use super::{ConnId, Hub, Output};
+use crate::query::value as query_value;
 use crate::workers::Credential;
 
 /// Close reason when every slot is taken.
@@ -54,16 +55,6 @@ impl Hub {
     }
 }
 
-/// The first value of `key` in a raw query string (no percent-decoding: ids and user ids are
-/// URL-safe as issued).
-pub fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
-}
-
 impl Hub {
     pub(super) fn handle_connected(&mut self, conn: ConnId, query: Option<&str>, _peer: IpAddr) {
         if self.conns.contains(&conn) {
@@ -103,21 +94,5 @@ impl Hub {
             conn,
             frame: self.greeting.clone(),
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values() {
-        let q = Some("id=abc&subscriber=u-1&id=other");
-        assert_eq!(query_value(q, "id"), Some("abc"));
-        assert_eq!(query_value(q, "subscriber"), Some("u-1"));
-        assert_eq!(query_value(q, "missing"), None);
-        assert_eq!(query_value(None, "id"), None);
-        assert_eq!(query_value(Some("id"), "id"), None);
-        assert_eq!(query_value(Some("id=&x=1"), "id"), Some(""));
     }
 }
