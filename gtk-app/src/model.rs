@@ -11,9 +11,8 @@ use psmonitor_core::wire::{
     CpuStats, NetworkSnapshot, PlatformInfo, ProcessStats, StreamFrame, SystemSnapshot, UsageStats,
 };
 
-use crate::client::{ClientError, HistoryData, WatchEvent};
+use crate::client::{ClientError, HistoryData, TrustError, WatchEvent};
 use crate::history::History;
-use psmonitor_client::TrustError;
 
 /// Which parts of a host view need redrawing after an event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
