@@ -124,10 +124,9 @@ fn set_once<T>(slot: &mut Option<T>, key: &'static str, value: T) -> Result<(), 
 /// Parses and validates a `/history` query string; `now_unix` fills the defaults.
 pub fn parse_query(query: Option<&str>, now_unix: i64) -> Result<HistoryQuery, HistoryQueryError> {
     let (mut series, mut since, mut until, mut step) = (None, None, None, None);
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+    for (key, value) in crate::query::pairs(query) {
         let key = percent_decode(key)?;
-        let value = percent_decode(value)?;
+        let value = percent_decode(value.unwrap_or(""))?;
         match key.as_str() {
             "series" => set_once(&mut series, "series", value)?,
             "since" => set_once(&mut since, "since", seconds("since", &value)?)?,

@@ -283,14 +283,14 @@ pub use observe::HISTORY_OFF;
 
 pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
-pub use websocket::FULL_CAPACITY;
+pub use websocket::{CREDENTIALS_CHANGED, FULL_CAPACITY, TOKEN_REVOKED};
 
 /// The hub's private parsers, for the fuzz targets (`fuzz-bodies/`); not a stable API.
 #[doc(hidden)]
 pub mod fuzzing {
     pub use super::access::bearer;
     pub use super::http::parse_login;
-    pub use super::websocket::query_value;
+    pub use crate::query::value as query_value;
 }
 
 /// The greeting sent on every newly paired websocket.
@@ -313,6 +313,9 @@ pub struct Hub {
     conns: BTreeSet<ConnId>,
     /// The paired websockets that asked for the detailed stream (`detail=full`), a subset of `conns`.
     detailed: BTreeSet<ConnId>,
+    /// The paired websockets opened with an API token, by the token's SHA-256 (the rest were
+    /// opened with a password session's JWT); a subset of `conns`.
+    token_streams: BTreeMap<ConnId, [u8; 32]>,
     sampler: sampling::Sampler,
     tokens: access::Tokens,
     stats: observe::Counters,
@@ -341,6 +344,7 @@ impl Hub {
             next_job: 0,
             conns: BTreeSet::new(),
             detailed: BTreeSet::new(),
+            token_streams: BTreeMap::new(),
             greeting: Arc::from(GREETING),
             shutting_down: false,
             out: VecDeque::new(),
@@ -374,6 +378,7 @@ impl Hub {
             Input::Disconnected { conn } => {
                 self.conns.remove(&conn);
                 self.detailed.remove(&conn);
+                self.token_streams.remove(&conn);
             }
             Input::PasswordVerified { job, ok } => self.handle_verified(job, ok),
             Input::PasswordUnverified { job } => self.handle_unverified(job),
@@ -381,7 +386,7 @@ impl Hub {
             Input::Timeout => {}
             Input::AccountChanged(account) => self.handle_account_changed(*account),
             Input::Shutdown => self.handle_shutdown(),
-            Input::TokensChanged(tokens) => self.tokens.replace(tokens),
+            Input::TokensChanged(tokens) => self.handle_tokens_changed(tokens),
             Input::HistoryAnswered { req, answer } => self.handle_history_answer(req, answer),
         }
         self.handle_timeout();
@@ -449,7 +454,7 @@ impl Hub {
     }
 
     /// A password reset or key rotation: tokens signed with the old key stop working at once,
-    /// and streams opened under them end.
+    /// and streams opened under them end; streams opened with an API token stay.
     fn handle_account_changed(&mut self, account: Account) {
         if account == self.account {
             return;
@@ -457,15 +462,14 @@ impl Hub {
         let rotated = account.jwt_secret != self.account.jwt_secret;
         self.account = account;
         if rotated {
-            for conn in std::mem::take(&mut self.conns) {
-                self.close(conn, 1008, "Credentials changed: log in again");
-            }
+            self.end_session_streams();
         }
     }
 
     fn handle_shutdown(&mut self) {
         self.shutting_down = true;
         self.detailed.clear();
+        self.token_streams.clear();
         for conn in std::mem::take(&mut self.conns) {
             self.close(conn, 1001, "Server is shutting down");
         }

@@ -14,6 +14,7 @@ pub mod hub;
 pub mod limiter;
 pub mod metrics;
 pub mod model;
+pub mod query;
 pub mod series;
 pub mod snapshot;
 pub mod wire;

@@ -87,6 +87,24 @@ impl ClaimError {
     }
 }
 
+/// The credential a worker was asked for with; its stream lasts only as long as that credential.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A JWT from a password login: the stream ends when the credentials are reset.
+    Session,
+    /// The API token with this SHA-256: the stream ends when the token is revoked.
+    ApiToken([u8; 32]),
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Session => f.write_str("Session"),
+            Self::ApiToken(_) => f.write_str("ApiToken(<hash>)"),
+        }
+    }
+}
+
 /// Unclaimed workers kept at most, whoever asked for them.
 const MAX_PENDING_TOTAL: usize = 4096;
 
@@ -95,6 +113,7 @@ struct Pending {
     subscriber: String,
     /// The user and client address it counts against.
     owner: (String, IpAddr),
+    credential: Credential,
     expires: Instant,
     seq: u64,
 }
@@ -142,10 +161,12 @@ impl WorkerRegistry {
         self.pending.len()
     }
 
-    /// Creates a worker for `subscriber` asked for from `client`, valid until `now + ttl`.
+    /// Creates a worker for `subscriber` asked for from `client` with `credential`, valid until
+    /// `now + ttl`.
     pub fn create(
         &mut self,
         subscriber: &str,
+        credential: Credential,
         client: IpAddr,
         now: Instant,
     ) -> Result<WorkerId, CreateError> {
@@ -166,6 +187,7 @@ impl WorkerRegistry {
             Pending {
                 subscriber: subscriber.to_owned(),
                 owner,
+                credential,
                 expires,
                 seq,
             },
@@ -173,13 +195,14 @@ impl WorkerRegistry {
         Ok(WorkerId(id))
     }
 
-    /// Claims worker `id` for `subscriber`; the id is consumed whatever the outcome.
+    /// Claims worker `id` for `subscriber`; the id is consumed whatever the outcome. Returns the
+    /// credential the worker was asked for with.
     pub fn claim(
         &mut self,
         id: Option<&str>,
         subscriber: Option<&str>,
         now: Instant,
-    ) -> Result<(), ClaimError> {
+    ) -> Result<Credential, ClaimError> {
         self.handle_timeout(now);
         let pending = id
             .and_then(|id| self.remove(id))
@@ -190,7 +213,7 @@ impl WorkerRegistry {
         if subscriber != Some(pending.subscriber.as_str()) {
             return Err(ClaimError::InvalidSubscriber);
         }
-        Ok(())
+        Ok(pending.credential)
     }
 
     fn remove(&mut self, id: &str) -> Option<Pending> {
@@ -232,6 +255,7 @@ mod tests {
         Instant::now()
     }
 
+    const S: Credential = Credential::Session;
     const TTL: Duration = Duration::from_secs(5);
     const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
@@ -241,7 +265,7 @@ mod tests {
         let mut a = WorkerRegistry::new([1; 32], TTL, 100);
         let mut b = WorkerRegistry::new([1; 32], TTL, 100);
         let mut c = WorkerRegistry::new([2; 32], TTL, 100);
-        let ids: Vec<_> = (0..50).map(|_| a.create("u", IP, t0).unwrap()).collect();
+        let ids: Vec<_> = (0..50).map(|_| a.create("u", S, IP, t0).unwrap()).collect();
         for id in &ids {
             assert_eq!(id.as_str().len(), 43);
             assert!(
@@ -252,8 +276,8 @@ mod tests {
         }
         let unique: std::collections::BTreeSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), 50);
-        assert_eq!(b.create("u", IP, t0).unwrap(), ids[0]);
-        assert_ne!(c.create("u", IP, t0).unwrap(), ids[0]);
+        assert_eq!(b.create("u", S, IP, t0).unwrap(), ids[0]);
+        assert_ne!(c.create("u", S, IP, t0).unwrap(), ids[0]);
         assert!(!format!("{:?}", ids[0]).contains(ids[0].as_str()));
         assert!(!format!("{a:?}").contains(ids[0].as_str()));
     }
@@ -262,13 +286,13 @@ mod tests {
     fn claim_once_with_matching_subscriber() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 4);
-        let id = reg.create("alice", IP, t0).unwrap();
-        assert_eq!(reg.claim(Some(id.as_str()), Some("alice"), t0), Ok(()));
+        let id = reg.create("alice", S, IP, t0).unwrap();
+        assert_eq!(reg.claim(Some(id.as_str()), Some("alice"), t0), Ok(S));
         assert_eq!(
             reg.claim(Some(id.as_str()), Some("alice"), t0),
             Err(ClaimError::InvalidId)
         );
-        let id = reg.create("alice", IP, t0).unwrap();
+        let id = reg.create("alice", S, IP, t0).unwrap();
         assert_eq!(
             reg.claim(Some(id.as_str()), Some("bob"), t0),
             Err(ClaimError::InvalidSubscriber)
@@ -284,13 +308,13 @@ mod tests {
     fn expires_after_ttl() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 4);
-        let early = reg.create("u", IP, t0).unwrap();
-        let late = reg.create("u", IP, t0).unwrap();
+        let early = reg.create("u", S, IP, t0).unwrap();
+        let late = reg.create("u", S, IP, t0).unwrap();
         assert_eq!(reg.poll_timeout(), Some(t0 + TTL));
         let just_before = t0 + TTL - Duration::from_millis(1);
         assert_eq!(
             reg.claim(Some(early.as_str()), Some("u"), just_before),
-            Ok(())
+            Ok(S)
         );
         assert_eq!(
             reg.claim(Some(late.as_str()), Some("u"), t0 + TTL),
@@ -303,26 +327,26 @@ mod tests {
     fn one_client_cannot_take_the_slots_of_another() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
-        reg.create("u", IP, t0).unwrap();
-        reg.create("u", IP, t0).unwrap();
-        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
+        reg.create("u", S, IP, t0).unwrap();
+        reg.create("u", S, IP, t0).unwrap();
+        assert_eq!(reg.create("u", S, IP, t0), Err(CreateError::TooManyPending));
         let other: IpAddr = "192.0.2.77".parse().unwrap();
-        assert!(reg.create("u", other, t0).is_ok());
+        assert!(reg.create("u", S, other, t0).is_ok());
     }
 
     #[test]
     fn pending_cap_per_user_frees_on_expiry_and_claim() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
-        let first = reg.create("u", IP, t0).unwrap();
-        reg.create("u", IP, t0 + Duration::from_secs(1)).unwrap();
-        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
-        assert!(reg.create("other", IP, t0).is_ok());
+        let first = reg.create("u", S, IP, t0).unwrap();
+        reg.create("u", S, IP, t0 + Duration::from_secs(1)).unwrap();
+        assert_eq!(reg.create("u", S, IP, t0), Err(CreateError::TooManyPending));
+        assert!(reg.create("other", S, IP, t0).is_ok());
         reg.claim(Some(first.as_str()), Some("u"), t0).unwrap();
-        reg.create("u", IP, t0).unwrap();
-        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
+        reg.create("u", S, IP, t0).unwrap();
+        assert_eq!(reg.create("u", S, IP, t0), Err(CreateError::TooManyPending));
         reg.handle_timeout(t0 + TTL);
         assert_eq!(reg.pending_len(), 1);
-        assert!(reg.create("u", IP, t0 + TTL).is_ok());
+        assert!(reg.create("u", S, IP, t0 + TTL).is_ok());
     }
 }

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use psmonitor_core::hub::fuzzing::query_value;
-use psmonitor_core::workers::{ClaimError, WorkerRegistry};
+use psmonitor_core::workers::{ClaimError, Credential, WorkerRegistry};
 
 /// The seed of the registry the query target claims from: its first worker id is in the corpus.
 pub const WORKER_SEED: [u8; 32] = [1; 32];
@@ -35,7 +35,7 @@ pub fn query(data: &[u8]) {
     let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut workers = WorkerRegistry::new(WORKER_SEED, Duration::from_secs(5), 16);
     let created = workers
-        .create(SUBSCRIBER, client, now)
+        .create(SUBSCRIBER, Credential::Session, client, now)
         .expect("room for one");
     let outcome = workers.claim(id, subscriber, now);
     let expected = if id != Some(created.as_str()) {
@@ -43,7 +43,7 @@ pub fn query(data: &[u8]) {
     } else if subscriber != Some(SUBSCRIBER) {
         Err(ClaimError::InvalidSubscriber)
     } else {
-        Ok(())
+        Ok(Credential::Session)
     };
     assert_eq!(outcome, expected);
     assert_eq!(
@@ -55,7 +55,7 @@ pub fn query(data: &[u8]) {
         if id == Some(created.as_str()) {
             Err(ClaimError::InvalidId)
         } else {
-            Ok(())
+            Ok(Credential::Session)
         }
     );
 }

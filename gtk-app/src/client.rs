@@ -1,7 +1,7 @@
 //! The client side: the `psmonitor-client` contract the app is written against.
 
 pub use psmonitor_client::{
-    ClientConfig, ClientError, HistoryData, Watch, WatchEvent, WatchOptions, watch,
+    ClientConfig, ClientError, HistoryData, TrustError, Watch, WatchEvent, WatchOptions, watch,
 };
 
 /// The watch options of every window: the detailed stream (per-core, disks, sensors, GPUs,

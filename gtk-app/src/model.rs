@@ -11,7 +11,7 @@ use psmonitor_core::wire::{
     CpuStats, NetworkSnapshot, PlatformInfo, ProcessStats, StreamFrame, SystemSnapshot, UsageStats,
 };
 
-use crate::client::{ClientError, HistoryData, WatchEvent};
+use crate::client::{ClientError, HistoryData, TrustError, WatchEvent};
 use crate::history::History;
 
 /// Which parts of a host view need redrawing after an event.
@@ -184,14 +184,14 @@ pub fn explain(error: &ClientError) -> String {
         | ClientError::NotTls { .. } => format!(
             "The server answered something unexpected ({error}). Is the address a PSMonitor server?"
         ),
-        ClientError::Untrusted {
+        ClientError::Trust(TrustError::Untrusted {
             fingerprint,
             reason,
-        } => format!(
+        }) => format!(
             "The server's certificate is not trusted ({reason}). Its fingerprint is {fingerprint}: \
              compare it with `psmonitor tls fingerprint` on that host before trusting it."
         ),
-        ClientError::CertificateChanged { expected, actual } => format!(
+        ClientError::Trust(TrustError::CertificateChanged { expected, actual }) => format!(
             "The server's certificate changed: it presented {actual}, not the trusted {expected}. \
              Do not connect unless you know why it changed."
         ),
@@ -232,10 +232,12 @@ impl ViewModel {
                 retry_in,
             }),
             WatchEvent::Stopped(error) => self.set_connection(match &error {
-                ClientError::Untrusted { fingerprint, .. } => Connection::Untrusted {
-                    message: explain(&error),
-                    fingerprint: *fingerprint,
-                },
+                ClientError::Trust(TrustError::Untrusted { fingerprint, .. }) => {
+                    Connection::Untrusted {
+                        message: explain(&error),
+                        fingerprint: *fingerprint,
+                    }
+                }
                 _ => Connection::Failed {
                     message: explain(&error),
                 },

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use psmonitor_tls::{Fingerprint, UntrustedReason};
+use psmonitor_tls::TrustError;
 
 /// Why a call to a PSMonitor server failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -86,25 +86,11 @@ pub enum ClientError {
     /// Any other answer we cannot use: an invalid HTTP response, an unexpected websocket message.
     #[error("protocol error: {0}")]
     Protocol(String),
-    /// The server's TLS certificate is not trusted: no pin, and the CA file or system store
-    /// refused it. Pinning `fingerprint` (after checking it on the server) trusts it.
-    #[error("the server's certificate is not trusted ({reason}); its fingerprint is {fingerprint}")]
-    Untrusted {
-        /// SHA-256 of the certificate the server presented.
-        fingerprint: Fingerprint,
-        /// What the verification found.
-        reason: UntrustedReason,
-    },
-    /// The server presented another certificate than the pinned one.
-    #[error(
-        "the server's certificate changed: expected fingerprint {expected}, the server presented {actual}"
-    )]
-    CertificateChanged {
-        /// The pinned fingerprint.
-        expected: Fingerprint,
-        /// SHA-256 of the certificate the server presented.
-        actual: Fingerprint,
-    },
+    /// The server's TLS certificate was refused: nothing vouches for it (no pin, and the CA
+    /// file or system store refused it), or it is not the pinned one. The [`TrustError`] carries
+    /// the presented certificate's fingerprint.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
     /// The TLS settings cannot be used: unreadable CA file, broken known-servers file.
     #[error("tls settings: {0}")]
     TlsSetup(String),
@@ -117,8 +103,7 @@ impl ClientError {
         matches!(
             self,
             ClientError::BadCredentials
-                | ClientError::Untrusted { .. }
-                | ClientError::CertificateChanged { .. }
+                | ClientError::Trust(_)
                 | ClientError::TlsSetup(_)
                 | ClientError::InvalidUrl { .. }
         )
@@ -157,6 +142,8 @@ impl ClientError {
 
 #[cfg(test)]
 mod tests {
+    use psmonitor_tls::{Fingerprint, UntrustedReason};
+
     use super::*;
 
     #[test]
@@ -175,16 +162,16 @@ mod tests {
             "server closed the stream: going away (code 1001)"
         );
         let fp = Fingerprint::of(b"cert");
-        let untrusted = ClientError::Untrusted {
+        let untrusted = ClientError::from(TrustError::Untrusted {
             fingerprint: fp,
             reason: UntrustedReason::UnknownIssuer,
-        };
+        });
         assert!(untrusted.is_fatal());
         assert!(untrusted.to_string().contains(&fp.to_string()));
-        let changed = ClientError::CertificateChanged {
+        let changed = ClientError::from(TrustError::CertificateChanged {
             expected: Fingerprint::of(b"old"),
             actual: fp,
-        };
+        });
         assert!(changed.is_fatal());
         assert!(ClientError::TlsSetup("no ca file".into()).is_fatal());
         let limited = ClientError::RateLimited {

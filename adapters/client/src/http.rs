@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use psmonitor_core::http1::ChunkedDecoder;
 use psmonitor_tls::{ClientTrust, TlsClient};
 use zeroize::Zeroizing;
 
@@ -268,10 +269,20 @@ async fn read_reply(stream: &mut Stream) -> Result<(Reply, bool), ReadError> {
         }
     };
     let mut body = buf.split_off(head_len);
+    // Chunked: the core's decoder takes the bytes as they come; `body` keeps only what it has
+    // not consumed yet (a partial size line), so decoding stays linear in the body's size.
+    let mut chunked = ChunkedDecoder::new(MAX_BODY);
+    let mut decoded = Vec::new();
     loop {
         let done = match framing {
             Framing::Length(len) => (body.len() >= len).then(|| body[..len].to_vec()),
-            Framing::Chunked => decode_chunked(&body).map_err(ReadError::Bad)?,
+            Framing::Chunked => {
+                let (used, complete) = chunked
+                    .decode(&body, &mut decoded)
+                    .map_err(|e| ReadError::Bad(format!("chunked response: {e}")))?;
+                body.drain(..used);
+                complete.then(|| std::mem::take(&mut decoded))
+            }
             Framing::UntilClose => None,
         };
         if let Some(body) = done {
@@ -347,43 +358,9 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
     Ok(Some((status, retry_after, framing, len, close)))
 }
 
-/// The decoded body once the last chunk has arrived, `None` while incomplete.
-fn decode_chunked(mut data: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            return Ok(None);
-        };
-        let line = std::str::from_utf8(&data[..eol]).map_err(|_| "bad chunk size")?;
-        let size_text = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16)
-            .map_err(|_| format!("bad chunk size {size_text:?}"))?;
-        data = &data[eol + 2..];
-        if size == 0 {
-            return Ok(Some(out));
-        }
-        if size > MAX_BODY || out.len() + size > MAX_BODY {
-            return Err("response body too large".into());
-        }
-        if data.len() < size + 2 {
-            return Ok(None);
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_chunks_once_complete() {
-        let full = b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\n";
-        assert_eq!(decode_chunked(full).unwrap().unwrap(), b"Wikipedia");
-        assert_eq!(decode_chunked(&full[..9]).unwrap(), None);
-        assert!(decode_chunked(b"zz\r\n").is_err());
-    }
 
     #[test]
     fn reads_status_length_and_retry_after() {

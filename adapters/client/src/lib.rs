@@ -29,8 +29,8 @@ pub use http::{HttpConnection, Reply};
 pub use psmonitor_core::history::HistoryData;
 pub use psmonitor_core::wire::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 pub use psmonitor_tls::{
-    ClientTrust, Fingerprint, KnownServers, ParseFingerprintError, TlsClient, TrustedBy,
-    UntrustedReason,
+    ClientTrust, Fingerprint, KnownServers, ParseFingerprintError, TlsClient, TrustError,
+    TrustedBy, UntrustedReason,
 };
 pub use session::{Session, create_worker, login, token_lifetime};
 pub use stream::{Stream, open_stream};

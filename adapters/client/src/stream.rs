@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_lite::{AsyncRead, AsyncWrite};
+use psmonitor_tls::TlsClient;
 use psmonitor_tls::futures_rustls::client::TlsStream;
-use psmonitor_tls::{TlsClient, TrustError};
 use smol::net::TcpStream;
 
 use crate::error::ClientError;
@@ -50,16 +50,7 @@ pub async fn open_stream(ep: &Endpoint, tls: Option<&TlsClient>) -> Result<Strea
 /// anything else (e.g. a plain-HTTP server on that port) is a protocol error.
 fn handshake_error(url: &str, e: &io::Error) -> ClientError {
     match psmonitor_tls::trust_error(e) {
-        Some(TrustError::Untrusted {
-            fingerprint,
-            reason,
-        }) => ClientError::Untrusted {
-            fingerprint,
-            reason,
-        },
-        Some(TrustError::CertificateChanged { expected, actual }) => {
-            ClientError::CertificateChanged { expected, actual }
-        }
+        Some(refused) => ClientError::Trust(refused),
         None if e.kind() == io::ErrorKind::InvalidData => ClientError::NotTls {
             url: url.to_owned(),
             reason: e.to_string(),

@@ -11,8 +11,22 @@ use psmonitor_client::{WatchEvent, WatchOptions, watch};
 #[test]
 fn a_watch_with_history_gets_what_was_recorded_before_a_restart() {
     let mut server = TestServer::start();
-    // Let the first run record a few samples; stopping it writes its last batch.
-    std::thread::sleep(Duration::from_millis(1500));
+    // Let the first run record a few samples (each frame is one recorded sample); stopping it
+    // writes its last batch.
+    let first = watch(
+        server.client_config(PASSWORD),
+        WatchOptions {
+            history: None,
+            network_every: None,
+            ..WatchOptions::default()
+        },
+    );
+    for _ in 0..3 {
+        until(&first.events, Duration::from_secs(20), |e| {
+            matches!(e, WatchEvent::Frame(_))
+        });
+    }
+    first.stop();
     server.restart();
     let options = WatchOptions {
         history: Some(Duration::from_secs(300)),

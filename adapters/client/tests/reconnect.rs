@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, TestServer, until};
+use common::{HOST, PASSWORD, TestServer, golden, until};
 use psmonitor_client::{WatchEvent, WatchOptions, watch};
 
 #[test]
@@ -36,8 +36,34 @@ fn the_watch_reports_the_outage_and_resumes_frames() {
             assert!(*retry_in <= Duration::from_millis(400), "{retry_in:?}");
         }
     }
-    let (system, _) = until(&w.events, wait, |e| matches!(e, WatchEvent::System(_)));
-    assert!(matches!(system, WatchEvent::System(_)));
-    until(&w.events, wait, |e| matches!(e, WatchEvent::Frame(_)));
+    // The watch logs in again and gets the restarted server's snapshot (the fixture host's),
+    // with no new outage in between, then frames resume.
+    let (system, between) = until(&w.events, wait, |e| matches!(e, WatchEvent::System(_)));
+    let WatchEvent::System(system) = system else {
+        unreachable!("until returned the event it waited for")
+    };
+    assert!(
+        !between
+            .iter()
+            .any(|e| matches!(e, WatchEvent::Disconnected { .. })),
+        "lost again after reconnecting: {between:?}"
+    );
+    let got = serde_json::to_value(&*system).unwrap();
+    let want = golden(HOST, "system.json");
+    for field in [
+        "/platform/distro",
+        "/platform/kernel",
+        "/mem/total",
+        "/disk/total",
+    ] {
+        assert_eq!(got.pointer(field), want.pointer(field), "{field}");
+    }
+    let (_, between) = until(&w.events, wait, |e| matches!(e, WatchEvent::Frame(_)));
+    assert!(
+        !between
+            .iter()
+            .any(|e| matches!(e, WatchEvent::Disconnected { .. })),
+        "{between:?}"
+    );
     w.stop();
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{PASSWORD, TestServer, next_event};
 use psmonitor_client::{
-    Client, ClientConfig, ClientError, ClientTrust, Fingerprint, KnownServers, TrustedBy,
-    UntrustedReason, WatchEvent, WatchOptions, watch,
+    Client, ClientConfig, ClientError, ClientTrust, Fingerprint, KnownServers, TrustError,
+    TrustedBy, UntrustedReason, WatchEvent, WatchOptions, watch,
 };
 use psmonitor_tls::testing::spawn_forwarder;
 use psmonitor_tls::{CertSource, ServerTls, self_signed_names};
@@ -92,10 +92,10 @@ fn a_keep_alive_connection_carries_several_requests_over_tls() {
 #[test]
 fn an_unknown_certificate_is_refused_with_its_fingerprint() {
     let server = TlsServer::start();
-    let want = ClientError::Untrusted {
+    let want = ClientError::Trust(TrustError::Untrusted {
         fingerprint: server.tls.fingerprint(),
         reason: UntrustedReason::UnknownIssuer,
-    };
+    });
     let mut client = Client::new(server.config(ClientTrust::default())).unwrap();
     let err = smol::block_on(client.system()).unwrap_err();
     assert_eq!(err, want);
@@ -119,10 +119,10 @@ fn a_changed_certificate_is_refused() {
     let err = smol::block_on(client.login()).unwrap_err();
     assert_eq!(
         err,
-        ClientError::CertificateChanged {
+        ClientError::Trust(TrustError::CertificateChanged {
             expected: old,
             actual: server.tls.fingerprint(),
-        }
+        })
     );
     assert!(err.is_fatal());
 }

@@ -14,7 +14,7 @@ mod writer;
 
 use std::path::PathBuf;
 
-pub use open::{HISTORY_FILE_NAME, SCHEMA_VERSION};
+pub use open::{HISTORY_FILE_NAME, Lost, SCHEMA_VERSION};
 pub use store::{HistoryStore, QueryError, Retention};
 pub use writer::{BATCH_SECS, HistoryWriter, Reply};
 

@@ -7,7 +7,7 @@ use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
@@ -102,7 +102,7 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL")
             .map_err(damaged)?;
     }
-    enable_wal(&conn).map_err(damaged)?;
+    psmonitor_store::enable_wal(&conn, BUSY_TIMEOUT).map_err(damaged)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     if found < SCHEMA_VERSION {
         // Under the write lock, and looked at again: another process starting on the same fresh
@@ -123,24 +123,6 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
 
 /// How long a statement waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Switches to WAL. SQLite answers a busy switch at once instead of through the busy handler
-/// when two first runs race, so a busy switch is tried again for as long as a statement waits.
-fn enable_wal(conn: &Connection) -> Result<(), rusqlite::Error> {
-    let deadline = Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
-            Ok(_) => return Ok(()),
-            Err(e)
-                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
-                    && Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
 
 /// Opens `path`; a damaged file is renamed `history.db.corrupt-<unix_secs>` (with its `-wal` and
 /// `-shm`), one error is logged, and a new file is started. Returns the path moved aside, if any.
@@ -199,4 +181,129 @@ fn tighten(db: &Path) {
             let _ = fs::set_permissions(&path, Permissions::from_mode(0o600));
         }
     }
+}
+
+/// What happened to the history file under a running writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lost {
+    /// No file at the path any more (`rm history.db`).
+    Deleted,
+    /// Another file is at the path now.
+    Replaced,
+    /// The file was cut short (`truncate`, `: > history.db`): its header is gone, or it is shorter
+    /// than the pages the header counts.
+    Truncated,
+}
+
+/// The identity of the file a connection opened, to notice it deleted, replaced or truncated
+/// under the writer (DESIGN: never lose history silently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileGuard {
+    dev: u64,
+    ino: u64,
+}
+
+/// SQLite's file header: magic, page size at 16, page count at 28.
+const HEADER: usize = 100;
+const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+impl FileGuard {
+    /// The file now at `path`; `None` where it cannot be told (not Unix, or no file).
+    pub(crate) fn of(path: &Path) -> Option<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(path).ok().map(|m| Self {
+                dev: m.dev(),
+                ino: m.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+
+    /// What happened to the file since it was opened, if anything. Cheap: one `stat` and a
+    /// 100-byte read. Call it only between transactions (the writer's own checkpoints never run
+    /// concurrently with it).
+    pub(crate) fn check(&self, path: &Path) -> Option<Lost> {
+        use std::io::Read;
+        let Some(now) = Self::of(path) else {
+            return Some(Lost::Deleted);
+        };
+        if now != *self {
+            return Some(Lost::Replaced);
+        }
+        let mut header = [0u8; HEADER];
+        let read = fs::File::open(path).and_then(|mut f| {
+            let len = f.metadata()?.len();
+            f.read_exact(&mut header)?;
+            Ok(len)
+        });
+        let Ok(len) = read else {
+            return Some(Lost::Truncated);
+        };
+        if &header[..16] != MAGIC {
+            return Some(Lost::Truncated);
+        }
+        let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+            1 => 65_536,
+            n => u64::from(n),
+        };
+        let pages = u64::from(u32::from_be_bytes([
+            header[28], header[29], header[30], header[31],
+        ]));
+        (len < pages * page_size).then_some(Lost::Truncated)
+    }
+}
+
+/// Continues history in a new file at `path` after the open one was deleted or truncated under
+/// the writer. What the old connection can still read (all of it, for a deleted file: its inode
+/// lives while it is open) is copied with `VACUUM INTO` and becomes the new file; when that copy
+/// fails, the new file starts empty (a truncated remnant is moved aside). A file put in its
+/// place by someone else is opened as it is. Returns the new connection and whether the earlier
+/// history is in it.
+pub(crate) fn rescue(
+    old: Connection,
+    path: &Path,
+    lost: Lost,
+    unix_secs: u64,
+) -> Result<(Connection, bool), HistoryError> {
+    if lost == Lost::Replaced {
+        // Someone put another file there (a restored backup, say): use it, never overwrite it.
+        drop(old);
+        return open_or_recover(path, unix_secs).map(|(conn, _)| (conn, false));
+    }
+    let mut copy = path.as_os_str().to_owned();
+    copy.push(format!(".rescue-{unix_secs}"));
+    let copy = PathBuf::from(copy);
+    let _ = fs::remove_file(&copy);
+    let copied = old
+        .execute("VACUUM INTO ?1", [copy.to_string_lossy().as_ref()])
+        .map_err(|e| tracing::warn!("cannot copy the history still readable: {e}"))
+        .is_ok();
+    // Closing checkpoints into the old file (gone, or not ours any more) and removes the `-wal`
+    // and `-shm` beside the path, which belong to the old connection.
+    drop(old);
+    if lost == Lost::Truncated && path.exists() {
+        let _ = move_aside(path, unix_secs);
+    }
+    if copied {
+        match fs::rename(&copy, path) {
+            Ok(()) => match open(path) {
+                Ok(conn) => return Ok((conn, true)),
+                Err(e) => {
+                    tracing::warn!("the copied history does not open: {e}");
+                    let _ = move_aside(path, unix_secs);
+                }
+            },
+            Err(e) => {
+                tracing::warn!("cannot put the copied history in place: {e}");
+                let _ = fs::remove_file(&copy);
+            }
+        }
+    }
+    Ok((open(path)?, false))
 }

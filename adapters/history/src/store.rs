@@ -17,7 +17,7 @@ use rusqlite::{Connection, params};
 
 use crate::HistoryError;
 use crate::codec::{self, Chunk};
-use crate::open::{HISTORY_FILE_NAME, open_or_recover};
+use crate::open::{FileGuard, HISTORY_FILE_NAME, Lost, open_or_recover};
 use crate::rollup::{MINUTE, Minute, Rollup};
 
 /// The cells of one sample time, by series name.
@@ -70,6 +70,8 @@ pub struct HistoryStore {
     rollup: Rollup,
     latest: i64,
     transactions: u64,
+    /// The file the connection opened, to notice it deleted or truncated under us.
+    guard: Option<FileGuard>,
 }
 
 impl HistoryStore {
@@ -82,16 +84,8 @@ impl HistoryStore {
     ) -> Result<(Self, Option<PathBuf>), HistoryError> {
         let path = data_dir.join(HISTORY_FILE_NAME);
         let (conn, aside) = open_or_recover(&path, now_unix)?;
-        let mut ids = HashMap::new();
-        {
-            let mut stmt = conn.prepare("SELECT name, id FROM series")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-            for row in rows {
-                let (name, id) = row?;
-                ids.insert(name, id);
-            }
-        }
-        let latest: Option<i64> = conn.query_row("SELECT max(end) FROM raw", [], |r| r.get(0))?;
+        let (ids, latest) = load_ids(&conn)?;
+        let guard = FileGuard::of(&path);
         let store = Self {
             conn,
             path,
@@ -102,6 +96,7 @@ impl HistoryStore {
             rollup: Rollup::default(),
             latest: latest.unwrap_or(i64::MIN),
             transactions: 0,
+            guard,
         };
         Ok((store, aside))
     }
@@ -112,8 +107,44 @@ impl HistoryStore {
         let aside = crate::open::move_aside(&self.path, now)?;
         self.conn = crate::open::open(&self.path)?;
         self.ids.clear();
+        self.guard = FileGuard::of(&self.path);
         tracing::error!("moved the damaged history file to {}", aside.display());
         Ok(aside)
+    }
+
+    /// Checks that the file at the path is still the one being written. One deleted or truncated
+    /// under the running writer is recreated at once, with everything the open connection can
+    /// still read (for a deleted file, all of it), and an error is logged either way: history is
+    /// never lost silently. Returns what happened, if anything.
+    pub fn check_file(&mut self, unix_secs: u64) -> Result<Option<Lost>, HistoryError> {
+        let Some(lost) = self.guard.and_then(|g| g.check(&self.path)) else {
+            return Ok(None);
+        };
+        let placeholder = Connection::open_in_memory()?;
+        let old = std::mem::replace(&mut self.conn, placeholder);
+        let (conn, kept) = crate::open::rescue(old, &self.path, lost, unix_secs)?;
+        self.conn = conn;
+        self.guard = FileGuard::of(&self.path);
+        let what = match lost {
+            Lost::Deleted => "was deleted",
+            Lost::Replaced => "was replaced by another file",
+            Lost::Truncated => "was truncated",
+        };
+        if kept {
+            tracing::error!(
+                "history file {} {what} while the server ran: recreated it with the history it held",
+                self.path.display()
+            );
+        } else {
+            let (ids, latest) = load_ids(&self.conn)?;
+            self.ids = ids;
+            self.latest = self.latest.max(latest.unwrap_or(i64::MIN));
+            tracing::error!(
+                "history file {} {what} while the server ran: the history before now is lost; writing to a new file",
+                self.path.display()
+            );
+        }
+        Ok(Some(lost))
     }
 
     /// The database file.
@@ -290,6 +321,19 @@ impl HistoryStore {
 }
 
 /// Writes samples as chunks of at most [`MAX_CHUNK_SECS`], creating series ids as needed.
+/// The series ids in the file, and the end of its newest raw chunk.
+fn load_ids(conn: &Connection) -> Result<(HashMap<String, i64>, Option<i64>), rusqlite::Error> {
+    let mut ids = HashMap::new();
+    let mut stmt = conn.prepare("SELECT name, id FROM series")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (name, id) = row?;
+        ids.insert(name, id);
+    }
+    let latest = conn.query_row("SELECT max(end) FROM raw", [], |r| r.get(0))?;
+    Ok((ids, latest))
+}
+
 fn write_chunks<V>(
     tx: &rusqlite::Transaction<'_>,
     ids: &mut HashMap<String, i64>,

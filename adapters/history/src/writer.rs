@@ -1,13 +1,14 @@
 //! The history thread: takes samples and queries over a channel, so neither SQLite writes nor
 //! reads ever run on the server's I/O threads.
 //!
-//! Samples are written in batches: a transaction when the buffer spans [`BATCH_SECS`] seconds of
-//! samples, when no sample came for that long, and when the writer stops. A crash (kill -9) thus
-//! loses at most the last batch.
-
+//! Samples are written in batches of at most [`BATCH_SECS`] seconds of samples: a transaction as
+//! soon as the buffer holds that many seconds (at 1 s sampling, 10 samples), when the oldest
+//! buffered sample has waited that long (samples that come late or irregularly), and when the
+//! writer stops. A crash (kill -9) thus loses at most the samples of the last 10 s. Before each
+//! sample the file is checked: one deleted or truncated under the server is recreated at once.
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use psmonitor_core::history::{HistoryData, HistoryQuery};
 use psmonitor_core::series::SeriesValues;
@@ -89,23 +90,45 @@ impl Drop for HistoryWriter {
     }
 }
 
+/// Whether a buffer spanning `span` seconds of samples taken every `finest` seconds is a whole
+/// batch. Each sample stands for `finest` seconds, so the buffer covers `span + finest`; it is
+/// written when one more sample would make that more than [`BATCH_SECS`].
+fn batch_full(span: i64, finest: u32) -> bool {
+    span + 2 * i64::from(finest) > BATCH_SECS
+}
+
+/// How long the oldest buffered sample may wait: a batch's worth, less one interval (the time
+/// the sample itself may have taken to arrive).
+fn batch_wait(finest: u32) -> Duration {
+    Duration::from_secs((BATCH_SECS - i64::from(finest)).max(1) as u64)
+}
+
 fn run(mut store: HistoryStore, finest: u32, rx: Receiver<Cmd>) {
-    let idle = Duration::from_secs(BATCH_SECS as u64);
     let mut failing = false;
+    // When the oldest buffered sample must be written by.
+    let mut due: Option<Instant> = None;
     loop {
-        let cmd = match rx.recv_timeout(idle) {
+        let received = match due {
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        let cmd = match received {
             Ok(cmd) => cmd,
             Err(RecvTimeoutError::Timeout) => {
                 flush(&mut store, &mut failing);
+                due = None;
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => Cmd::Stop,
         };
         match cmd {
             Cmd::Append(t, values) => {
+                check_file(&mut store, t);
                 store.append(t, values);
-                if store.pending_span() >= BATCH_SECS {
+                due.get_or_insert_with(|| Instant::now() + batch_wait(finest));
+                if batch_full(store.pending_span(), finest) {
                     flush(&mut store, &mut failing);
+                    due = None;
                 }
             }
             Cmd::Query(q, reply) => reply(store.query(&q, finest)),
@@ -115,6 +138,16 @@ fn run(mut store: HistoryStore, finest: u32, rx: Receiver<Cmd>) {
                 return;
             }
         }
+    }
+}
+
+/// Recreates a file deleted or truncated under the server (the store logs what it did).
+fn check_file(store: &mut HistoryStore, t: i64) {
+    if let Err(e) = store.check_file(t.max(0) as u64) {
+        tracing::error!(
+            "history file {} went away and cannot be recreated: {e}",
+            store.path().display()
+        );
     }
 }
 
@@ -138,5 +171,25 @@ fn flush(store: &mut HistoryStore, failing: &mut bool) {
             }
             *failing = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_never_holds_more_than_ten_seconds_of_samples() {
+        // At 1 s: ten samples (span 9) make a batch, so a crash loses at most those ten.
+        assert!(!batch_full(8, 1));
+        assert!(batch_full(9, 1));
+        // At 3 s: samples at 0, 3, 6 cover 9 s; a fourth would make 12.
+        assert!(!batch_full(3, 3));
+        assert!(batch_full(6, 3));
+        // An interval of a batch or more writes every sample.
+        assert!(batch_full(0, 10));
+        assert!(batch_full(0, 60));
+        assert_eq!(batch_wait(1), Duration::from_secs(9));
+        assert_eq!(batch_wait(60), Duration::from_secs(1));
     }
 }

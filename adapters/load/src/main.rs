@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use psmonitor_client::{ClientError, ClientTrust, Fingerprint};
+use psmonitor_client::{ClientError, ClientTrust, Fingerprint, TrustError};
 use psmonitor_load::{LoadError, LoadOptions, SoakOptions, raise_file_limit, run_soak};
 use zeroize::Zeroizing;
 
@@ -77,18 +77,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let certificate = match e.downcast_ref::<LoadError>() {
-                Some(LoadError::Client(ClientError::Untrusted { fingerprint, .. })) => {
-                    Some(format!(
-                        "if that is the server's certificate (`psmonitor tls fingerprint` on it), \
+                Some(LoadError::Client(ClientError::Trust(TrustError::Untrusted {
+                    fingerprint,
+                    ..
+                }))) => Some(format!(
+                    "if that is the server's certificate (`psmonitor tls fingerprint` on it), \
                      pass --fingerprint {fingerprint}"
-                    ))
-                }
-                Some(LoadError::Client(ClientError::CertificateChanged { actual, .. })) => {
-                    Some(format!(
-                        "the server's certificate changed; if that was expected, pass \
+                )),
+                Some(LoadError::Client(ClientError::Trust(TrustError::CertificateChanged {
+                    actual,
+                    ..
+                }))) => Some(format!(
+                    "the server's certificate changed; if that was expected, pass \
                          --fingerprint {actual}"
-                    ))
-                }
+                )),
                 _ => None,
             };
             eprintln!("psmonitor-load: {e:#}");

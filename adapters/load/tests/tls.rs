@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use psmonitor_client::{ClientError, ClientTrust, UntrustedReason};
+use psmonitor_client::{ClientError, ClientTrust, TrustError, UntrustedReason};
 use psmonitor_load::{LoadError, LoadOptions, run};
 use psmonitor_server::ServerHandle;
 use psmonitor_tls::testing::spawn_forwarder;
@@ -65,10 +65,10 @@ fn pinned_subscribers_and_probes_run_over_tls() {
 fn an_unpinned_self_signed_certificate_is_refused() {
     let (server, tls, front, _dir) = start();
     match run(&options(front, ClientTrust::default())) {
-        Err(LoadError::Client(ClientError::Untrusted {
+        Err(LoadError::Client(ClientError::Trust(TrustError::Untrusted {
             fingerprint,
             reason: UntrustedReason::UnknownIssuer,
-        })) => assert_eq!(fingerprint, tls.fingerprint()),
+        }))) => assert_eq!(fingerprint, tls.fingerprint()),
         other => panic!("expected an untrusted certificate, got {other:?}"),
     }
 

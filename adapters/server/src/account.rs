@@ -101,17 +101,30 @@ pub fn load_or_create(
     }
 }
 
-/// Sets a new random password and a new token-signing key (every earlier token stops working);
-/// returns the password and whether the keyring kept it.
+/// Sets a new random password and a new token-signing key (every earlier JWT stops working, and
+/// the streams opened with one end); API tokens stay. Returns the password and whether the
+/// keyring kept it.
 pub fn reset_password(
     store: &mut Store,
     keyring: &Keyring,
     params: Argon2Params,
 ) -> Result<(Password, Result<(), KeyringError>), AccountError> {
+    reset_credentials(store, keyring, params, false).map(|(password, kept, _)| (password, kept))
+}
+
+/// [`reset_password`], and with `revoke_tokens` every API token revoked in the same
+/// transaction; returns the password, whether the keyring kept it, and how many tokens went.
+pub fn reset_credentials(
+    store: &mut Store,
+    keyring: &Keyring,
+    params: Argon2Params,
+    revoke_tokens: bool,
+) -> Result<(Password, Result<(), KeyringError>, usize), AccountError> {
     let account = store.account()?.ok_or(AccountError::NoAccount)?;
     let password = Password::new(URL_SAFE_NO_PAD.encode(random::<32>()?));
     let phc = hash_password(password.expose(), &random::<16>()?, params)?;
-    store.reset_credentials(&account.user_id, &phc, &JwtSecret(random::<32>()?))?;
+    let secret = JwtSecret(random::<32>()?);
+    let revoked = store.reset_credentials(&account.user_id, &phc, &secret, revoke_tokens)?;
     let kept = keyring.store_password(password.expose());
-    Ok((password, kept))
+    Ok((password, kept, revoked))
 }

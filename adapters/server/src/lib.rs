@@ -6,9 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
-mod account_watch;
 pub mod config;
 mod conn;
+mod db_watch;
 mod driver;
 mod effects;
 mod limits;
@@ -174,11 +174,16 @@ async fn run(
     let tokens = psmonitor_store::Store::open(&config.data_dir)
         .map_err(|e| tracing::error!("cannot open the store to read api tokens: {e}"))
         .ok()
-        .and_then(|store| observe::load_tokens(&store))
+        .and_then(|store| db_watch::load_tokens(&store))
         .unwrap_or_default();
-    let observe = observe::Observe::start(config, tokens.clone(), hub_tx.clone())?;
+    let watch = db_watch::start(
+        &config.data_dir,
+        account.clone(),
+        tokens.clone(),
+        hub_tx.clone(),
+    )?;
+    let observe = observe::Observe::start(config, watch.toucher(), hub_tx.clone());
     let effects = effects::Effects::start(sampler, hub_tx.clone(), observe)?;
-    let _watch = account_watch::start(&config.data_dir, account.clone(), hub_tx.clone());
     let mut hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
     hub.handle_input(
         driver::now(),

@@ -1,30 +1,25 @@
-//! The effects behind history and API tokens, each on its own thread so the hub's task never
-//! waits for SQLite: the history writer (samples in, queries answered through the hub's inbox),
-//! and the token watcher, which reloads the tokens from `psmonitor.db` every second (a
-//! revocation applies within 2 s) and records last-use times.
+//! The effects behind history and API tokens, each off the hub's task so it never waits for
+//! SQLite: the history writer (samples in, queries answered through the hub's inbox), and the
+//! tokens' last-use times, recorded by the database watcher (`db_watch.rs`).
 
-use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender as StdSender, channel};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::mpsc::Sender as StdSender;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_channel::Sender;
-use psmonitor_core::auth::api_token::ApiToken;
 use psmonitor_core::hub::{HistoryAnswer, HistoryRequest, ReqId};
 use psmonitor_core::series::SeriesValues;
 use psmonitor_history::{HistoryStore, HistoryWriter, QueryError, Retention};
-use psmonitor_store::Store;
 
 use crate::config::ServerConfig;
+use crate::db_watch::Touch;
 use crate::driver::HubMsg;
 
-/// How often the token watcher reloads the tokens.
-pub(crate) const TOKEN_POLL: Duration = Duration::from_secs(1);
-
-/// Handles to the history thread (when history is on and its file opened) and the token watcher.
+/// Handles to the history thread (when history is on and its file opened) and the database
+/// watcher that records token uses.
 #[derive(Debug)]
 pub(crate) struct Observe {
     history: Option<HistoryWriter>,
-    touch: StdSender<(String, i64)>,
+    touch: StdSender<Touch>,
     hub: Sender<HubMsg>,
 }
 
@@ -34,42 +29,24 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The API tokens in `store`; `None` (logged) when they cannot be read, so a passing failure
-/// never looks like "every token revoked".
-pub(crate) fn load_tokens(store: &Store) -> Option<Vec<ApiToken>> {
-    match store.tokens() {
-        Ok(rows) => Some(rows.into_iter().map(|r| r.token).collect()),
-        Err(e) => {
-            tracing::error!("cannot read api tokens: {e}");
-            None
-        }
-    }
-}
-
 impl Observe {
-    /// Opens the history store (history on) and starts the token watcher. A history file that
+    /// Opens the history store (history on); token uses go to `touch`. A history file that
     /// cannot be used is logged and history stays off; live data is served all the same.
     pub(crate) fn start(
         config: &ServerConfig,
-        tokens: Vec<ApiToken>,
+        touch: StdSender<Touch>,
         hub: Sender<HubMsg>,
-    ) -> std::io::Result<Self> {
+    ) -> Self {
         let history = if config.history {
             open_history(config)
         } else {
             None
         };
-        let (touch, touches) = channel();
-        let data_dir = config.data_dir.clone();
-        let watcher_hub = hub.clone();
-        std::thread::Builder::new()
-            .name("psmonitor-tokens".into())
-            .spawn(move || watch_tokens(data_dir, tokens, touches, watcher_hub))?;
-        Ok(Self {
+        Self {
             history,
             touch,
             hub,
-        })
+        }
     }
 
     /// Hands one tick's values to the history thread.
@@ -100,7 +77,7 @@ impl Observe {
         }
     }
 
-    /// Records a token's last use (on the token watcher's thread).
+    /// Records a token's last use (on the database watcher's thread).
     pub(crate) fn token_used(&self, name: String, unix_secs: i64) {
         let _ = self.touch.send((name, unix_secs));
     }
@@ -134,43 +111,6 @@ fn open_history(config: &ServerConfig) -> Option<HistoryWriter> {
         Err(e) => {
             tracing::error!("history is off: cannot start its thread: {e}");
             None
-        }
-    }
-}
-
-/// Reloads the tokens every [`TOKEN_POLL`] and tells the hub when they changed; records uses.
-fn watch_tokens(
-    data_dir: PathBuf,
-    mut known: Vec<ApiToken>,
-    touches: Receiver<(String, i64)>,
-    hub: Sender<HubMsg>,
-) {
-    let mut store: Option<Store> = None;
-    loop {
-        let touch = match touches.recv_timeout(TOKEN_POLL) {
-            Ok(touch) => Some(touch),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        if store.is_none() {
-            store = Store::open(&data_dir)
-                .map_err(|e| tracing::warn!("cannot open the store to reload tokens: {e}"))
-                .ok();
-        }
-        let Some(db) = store.as_mut() else { continue };
-        if let Some((name, at)) = touch
-            && let Err(e) = db.touch_token(&name, at)
-        {
-            tracing::warn!("cannot record a token's last use: {e}");
-        }
-        let Some(tokens) = load_tokens(db) else {
-            continue;
-        };
-        if tokens != known {
-            known = tokens.clone();
-            if hub.send_blocking(HubMsg::Tokens(tokens)).is_err() {
-                return;
-            }
         }
     }
 }

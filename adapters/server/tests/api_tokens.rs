@@ -67,8 +67,10 @@ fn tokens_open_routes_by_scope_and_revocation_applies_within_two_seconds() {
     let read = create(dir, "script", "read");
     let metrics_bearer = format!("Bearer {metrics}");
     let read_bearer = format!("Bearer {read}");
-    // Created while the server runs: picked up by its next reload.
+    // Created while the server runs: picked up by its next reload (each token may come with a
+    // reload of its own).
     until_status(&server, "/metrics", &metrics_bearer, 200);
+    until_status(&server, "/metrics", &read_bearer, 200);
     let reply = server.get("/metrics", Some(&metrics_bearer));
     assert!(
         reply

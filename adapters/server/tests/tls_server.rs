@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::binary::{BIN, Served, isolated};
 use common::{PASSWORD, TestServer, golden, host, raw_exchange, statuses};
-use psmonitor_client::{Client, ClientConfig, ClientError, ClientTrust, Fingerprint};
+use psmonitor_client::{Client, ClientConfig, ClientError, ClientTrust, Fingerprint, TrustError};
 use psmonitor_server::config::TlsMode;
 use psmonitor_tls::testing::TestCa;
 use zeroize::Zeroizing;
@@ -119,7 +119,10 @@ fn a_wrong_pin_is_refused_by_the_client() {
     let mut client = Client::new(pinned(server.addr, wrong)).unwrap();
     let err = smol::block_on(async { client.system().await.unwrap_err() });
     assert!(
-        matches!(err, ClientError::CertificateChanged { .. }),
+        matches!(
+            err,
+            ClientError::Trust(TrustError::CertificateChanged { .. })
+        ),
         "{err:?}"
     );
 }
@@ -220,7 +223,9 @@ fn sighup_switches_certificates_while_an_open_stream_keeps_flowing() {
     let mut changed = false;
     for _ in 0..50 {
         let mut probe = Client::new(pinned(addr, first)).unwrap();
-        if let Err(ClientError::CertificateChanged { .. }) = smol::block_on(probe.system()) {
+        if let Err(ClientError::Trust(TrustError::CertificateChanged { .. })) =
+            smol::block_on(probe.system())
+        {
             changed = true;
             break;
         }

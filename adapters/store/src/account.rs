@@ -156,13 +156,15 @@ impl Store {
 
 impl Store {
     /// Replaces the password hash of `user_id` and the token-signing key in one transaction
-    /// (`credentials reset`): every token signed before stops working.
+    /// (`credentials reset`): every JWT signed before stops working. With `revoke_tokens`
+    /// (`--revoke-tokens`) every API token is deleted in the same transaction; returns how many.
     pub fn reset_credentials(
         &mut self,
         user_id: &str,
         phc: &str,
         jwt_secret: &JwtSecret,
-    ) -> Result<(), StoreError> {
+        revoke_tokens: bool,
+    ) -> Result<usize, StoreError> {
         check_phc(phc)?;
         let tx = self
             .conn
@@ -180,12 +182,17 @@ impl Store {
             "UPDATE secrets SET value = ?2 WHERE name = ?1",
             params![JWT_SECRET, &jwt_secret.0[..]],
         )?;
+        let revoked = if revoke_tokens {
+            tx.execute("DELETE FROM api_tokens", [])?
+        } else {
+            0
+        };
         tx.commit()?;
-        Ok(())
+        Ok(revoked)
     }
 
     /// A number that changes whenever another connection commits to the database (SQLite's
-    /// `data_version`): a cheap way for a running server to notice a reset.
+    /// `data_version`): a cheap way for a running server to notice a reset or a revocation.
     pub fn data_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn

@@ -15,7 +15,7 @@ mod tokens;
 use std::path::PathBuf;
 
 pub use account::{EnsureError, Ensured};
-pub use open::{DB_FILE_NAME, Store};
+pub use open::{DB_FILE_NAME, Store, enable_wal};
 pub use tokens::TokenRow;
 
 /// What can go wrong opening the store or reading and writing it.

@@ -55,7 +55,7 @@ impl Store {
             r.get::<_, i64>(0)
         })
         .map_err(|e| classify(&path, e))?;
-        enable_wal(&conn, &path)?;
+        enable_wal(&conn, BUSY_TIMEOUT).map_err(|e| classify(&path, e))?;
         match schema::migrate(&mut conn).map_err(|e| classify(&path, e))? {
             Outcome::Ready => {}
             Outcome::Newer(found) => {
@@ -79,11 +79,12 @@ impl Store {
 /// Pause between tries of the switch to WAL while another opener holds the database.
 const WAL_RETRY: Duration = Duration::from_millis(10);
 
-/// Switches the database to WAL. The switch needs the database to itself, and SQLite answers
-/// "database is locked" at once instead of waiting through the busy handler when two first runs
-/// race; so a busy switch is tried again, for as long as any other statement would wait.
-fn enable_wal(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let deadline = Instant::now() + BUSY_TIMEOUT;
+/// Switches the database to WAL (for `psmonitor.db` here, and `history.db` in
+/// `psmonitor-history`). The switch needs the database to itself, and SQLite answers "database
+/// is locked" at once instead of waiting through the busy handler when two first runs race; so
+/// a busy switch is tried again for up to `wait` (as long as any other statement would wait).
+pub fn enable_wal(conn: &Connection, wait: Duration) -> Result<(), rusqlite::Error> {
+    let deadline = Instant::now() + wait;
     loop {
         match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
             Ok(_) => return Ok(()),
@@ -93,7 +94,7 @@ fn enable_wal(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             {
                 std::thread::sleep(WAL_RETRY);
             }
-            Err(e) => return Err(classify(path, e)),
+            Err(e) => return Err(e),
         }
     }
 }

@@ -113,14 +113,36 @@ fn a_credentials_reset_replaces_hash_and_key_and_other_connections_see_it() {
     );
     let user_id = common::account(1).user_id;
     let key = psmonitor_core::auth::JwtSecret([42; 32]);
-    writer
-        .reset_credentials(&user_id, "$argon2id$new", &key)
+    let token = psmonitor_core::auth::api_token::ApiToken {
+        name: "grafana".into(),
+        scope: psmonitor_core::auth::api_token::TokenScope::Read,
+        hash: [1; 32],
+    };
+    writer.create_token(&token, 0).unwrap();
+    let kept = writer
+        .reset_credentials(&user_id, "$argon2id$new", &key, false)
         .unwrap();
+    assert_eq!(kept, 0, "a plain reset revokes no api token");
+    assert_eq!(watcher.tokens().unwrap().len(), 1);
     assert_ne!(watcher.data_version().unwrap(), before);
     let account = watcher.account().unwrap().unwrap();
     assert_eq!(account.password_hash, "$argon2id$new");
     assert_eq!(account.jwt_secret, key);
     assert_eq!(account.user_id, user_id);
-    let err = writer.reset_credentials("nobody", "$argon2id$x", &key);
+    let err = writer.reset_credentials("nobody", "$argon2id$x", &key, true);
     assert!(matches!(err, Err(StoreError::NoSuchUser { .. })), "{err:?}");
+    assert_eq!(
+        watcher.tokens().unwrap().len(),
+        1,
+        "a reset that failed revoked nothing"
+    );
+    let revoked = writer
+        .reset_credentials(&user_id, "$argon2id$newer", &key, true)
+        .unwrap();
+    assert_eq!(revoked, 1);
+    assert!(watcher.tokens().unwrap().is_empty());
+    assert_eq!(
+        watcher.account().unwrap().unwrap().password_hash,
+        "$argon2id$newer"
+    );
 }

@@ -43,6 +43,11 @@ impl Tokens {
         let names: Vec<&String> = self.by_hash.values().map(|t| &t.name).collect();
         self.touched.retain(|name, _| names.contains(&name));
     }
+
+    /// Whether the token with this SHA-256 is (still) in the store.
+    pub(super) fn holds(&self, hash: &[u8; 32]) -> bool {
+        self.by_hash.contains_key(hash)
+    }
 }
 
 /// The bearer credential of an `Authorization` header, if it is one.

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::access::Need;
+use super::access::{Need, bearer};
 use super::logins::{Login, Offer};
 use super::sampling::Resource;
 use super::{HttpRequest, HttpResponse, Hub, JobId, Output, ReqId};
+use crate::auth::api_token::{hash_token, is_api_token};
 use crate::auth::{TokenError, issue_token, refresh_token, validate_bearer};
+use crate::workers::Credential;
 
 /// The address put in worker URLs when the request had no usable `Host` header.
 pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
@@ -361,7 +363,13 @@ impl Hub {
             Ok(subject) => subject,
             Err(response) => return response,
         };
-        match self.workers.create(&subject, request.peer, self.now.mono) {
+        let credential = bearer(request.authorization.as_deref())
+            .filter(|t| is_api_token(t))
+            .map_or(Credential::Session, |t| Credential::ApiToken(hash_token(t)));
+        match self
+            .workers
+            .create(&subject, credential, request.peer, self.now.mono)
+        {
             Ok(id) => {
                 let host = usable_host(request.host.as_deref());
                 let scheme = if request.secure { "wss" } else { "ws" };

@@ -411,4 +411,5 @@ fn a_worker_asked_for_over_tls_gets_a_wss_url() {
 }
 
 mod logins;
+mod revocation;
 mod sessions;

@@ -6,18 +6,53 @@
 use std::net::IpAddr;
 
 use super::{ConnId, Hub, Output};
+use crate::query::value as query_value;
+use crate::workers::Credential;
 
 /// Close reason when every slot is taken.
 pub const FULL_CAPACITY: &str = "Server is at full capacity. Please try again later.";
 
-/// The first value of `key` in a raw query string (no percent-decoding: ids and user ids are
-/// URL-safe as issued).
-pub fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
+/// Close reason of a stream whose API token was revoked.
+pub const TOKEN_REVOKED: &str = "Token revoked";
+/// Close reason of a password session's stream after a credentials reset.
+pub const CREDENTIALS_CHANGED: &str = "Credentials changed: log in again";
+
+impl Hub {
+    /// Ends the stream `conn` with 1008 and `reason`, freeing its slot.
+    fn end_stream(&mut self, conn: ConnId, reason: &'static str) {
+        self.conns.remove(&conn);
+        self.detailed.remove(&conn);
+        self.token_streams.remove(&conn);
+        self.close(conn, 1008, reason);
+    }
+
+    /// The API tokens changed: streams opened with a token no longer there end.
+    pub(super) fn handle_tokens_changed(&mut self, tokens: Vec<crate::auth::api_token::ApiToken>) {
+        self.tokens.replace(tokens);
+        let revoked: Vec<ConnId> = self
+            .token_streams
+            .iter()
+            .filter(|(_, hash)| !self.tokens.holds(hash))
+            .map(|(&conn, _)| conn)
+            .collect();
+        for conn in revoked {
+            self.end_stream(conn, TOKEN_REVOKED);
+        }
+    }
+
+    /// The token-signing key changed (a credentials reset): password sessions' streams end;
+    /// streams opened with an API token stay (its revocation ends them).
+    pub(super) fn end_session_streams(&mut self) {
+        let sessions: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|conn| !self.token_streams.contains_key(conn))
+            .copied()
+            .collect();
+        for conn in sessions {
+            self.end_stream(conn, CREDENTIALS_CHANGED);
+        }
+    }
 }
 
 impl Hub {
@@ -36,9 +71,20 @@ impl Hub {
         }
         let id = query_value(query, "id");
         let subscriber = query_value(query, "subscriber");
-        if let Err(err) = self.workers.claim(id, subscriber, self.now.mono) {
-            self.close(conn, 1008, err.reason());
-            return;
+        let credential = match self.workers.claim(id, subscriber, self.now.mono) {
+            Ok(credential) => credential,
+            Err(err) => {
+                self.close(conn, 1008, err.reason());
+                return;
+            }
+        };
+        if let Credential::ApiToken(hash) = credential {
+            if !self.tokens.holds(&hash) {
+                // Revoked between `POST /worker` and this claim.
+                self.close(conn, 1008, TOKEN_REVOKED);
+                return;
+            }
+            self.token_streams.insert(conn, hash);
         }
         self.conns.insert(conn);
         if query_value(query, "detail") == Some("full") {
@@ -48,21 +94,5 @@ impl Hub {
             conn,
             frame: self.greeting.clone(),
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values() {
-        let q = Some("id=abc&subscriber=u-1&id=other");
-        assert_eq!(query_value(q, "id"), Some("abc"));
-        assert_eq!(query_value(q, "subscriber"), Some("u-1"));
-        assert_eq!(query_value(q, "missing"), None);
-        assert_eq!(query_value(None, "id"), None);
-        assert_eq!(query_value(Some("id"), "id"), None);
-        assert_eq!(query_value(Some("id=&x=1"), "id"), Some(""));
     }
 }

@@ -268,9 +268,23 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
     /// Set a new random password, print it alone on stdout and keep it in the keyring.
-    Reset(DataDirArg),
+    ///
+    /// Password sessions (and their streams) end; API tokens keep working unless
+    /// --revoke-tokens.
+    Reset(ResetArgs),
     /// Print the password kept in the keyring.
     Show,
+}
+
+/// Flags of `credentials reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Revoke every API token too (their streams end, their scripts get 401).
+    #[arg(long)]
+    pub revoke_tokens: bool,
+    /// The data directory.
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 /// The data directory flag shared by commands that open the database.

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::io::BufRead;
 
-use psmonitor_client::{ClientConfig, ClientError, ClientTrust, Endpoint, KnownServers};
+use psmonitor_client::{
+    ClientConfig, ClientError, ClientTrust, Endpoint, KnownServers, TrustError,
+};
 use psmonitor_keyring::Keyring;
 use zeroize::Zeroizing;
 
@@ -166,10 +168,10 @@ impl Target {
                 ),
                 code: EXIT_UNREACHABLE,
             },
-            ClientError::Untrusted {
+            ClientError::Trust(TrustError::Untrusted {
                 fingerprint,
                 reason,
-            } => Failure {
+            }) => Failure {
                 message: format!(
                     "the server at {server} presented a certificate that is not trusted ({reason}).\n\
                      Its SHA-256 fingerprint is {fingerprint}\n\
@@ -180,7 +182,7 @@ impl Target {
                 ),
                 code: EXIT_CERTIFICATE,
             },
-            ClientError::CertificateChanged { expected, actual } => {
+            ClientError::Trust(TrustError::CertificateChanged { expected, actual }) => {
                 let key = self.known_key.as_deref().unwrap_or(server);
                 let trust = &self.config.trust;
                 let (pinned_by, expected_fix) = match (&trust.fingerprint, &trust.known_servers) {

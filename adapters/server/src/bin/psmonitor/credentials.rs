@@ -2,19 +2,28 @@
 
 use psmonitor_core::auth::Argon2Params;
 use psmonitor_keyring::Keyring;
-use psmonitor_server::account::reset_password;
+use psmonitor_server::account::reset_credentials;
 use psmonitor_server::config::default_data_dir;
 use psmonitor_store::Store;
 
-use crate::cli::DataDirArg;
+use crate::cli::ResetArgs;
 
-/// Sets a new random password and prints it alone on stdout.
-pub fn reset(args: DataDirArg) -> anyhow::Result<()> {
-    let data_dir = args.data_dir.unwrap_or_else(default_data_dir);
+/// Sets a new random password (and with `--revoke-tokens` revokes every API token) and prints
+/// the password alone on stdout.
+pub fn reset(args: ResetArgs) -> anyhow::Result<()> {
+    let data_dir = args.data_dir.data_dir.unwrap_or_else(default_data_dir);
     let mut store = Store::open(&data_dir)?;
-    let (password, kept) = reset_password(&mut store, &Keyring::system(), Argon2Params::default())?;
+    let (password, kept, revoked) = reset_credentials(
+        &mut store,
+        &Keyring::system(),
+        Argon2Params::default(),
+        args.revoke_tokens,
+    )?;
     if let Err(e) = kept {
         eprintln!("psmonitor: warning: the keyring did not keep the new password: {e}");
+    }
+    if args.revoke_tokens {
+        eprintln!("psmonitor: revoked {revoked} api token(s)");
     }
     println!("{}", password.expose());
     Ok(())
