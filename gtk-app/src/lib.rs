@@ -12,6 +12,7 @@ pub mod history;
 pub mod keyring_state;
 pub mod logging;
 pub mod model;
+pub mod probe;
 pub mod process_list;
 pub mod resources;
 pub mod settings_store;

@@ -131,6 +131,9 @@ pub struct ViewModel {
     pub history: History,
     /// What only the detailed stream carries (`None` until its first frame).
     pub details: Option<crate::details::Details>,
+    /// The last failure was a 400 answer: what a TLS server says to a plain-HTTP request (the
+    /// app then checks whether the address speaks https).
+    pub bad_request: bool,
     last_network: Option<(Instant, NetworkSnapshot)>,
 }
 
@@ -149,6 +152,7 @@ impl Default for ViewModel {
             rates: BTreeMap::new(),
             history: History::default(),
             details: None,
+            bad_request: false,
             last_network: None,
         }
     }
@@ -199,6 +203,11 @@ pub fn explain(error: &ClientError) -> String {
     }
 }
 
+/// Whether `error` is a 400 answer (a TLS server's answer to plain HTTP is one).
+fn is_bad_request(error: &ClientError) -> bool {
+    matches!(error, ClientError::Status { status: 400, .. })
+}
+
 impl ViewModel {
     /// Applies one event at the current time.
     pub fn apply(&mut self, event: WatchEvent) -> Refresh {
@@ -208,7 +217,10 @@ impl ViewModel {
     /// Applies one event received at `now`.
     pub fn apply_at(&mut self, event: WatchEvent, now: Instant) -> Refresh {
         match event {
-            WatchEvent::Connected => self.set_connection(Connection::Live),
+            WatchEvent::Connected => {
+                self.bad_request = false;
+                self.set_connection(Connection::Live)
+            }
             WatchEvent::System(system) => self.apply_system(*system, now),
             WatchEvent::Frame(frame) => {
                 let mut r = self.set_connection(Connection::Live);
@@ -227,20 +239,30 @@ impl ViewModel {
                     .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
                 self.apply_history(&history, now, wall)
             }
-            WatchEvent::Disconnected { error, retry_in } => self.set_connection(Connection::Lost {
-                message: explain(&error),
-                retry_in,
-            }),
-            WatchEvent::Stopped(error) => self.set_connection(match &error {
-                ClientError::Untrusted { fingerprint, .. } => Connection::Untrusted {
+            WatchEvent::Disconnected { error, retry_in } => {
+                self.bad_request = is_bad_request(&error);
+                self.set_connection(Connection::Lost {
                     message: explain(&error),
-                    fingerprint: *fingerprint,
-                },
-                _ => Connection::Failed {
-                    message: explain(&error),
-                },
-            }),
+                    retry_in,
+                })
+            }
+            WatchEvent::Stopped(error) => {
+                self.bad_request = is_bad_request(&error);
+                self.stopped(error)
+            }
         }
+    }
+
+    fn stopped(&mut self, error: ClientError) -> Refresh {
+        self.set_connection(match &error {
+            ClientError::Untrusted { fingerprint, .. } => Connection::Untrusted {
+                message: explain(&error),
+                fingerprint: *fingerprint,
+            },
+            _ => Connection::Failed {
+                message: explain(&error),
+            },
+        })
     }
 
     fn set_connection(&mut self, connection: Connection) -> Refresh {

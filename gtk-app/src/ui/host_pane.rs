@@ -27,6 +27,16 @@ impl std::fmt::Debug for UntrustedHandler {
     }
 }
 
+/// What a banner button or an event of the pane runs.
+#[derive(Clone)]
+pub struct Action(pub Rc<dyn Fn()>);
+
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Action")
+    }
+}
+
 /// Called when the pane's state or name changed (the main window relabels it).
 #[derive(Clone)]
 struct Changed(Rc<dyn Fn()>);
@@ -75,10 +85,11 @@ pub struct HostPane {
     pub window: gtk::ApplicationWindow,
     /// The root widget: banner, pages, status line.
     pub root: gtk::Box,
-    /// Where it connects (`None`: this computer).
-    pub url: Option<String>,
+    url: RefCell<Option<String>>,
     /// The user name it logs in with.
     pub username: RefCell<String>,
+    /// The password of its last login (pre-fills Edit host and Connect again).
+    pub password: RefCell<zeroize::Zeroizing<String>>,
     /// The pages.
     pub view: RefCell<HostView>,
     /// What the panels show.
@@ -87,8 +98,9 @@ pub struct HostPane {
     pub status: gtk::Label,
     /// The banner.
     pub banner: Banner,
-    failure_action: RefCell<Option<(String, String)>>,
+    failure_action: RefCell<Option<(String, Action)>>,
     on_untrusted: RefCell<Option<UntrustedHandler>>,
+    on_bad_request: RefCell<Option<Action>>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
     host: RefCell<String>,
@@ -153,14 +165,16 @@ impl HostPane {
         Rc::new(Self {
             window,
             root: content,
-            url,
+            url: RefCell::new(url),
             username: RefCell::new(String::new()),
+            password: RefCell::new(zeroize::Zeroizing::default()),
             view: RefCell::new(view),
             model,
             status,
             banner,
             failure_action: RefCell::new(None),
             on_untrusted: RefCell::new(None),
+            on_bad_request: RefCell::new(None),
             watch: RefCell::new(None),
             generation: Cell::new(0),
             host: RefCell::new(host.to_owned()),
@@ -207,18 +221,19 @@ impl HostPane {
         if refresh.contains(Refresh::CONNECTION) {
             match &model.connection {
                 Connection::Connecting | Connection::Live => self.hide_banner(),
-                Connection::Lost { message, retry_in } => self.show_banner(
-                    Severity::Warning,
-                    &format!(
-                        "Connection lost. {message} Reconnecting in {} s…",
-                        retry_in.as_secs().max(1)
-                    ),
-                ),
+                Connection::Lost { message, retry_in } => {
+                    self.show_banner(
+                        Severity::Warning,
+                        &format!(
+                            "Connection lost. {message} Reconnecting in {} s…",
+                            retry_in.as_secs().max(1)
+                        ),
+                    );
+                    self.add_failure_action();
+                }
                 Connection::Failed { message } => {
                     self.show_banner(Severity::Error, message);
-                    if let Some((label, action)) = self.failure_action.borrow().as_ref() {
-                        self.set_banner_action(label, action);
-                    }
+                    self.add_failure_action();
                 }
                 Connection::Untrusted {
                     message,
@@ -227,8 +242,19 @@ impl HostPane {
                     self.show_banner(Severity::Error, message);
                     let ask = self.on_untrusted.borrow().clone();
                     if let Some(UntrustedHandler(ask)) = ask {
-                        ask(*fingerprint);
+                        // Cancel leaves this button, to look again.
+                        let (again, fingerprint) = (ask.clone(), *fingerprint);
+                        self.banner
+                            .add_action("Trust…", Rc::new(move || again(fingerprint)));
+                        ask(fingerprint);
                     }
+                }
+            }
+            let plain = self.url().is_some_and(|u| u.starts_with("http://"));
+            if model.bad_request && plain {
+                let check = self.on_bad_request.borrow().clone();
+                if let Some(Action(check)) = check {
+                    check();
                 }
             }
         }
@@ -255,6 +281,24 @@ impl HostPane {
     /// Calls `f` whenever the state or the host name changes.
     pub fn set_on_changed(&self, f: impl Fn() + 'static) {
         self.changed.replace(Some(Changed(Rc::new(f))));
+    }
+
+    /// Where it connects (`None`: this computer).
+    pub fn url(&self) -> Option<String> {
+        self.url.borrow().clone()
+    }
+
+    /// Whether it is a remote host (not this computer).
+    pub fn is_remote(&self) -> bool {
+        self.url.borrow().is_some()
+    }
+
+    /// Points a remote host at a new URL (Edit host, the switch to https); its name until the
+    /// next snapshot becomes the URL.
+    pub fn set_url(&self, url: &str) {
+        self.url.replace(Some(url.to_owned()));
+        self.host.replace(url.to_owned());
+        self.notify();
     }
 
     /// The host's name: its host name once known, else what it was created with.
@@ -298,10 +342,21 @@ impl HostPane {
         self.banner.add_action_name(label, action);
     }
 
-    /// The button offered when the connection fails for good, e.g. `("Connect again…", "app.connect")`.
-    pub fn set_failure_action(&self, label: &str, action: &str) {
+    /// The button offered when the connection fails or is lost, e.g. "Connect again…".
+    pub fn set_failure_action(&self, label: &str, run: Rc<dyn Fn()>) {
         self.failure_action
-            .replace(Some((label.to_owned(), action.to_owned())));
+            .replace(Some((label.to_owned(), Action(run))));
+    }
+
+    fn add_failure_action(&self) {
+        if let Some((label, Action(run))) = self.failure_action.borrow().as_ref() {
+            self.banner.add_action(label, run.clone());
+        }
+    }
+
+    /// What to do when a plain-HTTP host answers 400 (it may speak https on that port).
+    pub fn set_on_bad_request(&self, check: impl Fn() + 'static) {
+        self.on_bad_request.replace(Some(Action(Rc::new(check))));
     }
 
     /// The label of the banner's first button while it is shown.

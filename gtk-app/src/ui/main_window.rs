@@ -27,6 +27,7 @@ fn menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let hosts = gio::Menu::new();
     hosts.append(Some("Add host…"), Some("app.connect"));
+    hosts.append(Some("Edit this host…"), Some("app.edit-host"));
     hosts.append(Some("Remove this host"), Some("app.remove-host"));
     menu.append_section(None, &hosts);
     let tools = gio::Menu::new();
@@ -189,12 +190,12 @@ impl MainWindow {
 
 /// `This computer (name) · live` or `name · reconnecting`.
 fn label(pane: &HostPane) -> String {
-    let name = match &pane.url {
+    let name = match pane.url() {
         None => format!("This computer ({})", pane.host_name()),
         Some(url) => {
             let host = pane.host_name();
-            if host == *url {
-                url.clone()
+            if host == url {
+                url
             } else {
                 format!("{host} ({url})")
             }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod banner;
+pub mod credentials;
 pub mod dialogs;
 pub mod host_pane;
 pub mod host_view;

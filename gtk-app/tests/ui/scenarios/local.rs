@@ -289,13 +289,15 @@ pub fn main_window_screenshot(w: &World) -> Result<(), String> {
 
 pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
     let creds = w.controller.open_credentials();
-    let password = find(&creds, "cred-password")
-        .and_then(|e| e.downcast::<gtk::Entry>().ok())
-        .map(|e| e.text().to_string())
+    let entry = find(&creds, "cred-password").and_then(|e| e.downcast::<gtk::Entry>().ok());
+    let (password, visible) = entry
+        .map(|e| (e.text().to_string(), e.property::<bool>("visibility")))
         .unwrap_or_default();
     creds.close();
-    if password != PASSWORD {
-        return Err(format!("credentials window shows {password:?}"));
+    if password != PASSWORD || visible {
+        return Err(format!(
+            "credentials window shows {password:?} (in clear: {visible})"
+        ));
     }
     let log = w.controller.open_log();
     let view = find(&log, "log-text")

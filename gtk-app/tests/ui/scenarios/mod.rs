@@ -2,6 +2,7 @@
 
 mod dialogs;
 mod history;
+mod host_edit;
 mod hosts;
 mod keyring;
 mod local;
@@ -52,8 +53,8 @@ pub const ALL: &[(&str, Scenario)] = &[
         dialogs::preferences_change_units_and_resources,
     ),
     (
-        "keyring_without_an_entry_asks_for_the_password",
-        keyring::keyring_without_an_entry_asks_for_the_password,
+        "keyring_without_an_entry_still_shows_this_computer",
+        keyring::keyring_without_an_entry_still_shows_this_computer,
     ),
     (
         "unavailable_keyring_resets_only_after_confirmation",
@@ -62,6 +63,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "timed_out_keyring_says_it_may_be_locked",
         keyring::timed_out_keyring_says_it_may_be_locked,
+    ),
+    (
+        "serve_made_account_without_a_keyring_is_live",
+        keyring::serve_made_account_without_a_keyring_is_live,
     ),
     (
         "remote_host_window_connects",
@@ -74,6 +79,14 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "hosts_are_saved_and_restored_across_launches",
         hosts::hosts_are_saved_and_restored_across_launches,
+    ),
+    (
+        "connect_again_fixes_the_host_in_place",
+        host_edit::connect_again_fixes_the_host_in_place,
+    ),
+    (
+        "https_is_probed_switched_to_and_trusted_after_cancel",
+        host_edit::https_is_probed_switched_to_and_trusted_after_cancel,
     ),
     (
         "refused_login_shows_the_banner",
