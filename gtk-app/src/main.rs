@@ -79,10 +79,22 @@ fn main() -> ExitCode {
         password: env("PSMONITOR_PASSWORD"),
         known_servers: psmonitor_client::KnownServers::default_path(),
     };
-    let app = gtk::Application::new(
-        Some(psmonitor_gtk::APP_ID),
-        gio::ApplicationFlags::NON_UNIQUE,
-    );
+    // One instance per session: a second launch raises the first window and exits. Without a
+    // session bus to register on, the app runs on its own rather than not at all.
+    let mut app =
+        gtk::Application::new(Some(psmonitor_gtk::APP_ID), gio::ApplicationFlags::empty());
+    if let Err(e) = app.register(gio::Cancellable::NONE) {
+        tracing::warn!(
+            "cannot register on the session bus ({e}): another instance is not detected"
+        );
+        app = gtk::Application::new(
+            Some(psmonitor_gtk::APP_ID),
+            gio::ApplicationFlags::NON_UNIQUE,
+        );
+    }
+    if app.is_remote() {
+        tracing::info!("PSMonitor already runs: raising its window");
+    }
     let controller: Rc<RefCell<Option<Rc<Controller>>>> = Rc::default();
     let keep = controller.clone();
     app.connect_activate(move |app| {

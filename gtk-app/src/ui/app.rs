@@ -273,6 +273,13 @@ impl Controller {
         ));
     }
 
+    /// Quits (Ctrl+Q, Quit): the window size is saved first, as closing the window does.
+    pub fn quit(&self) {
+        let w = &self.window.window;
+        self.remember_window_size(w.default_width(), w.default_height());
+        self.app.quit();
+    }
+
     /// Stops every watch and the embedded server.
     pub fn shutdown(&self) {
         self.main.detach();
@@ -297,7 +304,10 @@ impl Controller {
             });
             self.app.add_action(&action);
         };
-        add("quit", |c| c.app.quit());
+        add("quit", |c| c.quit());
+        add("shortcuts", |c| {
+            crate::ui::shortcuts::open(&c.main.window);
+        });
         add("settings", |c| {
             c.open_settings();
         });
@@ -329,6 +339,10 @@ impl Controller {
             }
         });
         self.app.set_accels_for_action("app.quit", &["<Control>q"]);
+        self.app
+            .set_accels_for_action("app.shortcuts", &["<Control>question"]);
+        self.app
+            .set_accels_for_action("app.edit-host", &["<Control>e"]);
         self.app
             .set_accels_for_action("app.preferences", &["<Control>comma"]);
         self.app

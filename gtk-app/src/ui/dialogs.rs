@@ -109,6 +109,7 @@ pub fn about(parent: &impl IsA<gtk::Window>) {
         .website("https://github.com/psmonitor/psmonitor-rs")
         .website_label("Source code")
         .build();
+    close_on_escape(about.upcast_ref());
     let svg = glib::Bytes::from_static(include_bytes!("../../data/psmonitor.svg"));
     match gtk::gdk::Texture::from_bytes(&svg) {
         Ok(logo) => about.set_logo(Some(&logo)),

@@ -35,6 +35,7 @@ fn menu() -> gio::Menu {
     tools.append(Some("Server settings"), Some("app.settings"));
     tools.append(Some("View credentials"), Some("app.credentials"));
     tools.append(Some("Open log"), Some("app.log"));
+    tools.append(Some("Keyboard shortcuts"), Some("app.shortcuts"));
     menu.append_section(None, &tools);
     let end = gio::Menu::new();
     end.append(Some("About PSMonitor"), Some("app.about"));

@@ -14,6 +14,7 @@ pub mod preferences;
 pub mod processes;
 pub mod resource_page;
 pub mod settings;
+pub mod shortcuts;
 pub mod sidebar;
 pub mod theme;
 pub mod trust;

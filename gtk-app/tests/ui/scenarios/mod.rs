@@ -1,5 +1,6 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
+mod conventions;
 mod dialogs;
 mod history;
 mod host_edit;
@@ -48,6 +49,18 @@ pub const ALL: &[(&str, Scenario)] = &[
         dialogs::settings_dialog_applies_the_log_level_live,
     ),
     ("shortcuts_and_about", dialogs::shortcuts_and_about),
+    (
+        "escape_closes_dialogs_and_shortcuts_are_listed",
+        conventions::escape_closes_dialogs_and_shortcuts_are_listed,
+    ),
+    (
+        "quit_saves_the_window_size",
+        conventions::quit_saves_the_window_size,
+    ),
+    (
+        "a_second_launch_raises_the_first",
+        conventions::a_second_launch_raises_the_first,
+    ),
     (
         "preferences_change_units_and_resources",
         dialogs::preferences_change_units_and_resources,
