@@ -75,11 +75,7 @@ impl ViewModel {
                 .sum::<f64>();
             h.disk_read.push(now, read);
             h.disk_write.push(now, write);
-            push_each(
-                &mut h.gpus,
-                now,
-                hw.gpus.iter().map(|g| g.busy.unwrap_or(0.0)),
-            );
+            push_each(&mut h.gpus, now, hw.gpus.iter().map(|g| g.busy));
             if let Some(t) = hw.sensors.hottest() {
                 h.hottest.push(now, t);
             }

@@ -356,7 +356,11 @@ impl ViewModel {
         }
         self.history.mem.push(now, f.mem.percent);
         self.history.swap.push(now, f.swap.percent);
-        crate::history::push_each(&mut self.history.cores, now, f.cpu.cores.iter().copied());
+        crate::history::push_each(
+            &mut self.history.cores,
+            now,
+            f.cpu.cores.iter().map(|&c| Some(c)),
+        );
         if self.platform.uptime != f.uptime {
             self.platform.uptime = f.uptime;
             r |= Refresh::PLATFORM;
