@@ -31,6 +31,27 @@ pub struct Settings {
     pub hidden: Vec<String>,
     /// The main window's size when it was last closed.
     pub window_size: (i32, i32),
+    /// Desktop notifications when a host goes down or comes back.
+    pub notify: Notify,
+}
+
+/// Which hosts' going down and coming back are notified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Notify {
+    /// Remote hosts (on by default).
+    pub remote: bool,
+    /// This computer's embedded server (off by default).
+    pub this_computer: bool,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Self {
+            remote: true,
+            this_computer: false,
+        }
+    }
 }
 
 /// A remote host of the hosts list.
@@ -57,6 +78,7 @@ impl Default for Settings {
             units: Default::default(),
             hidden: Vec::new(),
             window_size: (1000, 700),
+            notify: Notify::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod hosts;
 mod local_password;
+mod notify;
 mod prefs;
 
 pub use local_password::LocalPassword;
@@ -44,6 +45,7 @@ pub struct Controller {
     password: RefCell<LocalPassword>,
     server_url: RefCell<Option<String>>,
     credentials_body: RefCell<Option<glib::WeakRef<gtk::Box>>>,
+    sent: RefCell<Vec<String>>,
 }
 
 fn local_hostname() -> String {
@@ -96,7 +98,9 @@ impl Controller {
             password: RefCell::new(LocalPassword::Unknown),
             server_url: RefCell::new(None),
             credentials_body: RefCell::new(None),
+            sent: RefCell::new(Vec::new()),
         });
+        this.watch_up_down(&this.main);
         let log = this.log.clone();
         glib::spawn_future_local(async move {
             while let Ok(line) = log_lines.recv().await {

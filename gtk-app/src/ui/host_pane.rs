@@ -37,6 +37,16 @@ impl std::fmt::Debug for Action {
     }
 }
 
+/// Called with `false` when a host that was live goes down, `true` when it comes back.
+#[derive(Clone)]
+struct UpDown(Rc<dyn Fn(bool)>);
+
+impl std::fmt::Debug for UpDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpDown")
+    }
+}
+
 /// Called when the pane's state or name changed (the main window relabels it).
 #[derive(Clone)]
 struct Changed(Rc<dyn Fn()>);
@@ -101,6 +111,9 @@ pub struct HostPane {
     failure_action: RefCell<Option<(String, Action)>>,
     on_untrusted: RefCell<Option<UntrustedHandler>>,
     on_bad_request: RefCell<Option<Action>>,
+    on_up_down: RefCell<Option<UpDown>>,
+    was_live: Cell<bool>,
+    is_down: Cell<bool>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
     host: RefCell<String>,
@@ -175,6 +188,9 @@ impl HostPane {
             failure_action: RefCell::new(None),
             on_untrusted: RefCell::new(None),
             on_bad_request: RefCell::new(None),
+            on_up_down: RefCell::new(None),
+            was_live: Cell::new(false),
+            is_down: Cell::new(false),
             watch: RefCell::new(None),
             generation: Cell::new(0),
             host: RefCell::new(host.to_owned()),
@@ -219,6 +235,7 @@ impl HostPane {
     fn render(&self, refresh: Refresh) {
         let model = self.model.borrow();
         if refresh.contains(Refresh::CONNECTION) {
+            self.up_or_down(&model.connection);
             match &model.connection {
                 Connection::Connecting | Connection::Live => self.hide_banner(),
                 Connection::Lost { message, retry_in } => {
@@ -269,6 +286,36 @@ impl HostPane {
         if refresh.contains(Refresh::CONNECTION) || refresh.contains(Refresh::PLATFORM) {
             self.notify();
         }
+    }
+
+    /// Tells the up/down handler when a host that was live goes down, and when it is back.
+    fn up_or_down(&self, connection: &Connection) {
+        let handler = self.on_up_down.borrow().clone();
+        match connection {
+            Connection::Live => {
+                self.was_live.set(true);
+                if self.is_down.replace(false)
+                    && let Some(UpDown(f)) = handler
+                {
+                    f(true);
+                }
+            }
+            Connection::Lost { .. } | Connection::Failed { .. } => {
+                if self.was_live.get()
+                    && !self.is_down.replace(true)
+                    && let Some(UpDown(f)) = handler
+                {
+                    f(false);
+                }
+            }
+            Connection::Connecting | Connection::Untrusted { .. } => {}
+        }
+    }
+
+    /// Calls `f(false)` when the host, having been live, goes down, and `f(true)` when it is
+    /// live again.
+    pub fn set_on_up_down(&self, f: impl Fn(bool) + 'static) {
+        self.on_up_down.replace(Some(UpDown(Rc::new(f))));
     }
 
     fn notify(&self) {

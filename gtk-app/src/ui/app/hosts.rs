@@ -330,6 +330,7 @@ impl Controller {
                 this.offer_https(&pane);
             }
         });
+        self.watch_up_down(&pane);
         self.window.add(&pane);
         self.remotes.borrow_mut().push(pane.clone());
         pane

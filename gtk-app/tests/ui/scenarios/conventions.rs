@@ -225,3 +225,66 @@ pub fn a_second_launch_raises_the_first(w: &World) -> Result<(), String> {
 fn find_db(dir: &std::path::Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
 }
+
+pub fn remote_host_down_and_back_is_notified(w: &World) -> Result<(), String> {
+    use psmonitor_core::auth::Argon2Params;
+    let defaults = Settings::default().notify;
+    if !defaults.remote || defaults.this_computer {
+        return Err(format!("notifications by default: {defaults:?}"));
+    }
+    let server_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let account = psmonitor_server::testing::create_test_account(
+        server_dir.path(),
+        PASSWORD,
+        Argon2Params::testing(),
+    );
+    let mut cfg = psmonitor_server::testing::test_config(server_dir.path());
+    cfg.interval = Duration::from_millis(250);
+    let host = crate::harness::fixtures()
+        .join("hosts")
+        .join(format!("{}.json", crate::harness::REMOTE_HOST));
+    let server = psmonitor_server::testing::spawn_fixture(cfg.clone(), account.clone(), &host);
+    cfg.port = server.addr().port();
+    let url = format!("http://{}", server.addr());
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    Settings {
+        port: 0,
+        interval_ms: 250,
+        ..Settings::default()
+    }
+    .save(dir.path())
+    .map_err(|e| e.to_string())?;
+    let options = Options {
+        data_dir: dir.path().to_owned(),
+        fixture: w.controller.options.fixture.clone(),
+        password: Some(PASSWORD.to_owned()),
+        known_servers: None,
+        keyring: KeyringSource::for_run(true),
+        local_processes: None,
+    };
+    let (_tx, lines) = async_channel::bounded(1);
+    let c = Controller::start(&w.app, options, w.controller.level.clone(), lines);
+    let result = (|| {
+        let pane = c.connect_remote(&url, "PSMonitor", PASSWORD.to_owned().into(), false);
+        let live = || pane.state() == psmonitor_gtk::ui::host_pane::HostState::Live;
+        wait_until("the remote host live", Duration::from_secs(20), live)?;
+        server.stop().map_err(|e| e.to_string())?;
+        wait_until("a 'down' notification", Duration::from_secs(30), || {
+            c.notifications().iter().any(|n| n.ends_with("is down"))
+        })?;
+        let again = psmonitor_server::testing::spawn_fixture(cfg, account, &host);
+        let back = wait_until("a 'back' notification", Duration::from_secs(60), || {
+            c.notifications().iter().any(|n| n.ends_with("is back"))
+        });
+        let _ = again.stop();
+        back?;
+        let sent = c.notifications();
+        if sent.len() != 2 || !sent[0].contains(&url) {
+            return Err(format!("notifications sent: {sent:?}"));
+        }
+        Ok(())
+    })();
+    c.shutdown();
+    c.window.window.close();
+    result
+}

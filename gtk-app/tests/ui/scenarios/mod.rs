@@ -102,6 +102,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         host_edit::https_is_probed_switched_to_and_trusted_after_cancel,
     ),
     (
+        "remote_host_down_and_back_is_notified",
+        conventions::remote_host_down_and_back_is_notified,
+    ),
+    (
         "refused_login_shows_the_banner",
         remote::refused_login_shows_the_banner,
     ),
