@@ -26,6 +26,9 @@ pub struct ProcRow {
     pub mem_mib: f64,
     /// Threads.
     pub threads: u32,
+    /// The full command line (arguments joined by spaces); the name when it has none (a kernel
+    /// thread) or it is not known (a remote host).
+    pub command: String,
 }
 
 impl From<&ProcessDetail> for ProcRow {
@@ -37,6 +40,7 @@ impl From<&ProcessDetail> for ProcRow {
             cpu: p.cpu,
             mem_mib: p.mem,
             threads: p.threads,
+            command: p.name.clone(),
         }
     }
 }
@@ -124,8 +128,10 @@ pub fn arrange(rows: &[ProcRow], search: &str, sort: Sort) -> Vec<ProcRow> {
 /// Every process of this computer, with CPU percent from two readings.
 #[derive(Debug)]
 pub struct LocalProcesses {
+    root: PathBuf,
     reader: ProcessReader,
     users: UserNames,
+    commands: HashMap<u32, String>,
     last: HashMap<u32, u64>,
     last_at: Option<Instant>,
 }
@@ -133,9 +139,12 @@ pub struct LocalProcesses {
 impl LocalProcesses {
     /// Reads the procfs at `root` (normally `/proc`).
     pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
         Self {
-            reader: ProcessReader::new(root),
+            reader: ProcessReader::new(root.clone()),
+            root,
             users: UserNames::default(),
+            commands: HashMap::new(),
             last: HashMap::new(),
             last_at: None,
         }
@@ -144,6 +153,16 @@ impl LocalProcesses {
     /// The processes now.
     pub fn read(&mut self, now: Instant) -> Vec<ProcRow> {
         let readings = self.reader.read(&mut self.users);
+        // A process's command line is read once, when it first appears.
+        let mut commands = HashMap::with_capacity(readings.len());
+        for p in &readings {
+            let command = self
+                .commands
+                .remove(&p.pid)
+                .unwrap_or_else(|| command_line(&self.root, p.pid));
+            commands.insert(p.pid, command);
+        }
+        self.commands = commands;
         let secs = self
             .last_at
             .map(|t| now.duration_since(t).as_secs_f64())
@@ -162,12 +181,32 @@ impl LocalProcesses {
                 // As shown (0.1 MiB): a row whose figures did not change is not redrawn.
                 mem_mib: (p.rss as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0,
                 threads: p.threads,
+                command: self
+                    .commands
+                    .get(&p.pid)
+                    .filter(|c| !c.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| p.name.clone()),
             })
             .collect();
         self.last = readings.iter().map(|p| (p.pid, p.cpu_ms)).collect();
         self.last_at = Some(now);
         rows
     }
+}
+
+/// `/proc/PID/cmdline` with its NUL separators as spaces; empty for a kernel thread or a
+/// process that has ended.
+pub fn command_line(root: &std::path::Path, pid: u32) -> String {
+    std::fs::read(root.join(pid.to_string()).join("cmdline"))
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .split('\0')
+                .filter(|a| !a.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 /// A signal the page can send.
@@ -294,6 +333,7 @@ mod tests {
             cpu,
             mem_mib: mem,
             threads: 1,
+            command: name.into(),
         }
     }
 
@@ -327,7 +367,11 @@ mod tests {
             .expect("this test in /proc");
         assert!(mine.cpu.is_none() && mine.mem_mib > 0.0);
         let second = local.read(Instant::now() + std::time::Duration::from_secs(1));
-        assert!(second.iter().find(|r| r.pid == me).unwrap().cpu.is_some());
+        let mine = second.iter().find(|r| r.pid == me).unwrap();
+        assert!(mine.cpu.is_some());
+        // The whole command line, arguments included, not the 15-character name.
+        let args: Vec<String> = std::env::args().collect();
+        assert_eq!(mine.command, args.join(" "));
     }
 
     #[test]

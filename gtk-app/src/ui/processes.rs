@@ -2,7 +2,7 @@
 //! computer only) a context menu that sends a signal to the process under the pointer. It gets
 //! rows and callbacks; it never signals by itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gtk::prelude::*;
@@ -42,6 +42,12 @@ struct Inner {
     /// The labels bound to each slot, per column: a changed row is written into them directly.
     cells: RefCell<Vec<[Option<gtk::Label>; COLUMNS.len()]>>,
     callbacks: Callbacks,
+    /// The columns that sort, with their key (the header shows GTK's sort arrow on them).
+    sortable: RefCell<Vec<(gtk::ColumnViewColumn, SortKey)>>,
+    /// Which column's sorter the header's sorter asked first (see [`ProcessPage::header_sort`]).
+    probe: Rc<Cell<Option<SortKey>>>,
+    /// Set while the page itself moves the header's arrow.
+    syncing: Cell<bool>,
 }
 
 /// The page (cheap to clone: one shared state).
@@ -52,9 +58,10 @@ pub struct ProcessPage {
 
 type Text = fn(&ProcRow) -> String;
 
-const COLUMNS: [(&str, &str, Text, bool); 6] = [
+const COLUMNS: [(&str, &str, Text, bool); 7] = [
     ("PID", "col-pid", |p| p.pid.to_string(), true),
     ("Name", "col-name", |p| p.name.clone(), false),
+    ("Command", "col-command", |p| p.command.clone(), false),
     ("User", "col-user", |p| p.user.clone(), false),
     (
         "CPU",
@@ -196,6 +203,9 @@ impl ProcessPage {
                 shown: RefCell::new(Vec::new()),
                 cells: RefCell::new(Vec::new()),
                 callbacks,
+                sortable: RefCell::new(Vec::new()),
+                probe: Rc::new(Cell::new(None)),
+                syncing: Cell::new(false),
             }),
         };
         page.add_columns();
@@ -255,10 +265,63 @@ impl ProcessPage {
                 .title(title)
                 .factory(&factory)
                 .resizable(true)
-                .expand(name == "col-name")
+                .expand(name == "col-command")
                 .build();
+            if let Some(key) = SortKey::ALL.into_iter().find(|k| k.label() == title) {
+                // The page sorts its rows itself; this sorter only tells which header is the
+                // sort column when the header's sorter asks it (see `header_sort`).
+                let probe = i.probe.clone();
+                let sorter = gtk::CustomSorter::new(move |_, _| {
+                    probe.set(Some(key));
+                    gtk::Ordering::Larger
+                });
+                column.set_sorter(Some(&sorter));
+                i.sortable.borrow_mut().push((column.clone(), key));
+            }
             i.view.append_column(&column);
         }
+    }
+
+    /// The sort the column headers show: the column with the arrow and its direction (`None`:
+    /// no header sorts). GTK 4.8 has no getter for it, so the header's sorter is asked to
+    /// compare two rows: it asks the sort column's sorter first and inverts its answer when
+    /// the arrow points down.
+    pub fn header_sort(&self) -> Option<Sort> {
+        let i = &self.inner;
+        let sorter = i.view.sorter()?;
+        i.probe.set(None);
+        let (a, b) = (
+            glib::BoxedAnyObject::new(0usize),
+            glib::BoxedAnyObject::new(1usize),
+        );
+        let order = sorter.compare(&a, &b);
+        let key = i.probe.take()?;
+        Some(Sort {
+            key,
+            descending: order == gtk::Ordering::Smaller,
+        })
+    }
+
+    /// Puts the header's arrow on the column of `sort`.
+    fn show_sort_in_header(&self, sort: Sort) {
+        let i = &self.inner;
+        if self.header_sort() == Some(sort) {
+            return;
+        }
+        let column = i
+            .sortable
+            .borrow()
+            .iter()
+            .find(|(_, k)| *k == sort.key)
+            .map(|(c, _)| c.clone());
+        let order = if sort.descending {
+            gtk::SortType::Descending
+        } else {
+            gtk::SortType::Ascending
+        };
+        i.syncing.set(true);
+        i.view.sort_by_column(column.as_ref(), order);
+        i.syncing.set(false);
     }
 
     fn connect(&self) {
@@ -282,6 +345,8 @@ impl ProcessPage {
         let again = move || {
             if let Some(inner) = weak.upgrade() {
                 let page = ProcessPage { inner };
+                page.show_sort_in_header(page.sort());
+                page.show_direction();
                 page.rearrange();
                 (page.inner.callbacks.on_sort)(page.sort());
             }
@@ -291,6 +356,43 @@ impl ProcessPage {
         let a = again.clone();
         i.sort_key.connect_selected_notify(move |_| a());
         i.descending.connect_toggled(move |_| again());
+        if i.menu.is_some() {
+            // Delete ends the selected process, after the same confirmation as the menu.
+            let weak = Rc::downgrade(&self.inner);
+            let terminate = gtk::CallbackAction::new(move |_, _| {
+                let Some(inner) = weak.upgrade() else {
+                    return glib::Propagation::Proceed;
+                };
+                let page = ProcessPage { inner };
+                let Some(row) = page.selected() else {
+                    return glib::Propagation::Proceed;
+                };
+                (page.inner.callbacks.on_signal)(row, Signal::Terminate, page.clone());
+                glib::Propagation::Stop
+            });
+            let keys = gtk::ShortcutController::new();
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string("Delete|KP_Delete"),
+                Some(terminate),
+            ));
+            i.view.add_controller(keys);
+        }
+        // A click on a column header sorts by it; a second click turns the arrow around.
+        if let Some(sorter) = i.view.sorter() {
+            let weak = Rc::downgrade(&self.inner);
+            sorter.connect_changed(move |_, _| {
+                let Some(inner) = weak.upgrade() else { return };
+                if inner.syncing.get() {
+                    return;
+                }
+                let page = ProcessPage { inner };
+                if let Some(sort) = page.header_sort()
+                    && sort != page.sort()
+                {
+                    page.set_sort(sort);
+                }
+            });
+        }
         let weak = Rc::downgrade(&self.inner);
         let action = gio::SimpleAction::new("signal", Some(glib::VariantTy::STRING));
         action.set_enabled(i.menu.is_some());
@@ -398,6 +500,37 @@ impl ProcessPage {
             .unwrap_or(0);
         self.inner.sort_key.set_selected(at as u32);
         self.inner.descending.set_active(sort.descending);
+        self.show_sort_in_header(sort);
+        self.show_direction();
+    }
+
+    /// The direction button's icon and tooltip say the direction in force.
+    fn show_direction(&self) {
+        let b = &self.inner.descending;
+        let (icon, tip) = if b.is_active() {
+            (
+                "view-sort-descending-symbolic",
+                "Largest first (click for smallest first)",
+            )
+        } else {
+            (
+                "view-sort-ascending-symbolic",
+                "Smallest first (click for largest first)",
+            )
+        };
+        if b.icon_name().as_deref() != Some(icon) {
+            b.set_icon_name(icon);
+            b.set_tooltip_text(Some(tip));
+        }
+    }
+
+    /// The direction button's icon name (tests).
+    pub fn direction_icon(&self) -> String {
+        self.inner
+            .descending
+            .icon_name()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
     }
 
     /// Replaces the rows (shown at once when the page is on screen).

@@ -51,33 +51,6 @@ pub fn quit_saves_the_window_size(w: &World) -> Result<(), String> {
     Ok(())
 }
 
-/// Presses Escape on `window` through its shortcut controllers (what a key press triggers).
-fn press_escape(window: &gtk::Window) -> bool {
-    let escape = gtk::ShortcutTrigger::parse_string("Escape");
-    let controllers = window.observe_controllers();
-    for i in 0..controllers.n_items() {
-        let Some(c) = controllers
-            .item(i)
-            .and_then(|o| o.downcast::<gtk::ShortcutController>().ok())
-        else {
-            continue;
-        };
-        for j in 0..c.n_items() {
-            let Some(s) = c.item(j).and_then(|o| o.downcast::<gtk::Shortcut>().ok()) else {
-                continue;
-            };
-            let same = s
-                .trigger()
-                .zip(escape.as_ref())
-                .is_some_and(|(t, e)| t.equal(e));
-            if same && let Some(action) = s.action() {
-                return action.activate(gtk::ShortcutActionFlags::empty(), window, None);
-            }
-        }
-    }
-    false
-}
-
 pub fn escape_closes_dialogs_and_shortcuts_are_listed(w: &World) -> Result<(), String> {
     let c = &w.controller;
     let dialogs: Vec<(&str, gtk::Window)> = vec![
@@ -89,7 +62,7 @@ pub fn escape_closes_dialogs_and_shortcuts_are_listed(w: &World) -> Result<(), S
     ];
     for (name, window) in dialogs {
         pump(Duration::from_millis(50));
-        if !press_escape(&window) || window.is_visible() {
+        if !crate::harness::press_key(&window, "Escape") || window.is_visible() {
             window.close();
             return Err(format!("Escape does not close the {name} dialog"));
         }

@@ -164,8 +164,15 @@ pub fn keyring_without_an_entry_still_shows_this_computer(w: &World) -> Result<(
         if shown != ["cred-reset", "cred-enter"] {
             return Err(format!("credentials buttons {shown:?}"));
         }
-        let _ = crate::harness::render(&creds)
-            .map(|t| t.save_to_png(crate::harness::screenshots().join("credentials-no-entry.png")));
+        wait_until(
+            "the credentials window laid out",
+            Duration::from_secs(5),
+            || creds.width() > 0,
+        )?;
+        pump(Duration::from_millis(200));
+        let shot = crate::harness::render(&creds)?;
+        shot.save_to_png(crate::harness::screenshots().join("credentials-no-entry.png"))
+            .map_err(|e| e.to_string())?;
         click(&creds, "cred-enter")?;
         let refused = submit_password("not it")?;
         if !refused

@@ -41,6 +41,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         processes::signal_menu_terminates_a_child_process,
     ),
     (
+        "delete_key_terminates_after_confirmation",
+        processes::delete_key_terminates_after_confirmation,
+    ),
+    (
         "credentials_and_log_windows",
         local::credentials_and_log_windows,
     ),
