@@ -13,6 +13,7 @@ pub mod keyring_state;
 pub mod logging;
 pub mod model;
 pub mod probe;
+pub mod process_info;
 pub mod process_list;
 pub mod resources;
 pub mod settings_store;

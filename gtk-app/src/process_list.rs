@@ -153,14 +153,17 @@ impl LocalProcesses {
     /// The processes now.
     pub fn read(&mut self, now: Instant) -> Vec<ProcRow> {
         let readings = self.reader.read(&mut self.users);
-        // A process's command line is read once, when it first appears.
+        // A process's command line is read once, when it first has one (not during its exec,
+        // and never for a kernel thread, which has none: those are read each time).
         let mut commands = HashMap::with_capacity(readings.len());
         for p in &readings {
             let command = self
                 .commands
                 .remove(&p.pid)
                 .unwrap_or_else(|| command_line(&self.root, p.pid));
-            commands.insert(p.pid, command);
+            if !command.is_empty() {
+                commands.insert(p.pid, command);
+            }
         }
         self.commands = commands;
         let secs = self

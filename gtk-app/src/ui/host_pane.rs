@@ -157,6 +157,14 @@ impl HostPane {
                 });
             }),
             on_sort,
+            on_details: {
+                let (parent, root) = (window.downgrade(), local.clone());
+                Rc::new(move |row| {
+                    if let (Some(parent), Some(root)) = (parent.upgrade(), root.as_deref()) {
+                        crate::ui::process_details::open(&parent, root, row.pid, &row.name);
+                    }
+                })
+            },
         };
         let view = HostView::new(&model, local, sort, callbacks);
         let banner = Banner::new();

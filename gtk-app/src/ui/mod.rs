@@ -11,6 +11,7 @@ pub mod main_window;
 pub mod password;
 pub mod plot;
 pub mod preferences;
+pub mod process_details;
 pub mod processes;
 pub mod resource_page;
 pub mod settings;

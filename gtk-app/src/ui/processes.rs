@@ -17,6 +17,8 @@ pub struct Callbacks {
     pub on_signal: Rc<dyn Fn(ProcRow, Signal, ProcessPage)>,
     /// The user changed the sort order.
     pub on_sort: Rc<dyn Fn(Sort)>,
+    /// The user asked for the details of the row (this computer only).
+    pub on_details: Rc<dyn Fn(ProcRow)>,
 }
 
 impl std::fmt::Debug for Callbacks {
@@ -99,11 +101,16 @@ fn show(label: &gtk::Label, text: &str, pid: u32) {
 
 fn signal_menu() -> gio::Menu {
     let menu = gio::Menu::new();
+    let signals = gio::Menu::new();
     for s in Signal::ALL {
         let item = gio::MenuItem::new(Some(s.label()), None);
         item.set_action_and_target_value(Some("proc.signal"), Some(&s.name().to_variant()));
-        menu.append_item(&item);
+        signals.append_item(&item);
     }
+    menu.append_section(None, &signals);
+    let more = gio::Menu::new();
+    more.append(Some("Details and priority…"), Some("proc.details"));
+    menu.append_section(None, &more);
     menu
 }
 
@@ -375,6 +382,11 @@ impl ProcessPage {
                 gtk::ShortcutTrigger::parse_string("Delete|KP_Delete"),
                 Some(terminate),
             ));
+            // Alt+Return: the details, as in GNOME System Monitor.
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string("<Alt>Return"),
+                Some(gtk::NamedAction::new("proc.details")),
+            ));
             i.view.add_controller(keys);
         }
         // A click on a column header sorts by it; a second click turns the arrow around.
@@ -410,8 +422,22 @@ impl ProcessPage {
                 (inner.callbacks.on_signal)(row, signal, page);
             }
         });
+        let weak = Rc::downgrade(&self.inner);
+        let details = gio::SimpleAction::new("details", None);
+        details.set_enabled(i.menu.is_some());
+        details.connect_activate(move |_, _| {
+            let Some(inner) = weak.upgrade() else { return };
+            let row = ProcessPage {
+                inner: inner.clone(),
+            }
+            .selected();
+            if let Some(row) = row {
+                (inner.callbacks.on_details)(row);
+            }
+        });
         let group = gio::SimpleActionGroup::new();
         group.add_action(&action);
+        group.add_action(&details);
         i.root.insert_action_group("proc", Some(&group));
         let weak = Rc::downgrade(&self.inner);
         i.root.connect_map(move |_| {

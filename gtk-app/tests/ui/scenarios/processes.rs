@@ -257,6 +257,40 @@ pub fn delete_key_terminates_after_confirmation(w: &World) -> Result<(), String>
             return Err(format!("the command column shows {:?}", row.command));
         }
         page.select_pid(pid);
+        // Details (the menu's item, or Alt+Return): command, threads, priority, changed here.
+        if !crate::harness::press_key(&page.table(), "<Alt>Return") {
+            return Err("Alt+Return does nothing on the table".into());
+        }
+        let details = gtk::Window::list_toplevels()
+            .into_iter()
+            .filter_map(|t| t.downcast::<gtk::Window>().ok())
+            .find(|t| t.is_visible() && find(t, "info-command").is_some())
+            .ok_or("no details dialog")?;
+        let shown = (
+            text(&details, "info-command"),
+            text(&details, "info-threads"),
+        );
+        if shown != ("sleep 601".into(), "1".into()) || text(&details, "info-cgroup").is_empty() {
+            return Err(format!("details show {shown:?}"));
+        }
+        find(&details, "info-nice")
+            .and_then(|n| n.downcast::<gtk::SpinButton>().ok())
+            .ok_or("no priority")?
+            .set_value(7.0);
+        find(&details, "info-set-nice")
+            .and_then(|b| b.downcast::<gtk::Button>().ok())
+            .ok_or("no Change priority")?
+            .emit_clicked();
+        let nice = psmonitor_gtk::process_info::read(std::path::Path::new("/proc"), pid)
+            .map_err(|e| e.to_string())?
+            .nice;
+        if nice != 7 || !text(&details, "info-error").is_empty() {
+            return Err(format!(
+                "renice gave {nice}: {:?}",
+                text(&details, "info-error")
+            ));
+        }
+        crate::harness::press_key(&details, "Escape");
         if !crate::harness::press_key(&page.table(), "Delete") {
             return Err("Delete does nothing on the table".into());
         }
