@@ -337,25 +337,41 @@ pub struct SignalDialog {
     pub confirm: gtk::Button,
 }
 
-/// Asks before sending `signal` to the process `row`; `confirmed` runs on Send.
+/// Asks before sending `signal` to the processes `rows` (one or more); `confirmed` runs on Send.
 pub fn confirm_signal(
     parent: &impl IsA<gtk::Window>,
-    row: &crate::process_list::ProcRow,
+    rows: &[crate::process_list::ProcRow],
     signal: crate::process_list::Signal,
     confirmed: impl Fn() + 'static,
 ) -> SignalDialog {
     let body = vbox();
+    let what = signal.label().to_lowercase();
+    let question = match rows {
+        [row] => format!(
+            "Send {what} (SIG{}) to \u{201c}{}\u{201d}, process {} of {}? This {}.",
+            signal.name(),
+            row.name,
+            row.pid,
+            row.user,
+            signal.effect()
+        ),
+        _ => {
+            let list: Vec<String> = rows
+                .iter()
+                .map(|r| format!("\u{201c}{}\u{201d} ({}, {})", r.name, r.pid, r.user))
+                .collect();
+            format!(
+                "Send {what} (SIG{}) to these {} processes: {}? For each, this {}.",
+                signal.name(),
+                rows.len(),
+                list.join(", "),
+                signal.effect()
+            )
+        }
+    };
     body.append(
         &gtk::Label::builder()
-            .label(format!(
-                "Send {} (SIG{}) to \u{201c}{}\u{201d}, process {} of {}? This {}.",
-                signal.label().to_lowercase(),
-                signal.name(),
-                row.name,
-                row.pid,
-                row.user,
-                signal.effect()
-            ))
+            .label(question)
             .wrap(true)
             .xalign(0.0)
             .max_width_chars(56)
@@ -372,7 +388,11 @@ pub fn confirm_signal(
     }
     confirm.set_widget_name("signal-confirm");
     body.append(&buttons);
-    let window = dialog(parent, &format!("{} {}?", signal.label(), row.name), &body);
+    let title = match rows {
+        [row] => format!("{} {}?", signal.label(), row.name),
+        _ => format!("{} {} processes?", signal.label(), rows.len()),
+    };
+    let window = dialog(parent, &title, &body);
     window.set_modal(true);
     let w = window.clone();
     cancel.connect_clicked(move |_| w.close());

@@ -144,15 +144,21 @@ impl HostPane {
         let model = Rc::new(RefCell::new(ViewModel::default()));
         let parent = window.downgrade();
         let callbacks = Callbacks {
-            on_signal: Rc::new(move |row, signal, page| {
+            on_signal: Rc::new(move |rows, signal, page| {
                 let Some(parent) = parent.upgrade() else {
                     return;
                 };
-                let pid = row.pid;
-                crate::ui::dialogs::confirm_signal(&parent, &row, signal, move || {
-                    match crate::process_list::send(pid, signal) {
-                        Ok(()) => page.show_error(None),
-                        Err(e) => page.show_error(Some(&e.to_string())),
+                let pids: Vec<u32> = rows.iter().map(|r| r.pid).collect();
+                crate::ui::dialogs::confirm_signal(&parent, &rows, signal, move || {
+                    let refused: Vec<String> = pids
+                        .iter()
+                        .filter_map(|&pid| crate::process_list::send(pid, signal).err())
+                        .map(|e| e.to_string())
+                        .collect();
+                    if refused.is_empty() {
+                        page.show_error(None);
+                    } else {
+                        page.show_error(Some(&refused.join(" ")));
                     }
                 });
             }),

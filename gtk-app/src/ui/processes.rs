@@ -13,8 +13,8 @@ use crate::process_list::{ProcRow, Signal, Sort, SortKey, arrange};
 /// What the page calls: a signal was asked for (the caller confirms and sends), the sort changed.
 #[derive(Clone)]
 pub struct Callbacks {
-    /// The user picked `Signal` for the row (of this page).
-    pub on_signal: Rc<dyn Fn(ProcRow, Signal, ProcessPage)>,
+    /// The user picked `Signal` for the selected rows (of this page; one or more).
+    pub on_signal: Rc<dyn Fn(Vec<ProcRow>, Signal, ProcessPage)>,
     /// The user changed the sort order.
     pub on_sort: Rc<dyn Fn(Sort)>,
     /// The user asked for the details of the row (this computer only).
@@ -35,7 +35,7 @@ struct Inner {
     descending: gtk::ToggleButton,
     view: gtk::ColumnView,
     store: gio::ListStore,
-    selection: gtk::SingleSelection,
+    selection: gtk::MultiSelection,
     count: gtk::Label,
     error: gtk::Label,
     menu: Option<gtk::PopoverMenu>,
@@ -155,11 +155,8 @@ impl ProcessPage {
             .build();
         error.add_css_class("error");
         let store = gio::ListStore::new::<glib::BoxedAnyObject>();
-        let selection = gtk::SingleSelection::builder()
-            .model(&store)
-            .autoselect(false)
-            .can_unselect(true)
-            .build();
+        // Several rows may be selected (Ctrl+click, Shift+click) to signal them at once.
+        let selection = gtk::MultiSelection::new(Some(store.clone()));
         let view = gtk::ColumnView::builder()
             .model(&selection)
             .show_row_separators(true)
@@ -371,10 +368,11 @@ impl ProcessPage {
                     return glib::Propagation::Proceed;
                 };
                 let page = ProcessPage { inner };
-                let Some(row) = page.selected() else {
+                let rows = page.selected_rows();
+                if rows.is_empty() {
                     return glib::Propagation::Proceed;
-                };
-                (page.inner.callbacks.on_signal)(row, Signal::Terminate, page.clone());
+                }
+                (page.inner.callbacks.on_signal)(rows, Signal::Terminate, page.clone());
                 glib::Propagation::Stop
             });
             let keys = gtk::ShortcutController::new();
@@ -411,15 +409,14 @@ impl ProcessPage {
         action.connect_activate(move |_, param| {
             let Some(inner) = weak.upgrade() else { return };
             let signal = param.and_then(|p| p.str()).and_then(Signal::parse);
-            let row = ProcessPage {
+            let page = ProcessPage {
                 inner: inner.clone(),
-            }
-            .selected();
-            if let (Some(signal), Some(row)) = (signal, row) {
-                let page = ProcessPage {
-                    inner: inner.clone(),
-                };
-                (inner.callbacks.on_signal)(row, signal, page);
+            };
+            let rows = page.selected_rows();
+            if let Some(signal) = signal
+                && !rows.is_empty()
+            {
+                (inner.callbacks.on_signal)(rows, signal, page);
             }
         });
         let weak = Rc::downgrade(&self.inner);
@@ -464,7 +461,9 @@ impl ProcessPage {
             }
             at = w.parent();
         };
-        if !self.select_pid(pid) {
+        // A row of a multiple selection keeps the selection; another row is selected alone.
+        let already = self.selected_rows().iter().any(|r| r.pid == pid);
+        if !already && !self.select_pid(pid) {
             return None;
         }
         menu.set_pointing_to(Some(&gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
@@ -570,7 +569,7 @@ impl ProcessPage {
     /// Filters and sorts the rows into the table, keeping the selected process selected.
     pub fn rearrange(&self) {
         let i = &self.inner;
-        let keep = self.selected().map(|r| r.pid);
+        let keep: Vec<u32> = self.selected_rows().iter().map(|r| r.pid).collect();
         let shown = arrange(&i.rows.borrow(), &i.search.text(), self.sort());
         if *i.shown.borrow() != shown {
             let (old_len, new_len) = (i.shown.borrow().len(), shown.len());
@@ -611,9 +610,13 @@ impl ProcessPage {
                 );
                 i.cells.borrow_mut().truncate(new_len);
             }
-            let at = keep.and_then(|pid| i.shown.borrow().iter().position(|r| r.pid == pid));
-            i.selection
-                .set_selected(at.map_or(gtk::INVALID_LIST_POSITION, |p| p as u32));
+            // The selected processes stay selected wherever they moved.
+            i.selection.unselect_all();
+            for (at, row) in i.shown.borrow().iter().enumerate() {
+                if keep.contains(&row.pid) {
+                    i.selection.select_item(at as u32, false);
+                }
+            }
         }
         let total = i.rows.borrow().len();
         let n = i.shown.borrow().len();
@@ -632,17 +635,37 @@ impl ProcessPage {
         self.inner.shown.borrow().clone()
     }
 
-    /// The selected row.
+    /// The first selected row.
     pub fn selected(&self) -> Option<ProcRow> {
-        let at = self.inner.selection.selected();
-        self.inner.shown.borrow().get(at as usize).cloned()
+        self.selected_rows().into_iter().next()
     }
 
-    /// Selects the shown row of `pid`; false if it is not shown.
+    /// Every selected row, in display order.
+    pub fn selected_rows(&self) -> Vec<ProcRow> {
+        let i = &self.inner;
+        i.shown
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| i.selection.is_selected(*at as u32))
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// Selects only the shown row of `pid`; false if it is not shown.
     pub fn select_pid(&self, pid: u32) -> bool {
         let at = self.inner.shown.borrow().iter().position(|r| r.pid == pid);
         if let Some(at) = at {
-            self.inner.selection.set_selected(at as u32);
+            self.inner.selection.select_item(at as u32, true);
+        }
+        at.is_some()
+    }
+
+    /// Adds the shown row of `pid` to the selection (Ctrl+click); false if it is not shown.
+    pub fn add_pid_to_selection(&self, pid: u32) -> bool {
+        let at = self.inner.shown.borrow().iter().position(|r| r.pid == pid);
+        if let Some(at) = at {
+            self.inner.selection.select_item(at as u32, false);
         }
         at.is_some()
     }

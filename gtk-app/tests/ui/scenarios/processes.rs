@@ -239,13 +239,17 @@ pub fn delete_key_terminates_after_confirmation(w: &World) -> Result<(), String>
         .arg("601")
         .spawn()
         .map_err(|e| format!("cannot start sleep: {e}"))?;
+    let mut other = Command::new("sleep")
+        .arg("602")
+        .spawn()
+        .map_err(|e| format!("cannot start sleep: {e}"))?;
     let result = (|| {
         let main = &w.controller.main;
         main.view.borrow().show_page("processes");
         let page = page(w);
-        let pid = child.id();
-        wait_until("the child in the list", Duration::from_secs(10), || {
-            shown(&page, pid)
+        let (pid, second) = (child.id(), other.id());
+        wait_until("the children in the list", Duration::from_secs(10), || {
+            shown(&page, pid) && shown(&page, second)
         })?;
         // The full command line, not only the name.
         let row = page
@@ -305,24 +309,41 @@ pub fn delete_key_terminates_after_confirmation(w: &World) -> Result<(), String>
         if child.try_wait().map_err(|e| e.to_string())?.is_some() {
             return Err("the child ended without a confirmation".into());
         }
+        // Both children selected (Ctrl+click): one confirmation names both, both end.
+        page.add_pid_to_selection(second);
+        let picked: Vec<u32> = page.selected_rows().iter().map(|r| r.pid).collect();
+        if picked.len() != 2 || !picked.contains(&pid) || !picked.contains(&second) {
+            return Err(format!("selected {picked:?}"));
+        }
         crate::harness::press_key(&page.table(), "Delete");
         let dialog = confirmation().ok_or("Delete asked nothing the second time")?;
+        let question = text(&dialog, "signal-text");
+        if !question.contains("2 processes")
+            || !question.contains(&pid.to_string())
+            || !question.contains(&second.to_string())
+        {
+            return Err(format!("Delete on two asks {question:?}"));
+        }
         find(&dialog, "signal-confirm")
             .and_then(|b| b.downcast::<gtk::Button>().ok())
             .ok_or("no Send button")?
             .emit_clicked();
-        let mut status = None;
-        wait_until("the child to end", Duration::from_secs(10), || {
-            status = child.try_wait().ok().flatten();
-            status.is_some()
-        })?;
-        if status.and_then(|s| s.signal()) != Some(15) {
-            return Err(format!("the child ended with {status:?}, not SIGTERM"));
+        for c in [&mut child, &mut other] {
+            let mut status = None;
+            wait_until("the children to end", Duration::from_secs(10), || {
+                status = c.try_wait().ok().flatten();
+                status.is_some()
+            })?;
+            if status.and_then(|s| s.signal()) != Some(15) {
+                return Err(format!("a child ended with {status:?}, not SIGTERM"));
+            }
         }
         main.view.borrow().show_page("resources");
         Ok(())
     })();
-    let _ = child.kill();
-    let _ = child.wait();
+    for c in [&mut child, &mut other] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
     result
 }
