@@ -8,7 +8,7 @@ use std::rc::Rc;
 use gtk::prelude::*;
 use gtk::{gdk, gio, glib};
 
-use crate::process_list::{ProcRow, Signal, Sort, SortKey, arrange};
+use crate::process_list::{ProcRow, Signal, Sort, SortKey, arrange, arrange_tree};
 
 /// What the page calls: a signal was asked for (the caller confirms and sends), the sort changed.
 #[derive(Clone)]
@@ -33,6 +33,7 @@ struct Inner {
     search: gtk::SearchEntry,
     sort_key: gtk::DropDown,
     descending: gtk::ToggleButton,
+    tree: gtk::ToggleButton,
     view: gtk::ColumnView,
     store: gio::ListStore,
     selection: gtk::MultiSelection,
@@ -62,7 +63,7 @@ type Text = fn(&ProcRow) -> String;
 
 const COLUMNS: [(&str, &str, Text, bool); 7] = [
     ("PID", "col-pid", |p| p.pid.to_string(), true),
-    ("Name", "col-name", |p| p.name.clone(), false),
+    ("Name", "col-name", |p| tree_name(p), false),
     ("Command", "col-command", |p| p.command.clone(), false),
     ("User", "col-user", |p| p.user.clone(), false),
     (
@@ -79,6 +80,15 @@ const COLUMNS: [(&str, &str, Text, bool); 7] = [
     ),
     ("Threads", "col-threads", |p| p.threads.to_string(), true),
 ];
+
+/// The name, indented by its depth in the process tree.
+fn tree_name(p: &ProcRow) -> String {
+    if p.depth == 0 {
+        p.name.clone()
+    } else {
+        format!("{}\u{2514} {}", "   ".repeat(p.depth as usize - 1), p.name)
+    }
+}
 
 /// The store holds one item per shown row, a slot number: position `n` always shows row `n`.
 /// Rows change in place (their labels are rewritten) instead of being replaced, because GTK 4.8
@@ -131,6 +141,11 @@ impl ProcessPage {
             .tooltip_text("Largest first")
             .name("process-descending")
             .build();
+        let tree = gtk::ToggleButton::builder()
+            .label("Tree")
+            .tooltip_text("Show each process under its parent")
+            .name("process-tree")
+            .build();
         let count = gtk::Label::builder().name("process-count").build();
         count.add_css_class("dim-label");
         let bar = gtk::Box::builder()
@@ -144,6 +159,7 @@ impl ProcessPage {
         bar.append(&gtk::Label::new(Some("Sort by")));
         bar.append(&sort_key);
         bar.append(&descending);
+        bar.append(&tree);
         bar.append(&count);
         let error = gtk::Label::builder()
             .xalign(0.0)
@@ -197,6 +213,7 @@ impl ProcessPage {
                 search,
                 sort_key,
                 descending,
+                tree,
                 view,
                 store,
                 selection,
@@ -359,6 +376,8 @@ impl ProcessPage {
         i.search.connect_search_changed(move |_| a());
         let a = again.clone();
         i.sort_key.connect_selected_notify(move |_| a());
+        let a = again.clone();
+        i.tree.connect_toggled(move |_| a());
         i.descending.connect_toggled(move |_| again());
         if i.menu.is_some() {
             // Delete ends the selected process, after the same confirmation as the menu.
@@ -496,6 +515,11 @@ impl ProcessPage {
         self.inner.root.is_mapped()
     }
 
+    /// The "Tree" toggle: each process under its parent.
+    pub fn tree_toggle(&self) -> gtk::ToggleButton {
+        self.inner.tree.clone()
+    }
+
     /// The search field.
     pub fn search(&self) -> gtk::SearchEntry {
         self.inner.search.clone()
@@ -570,7 +594,11 @@ impl ProcessPage {
     pub fn rearrange(&self) {
         let i = &self.inner;
         let keep: Vec<u32> = self.selected_rows().iter().map(|r| r.pid).collect();
-        let shown = arrange(&i.rows.borrow(), &i.search.text(), self.sort());
+        let shown = if i.tree.is_active() {
+            arrange_tree(&i.rows.borrow(), &i.search.text(), self.sort())
+        } else {
+            arrange(&i.rows.borrow(), &i.search.text(), self.sort())
+        };
         if *i.shown.borrow() != shown {
             let (old_len, new_len) = (i.shown.borrow().len(), shown.len());
             let changed: Vec<usize> = i

@@ -309,6 +309,21 @@ pub fn delete_key_terminates_after_confirmation(w: &World) -> Result<(), String>
         if child.try_wait().map_err(|e| e.to_string())?.is_some() {
             return Err("the child ended without a confirmation".into());
         }
+        // The tree: the children under this test process, one level deeper.
+        page.tree_toggle().set_active(true);
+        let rows = page.displayed();
+        let me = std::process::id();
+        let at = |p: u32| rows.iter().position(|r| r.pid == p);
+        let (Some(parent), Some(kid)) = (at(me), at(pid)) else {
+            return Err("the tree lacks this process or its child".into());
+        };
+        if kid <= parent || rows[kid].depth != rows[parent].depth + 1 || rows[kid].ppid != me {
+            return Err(format!("tree: {:?} then {:?}", rows[parent], rows[kid]));
+        }
+        page.tree_toggle().set_active(false);
+        if page.displayed().iter().any(|r| r.depth != 0) {
+            return Err("the flat list is indented".into());
+        }
         // Both children selected (Ctrl+click): one confirmation names both, both end.
         page.add_pid_to_selection(second);
         let picked: Vec<u32> = page.selected_rows().iter().map(|r| r.pid).collect();
