@@ -153,10 +153,14 @@ impl Controller {
             }
         }
         if let Some((old_url, old_user)) = &old
-            && (*old_url != url || *old_user != username || !remember)
+            && (*old_url != url || *old_user != username)
             && old_url.contains("://")
         {
             self.forget_password(old_url, old_user);
+        }
+        // Not kept any more: its own entry goes.
+        if !remember && let Err(e) = self.options.keyring.forget_host(url, username) {
+            tracing::warn!("cannot remove the keyring entry of {username} at {url}: {e}");
         }
         pane.set_url(url);
         pane.username.replace(username.to_owned());

@@ -198,6 +198,19 @@ pub fn connect_again_fixes_the_host_in_place(w: &World) -> Result<(), String> {
         if l.saved() != want {
             return Err(format!("saved after the edit {:?}", l.saved()));
         }
+        // Unticking "keep in the keyring" removes that host's entry, and only it.
+        let form = l.c.open_edit_host(&other);
+        form.remember.set_active(false);
+        form.connect.emit_clicked();
+        if l.kept(&url, "renamed").is_some() || l.kept(&url, "PSMonitor").is_none() {
+            return Err("not keeping the password did not remove just its entry".into());
+        }
+        let form = l.c.open_edit_host(&other);
+        if form.remember.is_active() {
+            return Err("the form forgot that the password is not kept".into());
+        }
+        form.remember.set_active(true);
+        form.connect.emit_clicked();
         // Removing asks; Cancel keeps it; Remove drops that host and only its entry.
         let ask = l.c.ask_remove_host(&other);
         press(&ask, "confirm-cancel")?;
