@@ -109,6 +109,11 @@ pub struct History {
     pub hottest: Series,
     /// Charge of the first battery, percent (detailed stream).
     pub battery: Series,
+    /// Bytes read and written per second of each block device, in the stream's order
+    /// (detailed stream).
+    pub devices: Vec<(Series, Series)>,
+    /// Received and sent bytes per second of each interface but `lo`, by name.
+    pub interfaces: std::collections::BTreeMap<String, (Series, Series)>,
 }
 
 /// Pushes `values` onto one series each, adding series as needed; `None` is a missing reading.

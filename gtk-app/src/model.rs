@@ -203,6 +203,25 @@ pub fn explain(error: &ClientError) -> String {
     }
 }
 
+impl ViewModel {
+    /// The host's interfaces but `lo`, in name order (one page each).
+    pub fn interfaces(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .network
+            .as_ref()
+            .map(|n| {
+                n.interfaces
+                    .iter()
+                    .filter(|i| i.as_str() != "lo")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
 /// Whether `error` is a 400 answer (a TLS server's answer to plain HTTP is one).
 fn is_bad_request(error: &ClientError) -> bool {
     matches!(error, ClientError::Status { status: 400, .. })
@@ -414,6 +433,13 @@ impl ViewModel {
         };
         self.history.rx.push(now, total(|r| r.rx));
         self.history.tx.push(now, total(|r| r.tx));
+        let h = &mut self.history.interfaces;
+        h.retain(|name, _| rates.contains_key(name));
+        for (name, r) in rates.iter().filter(|(name, _)| name.as_str() != "lo") {
+            let (rx, tx) = h.entry(name.clone()).or_default();
+            rx.push(now, r.rx);
+            tx.push(now, r.tx);
+        }
         let changed = self.network.as_ref() != Some(&net) || self.rates != rates;
         self.rates = rates;
         self.last_network = Some((now, net.clone()));

@@ -25,6 +25,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("cpu_page_shows_each_core", local::cpu_page_shows_each_core),
     ("main_window_screenshot", local::main_window_screenshot),
     (
+        "each_disk_and_interface_has_its_page",
+        local::each_disk_and_interface_has_its_page,
+    ),
+    (
         "resource_graph_draws_the_history",
         local::resource_graph_draws_the_history,
     ),
