@@ -11,6 +11,7 @@ pub mod format;
 pub mod history;
 pub mod keyring_state;
 pub mod logging;
+pub mod meminfo;
 pub mod model;
 pub mod probe;
 pub mod process_info;

@@ -134,6 +134,8 @@ pub struct ViewModel {
     /// The last failure was a 400 answer: what a TLS server says to a plain-HTTP request (the
     /// app then checks whether the address speaks https).
     pub bad_request: bool,
+    /// This computer's memory breakdown (read from its procfs; `None` for a remote host).
+    pub breakdown: Option<crate::meminfo::MemBreakdown>,
     last_network: Option<(Instant, NetworkSnapshot)>,
 }
 
@@ -153,6 +155,7 @@ impl Default for ViewModel {
             history: History::default(),
             details: None,
             bad_request: false,
+            breakdown: None,
             last_network: None,
         }
     }

@@ -246,11 +246,29 @@ impl Resource {
                 } else {
                     "none".into()
                 };
-                vec![
+                let mut rows = vec![
                     row("mem-usage", "RAM", units.usage(&vm.mem)),
                     row("mem-free", "Available", units.gib(vm.mem.free)),
                     row("swap-usage", "Swap", swap),
-                ]
+                ];
+                if let Some(b) = &vm.breakdown {
+                    rows.extend([
+                        row("mem-used", "Used by programs", units.bytes(b.used)),
+                        row("mem-cache", "Cache", units.bytes(b.cache)),
+                        row("mem-buffers", "Buffers", units.bytes(b.buffers)),
+                        row("mem-unused", "Unused", units.bytes(b.free)),
+                        row(
+                            "mem-swap-used",
+                            "Swap used",
+                            format!(
+                                "{} of {}",
+                                units.bytes(b.swap_used),
+                                units.bytes(b.swap_total)
+                            ),
+                        ),
+                    ]);
+                }
+                rows
             }
             Self::Disks => {
                 let mut rows = vec![row("disk-usage", "/", units.usage(&vm.disk))];

@@ -172,6 +172,7 @@ impl HostPane {
                 })
             },
         };
+        let meminfo = local.clone();
         let view = HostView::new(&model, local, sort, callbacks);
         let banner = Banner::new();
         let status = gtk::Label::builder()
@@ -189,7 +190,7 @@ impl HostPane {
         content.append(&view.root);
         content.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
         content.append(&status);
-        Rc::new(Self {
+        let pane = Rc::new(Self {
             window,
             root: content,
             url: RefCell::new(url),
@@ -210,7 +211,34 @@ impl HostPane {
             host: RefCell::new(host.to_owned()),
             needs_password: Cell::new(false),
             changed: RefCell::new(None),
-        })
+        });
+        if let Some(root) = meminfo {
+            pane.read_memory_locally(root);
+        }
+        pane
+    }
+
+    /// This computer's memory breakdown (cache, buffers...) from its procfs every 2 s while the
+    /// pane exists: one small file, read in microseconds.
+    fn read_memory_locally(self: &Rc<Self>, root: std::path::PathBuf) {
+        let weak = Rc::downgrade(self);
+        let read = move || {
+            let Some(this) = weak.upgrade() else {
+                return glib::ControlFlow::Break;
+            };
+            let now = crate::meminfo::read(&root);
+            if this.model.borrow().breakdown != now {
+                this.model.borrow_mut().breakdown = now;
+                let model = this.model.borrow();
+                this.view.borrow_mut().refresh(&model, Refresh::MEMORY);
+            }
+            glib::ControlFlow::Continue
+        };
+        let first = read.clone();
+        glib::idle_add_local_once(move || {
+            first();
+        });
+        glib::timeout_add_local(std::time::Duration::from_secs(2), read);
     }
 
     /// Shows the data of `watch` from now on; an earlier watch is stopped.

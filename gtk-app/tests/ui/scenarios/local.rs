@@ -360,6 +360,31 @@ pub fn each_disk_and_interface_has_its_page(w: &World) -> Result<(), String> {
     render(win)?
         .save_to_png(screenshots().join("page-interface.png"))
         .map_err(|e| e.to_string())?;
+    // This computer's memory breakdown, from its procfs.
+    main.view.borrow().select(Resource::Memory);
+    wait_until("the memory breakdown", Duration::from_secs(10), || {
+        [
+            "mem-used",
+            "mem-cache",
+            "mem-buffers",
+            "mem-unused",
+            "mem-swap-used",
+        ]
+        .iter()
+        .all(|n| !text(win, n).is_empty())
+    })?;
+    let total = psmonitor_gtk::meminfo::read(std::path::Path::new("/proc"))
+        .ok_or("no /proc/meminfo")?
+        .total;
+    if total <= 0.0 || !text(win, "mem-cache").ends_with('B') {
+        return Err(format!(
+            "the breakdown shows cache {:?}",
+            text(win, "mem-cache")
+        ));
+    }
+    render(win)?
+        .save_to_png(screenshots().join("page-memory-breakdown.png"))
+        .map_err(|e| e.to_string())?;
     main.view.borrow().select(Resource::Cpu);
     Ok(())
 }
