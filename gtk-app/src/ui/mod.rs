@@ -17,5 +17,6 @@ pub mod resource_page;
 pub mod settings;
 pub mod shortcuts;
 pub mod sidebar;
+pub mod stalls;
 pub mod theme;
 pub mod trust;

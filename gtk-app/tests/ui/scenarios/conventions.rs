@@ -261,3 +261,21 @@ pub fn remote_host_down_and_back_is_notified(w: &World) -> Result<(), String> {
     c.window.window.close();
     result
 }
+
+pub fn a_held_up_main_loop_is_measured(_: &World) -> Result<(), String> {
+    use psmonitor_gtk::gtk::glib;
+    let stalls = psmonitor_gtk::ui::stalls::watch(Duration::from_secs(3600));
+    pump(Duration::from_millis(100));
+    let calm = stalls.longest();
+    // Work that blocks the main loop for 60 ms.
+    glib::idle_add_local_once(|| std::thread::sleep(Duration::from_millis(60)));
+    pump(Duration::from_millis(100));
+    let longest = stalls.longest();
+    if longest < Duration::from_millis(50) || stalls.ticks() < 5 {
+        return Err(format!(
+            "a 60 ms block measured as {longest:?} (calm: {calm:?}, {} ticks)",
+            stalls.ticks()
+        ));
+    }
+    Ok(())
+}

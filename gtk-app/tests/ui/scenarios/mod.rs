@@ -62,6 +62,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         conventions::escape_closes_dialogs_and_shortcuts_are_listed,
     ),
     (
+        "a_held_up_main_loop_is_measured",
+        conventions::a_held_up_main_loop_is_measured,
+    ),
+    (
         "quit_saves_the_window_size",
         conventions::quit_saves_the_window_size,
     ),
