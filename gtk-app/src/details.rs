@@ -75,11 +75,12 @@ impl ViewModel {
                 .sum::<f64>();
             h.disk_read.push(now, read);
             h.disk_write.push(now, write);
-            push_each(
-                &mut h.gpus,
-                now,
-                hw.gpus.iter().map(|g| g.busy.unwrap_or(0.0)),
-            );
+            h.devices.resize_with(hw.disk_io.len(), Default::default);
+            for (io, (r, w)) in hw.disk_io.iter().zip(&mut h.devices) {
+                r.push(now, io.read_bytes_per_sec);
+                w.push(now, io.write_bytes_per_sec);
+            }
+            push_each(&mut h.gpus, now, hw.gpus.iter().map(|g| g.busy));
             if let Some(t) = hw.sensors.hottest() {
                 h.hottest.push(now, t);
             }

@@ -1,11 +1,18 @@
-//! The embedded server: opens the data dir, finds the credentials and starts
+//! The embedded server: opens the data dir, creates the account on a first run and starts
 //! `psmonitor_server::spawn` on 127.0.0.1, all on a background thread.
+//!
+//! The app watches this computer with tokens it signs itself through the store it shares with the
+//! server ([`mint`]), so this computer is shown whatever the keyring's state: the password is
+//! only looked up to show it to the user (View credentials), never needed to watch.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
+use psmonitor_client::{ClientError, MintSession, Session};
 use psmonitor_collector::{CollectorError, FixtureSampler, HostCollector, Sampler};
-use psmonitor_core::auth::{Argon2Params, Password, verify_password};
+use psmonitor_core::auth::{Argon2Params, Password, issue_token, verify_password};
 use psmonitor_server::account::{AccountError, AccountSetup, load_or_create, reset_password};
 use psmonitor_server::{ServerConfig, ServerError, ServerHandle};
 use psmonitor_store::{Store, StoreError};
@@ -57,9 +64,11 @@ pub struct Started {
     pub url: String,
     /// One line for the status bar: where it listens and why there.
     pub status: String,
-    /// How to log in to it: `Err` when the keyring gave no password for the existing account
-    /// (the user enters it, or resets it after a confirmation).
-    pub login: Result<Credentials, MissingPassword>,
+    /// The account's user name.
+    pub username: String,
+    /// The password when it is known without the keyring: just created, or given with
+    /// `PSMONITOR_PASSWORD`. `None`: ask the keyring ([`lookup_password`]), only to show it.
+    pub password: Option<Credentials>,
     /// A note about the keyring, when it could not keep a new password.
     pub keyring_note: Option<String>,
 }
@@ -98,11 +107,12 @@ fn argon2(options: &Options) -> Argon2Params {
     }
 }
 
-/// Finds the password: the one just created, `PSMONITOR_PASSWORD`, else the keyring's. An
-/// existing account whose password the keyring does not give is reported, never reset.
-fn credentials(
+/// Creates the account on a first run; returns its user name, the password when it is known
+/// without the keyring (just created, or `PSMONITOR_PASSWORD`) and a note when the keyring could
+/// not keep a new one. An existing account is never changed here.
+fn account(
     options: &Options,
-) -> Result<(Result<Credentials, MissingPassword>, Option<String>), EmbeddedError> {
+) -> Result<(String, Option<Credentials>, Option<String>), EmbeddedError> {
     let mut store = Store::open(&options.data_dir)?;
     let given = options.password.clone().map(Password::new);
     let setup = options
@@ -113,26 +123,81 @@ fn credentials(
         AccountSetup::Created {
             password, keyring, ..
         } => {
-            let note = keyring
-                .err()
-                .map(|e| format!("{e}: the password is kept in memory for this run"));
+            let note = keyring.err().map(|e| {
+                tracing::warn!("the keyring did not keep the new password: {e}");
+                "the keyring did not keep the new password (see the log): it is kept in memory \
+                 for this run"
+                    .to_owned()
+            });
             let password = Zeroizing::new(password.expose().to_owned());
-            (Ok(Credentials { username, password }), note)
+            let known = Credentials {
+                username: username.clone(),
+                password,
+            };
+            (username, Some(known), note)
         }
         AccountSetup::Existing(_) => {
-            let found = match &options.password {
-                Some(given) => Ok(Zeroizing::new(given.clone())),
-                None => options.keyring.lookup(),
-            };
-            let login = found
-                .map(|password| Credentials {
-                    username: username.clone(),
-                    password,
-                })
-                .map_err(|state| MissingPassword { username, state });
-            (login, None)
+            let known = options.password.as_ref().map(|given| Credentials {
+                username: username.clone(),
+                password: Zeroizing::new(given.clone()),
+            });
+            (username, known, None)
         }
     })
+}
+
+/// Asks the keyring for the password of the existing account `username` (blocks up to the
+/// keyring's deadline: call it off the main thread). `Err` says why there is none.
+pub fn lookup_password(options: &Options, username: &str) -> Result<Credentials, MissingPassword> {
+    options
+        .keyring
+        .lookup()
+        .map(|password| Credentials {
+            username: username.to_owned(),
+            password,
+        })
+        .map_err(|state| MissingPassword {
+            username: username.to_owned(),
+            state,
+        })
+}
+
+/// How long a token the app signs for itself lives (the server's default lifetime).
+const MINTED_TTL: Duration = Duration::from_secs(60);
+
+/// Why the app could not sign a token for this computer.
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    /// The database could not be read.
+    #[error("cannot read this computer's account: {0}")]
+    Store(#[from] StoreError),
+    /// The database has no account (yet).
+    #[error("this computer's database has no account")]
+    NoAccount,
+    /// Signing failed.
+    #[error("cannot sign a token for this computer: {0}")]
+    Issue(#[from] psmonitor_core::auth::IssueError),
+}
+
+/// Signs a session for the embedded server's account with the key in its database at `data_dir`,
+/// read afresh each time (a `credentials reset` rotates it).
+pub fn mint_session(data_dir: &Path) -> Result<Session, MintError> {
+    let account = Store::open(data_dir)?
+        .account()?
+        .ok_or(MintError::NoAccount)?;
+    let token = issue_token(&account, SystemTime::now(), MINTED_TTL)?;
+    Ok(Session {
+        token: Zeroizing::new(token.as_str().to_owned()),
+        user_id: account.user_id,
+        // Renewed a quarter early, as the client does for a login.
+        renew_at: Some(Instant::now() + MINTED_TTL * 3 / 4),
+    })
+}
+
+/// The session source of the watch on this computer: [`mint_session`] on `data_dir`.
+pub fn mint(data_dir: &Path) -> MintSession {
+    let dir = data_dir.to_owned();
+    Arc::new(move || mint_session(&dir).map_err(|e| ClientError::Protocol(e.to_string())))
 }
 
 /// Whether `password` is the embedded server's account's password.
@@ -152,9 +217,12 @@ pub fn reset(options: &Options) -> Result<(Credentials, Option<String>), Embedde
         .keyring
         .with_keyring(|k| reset_password(&mut store, k, argon2(options)))?;
     tracing::warn!("the embedded server's password was reset at the user's request");
-    let note = kept
-        .err()
-        .map(|e| format!("{e}: the new password is kept in memory for this run"));
+    let note = kept.err().map(|e| {
+        tracing::warn!("the keyring did not keep the new password: {e}");
+        "the keyring did not keep the new password (see the log): it is kept in memory for this \
+         run"
+        .to_owned()
+    });
     let password = Zeroizing::new(password.expose().to_owned());
     Ok((Credentials { username, password }, note))
 }
@@ -179,9 +247,9 @@ pub fn start(
     {
         tracing::warn!("the previous embedded server ended badly: {e}");
     }
-    let (login, keyring_note) = match known {
-        Some(c) => (Ok(c), None),
-        None => credentials(options)?,
+    let (username, password, keyring_note) = match known {
+        Some(c) => (c.username.clone(), Some(c), None),
+        None => account(options)?,
     };
     let mut config = ServerConfig::with_data_dir(options.data_dir.clone());
     config.address = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -215,7 +283,8 @@ pub fn start(
         url: format!("http://{}", handle.addr()),
         handle,
         status,
-        login,
+        username,
+        password,
         keyring_note,
     })
 }

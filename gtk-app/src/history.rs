@@ -8,7 +8,8 @@ pub const WINDOW: Duration = Duration::from_secs(300);
 /// Most points kept per series (5 minutes at 5 Hz), whatever the interval.
 const MAX_POINTS: usize = 1500;
 
-/// Timestamped values, oldest first, none older than [`WINDOW`] before the newest.
+/// Timestamped values, oldest first, none older than [`WINDOW`] before the newest. A NaN
+/// value is a reading that was missing ("n/a"): graphs leave a gap there, never a zero.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
     points: VecDeque<(Instant, f64)>,
@@ -25,6 +26,11 @@ impl Series {
                 break;
             }
         }
+    }
+
+    /// Records that there was no reading at `at` (drawn as a gap).
+    pub fn push_missing(&mut self, at: Instant) {
+        self.push(at, f64::NAN);
     }
 
     /// Puts `older` (oldest first) in front of what the series holds: points from before the
@@ -51,14 +57,18 @@ impl Series {
         self.points.iter().copied()
     }
 
-    /// The newest value.
+    /// The newest value; `None` when there is none or it was missing.
     pub fn last(&self) -> Option<f64> {
-        self.points.back().map(|&(_, v)| v)
+        self.points.back().map(|&(_, v)| v).filter(|v| !v.is_nan())
     }
 
-    /// The largest value in the window.
+    /// The largest value in the window (missing readings ignored).
     pub fn max(&self) -> Option<f64> {
-        self.points.iter().map(|&(_, v)| v).reduce(f64::max)
+        self.points
+            .iter()
+            .map(|&(_, v)| v)
+            .filter(|v| !v.is_nan())
+            .reduce(f64::max)
     }
 
     /// How many points are kept.
@@ -99,15 +109,27 @@ pub struct History {
     pub hottest: Series,
     /// Charge of the first battery, percent (detailed stream).
     pub battery: Series,
+    /// Bytes read and written per second of each block device, in the stream's order
+    /// (detailed stream).
+    pub devices: Vec<(Series, Series)>,
+    /// Received and sent bytes per second of each interface but `lo`, by name.
+    pub interfaces: std::collections::BTreeMap<String, (Series, Series)>,
 }
 
-/// Pushes `values` onto one series each, adding series as needed.
-pub fn push_each(series: &mut Vec<Series>, at: Instant, values: impl IntoIterator<Item = f64>) {
+/// Pushes `values` onto one series each, adding series as needed; `None` is a missing reading.
+pub fn push_each(
+    series: &mut Vec<Series>,
+    at: Instant,
+    values: impl IntoIterator<Item = Option<f64>>,
+) {
     for (i, v) in values.into_iter().enumerate() {
         if series.len() <= i {
             series.push(Series::default());
         }
-        series[i].push(at, v);
+        match v {
+            Some(v) => series[i].push(at, v),
+            None => series[i].push_missing(at),
+        }
     }
 }
 
@@ -141,6 +163,23 @@ mod tests {
         assert_eq!(s.points().next().map(|p| p.1), Some(99.0));
         assert_eq!(s.last(), Some(399.0));
         assert_eq!(s.max(), Some(399.0));
+    }
+
+    #[test]
+    fn a_missing_reading_is_kept_as_a_gap_not_a_value() {
+        let t0 = Instant::now();
+        let mut s = Series::default();
+        let mut each = Vec::new();
+        push_each(&mut each, t0, [Some(40.0)]);
+        push_each(&mut each, t0 + Duration::from_secs(1), [None]);
+        s.push(t0, 40.0);
+        s.push_missing(t0 + Duration::from_secs(1));
+        for series in [&s, &each[0]] {
+            assert_eq!(series.len(), 2);
+            assert_eq!(series.last(), None);
+            assert_eq!(series.max(), Some(40.0));
+            assert!(series.points().nth(1).is_some_and(|p| p.1.is_nan()));
+        }
     }
 
     #[test]

@@ -59,35 +59,55 @@ pub enum KeyringState {
 }
 
 impl KeyringState {
-    /// What happened, for the banner.
+    /// What happened, in the user's words: the keyring's own message (a D-Bus error, ...) is
+    /// left to the log, where [`KeyringState::detail`] puts it.
     pub fn explain(&self) -> String {
         let what = match self {
-            Self::Unavailable(why) => {
-                format!("No keyring could be asked for the password ({why}).")
+            Self::Unavailable(_) => {
+                "No keyring could be asked for the password (no Secret \
+                 Service is running, or it refused)."
             }
-            Self::NoEntry => "The keyring has no PSMonitor password (the account was made \
+            Self::NoEntry => {
+                "The keyring has no PSMonitor password (the account was made \
                  elsewhere, or the entry was removed)."
-                .to_owned(),
-            Self::Locked(why) => format!(
-                "The keyring is locked ({why}): unlock it (log in to the desktop, or open \
+            }
+            Self::Locked(_) => {
+                "The keyring is locked: unlock it (log in to the desktop, or open \
                  Passwords and Keys) and ask again."
-            ),
-            Self::TimedOut(after) => format!(
-                "The keyring did not answer within {} s: it may be locked and waiting for you \
-                 to unlock it.",
-                after.as_secs_f32()
-            ),
-            Self::Failed(why) => format!("The keyring could not give the password: {why}."),
+            }
+            Self::TimedOut(_) => {
+                "The keyring did not answer in time: it may be locked and \
+                 waiting for you to unlock it."
+            }
+            Self::Failed(_) => {
+                "The keyring could not give the password (its entry may be \
+                 damaged)."
+            }
+        };
+        let after = match self {
+            Self::TimedOut(after) => format!(" (waited {} s)", after.as_secs_f32()),
+            _ => String::new(),
         };
         format!(
-            "{what} The embedded server runs with its current password; this window shows \
-             nothing until you enter it. Nothing was reset."
+            "{what}{after} This computer is shown all the same; only its password, which other \
+             clients log in with, is not known here. Nothing was reset. Details are in the log."
         )
+    }
+
+    /// The keyring's own words, for the log.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::Unavailable(why) | Self::Locked(why) | Self::Failed(why) => Some(why),
+            Self::NoEntry | Self::TimedOut(_) => None,
+        }
     }
 
     /// Whether asking again may help (a locked keyring may be unlocked now).
     pub fn can_retry(&self) -> bool {
-        matches!(self, Self::TimedOut(_) | Self::Unavailable(_))
+        matches!(
+            self,
+            Self::TimedOut(_) | Self::Unavailable(_) | Self::Locked(_)
+        )
     }
 }
 

@@ -4,7 +4,8 @@
 //! (replay a recorded host, e.g. `fixtures/hosts/desktop-intel-wifi.json`; uses an in-memory
 //! keyring), `PSMONITOR_PASSWORD` (a known password), `PSMONITOR_LOG` (log level),
 //! `PSMONITOR_GL=1` (keep GTK's OpenGL renderer, see `relaunch_light`), `PSMONITOR_PAGE`
-//! (`resources` or `processes`: the page shown at start, e.g. to measure it).
+//! (`resources` or `processes`: the page shown at start, e.g. to measure it),
+//! `PSMONITOR_STALLS=1` (log the longest main-loop stall every 10 s, to measure it).
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
@@ -79,10 +80,22 @@ fn main() -> ExitCode {
         password: env("PSMONITOR_PASSWORD"),
         known_servers: psmonitor_client::KnownServers::default_path(),
     };
-    let app = gtk::Application::new(
-        Some(psmonitor_gtk::APP_ID),
-        gio::ApplicationFlags::NON_UNIQUE,
-    );
+    // One instance per session: a second launch raises the first window and exits. Without a
+    // session bus to register on, the app runs on its own rather than not at all.
+    let mut app =
+        gtk::Application::new(Some(psmonitor_gtk::APP_ID), gio::ApplicationFlags::empty());
+    if let Err(e) = app.register(gio::Cancellable::NONE) {
+        tracing::warn!(
+            "cannot register on the session bus ({e}): another instance is not detected"
+        );
+        app = gtk::Application::new(
+            Some(psmonitor_gtk::APP_ID),
+            gio::ApplicationFlags::NON_UNIQUE,
+        );
+    }
+    if app.is_remote() {
+        tracing::info!("PSMonitor already runs: raising its window");
+    }
     let controller: Rc<RefCell<Option<Rc<Controller>>>> = Rc::default();
     let keep = controller.clone();
     app.connect_activate(move |app| {
@@ -90,6 +103,10 @@ fn main() -> ExitCode {
         match slot.as_ref() {
             Some(c) => c.window.window.present(),
             None => {
+                if env("PSMONITOR_STALLS").is_some() {
+                    // Kept for the whole run by the timer it installs.
+                    let _ = psmonitor_gtk::ui::stalls::watch(std::time::Duration::from_secs(10));
+                }
                 let c = Controller::start(app, options.clone(), handle.clone(), lines.clone());
                 if let Some(page) = env("PSMONITOR_PAGE") {
                     c.main.view.borrow().show_page(&page);

@@ -131,6 +131,11 @@ pub struct ViewModel {
     pub history: History,
     /// What only the detailed stream carries (`None` until its first frame).
     pub details: Option<crate::details::Details>,
+    /// The last failure was a 400 answer: what a TLS server says to a plain-HTTP request (the
+    /// app then checks whether the address speaks https).
+    pub bad_request: bool,
+    /// This computer's memory breakdown (read from its procfs; `None` for a remote host).
+    pub breakdown: Option<crate::meminfo::MemBreakdown>,
     last_network: Option<(Instant, NetworkSnapshot)>,
 }
 
@@ -149,6 +154,8 @@ impl Default for ViewModel {
             rates: BTreeMap::new(),
             history: History::default(),
             details: None,
+            bad_request: false,
+            breakdown: None,
             last_network: None,
         }
     }
@@ -200,6 +207,30 @@ pub fn explain(error: &ClientError) -> String {
 }
 
 impl ViewModel {
+    /// The host's interfaces but `lo`, in name order (one page each).
+    pub fn interfaces(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .network
+            .as_ref()
+            .map(|n| {
+                n.interfaces
+                    .iter()
+                    .filter(|i| i.as_str() != "lo")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// Whether `error` is a 400 answer (a TLS server's answer to plain HTTP is one).
+fn is_bad_request(error: &ClientError) -> bool {
+    matches!(error, ClientError::Status { status: 400, .. })
+}
+
+impl ViewModel {
     /// Applies one event at the current time.
     pub fn apply(&mut self, event: WatchEvent) -> Refresh {
         self.apply_at(event, Instant::now())
@@ -208,7 +239,10 @@ impl ViewModel {
     /// Applies one event received at `now`.
     pub fn apply_at(&mut self, event: WatchEvent, now: Instant) -> Refresh {
         match event {
-            WatchEvent::Connected => self.set_connection(Connection::Live),
+            WatchEvent::Connected => {
+                self.bad_request = false;
+                self.set_connection(Connection::Live)
+            }
             WatchEvent::System(system) => self.apply_system(*system, now),
             WatchEvent::Frame(frame) => {
                 let mut r = self.set_connection(Connection::Live);
@@ -227,22 +261,32 @@ impl ViewModel {
                     .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
                 self.apply_history(&history, now, wall)
             }
-            WatchEvent::Disconnected { error, retry_in } => self.set_connection(Connection::Lost {
-                message: explain(&error),
-                retry_in,
-            }),
-            WatchEvent::Stopped(error) => self.set_connection(match &error {
-                ClientError::Trust(TrustError::Untrusted { fingerprint, .. }) => {
-                    Connection::Untrusted {
-                        message: explain(&error),
-                        fingerprint: *fingerprint,
-                    }
-                }
-                _ => Connection::Failed {
+            WatchEvent::Disconnected { error, retry_in } => {
+                self.bad_request = is_bad_request(&error);
+                self.set_connection(Connection::Lost {
                     message: explain(&error),
-                },
-            }),
+                    retry_in,
+                })
+            }
+            WatchEvent::Stopped(error) => {
+                self.bad_request = is_bad_request(&error);
+                self.stopped(error)
+            }
         }
+    }
+
+    fn stopped(&mut self, error: ClientError) -> Refresh {
+        self.set_connection(match &error {
+            ClientError::Trust(TrustError::Untrusted { fingerprint, .. }) => {
+                Connection::Untrusted {
+                    message: explain(&error),
+                    fingerprint: *fingerprint,
+                }
+            }
+            _ => Connection::Failed {
+                message: explain(&error),
+            },
+        })
     }
 
     fn set_connection(&mut self, connection: Connection) -> Refresh {
@@ -336,7 +380,11 @@ impl ViewModel {
         }
         self.history.mem.push(now, f.mem.percent);
         self.history.swap.push(now, f.swap.percent);
-        crate::history::push_each(&mut self.history.cores, now, f.cpu.cores.iter().copied());
+        crate::history::push_each(
+            &mut self.history.cores,
+            now,
+            f.cpu.cores.iter().map(|&c| Some(c)),
+        );
         if self.platform.uptime != f.uptime {
             self.platform.uptime = f.uptime;
             r |= Refresh::PLATFORM;
@@ -390,6 +438,13 @@ impl ViewModel {
         };
         self.history.rx.push(now, total(|r| r.rx));
         self.history.tx.push(now, total(|r| r.tx));
+        let h = &mut self.history.interfaces;
+        h.retain(|name, _| rates.contains_key(name));
+        for (name, r) in rates.iter().filter(|(name, _)| name.as_str() != "lo") {
+            let (rx, tx) = h.entry(name.clone()).or_default();
+            rx.push(now, r.rx);
+            tx.push(now, r.tx);
+        }
         let changed = self.network.as_ref() != Some(&net) || self.rates != rates;
         self.rates = rates;
         self.last_network = Some((now, net.clone()));

@@ -17,6 +17,10 @@ pub enum Resource {
     Disks,
     /// Network interfaces.
     Network,
+    /// One block device, by its index in the detailed stream's list.
+    Disk(usize),
+    /// One network interface (not `lo`), by its index in name order.
+    Interface(usize),
     /// One GPU, by index.
     Gpu(usize),
     /// Temperature sensors and fans.
@@ -52,8 +56,10 @@ impl Resource {
     pub fn present(vm: &ViewModel, hidden: &[String]) -> Vec<Resource> {
         let hw = vm.hardware();
         let mut out = vec![Resource::Cpu, Resource::Memory, Resource::Disks];
+        out.extend((0..hw.map_or(0, |h| h.disk_io.len())).map(Resource::Disk));
         if vm.network.is_some() {
             out.push(Resource::Network);
+            out.extend((0..vm.interfaces().len()).map(Resource::Interface));
         }
         out.extend((0..hw.map_or(0, |h| h.gpus.len())).map(Resource::Gpu));
         if hw.is_some_and(|h| !h.sensors.is_empty()) {
@@ -71,8 +77,8 @@ impl Resource {
         match self {
             Self::Cpu => "cpu",
             Self::Memory => "memory",
-            Self::Disks => "disks",
-            Self::Network => "network",
+            Self::Disks | Self::Disk(_) => "disks",
+            Self::Network | Self::Interface(_) => "network",
             Self::Gpu(_) => "gpu",
             Self::Sensors => "sensors",
             Self::Battery => "battery",
@@ -83,6 +89,8 @@ impl Resource {
     pub fn id(self) -> String {
         match self {
             Self::Gpu(i) => format!("gpu-{i}"),
+            Self::Disk(i) => format!("disk-{i}"),
+            Self::Interface(i) => format!("iface-{i}"),
             other => other.kind().to_owned(),
         }
     }
@@ -94,6 +102,16 @@ impl Resource {
             Self::Memory => "Memory".into(),
             Self::Disks => "Disks".into(),
             Self::Network => "Network".into(),
+            Self::Disk(i) => format!(
+                "Disk {}",
+                vm.hardware()
+                    .and_then(|h| h.disk_io.get(i))
+                    .map_or("?", |d| d.name.as_str())
+            ),
+            Self::Interface(i) => format!(
+                "Network {}",
+                vm.interfaces().get(i).map_or("?", String::as_str)
+            ),
             Self::Gpu(i) => {
                 let name = vm.hardware().and_then(|h| h.gpus.get(i)).map(|g| {
                     if g.vendor.is_empty() || g.name.starts_with(&g.vendor) {
@@ -116,8 +134,8 @@ impl Resource {
     pub fn scale(self) -> Scale {
         match self {
             Self::Cpu | Self::Memory | Self::Gpu(_) | Self::Battery => Scale::Percent,
-            Self::Disks => Scale::Rate { network: false },
-            Self::Network => Scale::Rate { network: true },
+            Self::Disks | Self::Disk(_) => Scale::Rate { network: false },
+            Self::Network | Self::Interface(_) => Scale::Rate { network: true },
             Self::Sensors => Scale::Temperature,
         }
     }
@@ -130,6 +148,17 @@ impl Resource {
             Self::Memory => vec![(&h.mem, "memory"), (&h.swap, "swap")],
             Self::Disks => vec![(&h.disk_read, "read"), (&h.disk_write, "written")],
             Self::Network => vec![(&h.rx, "received"), (&h.tx, "sent")],
+            Self::Disk(i) => h
+                .devices
+                .get(i)
+                .map(|(r, w)| vec![(r, "read"), (w, "written")])
+                .unwrap_or_default(),
+            Self::Interface(i) => vm
+                .interfaces()
+                .get(i)
+                .and_then(|name| h.interfaces.get(name))
+                .map(|(rx, tx)| vec![(rx, "received"), (tx, "sent")])
+                .unwrap_or_default(),
             Self::Gpu(i) => h.gpus.get(i).map(|s| vec![(s, "busy")]).unwrap_or_default(),
             Self::Sensors => vec![(&h.hottest, "hottest")],
             Self::Battery => vec![(&h.battery, "charge")],
@@ -159,6 +188,22 @@ impl Resource {
                     units.net_rate(rx.unwrap_or(0.0)),
                     units.net_rate(tx.unwrap_or(0.0))
                 )
+            }
+            Self::Disk(i) => hw.and_then(|h| h.disk_io.get(i)).map_or("n/a".into(), |d| {
+                format!(
+                    "R {}  W {}",
+                    units.rate(d.read_bytes_per_sec),
+                    units.rate(d.write_bytes_per_sec)
+                )
+            }),
+            Self::Interface(i) => {
+                let r = vm
+                    .interfaces()
+                    .get(i)
+                    .and_then(|n| vm.rates.get(n))
+                    .copied()
+                    .unwrap_or_default();
+                format!("↓ {}  ↑ {}", units.net_rate(r.rx), units.net_rate(r.tx))
             }
             Self::Gpu(i) => hw
                 .and_then(|h| h.gpus.get(i))
@@ -201,11 +246,29 @@ impl Resource {
                 } else {
                     "none".into()
                 };
-                vec![
+                let mut rows = vec![
                     row("mem-usage", "RAM", units.usage(&vm.mem)),
                     row("mem-free", "Available", units.gib(vm.mem.free)),
                     row("swap-usage", "Swap", swap),
-                ]
+                ];
+                if let Some(b) = &vm.breakdown {
+                    rows.extend([
+                        row("mem-used", "Used by programs", units.bytes(b.used)),
+                        row("mem-cache", "Cache", units.bytes(b.cache)),
+                        row("mem-buffers", "Buffers", units.bytes(b.buffers)),
+                        row("mem-unused", "Unused", units.bytes(b.free)),
+                        row(
+                            "mem-swap-used",
+                            "Swap used",
+                            format!(
+                                "{} of {}",
+                                units.bytes(b.swap_used),
+                                units.bytes(b.swap_total)
+                            ),
+                        ),
+                    ]);
+                }
+                rows
             }
             Self::Disks => {
                 let mut rows = vec![row("disk-usage", "/", units.usage(&vm.disk))];
@@ -236,6 +299,8 @@ impl Resource {
                 rows
             }
             Self::Network => network_rows(vm, units),
+            Self::Disk(i) => device_rows(vm, i, units),
+            Self::Interface(i) => interface_rows(vm, i, units),
             Self::Gpu(i) => {
                 let Some(g) = hw.and_then(|h| h.gpus.get(i)) else {
                     return Vec::new();
@@ -313,6 +378,106 @@ impl Resource {
     }
 }
 
+/// One block device: its rates, how busy it is, and the filesystems on it with their capacity.
+fn device_rows(vm: &ViewModel, i: usize, units: Units) -> Vec<Row> {
+    let Some(hw) = vm.hardware() else {
+        return Vec::new();
+    };
+    let Some(io) = hw.disk_io.get(i) else {
+        return Vec::new();
+    };
+    let n = |k: &str| format!("disk-{}-{k}", io.name);
+    let mut rows = vec![
+        (n("read"), "Read".into(), units.rate(io.read_bytes_per_sec)),
+        (
+            n("write"),
+            "Write".into(),
+            units.rate(io.write_bytes_per_sec),
+        ),
+        (
+            n("busy"),
+            "Utilisation".into(),
+            io.busy_percent.map_or("n/a".into(), format::percent),
+        ),
+    ];
+    // Its filesystems: `/dev/nvme0n1p2` is on `nvme0n1`.
+    let on: Vec<_> = hw
+        .disks
+        .iter()
+        .filter(|d| d.device.trim_start_matches("/dev/").starts_with(&io.name))
+        .collect();
+    let capacity: f64 = on.iter().map(|d| d.total).sum();
+    if !on.is_empty() {
+        rows.push((
+            n("capacity"),
+            "Capacity (its filesystems)".into(),
+            units.gib(capacity),
+        ));
+    }
+    for d in on {
+        let used = psmonitor_core::wire::UsageStats {
+            total: d.total,
+            used: d.used,
+            free: d.free,
+            percent: d.percent,
+        };
+        rows.push((
+            format!("disk-{}", d.mount),
+            format!("{} ({}, {})", d.mount, d.device, d.fs),
+            units.usage(&used),
+        ));
+    }
+    rows
+}
+
+/// One interface: its rates, its totals since boot, and its wireless link when it is one.
+fn interface_rows(vm: &ViewModel, i: usize, units: Units) -> Vec<Row> {
+    let Some(name) = vm.interfaces().get(i).cloned() else {
+        return Vec::new();
+    };
+    let r = vm.rates.get(&name).copied().unwrap_or_default();
+    let n = |k: &str| format!("iface-{name}-{k}");
+    let mut rows = vec![
+        (n("rx"), "Receiving".into(), units.net_rate(r.rx)),
+        (n("tx"), "Sending".into(), units.net_rate(r.tx)),
+    ];
+    let net = vm.network.as_ref();
+    if let Some(s) = net.and_then(|net| net.statistics.get(&name)) {
+        let mib = 1024.0 * 1024.0;
+        rows.push((
+            n("total"),
+            "Since boot".into(),
+            format!(
+                "↓ {}   ↑ {}",
+                units.bytes(s.mb_received * mib),
+                units.bytes(s.mb_sent * mib)
+            ),
+        ));
+        rows.push((
+            n("packets"),
+            "Packets".into(),
+            format!(
+                "↓ {}   ↑ {}   errors {}/{}   dropped {}",
+                s.pk_received, s.pk_sent, s.error_in, s.error_out, s.dropout
+            ),
+        ));
+    }
+    if let Some(w) = net
+        .and_then(|net| net.wireless.as_ref())
+        .filter(|w| w.name == name)
+    {
+        rows.push((
+            n("wireless"),
+            "Wireless".into(),
+            format!(
+                "signal {}, quality {}, channel {}",
+                w.signal, w.quality, w.channel
+            ),
+        ));
+    }
+    rows
+}
+
 fn network_rows(vm: &ViewModel, units: Units) -> Vec<Row> {
     let Some(net) = &vm.network else {
         return Vec::new();
@@ -376,22 +541,32 @@ mod tests {
                 Resource::Cpu,
                 Resource::Memory,
                 Resource::Disks,
+                Resource::Disk(0),
                 Resource::Gpu(0),
                 Resource::Gpu(1),
                 Resource::Sensors,
                 Resource::Battery
             ]
         );
-        let hidden = Resource::present(&vm, &["gpu".into(), "battery".into()]);
+        let hidden = Resource::present(&vm, &["gpu".into(), "battery".into(), "disks".into()]);
+        assert_eq!(hidden, [Resource::Cpu, Resource::Memory, Resource::Sensors]);
+        assert!(Resource::Gpu(1).details(&vm, Units::default()).len() == 5);
+        // The one block device's page: its rates, utilisation and the filesystems on it.
+        assert_eq!(Resource::Disk(0).title(&vm), "Disk nvme0n1");
+        let rows = Resource::Disk(0).details(&vm, Units::default());
+        let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(
-            hidden,
+            names,
             [
-                Resource::Cpu,
-                Resource::Memory,
-                Resource::Disks,
-                Resource::Sensors
+                "disk-nvme0n1-read",
+                "disk-nvme0n1-write",
+                "disk-nvme0n1-busy",
+                "disk-nvme0n1-capacity",
+                "disk-/",
+                "disk-/boot/efi",
+                "disk-/home"
             ]
         );
-        assert!(Resource::Gpu(1).details(&vm, Units::default()).len() == 5);
+        assert_eq!(Resource::Disk(0).series(&vm).len(), 2);
     }
 }

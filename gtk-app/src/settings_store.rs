@@ -31,6 +31,27 @@ pub struct Settings {
     pub hidden: Vec<String>,
     /// The main window's size when it was last closed.
     pub window_size: (i32, i32),
+    /// Desktop notifications when a host goes down or comes back.
+    pub notify: Notify,
+}
+
+/// Which hosts' going down and coming back are notified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Notify {
+    /// Remote hosts (on by default).
+    pub remote: bool,
+    /// This computer's embedded server (off by default).
+    pub this_computer: bool,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Self {
+            remote: true,
+            this_computer: false,
+        }
+    }
 }
 
 /// A remote host of the hosts list.
@@ -57,6 +78,7 @@ impl Default for Settings {
             units: Default::default(),
             hidden: Vec::new(),
             window_size: (1000, 700),
+            notify: Notify::default(),
         }
     }
 }
@@ -91,15 +113,59 @@ impl Settings {
 
     /// Saves the settings.
     pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        use std::io::Write;
         std::fs::create_dir_all(data_dir)?;
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(data_dir.join(FILE_NAME), text)
+        // Atomically: a crash or a full disk mid-write leaves the previous file whole.
+        let temp = data_dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        let written = std::fs::File::create(&temp).and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| std::fs::rename(&temp, data_dir.join(FILE_NAME))) {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_save_leaves_the_previous_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Settings {
+            port: 4601,
+            ..Settings::default()
+        };
+        first.save(dir.path()).unwrap();
+        // The temp file's name is taken by a directory: the write fails before any rename.
+        let temp = dir
+            .path()
+            .join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        std::fs::create_dir(&temp).unwrap();
+        let second = Settings {
+            port: 4602,
+            ..Settings::default()
+        };
+        assert!(second.save(dir.path()).is_err());
+        assert_eq!(Settings::load(dir.path()), first);
+        std::fs::remove_dir(&temp).unwrap();
+        second.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()), second);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            [std::ffi::OsString::from(FILE_NAME)],
+            "a temp file stays"
+        );
+    }
 
     #[test]
     fn settings_round_trip_and_bad_files_give_defaults() {

@@ -1,6 +1,7 @@
 //! [`Client`]: logs in, keeps its token fresh, fetches snapshots and opens subscriptions.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use psmonitor_core::wire::{NetworkSnapshot, SystemSnapshot};
@@ -37,12 +38,17 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
+/// Makes a session without a password, wherever the client would log in: a program that shares
+/// the server's store signs its own token (the desktop app watching its embedded server).
+pub type MintSession = Arc<dyn Fn() -> Result<Session, ClientError> + Send + Sync>;
+
 /// A connection to one server as one user; logs in again before its token expires and once on a 401.
 pub struct Client {
     config: ClientConfig,
     endpoint: Endpoint,
     tls: Option<TlsClient>,
     session: Option<Session>,
+    mint: Option<MintSession>,
 }
 
 impl fmt::Debug for Client {
@@ -50,6 +56,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("config", &self.config)
             .field("logged_in", &self.session.is_some())
+            .field("minted", &self.mint.is_some())
             .finish()
     }
 }
@@ -65,7 +72,16 @@ impl Client {
             endpoint,
             tls,
             session: None,
+            mint: None,
         })
+    }
+
+    /// A client for `config` whose sessions come from `mint` instead of `POST /authenticate`
+    /// (the password in `config` is not used).
+    pub fn with_mint(config: ClientConfig, mint: MintSession) -> Result<Client, ClientError> {
+        let mut client = Client::new(config)?;
+        client.mint = Some(mint);
+        Ok(client)
     }
 
     /// What vouches for the server's certificate; `None` for a plain `http://` server.
@@ -91,6 +107,10 @@ impl Client {
     /// Logs in now, replacing any current token.
     pub async fn login(&mut self) -> Result<(), ClientError> {
         self.session = None;
+        if let Some(mint) = &self.mint {
+            self.session = Some(mint()?);
+            return Ok(());
+        }
         let session = session::login(
             &mut self.connection(),
             &self.config.username,

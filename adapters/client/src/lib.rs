@@ -22,7 +22,7 @@ mod url;
 mod watch;
 
 pub use backoff::{BASE_DELAY, Backoff};
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, MintSession};
 pub use error::ClientError;
 pub use history::history_path;
 pub use http::{HttpConnection, Reply};
@@ -38,4 +38,4 @@ pub use subscription::{
     DEFAULT_IDLE_TIMEOUT, Subscription, SubscriptionOptions, detailed_or_classic,
 };
 pub use url::Endpoint;
-pub use watch::{EVENT_BOUND, Watch, WatchEvent, WatchOptions, watch, watch_stream};
+pub use watch::{EVENT_BOUND, Watch, WatchEvent, WatchOptions, watch, watch_minted, watch_stream};

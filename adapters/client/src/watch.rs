@@ -9,7 +9,7 @@ use psmonitor_core::history::HistoryData;
 use psmonitor_core::wire::{DetailedFrame, NetworkSnapshot, StreamFrame, SystemSnapshot};
 
 use crate::backoff::Backoff;
-use crate::client::{Client, ClientConfig};
+use crate::client::{Client, ClientConfig, MintSession};
 use crate::error::ClientError;
 use crate::subscription::DEFAULT_IDLE_TIMEOUT;
 
@@ -108,6 +108,16 @@ impl Drop for Watch {
 
 /// Runs a reconnecting watch on its own thread (`smol::block_on`); events arrive on `events`.
 pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
+    spawn_watch(Client::new(config), options)
+}
+
+/// Like [`watch`], with every session made by `mint` instead of a password login (a program
+/// that shares the server's store, such as the desktop app watching its embedded server).
+pub fn watch_minted(config: ClientConfig, options: WatchOptions, mint: MintSession) -> Watch {
+    spawn_watch(Client::with_mint(config, mint), options)
+}
+
+fn spawn_watch(client: Result<Client, ClientError>, options: WatchOptions) -> Watch {
     let (tx, events) = async_channel::bounded(EVENT_BOUND);
     let (stop, stopped) = async_channel::bounded::<()>(1);
     let (done_tx, done) = mpsc::channel();
@@ -115,7 +125,7 @@ pub fn watch(config: ClientConfig, options: WatchOptions) -> Watch {
     let spawned = std::thread::Builder::new()
         .name("psmonitor-watch".into())
         .spawn(move || {
-            smol::block_on(watch_stream(config, options, thread_tx).or(async move {
+            smol::block_on(run(client, options, thread_tx).or(async move {
                 let _ = stopped.recv().await;
             }));
             let _ = done_tx.send(());
@@ -156,7 +166,15 @@ pub async fn watch_stream(
     options: WatchOptions,
     events: async_channel::Sender<WatchEvent>,
 ) {
-    let mut client = match Client::new(config) {
+    run(Client::new(config), options, events).await;
+}
+
+async fn run(
+    client: Result<Client, ClientError>,
+    options: WatchOptions,
+    events: async_channel::Sender<WatchEvent>,
+) {
+    let mut client = match client {
         Ok(client) => client,
         Err(e) => {
             emit(&events, WatchEvent::Stopped(e)).await;

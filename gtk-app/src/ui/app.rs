@@ -2,7 +2,11 @@
 //! the settings, and installs the application's actions and shortcuts.
 
 mod hosts;
+mod local_password;
+mod notify;
 mod prefs;
+
+pub use local_password::LocalPassword;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,8 +16,8 @@ use gtk::{gio, glib};
 use psmonitor_server::ServerHandle;
 use zeroize::Zeroizing;
 
-use crate::client::{ClientConfig, watch, watch_options};
-use crate::embedded::{self, Credentials, MissingPassword, Options};
+use crate::client::{ClientConfig, watch_options};
+use crate::embedded::{self, Credentials, Options};
 use crate::logging::{LevelHandle, LogBuffer};
 use crate::settings_store::Settings;
 use crate::ui::host_pane::{HostPane, Severity};
@@ -38,8 +42,10 @@ pub struct Controller {
     /// The remote hosts' panes.
     pub remotes: RefCell<Vec<Rc<HostPane>>>,
     server: RefCell<Option<ServerHandle>>,
-    credentials: RefCell<Option<Credentials>>,
+    password: RefCell<LocalPassword>,
     server_url: RefCell<Option<String>>,
+    credentials_body: RefCell<Option<glib::WeakRef<gtk::Box>>>,
+    sent: RefCell<Vec<String>>,
 }
 
 fn local_hostname() -> String {
@@ -89,9 +95,12 @@ impl Controller {
             main,
             remotes: RefCell::new(Vec::new()),
             server: RefCell::new(None),
-            credentials: RefCell::new(None),
+            password: RefCell::new(LocalPassword::Unknown),
             server_url: RefCell::new(None),
+            credentials_body: RefCell::new(None),
+            sent: RefCell::new(Vec::new()),
         });
+        this.watch_up_down(&this.main);
         let log = this.log.clone();
         glib::spawn_future_local(async move {
             while let Ok(line) = log_lines.recv().await {
@@ -124,9 +133,18 @@ impl Controller {
         self.settings.borrow().clone()
     }
 
-    /// The embedded server's login, once known.
+    /// The embedded server's login, once known (only to show it: the app watches this computer
+    /// without it).
     pub fn credentials(&self) -> Option<Credentials> {
-        self.credentials.borrow().clone()
+        match &*self.password.borrow() {
+            LocalPassword::Known(c) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// What the app knows of the embedded server's password.
+    pub fn local_password(&self) -> LocalPassword {
+        self.password.borrow().clone()
     }
 
     /// The embedded server's URL, once started.
@@ -178,12 +196,6 @@ impl Controller {
         })
     }
 
-    /// Opens the credentials window.
-    pub fn open_credentials(&self) -> gtk::Window {
-        let login = self.server_url().zip(self.credentials());
-        crate::ui::dialogs::credentials(&self.main.window, login)
-    }
-
     /// Opens the log window.
     pub fn open_log(&self) -> gtk::Window {
         crate::ui::dialogs::log_window(&self.main.window, self.log.clone())
@@ -198,11 +210,13 @@ impl Controller {
                 if let Some(this) = weak.upgrade() {
                     this.connect_remote(url, user, password, remember);
                 }
+                Ok(())
             }),
         )
     }
 
-    /// (Re)starts the embedded server in the background, then points the main window at it.
+    /// (Re)starts the embedded server in the background, then watches it with tokens the app
+    /// signs itself: this computer is shown whatever the keyring says.
     fn start_server(self: &Rc<Self>) {
         let old = self.server.take();
         self.main.detach();
@@ -210,7 +224,7 @@ impl Controller {
             self.options.clone(),
             self.settings.borrow().clone(),
             old,
-            self.credentials.borrow().clone(),
+            self.credentials(),
         );
         let weak = Rc::downgrade(self);
         glib::spawn_future_local(async move {
@@ -222,14 +236,15 @@ impl Controller {
                 Ok(started) => {
                     let mut status = started.status.clone();
                     if let Some(note) = &started.keyring_note {
-                        status.push_str(&format!(" · keyring: {note}"));
+                        status.push_str(&format!(" · {note}"));
                     }
                     this.main.set_status(&status);
-                    this.server_url.replace(Some(started.url));
+                    this.server_url.replace(Some(started.url.clone()));
                     this.server.replace(Some(started.handle));
-                    match started.login {
-                        Ok(credentials) => this.use_credentials(credentials),
-                        Err(missing) => this.ask_for_password(missing),
+                    this.watch_local(&started.url, &started.username);
+                    match started.password {
+                        Some(known) => this.set_local_password(LocalPassword::Known(known)),
+                        None => this.look_up_password(&started.username),
                     }
                 }
                 Err(e) => {
@@ -245,132 +260,28 @@ impl Controller {
         });
     }
 
-    /// Logs the main window in to the embedded server with `credentials`.
-    pub fn use_credentials(self: &Rc<Self>, credentials: Credentials) {
-        let Some(url) = self.server_url.borrow().clone() else {
-            return;
-        };
+    /// Shows the embedded server at `url` in the main pane, signing its own tokens.
+    fn watch_local(&self, url: &str, username: &str) {
         let config = ClientConfig {
-            server: url,
-            username: credentials.username.clone(),
-            password: credentials.password.clone(),
+            server: url.to_owned(),
+            username: username.to_owned(),
+            // Never sent: every session is minted from the shared database.
+            password: Zeroizing::default(),
             trust: Default::default(),
         };
-        self.credentials.replace(Some(credentials));
-        self.main.set_needs_password(false);
         self.main.hide_banner();
-        self.main.attach(watch(config, watch_options()));
+        self.main.attach(psmonitor_client::watch_minted(
+            config,
+            watch_options(),
+            embedded::mint(&self.options.data_dir),
+        ));
     }
 
-    /// The keyring gave no password: says why and offers to enter it, to ask again, or to reset
-    /// it after a confirmation. Nothing is reset without that confirmation.
-    fn ask_for_password(self: &Rc<Self>, missing: MissingPassword) {
-        tracing::warn!("no password for the embedded server: {:?}", missing.state);
-        self.credentials.replace(None);
-        self.main.set_needs_password(true);
-        self.main
-            .show_banner(Severity::Error, &missing.state.explain());
-        let weak = Rc::downgrade(self);
-        let user = missing.username.clone();
-        self.main.banner.add_action(
-            "Enter the password…",
-            Rc::new(move || {
-                if let Some(this) = weak.upgrade() {
-                    this.open_password_form(&user);
-                }
-            }),
-        );
-        if missing.state.can_retry() {
-            let weak = Rc::downgrade(self);
-            self.main.banner.add_action(
-                "Ask the keyring again",
-                Rc::new(move || {
-                    if let Some(this) = weak.upgrade() {
-                        this.start_server();
-                    }
-                }),
-            );
-        }
-        let weak = Rc::downgrade(self);
-        let user = missing.username;
-        self.main.banner.add_action(
-            "Reset the password…",
-            Rc::new(move || {
-                let Some(this) = weak.upgrade() else { return };
-                let weak = Rc::downgrade(&this);
-                crate::ui::password::confirm_reset(&this.main.window, &user, move || {
-                    if let Some(this) = weak.upgrade() {
-                        this.reset_password();
-                    }
-                });
-            }),
-        );
-    }
-
-    /// Opens the form for the embedded server's password; a right one logs the window in.
-    pub fn open_password_form(
-        self: &Rc<Self>,
-        username: &str,
-    ) -> crate::ui::password::PasswordDialog {
-        let weak = Rc::downgrade(self);
-        let user = username.to_owned();
-        let prompt = format!(
-            "The password of \u{201c}{username}\u{201d} on this computer's server (other clients \
-             log in with it too):"
-        );
-        crate::ui::password::ask(&self.main.window, &prompt, move |password| {
-            let Some(this) = weak.upgrade() else {
-                return Ok(());
-            };
-            match embedded::check_password(&this.options.data_dir, password) {
-                Ok(true) => {
-                    this.use_credentials(Credentials {
-                        username: user.clone(),
-                        password: Zeroizing::new(password.to_owned()),
-                    });
-                    Ok(())
-                }
-                Ok(false) => Err("That is not the password. Try again, or reset it.".into()),
-                Err(e) => Err(e.to_string()),
-            }
-        })
-    }
-
-    /// Sets a new password (the user confirmed it) and logs the window in with it.
-    pub fn reset_password(self: &Rc<Self>) {
-        let (tx, rx) = async_channel::bounded(1);
-        let options = self.options.clone();
-        let spawned = std::thread::Builder::new()
-            .name("psmonitor-reset".into())
-            .spawn(move || {
-                let _ = tx.send_blocking(embedded::reset(&options));
-            });
-        if let Err(e) = spawned {
-            self.main
-                .show_banner(Severity::Error, &format!("Cannot reset: {e}"));
-            return;
-        }
-        self.main.set_status("Resetting the password…");
-        let weak = Rc::downgrade(self);
-        glib::spawn_future_local(async move {
-            let Ok(result) = rx.recv().await else { return };
-            let Some(this) = weak.upgrade() else { return };
-            match result {
-                Ok((credentials, note)) => {
-                    let mut status = "Password reset (see View credentials)".to_owned();
-                    if let Some(note) = note {
-                        status.push_str(&format!(" · keyring: {note}"));
-                    }
-                    tracing::info!("{status}");
-                    // The running server holds the old account: restart it on the new one.
-                    this.credentials.replace(Some(credentials));
-                    this.start_server();
-                }
-                Err(e) => this
-                    .main
-                    .show_banner(Severity::Error, &format!("The password was not reset: {e}")),
-            }
-        });
+    /// Quits (Ctrl+Q, Quit): the window size is saved first, as closing the window does.
+    pub fn quit(&self) {
+        let w = &self.window.window;
+        self.remember_window_size(w.default_width(), w.default_height());
+        self.app.quit();
     }
 
     /// Stops every watch and the embedded server.
@@ -397,7 +308,10 @@ impl Controller {
             });
             self.app.add_action(&action);
         };
-        add("quit", |c| c.app.quit());
+        add("quit", |c| c.quit());
+        add("shortcuts", |c| {
+            crate::ui::shortcuts::open(&c.main.window);
+        });
         add("settings", |c| {
             c.open_settings();
         });
@@ -416,12 +330,23 @@ impl Controller {
         });
         add("remove-host", |c| {
             if let Some(pane) = c.window.selected()
-                && pane.url.is_some()
+                && pane.is_remote()
             {
-                c.remove_host(&pane);
+                c.ask_remove_host(&pane);
+            }
+        });
+        add("edit-host", |c| {
+            if let Some(pane) = c.window.selected()
+                && pane.is_remote()
+            {
+                c.open_edit_host(&pane);
             }
         });
         self.app.set_accels_for_action("app.quit", &["<Control>q"]);
+        self.app
+            .set_accels_for_action("app.shortcuts", &["<Control>question"]);
+        self.app
+            .set_accels_for_action("app.edit-host", &["<Control>e"]);
         self.app
             .set_accels_for_action("app.preferences", &["<Control>comma"]);
         self.app
@@ -444,14 +369,4 @@ fn save_sort(
             }
         }
     })
-}
-
-/// Adds `http://` when the user typed only `host:port`.
-pub fn normalise_url(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
-    if url.contains("://") {
-        url.to_owned()
-    } else {
-        format!("http://{url}")
-    }
 }

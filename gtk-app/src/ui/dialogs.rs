@@ -1,4 +1,4 @@
-//! Small windows: view credentials, the log, About, and "Connect to host…".
+//! Small windows: the log, About, "Connect to host…", and the pieces every dialog shares.
 
 use std::rc::Rc;
 
@@ -6,20 +6,39 @@ use gtk::glib;
 use gtk::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::embedded::Credentials;
 use crate::logging::LogBuffer;
 
+/// A dialog window over `parent` showing `child`; Escape closes it.
 pub(crate) fn dialog(
     parent: &impl IsA<gtk::Window>,
     title: &str,
     child: &impl IsA<gtk::Widget>,
 ) -> gtk::Window {
-    gtk::Window::builder()
+    let window = gtk::Window::builder()
         .title(title)
         .transient_for(parent)
         .modal(false)
         .child(child)
-        .build()
+        .build();
+    close_on_escape(&window);
+    window
+}
+
+/// Makes Escape close `window` (GNOME's convention for dialogs).
+pub fn close_on_escape(window: &gtk::Window) {
+    let controller = gtk::ShortcutController::new();
+    controller.set_scope(gtk::ShortcutScope::Local);
+    let close = gtk::CallbackAction::new(|widget, _| {
+        if let Some(w) = widget.downcast_ref::<gtk::Window>() {
+            w.close();
+        }
+        glib::Propagation::Stop
+    });
+    controller.add_shortcut(gtk::Shortcut::new(
+        gtk::ShortcutTrigger::parse_string("Escape"),
+        Some(close),
+    ));
+    window.add_controller(controller);
 }
 
 pub(crate) fn vbox() -> gtk::Box {
@@ -45,58 +64,6 @@ pub(crate) fn button_row(first: &str, second: &str) -> (gtk::Box, gtk::Button, g
     row.append(&a);
     row.append(&b);
     (row, a, b)
-}
-
-/// A read-only entry with a Copy button.
-fn copy_row(grid: &gtk::Grid, row: i32, key: &str, value: &str, name: &str) {
-    let label = gtk::Label::builder().label(key).xalign(0.0).build();
-    let entry = gtk::Entry::builder()
-        .text(value)
-        .editable(false)
-        .hexpand(true)
-        .width_chars(36)
-        .name(name)
-        .build();
-    let copy = gtk::Button::with_label("Copy");
-    let text = value.to_owned();
-    copy.connect_clicked(move |b| b.clipboard().set_text(&text));
-    grid.attach(&label, 0, row, 1, 1);
-    grid.attach(&entry, 1, row, 1, 1);
-    grid.attach(&copy, 2, row, 1, 1);
-}
-
-/// Shows the embedded server's URL, username and password (`None`: not running), each copyable.
-pub fn credentials(
-    parent: &impl IsA<gtk::Window>,
-    login: Option<(String, Credentials)>,
-) -> gtk::Window {
-    let grid = gtk::Grid::builder()
-        .row_spacing(8)
-        .column_spacing(8)
-        .build();
-    let body = vbox();
-    match login {
-        Some((url, creds)) => {
-            copy_row(&grid, 0, "Server", &url, "cred-url");
-            copy_row(&grid, 1, "Username", &creds.username, "cred-user");
-            copy_row(&grid, 2, "Password", &creds.password, "cred-password");
-            body.append(&grid);
-            let hint = gtk::Label::builder()
-                .label("Other PSMonitor clients log in to this computer with these.")
-                .wrap(true)
-                .xalign(0.0)
-                .build();
-            hint.add_css_class("dim-label");
-            body.append(&hint);
-        }
-        None => body.append(&gtk::Label::new(Some(
-            "The embedded server is not running or its password is not known, so there are no \
-             credentials to show.",
-        ))),
-    }
-    let w = dialog(parent, "PSMonitor credentials", &body);
-    w.present();
-    w
 }
 
 /// Opens the log window: `log`'s recent lines, refreshed while it is open.
@@ -142,6 +109,7 @@ pub fn about(parent: &impl IsA<gtk::Window>) {
         .website("https://github.com/psmonitor/psmonitor-rs")
         .website_label("Source code")
         .build();
+    close_on_escape(about.upcast_ref());
     let svg = glib::Bytes::from_static(include_bytes!("../../data/psmonitor.svg"));
     match gtk::gdk::Texture::from_bytes(&svg) {
         Ok(logo) => about.set_logo(Some(&logo)),
@@ -150,12 +118,12 @@ pub fn about(parent: &impl IsA<gtk::Window>) {
     about.present();
 }
 
-/// The "Connect to host…" form; Connect opens a window for that host.
+/// The host form ("Add host", "Edit host"), for tests to fill and press.
 #[derive(Debug)]
 pub struct ConnectDialog {
     /// The window.
     pub window: gtk::Window,
-    /// Server URL, e.g. `http://192.168.1.20:4500`.
+    /// Server URL, e.g. `http://192.168.1.20:4500`, or `host:port` (the scheme is probed).
     pub url: gtk::Entry,
     /// User name.
     pub user: gtk::Entry,
@@ -163,32 +131,79 @@ pub struct ConnectDialog {
     pub password: gtk::PasswordEntry,
     /// Keep the password in the keyring.
     pub remember: gtk::CheckButton,
-    /// The Connect button.
+    /// The Connect (or Save) button.
     pub connect: gtk::Button,
+    /// Why the last try was refused.
+    pub error: gtk::Label,
 }
 
-/// What the connect form does with a URL, a user name, a password and whether to keep it.
-pub type OnConnect = Rc<dyn Fn(&str, &str, Zeroizing<String>, bool)>;
+/// What the host form does with a URL, a user name, a password and whether to keep it; `Err`
+/// says why not, and the form stays open.
+pub type OnConnect = Rc<dyn Fn(&str, &str, Zeroizing<String>, bool) -> Result<(), String>>;
 
-/// Opens the connect form; Connect runs `on_connect` and closes it.
+/// What the host form starts with.
+#[derive(Clone, Debug)]
+pub struct HostFields {
+    /// The window title.
+    pub title: String,
+    /// The button's label.
+    pub button: String,
+    /// The URL.
+    pub url: String,
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: Zeroizing<String>,
+    /// Keep the password in the keyring.
+    pub remember: bool,
+}
+
+impl Default for HostFields {
+    fn default() -> Self {
+        Self {
+            title: "Add host".into(),
+            button: "Add and connect".into(),
+            url: String::new(),
+            username: psmonitor_core::auth::DEFAULT_USERNAME.into(),
+            password: Zeroizing::default(),
+            remember: true,
+        }
+    }
+}
+
+/// Opens the empty "Add host" form.
 pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> ConnectDialog {
+    host_form(parent, &HostFields::default(), on_connect)
+}
+
+/// Opens the host form filled with `fields`; the button runs `on_submit` and closes it.
+pub fn host_form(
+    parent: &impl IsA<gtk::Window>,
+    fields: &HostFields,
+    on_submit: OnConnect,
+) -> ConnectDialog {
     let grid = gtk::Grid::builder()
         .row_spacing(8)
         .column_spacing(8)
         .build();
     let url = gtk::Entry::builder()
-        .placeholder_text("http://host:4500")
+        .placeholder_text("host:4500 (https is tried first) or http://host:4500")
+        .text(fields.url.as_str())
         .hexpand(true)
         .activates_default(true)
+        .name("host-url")
         .build();
     let user = gtk::Entry::builder()
-        .text("PSMonitor")
+        .text(fields.username.as_str())
         .activates_default(true)
+        .name("host-user")
         .build();
     let password = gtk::PasswordEntry::builder()
         .show_peek_icon(true)
         .activates_default(true)
+        .name("host-password")
         .build();
+    password.set_text(&fields.password);
     for (row, (key, widget)) in [
         ("Server URL", url.upcast_ref::<gtk::Widget>()),
         ("Username", user.upcast_ref()),
@@ -206,9 +221,16 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
         );
         grid.attach(widget, 1, row as i32, 1, 1);
     }
-    let error = gtk::Label::builder().xalign(0.0).wrap(true).build();
+    let error = gtk::Label::builder()
+        .xalign(0.0)
+        .wrap(true)
+        .name("host-error")
+        .build();
     error.add_css_class("error");
-    let connect = gtk::Button::with_label("Add and connect");
+    let connect = gtk::Button::builder()
+        .label(fields.button.as_str())
+        .name("host-submit")
+        .build();
     connect.add_css_class("suggested-action");
     let cancel = gtk::Button::with_label("Cancel");
     let buttons = gtk::Box::builder()
@@ -221,36 +243,40 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
     body.append(&grid);
     body.append(&error);
     body.append(&buttons);
-    let window = dialog(parent, "Add host", &body);
+    let window = dialog(parent, &fields.title, &body);
     window.set_default_widget(Some(&connect));
     let w = window.clone();
     cancel.connect_clicked(move |_| w.close());
     let w = window.clone();
     let remember = gtk::CheckButton::builder()
         .label("Keep the password in the keyring (else it is asked at each launch)")
-        .active(true)
+        .active(fields.remember)
         .name("connect-remember")
         .build();
     grid.attach(&remember, 1, 3, 1, 1);
-    let (u, n, p, r) = (
+    let (u, n, p, r, e) = (
         url.clone(),
         user.clone(),
         password.clone(),
         remember.clone(),
+        error.clone(),
     );
     connect.connect_clicked(move |_| {
         let text = u.text();
         if text.trim().is_empty() {
-            error.set_text("Enter the server's address, e.g. http://192.168.1.20:4500.");
+            e.set_text("Enter the server's address, e.g. 192.168.1.20:4500.");
             return;
         }
-        on_connect(
+        let outcome = on_submit(
             &text,
-            &n.text(),
+            n.text().trim(),
             Zeroizing::new(p.text().to_string()),
             r.is_active(),
         );
-        w.close();
+        match outcome {
+            Ok(()) => w.close(),
+            Err(why) => e.set_text(&why),
+        }
     });
     window.present();
     ConnectDialog {
@@ -260,7 +286,46 @@ pub fn connect(parent: &impl IsA<gtk::Window>, on_connect: OnConnect) -> Connect
         password,
         remember,
         connect,
+        error,
     }
+}
+
+/// Asks before doing something that cannot be undone: `text`, then Cancel or `verb` (red);
+/// `confirmed` runs on `verb`. The buttons are named `confirm-cancel` and `confirm-ok`.
+pub fn confirm(
+    parent: &impl IsA<gtk::Window>,
+    title: &str,
+    text: &str,
+    verb: &str,
+    confirmed: impl Fn() + 'static,
+) -> gtk::Window {
+    let body = vbox();
+    body.append(
+        &gtk::Label::builder()
+            .label(text)
+            .wrap(true)
+            .xalign(0.0)
+            .max_width_chars(56)
+            .name("confirm-text")
+            .build(),
+    );
+    let (buttons, cancel, ok) = button_row("Cancel", verb);
+    ok.remove_css_class("suggested-action");
+    ok.add_css_class("destructive-action");
+    ok.set_widget_name("confirm-ok");
+    cancel.set_widget_name("confirm-cancel");
+    body.append(&buttons);
+    let window = dialog(parent, title, &body);
+    window.set_modal(true);
+    let w = window.clone();
+    cancel.connect_clicked(move |_| w.close());
+    let w = window.clone();
+    ok.connect_clicked(move |_| {
+        confirmed();
+        w.close();
+    });
+    window.present();
+    window
 }
 
 /// The open "send a signal?" confirmation, for tests.
@@ -272,25 +337,41 @@ pub struct SignalDialog {
     pub confirm: gtk::Button,
 }
 
-/// Asks before sending `signal` to the process `row`; `confirmed` runs on Send.
+/// Asks before sending `signal` to the processes `rows` (one or more); `confirmed` runs on Send.
 pub fn confirm_signal(
     parent: &impl IsA<gtk::Window>,
-    row: &crate::process_list::ProcRow,
+    rows: &[crate::process_list::ProcRow],
     signal: crate::process_list::Signal,
     confirmed: impl Fn() + 'static,
 ) -> SignalDialog {
     let body = vbox();
+    let what = signal.label().to_lowercase();
+    let question = match rows {
+        [row] => format!(
+            "Send {what} (SIG{}) to \u{201c}{}\u{201d}, process {} of {}? This {}.",
+            signal.name(),
+            row.name,
+            row.pid,
+            row.user,
+            signal.effect()
+        ),
+        _ => {
+            let list: Vec<String> = rows
+                .iter()
+                .map(|r| format!("\u{201c}{}\u{201d} ({}, {})", r.name, r.pid, r.user))
+                .collect();
+            format!(
+                "Send {what} (SIG{}) to these {} processes: {}? For each, this {}.",
+                signal.name(),
+                rows.len(),
+                list.join(", "),
+                signal.effect()
+            )
+        }
+    };
     body.append(
         &gtk::Label::builder()
-            .label(format!(
-                "Send {} (SIG{}) to \u{201c}{}\u{201d}, process {} of {}? This {}.",
-                signal.label().to_lowercase(),
-                signal.name(),
-                row.name,
-                row.pid,
-                row.user,
-                signal.effect()
-            ))
+            .label(question)
             .wrap(true)
             .xalign(0.0)
             .max_width_chars(56)
@@ -307,7 +388,11 @@ pub fn confirm_signal(
     }
     confirm.set_widget_name("signal-confirm");
     body.append(&buttons);
-    let window = dialog(parent, &format!("{} {}?", signal.label(), row.name), &body);
+    let title = match rows {
+        [row] => format!("{} {}?", signal.label(), row.name),
+        _ => format!("{} {} processes?", signal.label(), rows.len()),
+    };
+    let window = dialog(parent, &title, &body);
     window.set_modal(true);
     let w = window.clone();
     cancel.connect_clicked(move |_| w.close());

@@ -27,6 +27,26 @@ impl std::fmt::Debug for UntrustedHandler {
     }
 }
 
+/// What a banner button or an event of the pane runs.
+#[derive(Clone)]
+pub struct Action(pub Rc<dyn Fn()>);
+
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Action")
+    }
+}
+
+/// Called with `false` when a host that was live goes down, `true` when it comes back.
+#[derive(Clone)]
+struct UpDown(Rc<dyn Fn(bool)>);
+
+impl std::fmt::Debug for UpDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpDown")
+    }
+}
+
 /// Called when the pane's state or name changed (the main window relabels it).
 #[derive(Clone)]
 struct Changed(Rc<dyn Fn()>);
@@ -75,10 +95,11 @@ pub struct HostPane {
     pub window: gtk::ApplicationWindow,
     /// The root widget: banner, pages, status line.
     pub root: gtk::Box,
-    /// Where it connects (`None`: this computer).
-    pub url: Option<String>,
+    url: RefCell<Option<String>>,
     /// The user name it logs in with.
     pub username: RefCell<String>,
+    /// The password of its last login (pre-fills Edit host and Connect again).
+    pub password: RefCell<zeroize::Zeroizing<String>>,
     /// The pages.
     pub view: RefCell<HostView>,
     /// What the panels show.
@@ -87,8 +108,12 @@ pub struct HostPane {
     pub status: gtk::Label,
     /// The banner.
     pub banner: Banner,
-    failure_action: RefCell<Option<(String, String)>>,
+    failure_action: RefCell<Option<(String, Action)>>,
     on_untrusted: RefCell<Option<UntrustedHandler>>,
+    on_bad_request: RefCell<Option<Action>>,
+    on_up_down: RefCell<Option<UpDown>>,
+    was_live: Cell<bool>,
+    is_down: Cell<bool>,
     watch: RefCell<Option<Watch>>,
     generation: Cell<u64>,
     host: RefCell<String>,
@@ -119,20 +144,35 @@ impl HostPane {
         let model = Rc::new(RefCell::new(ViewModel::default()));
         let parent = window.downgrade();
         let callbacks = Callbacks {
-            on_signal: Rc::new(move |row, signal, page| {
+            on_signal: Rc::new(move |rows, signal, page| {
                 let Some(parent) = parent.upgrade() else {
                     return;
                 };
-                let pid = row.pid;
-                crate::ui::dialogs::confirm_signal(&parent, &row, signal, move || {
-                    match crate::process_list::send(pid, signal) {
-                        Ok(()) => page.show_error(None),
-                        Err(e) => page.show_error(Some(&e.to_string())),
+                let pids: Vec<u32> = rows.iter().map(|r| r.pid).collect();
+                crate::ui::dialogs::confirm_signal(&parent, &rows, signal, move || {
+                    let refused: Vec<String> = pids
+                        .iter()
+                        .filter_map(|&pid| crate::process_list::send(pid, signal).err())
+                        .map(|e| e.to_string())
+                        .collect();
+                    if refused.is_empty() {
+                        page.show_error(None);
+                    } else {
+                        page.show_error(Some(&refused.join(" ")));
                     }
                 });
             }),
             on_sort,
+            on_details: {
+                let (parent, root) = (window.downgrade(), local.clone());
+                Rc::new(move |row| {
+                    if let (Some(parent), Some(root)) = (parent.upgrade(), root.as_deref()) {
+                        crate::ui::process_details::open(&parent, root, row.pid, &row.name);
+                    }
+                })
+            },
         };
+        let meminfo = local.clone();
         let view = HostView::new(&model, local, sort, callbacks);
         let banner = Banner::new();
         let status = gtk::Label::builder()
@@ -150,23 +190,55 @@ impl HostPane {
         content.append(&view.root);
         content.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
         content.append(&status);
-        Rc::new(Self {
+        let pane = Rc::new(Self {
             window,
             root: content,
-            url,
+            url: RefCell::new(url),
             username: RefCell::new(String::new()),
+            password: RefCell::new(zeroize::Zeroizing::default()),
             view: RefCell::new(view),
             model,
             status,
             banner,
             failure_action: RefCell::new(None),
             on_untrusted: RefCell::new(None),
+            on_bad_request: RefCell::new(None),
+            on_up_down: RefCell::new(None),
+            was_live: Cell::new(false),
+            is_down: Cell::new(false),
             watch: RefCell::new(None),
             generation: Cell::new(0),
             host: RefCell::new(host.to_owned()),
             needs_password: Cell::new(false),
             changed: RefCell::new(None),
-        })
+        });
+        if let Some(root) = meminfo {
+            pane.read_memory_locally(root);
+        }
+        pane
+    }
+
+    /// This computer's memory breakdown (cache, buffers...) from its procfs every 2 s while the
+    /// pane exists: one small file, read in microseconds.
+    fn read_memory_locally(self: &Rc<Self>, root: std::path::PathBuf) {
+        let weak = Rc::downgrade(self);
+        let read = move || {
+            let Some(this) = weak.upgrade() else {
+                return glib::ControlFlow::Break;
+            };
+            let now = crate::meminfo::read(&root);
+            if this.model.borrow().breakdown != now {
+                this.model.borrow_mut().breakdown = now;
+                let model = this.model.borrow();
+                this.view.borrow_mut().refresh(&model, Refresh::MEMORY);
+            }
+            glib::ControlFlow::Continue
+        };
+        let first = read.clone();
+        glib::idle_add_local_once(move || {
+            first();
+        });
+        glib::timeout_add_local(std::time::Duration::from_secs(2), read);
     }
 
     /// Shows the data of `watch` from now on; an earlier watch is stopped.
@@ -205,20 +277,22 @@ impl HostPane {
     fn render(&self, refresh: Refresh) {
         let model = self.model.borrow();
         if refresh.contains(Refresh::CONNECTION) {
+            self.up_or_down(&model.connection);
             match &model.connection {
                 Connection::Connecting | Connection::Live => self.hide_banner(),
-                Connection::Lost { message, retry_in } => self.show_banner(
-                    Severity::Warning,
-                    &format!(
-                        "Connection lost. {message} Reconnecting in {} s…",
-                        retry_in.as_secs().max(1)
-                    ),
-                ),
+                Connection::Lost { message, retry_in } => {
+                    self.show_banner(
+                        Severity::Warning,
+                        &format!(
+                            "Connection lost. {message} Reconnecting in {} s…",
+                            retry_in.as_secs().max(1)
+                        ),
+                    );
+                    self.add_failure_action();
+                }
                 Connection::Failed { message } => {
                     self.show_banner(Severity::Error, message);
-                    if let Some((label, action)) = self.failure_action.borrow().as_ref() {
-                        self.set_banner_action(label, action);
-                    }
+                    self.add_failure_action();
                 }
                 Connection::Untrusted {
                     message,
@@ -227,8 +301,19 @@ impl HostPane {
                     self.show_banner(Severity::Error, message);
                     let ask = self.on_untrusted.borrow().clone();
                     if let Some(UntrustedHandler(ask)) = ask {
-                        ask(*fingerprint);
+                        // Cancel leaves this button, to look again.
+                        let (again, fingerprint) = (ask.clone(), *fingerprint);
+                        self.banner
+                            .add_action("Trust…", Rc::new(move || again(fingerprint)));
+                        ask(fingerprint);
                     }
+                }
+            }
+            let plain = self.url().is_some_and(|u| u.starts_with("http://"));
+            if model.bad_request && plain {
+                let check = self.on_bad_request.borrow().clone();
+                if let Some(Action(check)) = check {
+                    check();
                 }
             }
         }
@@ -245,6 +330,36 @@ impl HostPane {
         }
     }
 
+    /// Tells the up/down handler when a host that was live goes down, and when it is back.
+    fn up_or_down(&self, connection: &Connection) {
+        let handler = self.on_up_down.borrow().clone();
+        match connection {
+            Connection::Live => {
+                self.was_live.set(true);
+                if self.is_down.replace(false)
+                    && let Some(UpDown(f)) = handler
+                {
+                    f(true);
+                }
+            }
+            Connection::Lost { .. } | Connection::Failed { .. } => {
+                if self.was_live.get()
+                    && !self.is_down.replace(true)
+                    && let Some(UpDown(f)) = handler
+                {
+                    f(false);
+                }
+            }
+            Connection::Connecting | Connection::Untrusted { .. } => {}
+        }
+    }
+
+    /// Calls `f(false)` when the host, having been live, goes down, and `f(true)` when it is
+    /// live again.
+    pub fn set_on_up_down(&self, f: impl Fn(bool) + 'static) {
+        self.on_up_down.replace(Some(UpDown(Rc::new(f))));
+    }
+
     fn notify(&self) {
         let changed = self.changed.borrow().clone();
         if let Some(Changed(f)) = changed {
@@ -255,6 +370,24 @@ impl HostPane {
     /// Calls `f` whenever the state or the host name changes.
     pub fn set_on_changed(&self, f: impl Fn() + 'static) {
         self.changed.replace(Some(Changed(Rc::new(f))));
+    }
+
+    /// Where it connects (`None`: this computer).
+    pub fn url(&self) -> Option<String> {
+        self.url.borrow().clone()
+    }
+
+    /// Whether it is a remote host (not this computer).
+    pub fn is_remote(&self) -> bool {
+        self.url.borrow().is_some()
+    }
+
+    /// Points a remote host at a new URL (Edit host, the switch to https); its name until the
+    /// next snapshot becomes the URL.
+    pub fn set_url(&self, url: &str) {
+        self.url.replace(Some(url.to_owned()));
+        self.host.replace(url.to_owned());
+        self.notify();
     }
 
     /// The host's name: its host name once known, else what it was created with.
@@ -298,10 +431,21 @@ impl HostPane {
         self.banner.add_action_name(label, action);
     }
 
-    /// The button offered when the connection fails for good, e.g. `("Connect again…", "app.connect")`.
-    pub fn set_failure_action(&self, label: &str, action: &str) {
+    /// The button offered when the connection fails or is lost, e.g. "Connect again…".
+    pub fn set_failure_action(&self, label: &str, run: Rc<dyn Fn()>) {
         self.failure_action
-            .replace(Some((label.to_owned(), action.to_owned())));
+            .replace(Some((label.to_owned(), Action(run))));
+    }
+
+    fn add_failure_action(&self) {
+        if let Some((label, Action(run))) = self.failure_action.borrow().as_ref() {
+            self.banner.add_action(label, run.clone());
+        }
+    }
+
+    /// What to do when a plain-HTTP host answers 400 (it may speak https on that port).
+    pub fn set_on_bad_request(&self, check: impl Fn() + 'static) {
+        self.on_bad_request.replace(Some(Action(Rc::new(check))));
     }
 
     /// The label of the banner's first button while it is shown.

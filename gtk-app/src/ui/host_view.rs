@@ -166,17 +166,39 @@ impl HostView {
 pub const PROCESS_EVERY: Duration = Duration::from_secs(2);
 
 /// Reads `local` into `page` every [`PROCESS_EVERY`] while the page is on screen, and at once
-/// when it appears.
-fn read_locally(page: &ProcessPage, local: LocalProcesses) {
-    let local = Rc::new(RefCell::new(local));
+/// when it appears. The reading (a `/proc` scan with user-name lookups through NSS, which may
+/// ask a network directory) runs on its own thread; rows come back through a channel.
+fn read_locally(page: &ProcessPage, mut local: LocalProcesses) {
+    let (ask, asked) = std::sync::mpsc::sync_channel::<Instant>(1);
+    let (rows_tx, rows) = async_channel::bounded(1);
+    let spawned = std::thread::Builder::new()
+        .name("psmonitor-procs".into())
+        .spawn(move || {
+            for now in asked {
+                if rows_tx.send_blocking(local.read(now)).is_err() {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the process reader: {e}");
+        return;
+    }
+    let weak = page.downgrade();
+    glib::spawn_future_local(async move {
+        while let Ok(rows) = rows.recv().await {
+            let Some(page) = weak.upgrade() else { break };
+            page.set_rows(rows);
+        }
+    });
     let weak = page.downgrade();
     let read = move || {
         let Some(page) = weak.upgrade() else {
             return false;
         };
+        // A read still running: this tick is skipped, not queued.
         if page.is_mapped() {
-            let rows = local.borrow_mut().read(Instant::now());
-            page.set_rows(rows);
+            let _ = ask.try_send(Instant::now());
         }
         true
     };

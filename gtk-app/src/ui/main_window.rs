@@ -27,6 +27,7 @@ fn menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let hosts = gio::Menu::new();
     hosts.append(Some("Add host…"), Some("app.connect"));
+    hosts.append(Some("Edit this host…"), Some("app.edit-host"));
     hosts.append(Some("Remove this host"), Some("app.remove-host"));
     menu.append_section(None, &hosts);
     let tools = gio::Menu::new();
@@ -34,6 +35,7 @@ fn menu() -> gio::Menu {
     tools.append(Some("Server settings"), Some("app.settings"));
     tools.append(Some("View credentials"), Some("app.credentials"));
     tools.append(Some("Open log"), Some("app.log"));
+    tools.append(Some("Keyboard shortcuts"), Some("app.shortcuts"));
     menu.append_section(None, &tools);
     let end = gio::Menu::new();
     end.append(Some("About PSMonitor"), Some("app.about"));
@@ -189,12 +191,12 @@ impl MainWindow {
 
 /// `This computer (name) · live` or `name · reconnecting`.
 fn label(pane: &HostPane) -> String {
-    let name = match &pane.url {
+    let name = match pane.url() {
         None => format!("This computer ({})", pane.host_name()),
         Some(url) => {
             let host = pane.host_name();
-            if host == *url {
-                url.clone()
+            if host == url {
+                url
             } else {
                 format!("{host} ({url})")
             }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod banner;
+pub mod credentials;
 pub mod dialogs;
 pub mod host_pane;
 pub mod host_view;
@@ -10,9 +11,12 @@ pub mod main_window;
 pub mod password;
 pub mod plot;
 pub mod preferences;
+pub mod process_details;
 pub mod processes;
 pub mod resource_page;
 pub mod settings;
+pub mod shortcuts;
 pub mod sidebar;
+pub mod stalls;
 pub mod theme;
 pub mod trust;

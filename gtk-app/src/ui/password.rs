@@ -1,6 +1,7 @@
 //! "Enter the password" and "Reset the password?" for the embedded server's account. They get
 //! what to show and what to do; they know nothing of the controller.
 
+use gtk::glib;
 use gtk::prelude::*;
 
 use crate::keyring_state::reset_warning;
@@ -19,11 +20,22 @@ pub struct PasswordDialog {
     pub error: gtk::Label,
 }
 
-/// Asks for a password with `prompt`; `submit` checks it (`Err` says why not, the form stays).
+/// The answer of a password check, arriving when the (background) check is done.
+pub type Checked = async_channel::Receiver<Result<(), String>>;
+
+/// A check that is done at once.
+pub fn checked(result: Result<(), String>) -> Checked {
+    let (tx, rx) = async_channel::bounded(1);
+    let _ = tx.try_send(result);
+    rx
+}
+
+/// Asks for a password with `prompt`; `submit` starts checking it (off the main thread when
+/// that is slow) and answers on the channel: `Err` says why not, and the form stays.
 pub fn ask(
     parent: &impl IsA<gtk::Window>,
     prompt: &str,
-    submit: impl Fn(&str) -> Result<(), String> + 'static,
+    submit: impl Fn(&str) -> Checked + 'static,
 ) -> PasswordDialog {
     let body = vbox();
     body.append(
@@ -56,9 +68,19 @@ pub fn ask(
     let w = window.clone();
     cancel.connect_clicked(move |_| w.close());
     let (w, p, e) = (window.clone(), password.clone(), error.clone());
-    ok.connect_clicked(move |_| match submit(&p.text()) {
-        Ok(()) => w.close(),
-        Err(why) => e.set_text(&why),
+    ok.connect_clicked(move |button| {
+        let answer = submit(&p.text());
+        button.set_sensitive(false);
+        e.set_text("Checking…");
+        let (w, e, button) = (w.clone(), e.clone(), button.clone());
+        glib::spawn_future_local(async move {
+            match answer.recv().await {
+                Ok(Ok(())) => w.close(),
+                Ok(Err(why)) => e.set_text(&why),
+                Err(_) => e.set_text("The check stopped without an answer."),
+            }
+            button.set_sensitive(true);
+        });
     });
     window.present();
     PasswordDialog {

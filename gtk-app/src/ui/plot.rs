@@ -86,17 +86,84 @@ pub fn foreground(widget: &impl IsA<gtk::Widget>) -> gtk::gdk::RGBA {
     widget.as_ref().style_context().color()
 }
 
-/// The top of the scale for `lines`.
-pub fn scale_max(lines: &[(&Series, &str)], scale: Scale) -> f64 {
+/// The top of the scale for `lines` and the step between its labelled lines, both round in the
+/// unit shown (e.g. 4 MiB/s in steps of 1 MiB/s, or 5 Mbit/s in steps of 1 Mbit/s).
+pub fn axis(lines: &[(&Series, &str)], scale: Scale, units: Units) -> (f64, f64) {
     let max = lines
         .iter()
         .filter_map(|(s, _)| s.max())
         .fold(0.0, f64::max);
+    axis_for(max, scale, units)
+}
+
+/// [`axis`] for a largest value `max`.
+pub fn axis_for(max: f64, scale: Scale, units: Units) -> (f64, f64) {
     match scale {
-        Scale::Percent => 100.0,
-        Scale::Temperature => max.max(100.0),
-        Scale::Rate { .. } => nice(max),
+        Scale::Percent => (100.0, 25.0),
+        Scale::Temperature => {
+            let top = (max / 20.0).ceil() * 20.0;
+            (top.max(100.0), 20.0)
+        }
+        Scale::Rate { network } => {
+            // In the unit shown: bits or bytes, powers of 1000 or 1024.
+            let factor = if network && units.network_bits {
+                8.0
+            } else {
+                1.0
+            };
+            let base: f64 = if units.base10 { 1000.0 } else { 1024.0 };
+            let shown = max.max(1024.0) * factor * 1.05;
+            let mut unit = 1.0;
+            while shown / unit >= base {
+                unit *= base;
+            }
+            let x = shown / unit;
+            let step = round_step(x / 4.0);
+            let top = (x / step).ceil() * step;
+            (top * unit / factor, step * unit / factor)
+        }
     }
+}
+
+/// The smallest of 1, 2 or 5 times a power of ten that is at least `v`.
+fn round_step(v: f64) -> f64 {
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|c| *c >= v * (1.0 - 1e-9))
+        .unwrap_or(10.0 * p)
+}
+
+/// The runs of `points` to draw as lines: split where a reading is missing (NaN) and where
+/// time jumps by more than four usual intervals (at least 3 s), e.g. while the app was not
+/// running, so no straight line is drawn across time with no readings.
+pub fn runs(points: &[(Instant, f64)]) -> Vec<Vec<(Instant, f64)>> {
+    let mut deltas: Vec<f64> = points
+        .windows(2)
+        .map(|w| w[1].0.saturating_duration_since(w[0].0).as_secs_f64())
+        .filter(|d| *d > 0.0)
+        .collect();
+    deltas.sort_by(f64::total_cmp);
+    let usual = deltas.get(deltas.len() / 2).copied().unwrap_or(1.0);
+    let gap = (usual * 4.0).max(3.0);
+    let mut out: Vec<Vec<(Instant, f64)>> = Vec::new();
+    let mut last: Option<Instant> = None;
+    for &(at, v) in points {
+        if v.is_nan() {
+            last = None;
+            continue;
+        }
+        let apart = last.is_none_or(|l| at.saturating_duration_since(l).as_secs_f64() > gap);
+        if apart || out.is_empty() {
+            out.push(Vec::new());
+        }
+        if let Some(run) = out.last_mut() {
+            run.push((at, v));
+        }
+        last = Some(at);
+    }
+    out
 }
 
 /// Draws `lines` on a `w`×`h` area, five minutes ending at `now`.
@@ -118,7 +185,7 @@ pub fn draw(
         Style::Mini => (1.0, 1.0, 2.0, 1.0),
     };
     let (pw, ph) = ((w - left - right).max(1.0), (h - top - bottom).max(1.0));
-    let max = scale_max(lines, scale);
+    let (max, step) = axis(lines, scale, units);
     let (r, g, b) = (fg.red().into(), fg.green().into(), fg.blue().into());
     cr.set_source_rgba(r, g, b, 0.04);
     cr.rectangle(left, top, pw, ph);
@@ -131,16 +198,18 @@ pub fn draw(
             Scale::Rate { network: false } => units.rate(v),
         };
         cr.set_line_width(1.0);
-        cr.set_font_size(10.0);
-        for i in 0..=4 {
-            let y = top + ph * f64::from(i) / 4.0;
+        cr.set_font_size(12.0);
+        let count = (max / step).round().max(1.0) as i32;
+        for i in 0..=count {
+            let value = step * f64::from(i);
+            let y = top + ph * (1.0 - value / max);
             cr.set_source_rgba(r, g, b, 0.15);
             cr.move_to(left, y.round() + 0.5);
             cr.line_to(left + pw, y.round() + 0.5);
             cr.stroke()?;
-            cr.set_source_rgba(r, g, b, 0.7);
+            cr.set_source_rgba(r, g, b, 0.85);
             cr.move_to(4.0, y + 4.0);
-            cr.show_text(&label(max * f64::from(4 - i) / 4.0))?;
+            cr.show_text(&label(value))?;
         }
         for (i, text) in ["-5 min", "-2.5 min", "now"].iter().enumerate() {
             let x = left + pw * i as f64 / 2.0 - if i == 2 { 20.0 } else { 0.0 };
@@ -168,65 +237,113 @@ pub fn draw(
     let y_of = |v: f64| top + ph * (1.0 - (v / max).clamp(0.0, 1.0));
     cr.set_line_width(if style == Style::Full { 2.0 } else { 1.2 });
     for ((series, _), (lr, lg, lb)) in lines.iter().zip(PALETTE) {
-        let points: Vec<(f64, f64)> = series
-            .points()
-            .map(|(at, v)| {
-                let age = now.saturating_duration_since(at).as_secs_f64();
-                (x_of(age), y_of(v))
-            })
-            .collect();
-        let (Some(&(x0, _)), Some(&(x1, y1))) = (points.first(), points.last()) else {
-            continue;
-        };
-        cr.new_path();
-        for &(x, y) in &points {
-            cr.line_to(x, y);
+        let points: Vec<(Instant, f64)> = series.points().collect();
+        let runs = runs(&points);
+        for run in &runs {
+            let xy: Vec<(f64, f64)> = run
+                .iter()
+                .map(|&(at, v)| {
+                    let age = now.saturating_duration_since(at).as_secs_f64();
+                    (x_of(age), y_of(v))
+                })
+                .collect();
+            let (Some(&(x0, _)), Some(&(x1, _))) = (xy.first(), xy.last()) else {
+                continue;
+            };
+            cr.new_path();
+            for &(x, y) in &xy {
+                cr.line_to(x, y);
+            }
+            cr.line_to(x1, top + ph);
+            cr.line_to(x0, top + ph);
+            cr.close_path();
+            cr.set_source_rgba(lr, lg, lb, 0.18);
+            cr.fill()?;
+            cr.new_path();
+            for &(x, y) in &xy {
+                cr.line_to(x, y);
+            }
+            cr.set_source_rgb(lr, lg, lb);
+            cr.stroke()?;
         }
-        cr.line_to(x1, top + ph);
-        cr.line_to(x0, top + ph);
-        cr.close_path();
-        cr.set_source_rgba(lr, lg, lb, 0.18);
-        cr.fill()?;
-        cr.new_path();
-        for &(x, y) in &points {
-            cr.line_to(x, y);
-        }
-        cr.set_source_rgb(lr, lg, lb);
-        cr.stroke()?;
-        if style == Style::Full {
-            cr.arc(x1, y1, 3.0, 0.0, std::f64::consts::TAU);
+        let newest = points.last().filter(|p| !p.1.is_nan());
+        if style == Style::Full
+            && let Some(&(at, v)) = newest
+        {
+            let age = now.saturating_duration_since(at).as_secs_f64();
+            cr.arc(x_of(age), y_of(v), 3.0, 0.0, std::f64::consts::TAU);
             cr.fill()?;
         }
     }
     Ok(())
 }
 
-/// A round scale maximum at least `v` bytes/s: 1, 2 or 5 times a power of ten of the byte unit
-/// (B, KiB, MiB, ...), never below 1 KiB/s.
-pub fn nice(v: f64) -> f64 {
-    let v = v.max(1024.0) * 1.1;
-    let mut unit = 1.0;
-    while v / unit >= 1024.0 {
-        unit *= 1024.0;
-    }
-    let x = v / unit;
-    let p = 10f64.powf(x.log10().floor());
-    let m = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * p)
-        .find(|c| *c >= x)
-        .unwrap_or(10.0 * p);
-    m * unit
-}
-
 #[cfg(test)]
 mod tests {
-    use super::nice;
+    use std::time::Duration;
+
+    use super::*;
+
+    const MIB: f64 = 1024.0 * 1024.0;
+
+    fn labels(max: f64, scale: Scale, units: Units) -> Vec<f64> {
+        let (top, step) = axis_for(max, scale, units);
+        let n = (top / step).round() as i32;
+        (0..=n).map(|i| step * f64::from(i)).collect()
+    }
 
     #[test]
-    fn network_scale_is_round_in_its_unit() {
-        assert_eq!(nice(0.0), 2048.0);
-        assert_eq!(nice(1.3 * 1024.0 * 1024.0), 2.0 * 1024.0 * 1024.0);
-        assert_eq!(nice(300.0 * 1024.0), 500.0 * 1024.0);
+    fn axis_lines_are_round_in_the_unit_shown() {
+        let bytes = Units::default();
+        // The 3.8 MiB/s: lines every 1 MiB/s up to 4 MiB/s.
+        assert_eq!(
+            axis_for(3.8 * MIB, Scale::Rate { network: true }, bytes),
+            (4.0 * MIB, MIB)
+        );
+        assert_eq!(
+            axis_for(1.2 * MIB, Scale::Rate { network: false }, bytes),
+            (1.5 * MIB, 0.5 * MIB)
+        );
+        assert_eq!(
+            axis_for(0.0, Scale::Rate { network: true }, bytes).0,
+            1536.0
+        );
+        // In bits and powers of 1000: 3.8 MiB/s is 31.9 Mbit/s, lines every 10 Mbit/s.
+        let bits = Units {
+            network_bits: true,
+            base10: true,
+            ..Units::default()
+        };
+        let (top, step) = axis_for(3.8 * MIB, Scale::Rate { network: true }, bits);
+        assert_eq!((top * 8.0, step * 8.0), (40e6, 10e6));
+        for v in labels(0.7 * MIB, Scale::Rate { network: true }, bytes) {
+            let text = bytes.net_rate(v);
+            assert!(!text.contains(".3") && !text.contains(".7"), "{text}");
+        }
+        assert_eq!(axis_for(42.0, Scale::Percent, bytes), (100.0, 25.0));
+        assert_eq!(axis_for(104.0, Scale::Temperature, bytes), (120.0, 20.0));
+    }
+
+    #[test]
+    fn runs_break_at_missing_readings_and_at_gaps_in_time() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let points = [
+            (at(0), 1.0),
+            (at(1), 2.0),
+            (at(2), f64::NAN),
+            (at(3), 4.0),
+            (at(4), 5.0),
+            // The app was closed for two minutes.
+            (at(124), 6.0),
+            (at(125), 7.0),
+        ];
+        let values: Vec<Vec<f64>> = runs(&points)
+            .iter()
+            .map(|r| r.iter().map(|p| p.1).collect())
+            .collect();
+        assert_eq!(values, [vec![1.0, 2.0], vec![4.0, 5.0], vec![6.0, 7.0]]);
+        let steady: Vec<_> = (0..10).map(|s| (at(s), 1.0)).collect();
+        assert_eq!(runs(&steady).len(), 1);
     }
 }

@@ -17,6 +17,8 @@ pub struct Preferences {
     pub units: Units,
     /// Resource kinds left out of the sidebar.
     pub hidden: Vec<String>,
+    /// Which hosts' going down and coming back are notified.
+    pub notify: crate::settings_store::Notify,
 }
 
 /// The dialog's inputs, for tests.
@@ -34,6 +36,10 @@ pub struct PreferencesDialog {
     pub fahrenheit: gtk::CheckButton,
     /// One check per resource kind, in [`KINDS`] order.
     pub shown: Vec<gtk::CheckButton>,
+    /// Notify when a remote host goes down or comes back.
+    pub notify_remote: gtk::CheckButton,
+    /// Notify when this computer's server goes down or comes back.
+    pub notify_local: gtk::CheckButton,
     /// Apply.
     pub apply: gtk::Button,
 }
@@ -109,6 +115,19 @@ pub fn open(
         })
         .collect();
     body.append(&flow);
+    body.append(&heading("Notifications"));
+    let notify_remote = check(
+        "When a remote host goes down or comes back",
+        p.notify.remote,
+        "pref-notify-remote",
+    );
+    let notify_local = check(
+        "When this computer's server goes down or comes back",
+        p.notify.this_computer,
+        "pref-notify-local",
+    );
+    body.append(&notify_remote);
+    body.append(&notify_local);
     let error = gtk::Label::builder().xalign(0.0).wrap(true).build();
     error.add_css_class("error");
     body.append(&error);
@@ -124,6 +143,7 @@ pub fn open(
         fahrenheit.clone(),
         shown.clone(),
     );
+    let (nr, nl) = (notify_remote.clone(), notify_local.clone());
     apply.connect_clicked(move |_| {
         let new = Preferences {
             interval_ms: i.value_as_int().max(200) as u64,
@@ -138,6 +158,10 @@ pub fn open(
                 .filter(|(_, c)| !c.is_active())
                 .map(|(k, _)| (*k).to_owned())
                 .collect(),
+            notify: crate::settings_store::Notify {
+                remote: nr.is_active(),
+                this_computer: nl.is_active(),
+            },
         };
         error.set_text("");
         if let Err(why) = on_apply(new) {
@@ -152,6 +176,8 @@ pub fn open(
         base10,
         fahrenheit,
         shown,
+        notify_remote,
+        notify_local,
         apply,
     }
 }

@@ -2,21 +2,23 @@
 //! computer only) a context menu that sends a signal to the process under the pointer. It gets
 //! rows and callbacks; it never signals by itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gtk::prelude::*;
 use gtk::{gdk, gio, glib};
 
-use crate::process_list::{ProcRow, Signal, Sort, SortKey, arrange};
+use crate::process_list::{ProcRow, Signal, Sort, SortKey, arrange, arrange_tree};
 
 /// What the page calls: a signal was asked for (the caller confirms and sends), the sort changed.
 #[derive(Clone)]
 pub struct Callbacks {
-    /// The user picked `Signal` for the row (of this page).
-    pub on_signal: Rc<dyn Fn(ProcRow, Signal, ProcessPage)>,
+    /// The user picked `Signal` for the selected rows (of this page; one or more).
+    pub on_signal: Rc<dyn Fn(Vec<ProcRow>, Signal, ProcessPage)>,
     /// The user changed the sort order.
     pub on_sort: Rc<dyn Fn(Sort)>,
+    /// The user asked for the details of the row (this computer only).
+    pub on_details: Rc<dyn Fn(ProcRow)>,
 }
 
 impl std::fmt::Debug for Callbacks {
@@ -31,9 +33,10 @@ struct Inner {
     search: gtk::SearchEntry,
     sort_key: gtk::DropDown,
     descending: gtk::ToggleButton,
+    tree: gtk::ToggleButton,
     view: gtk::ColumnView,
     store: gio::ListStore,
-    selection: gtk::SingleSelection,
+    selection: gtk::MultiSelection,
     count: gtk::Label,
     error: gtk::Label,
     menu: Option<gtk::PopoverMenu>,
@@ -42,6 +45,12 @@ struct Inner {
     /// The labels bound to each slot, per column: a changed row is written into them directly.
     cells: RefCell<Vec<[Option<gtk::Label>; COLUMNS.len()]>>,
     callbacks: Callbacks,
+    /// The columns that sort, with their key (the header shows GTK's sort arrow on them).
+    sortable: RefCell<Vec<(gtk::ColumnViewColumn, SortKey)>>,
+    /// Which column's sorter the header's sorter asked first (see [`ProcessPage::header_sort`]).
+    probe: Rc<Cell<Option<SortKey>>>,
+    /// Set while the page itself moves the header's arrow.
+    syncing: Cell<bool>,
 }
 
 /// The page (cheap to clone: one shared state).
@@ -52,9 +61,10 @@ pub struct ProcessPage {
 
 type Text = fn(&ProcRow) -> String;
 
-const COLUMNS: [(&str, &str, Text, bool); 6] = [
+const COLUMNS: [(&str, &str, Text, bool); 7] = [
     ("PID", "col-pid", |p| p.pid.to_string(), true),
-    ("Name", "col-name", |p| p.name.clone(), false),
+    ("Name", "col-name", |p| tree_name(p), false),
+    ("Command", "col-command", |p| p.command.clone(), false),
     ("User", "col-user", |p| p.user.clone(), false),
     (
         "CPU",
@@ -70,6 +80,15 @@ const COLUMNS: [(&str, &str, Text, bool); 6] = [
     ),
     ("Threads", "col-threads", |p| p.threads.to_string(), true),
 ];
+
+/// The name, indented by its depth in the process tree.
+fn tree_name(p: &ProcRow) -> String {
+    if p.depth == 0 {
+        p.name.clone()
+    } else {
+        format!("{}\u{2514} {}", "   ".repeat(p.depth as usize - 1), p.name)
+    }
+}
 
 /// The store holds one item per shown row, a slot number: position `n` always shows row `n`.
 /// Rows change in place (their labels are rewritten) instead of being replaced, because GTK 4.8
@@ -92,11 +111,16 @@ fn show(label: &gtk::Label, text: &str, pid: u32) {
 
 fn signal_menu() -> gio::Menu {
     let menu = gio::Menu::new();
+    let signals = gio::Menu::new();
     for s in Signal::ALL {
         let item = gio::MenuItem::new(Some(s.label()), None);
         item.set_action_and_target_value(Some("proc.signal"), Some(&s.name().to_variant()));
-        menu.append_item(&item);
+        signals.append_item(&item);
     }
+    menu.append_section(None, &signals);
+    let more = gio::Menu::new();
+    more.append(Some("Details and priority…"), Some("proc.details"));
+    menu.append_section(None, &more);
     menu
 }
 
@@ -117,6 +141,11 @@ impl ProcessPage {
             .tooltip_text("Largest first")
             .name("process-descending")
             .build();
+        let tree = gtk::ToggleButton::builder()
+            .label("Tree")
+            .tooltip_text("Show each process under its parent")
+            .name("process-tree")
+            .build();
         let count = gtk::Label::builder().name("process-count").build();
         count.add_css_class("dim-label");
         let bar = gtk::Box::builder()
@@ -130,6 +159,7 @@ impl ProcessPage {
         bar.append(&gtk::Label::new(Some("Sort by")));
         bar.append(&sort_key);
         bar.append(&descending);
+        bar.append(&tree);
         bar.append(&count);
         let error = gtk::Label::builder()
             .xalign(0.0)
@@ -141,11 +171,8 @@ impl ProcessPage {
             .build();
         error.add_css_class("error");
         let store = gio::ListStore::new::<glib::BoxedAnyObject>();
-        let selection = gtk::SingleSelection::builder()
-            .model(&store)
-            .autoselect(false)
-            .can_unselect(true)
-            .build();
+        // Several rows may be selected (Ctrl+click, Shift+click) to signal them at once.
+        let selection = gtk::MultiSelection::new(Some(store.clone()));
         let view = gtk::ColumnView::builder()
             .model(&selection)
             .show_row_separators(true)
@@ -186,6 +213,7 @@ impl ProcessPage {
                 search,
                 sort_key,
                 descending,
+                tree,
                 view,
                 store,
                 selection,
@@ -196,6 +224,9 @@ impl ProcessPage {
                 shown: RefCell::new(Vec::new()),
                 cells: RefCell::new(Vec::new()),
                 callbacks,
+                sortable: RefCell::new(Vec::new()),
+                probe: Rc::new(Cell::new(None)),
+                syncing: Cell::new(false),
             }),
         };
         page.add_columns();
@@ -255,10 +286,63 @@ impl ProcessPage {
                 .title(title)
                 .factory(&factory)
                 .resizable(true)
-                .expand(name == "col-name")
+                .expand(name == "col-command")
                 .build();
+            if let Some(key) = SortKey::ALL.into_iter().find(|k| k.label() == title) {
+                // The page sorts its rows itself; this sorter only tells which header is the
+                // sort column when the header's sorter asks it (see `header_sort`).
+                let probe = i.probe.clone();
+                let sorter = gtk::CustomSorter::new(move |_, _| {
+                    probe.set(Some(key));
+                    gtk::Ordering::Larger
+                });
+                column.set_sorter(Some(&sorter));
+                i.sortable.borrow_mut().push((column.clone(), key));
+            }
             i.view.append_column(&column);
         }
+    }
+
+    /// The sort the column headers show: the column with the arrow and its direction (`None`:
+    /// no header sorts). GTK 4.8 has no getter for it, so the header's sorter is asked to
+    /// compare two rows: it asks the sort column's sorter first and inverts its answer when
+    /// the arrow points down.
+    pub fn header_sort(&self) -> Option<Sort> {
+        let i = &self.inner;
+        let sorter = i.view.sorter()?;
+        i.probe.set(None);
+        let (a, b) = (
+            glib::BoxedAnyObject::new(0usize),
+            glib::BoxedAnyObject::new(1usize),
+        );
+        let order = sorter.compare(&a, &b);
+        let key = i.probe.take()?;
+        Some(Sort {
+            key,
+            descending: order == gtk::Ordering::Smaller,
+        })
+    }
+
+    /// Puts the header's arrow on the column of `sort`.
+    fn show_sort_in_header(&self, sort: Sort) {
+        let i = &self.inner;
+        if self.header_sort() == Some(sort) {
+            return;
+        }
+        let column = i
+            .sortable
+            .borrow()
+            .iter()
+            .find(|(_, k)| *k == sort.key)
+            .map(|(c, _)| c.clone());
+        let order = if sort.descending {
+            gtk::SortType::Descending
+        } else {
+            gtk::SortType::Ascending
+        };
+        i.syncing.set(true);
+        i.view.sort_by_column(column.as_ref(), order);
+        i.syncing.set(false);
     }
 
     fn connect(&self) {
@@ -282,6 +366,8 @@ impl ProcessPage {
         let again = move || {
             if let Some(inner) = weak.upgrade() {
                 let page = ProcessPage { inner };
+                page.show_sort_in_header(page.sort());
+                page.show_direction();
                 page.rearrange();
                 (page.inner.callbacks.on_sort)(page.sort());
             }
@@ -290,26 +376,84 @@ impl ProcessPage {
         i.search.connect_search_changed(move |_| a());
         let a = again.clone();
         i.sort_key.connect_selected_notify(move |_| a());
+        let a = again.clone();
+        i.tree.connect_toggled(move |_| a());
         i.descending.connect_toggled(move |_| again());
+        if i.menu.is_some() {
+            // Delete ends the selected process, after the same confirmation as the menu.
+            let weak = Rc::downgrade(&self.inner);
+            let terminate = gtk::CallbackAction::new(move |_, _| {
+                let Some(inner) = weak.upgrade() else {
+                    return glib::Propagation::Proceed;
+                };
+                let page = ProcessPage { inner };
+                let rows = page.selected_rows();
+                if rows.is_empty() {
+                    return glib::Propagation::Proceed;
+                }
+                (page.inner.callbacks.on_signal)(rows, Signal::Terminate, page.clone());
+                glib::Propagation::Stop
+            });
+            let keys = gtk::ShortcutController::new();
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string("Delete|KP_Delete"),
+                Some(terminate),
+            ));
+            // Alt+Return: the details, as in GNOME System Monitor.
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string("<Alt>Return"),
+                Some(gtk::NamedAction::new("proc.details")),
+            ));
+            i.view.add_controller(keys);
+        }
+        // A click on a column header sorts by it; a second click turns the arrow around.
+        if let Some(sorter) = i.view.sorter() {
+            let weak = Rc::downgrade(&self.inner);
+            sorter.connect_changed(move |_, _| {
+                let Some(inner) = weak.upgrade() else { return };
+                if inner.syncing.get() {
+                    return;
+                }
+                let page = ProcessPage { inner };
+                if let Some(sort) = page.header_sort()
+                    && sort != page.sort()
+                {
+                    page.set_sort(sort);
+                }
+            });
+        }
         let weak = Rc::downgrade(&self.inner);
         let action = gio::SimpleAction::new("signal", Some(glib::VariantTy::STRING));
         action.set_enabled(i.menu.is_some());
         action.connect_activate(move |_, param| {
             let Some(inner) = weak.upgrade() else { return };
             let signal = param.and_then(|p| p.str()).and_then(Signal::parse);
+            let page = ProcessPage {
+                inner: inner.clone(),
+            };
+            let rows = page.selected_rows();
+            if let Some(signal) = signal
+                && !rows.is_empty()
+            {
+                (inner.callbacks.on_signal)(rows, signal, page);
+            }
+        });
+        let weak = Rc::downgrade(&self.inner);
+        let details = gio::SimpleAction::new("details", None);
+        details.set_enabled(i.menu.is_some());
+        details.connect_activate(move |_, _| {
+            let Some(inner) = weak.upgrade() else { return };
             let row = ProcessPage {
                 inner: inner.clone(),
             }
             .selected();
-            if let (Some(signal), Some(row)) = (signal, row) {
-                let page = ProcessPage {
-                    inner: inner.clone(),
-                };
-                (inner.callbacks.on_signal)(row, signal, page);
+            if let Some(row) = row {
+                (inner.callbacks.on_details)(row);
             }
         });
         let group = gio::SimpleActionGroup::new();
         group.add_action(&action);
+        group.add_action(&details);
         i.root.insert_action_group("proc", Some(&group));
         let weak = Rc::downgrade(&self.inner);
         i.root.connect_map(move |_| {
@@ -336,7 +480,9 @@ impl ProcessPage {
             }
             at = w.parent();
         };
-        if !self.select_pid(pid) {
+        // A row of a multiple selection keeps the selection; another row is selected alone.
+        let already = self.selected_rows().iter().any(|r| r.pid == pid);
+        if !already && !self.select_pid(pid) {
             return None;
         }
         menu.set_pointing_to(Some(&gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
@@ -369,6 +515,11 @@ impl ProcessPage {
         self.inner.root.is_mapped()
     }
 
+    /// The "Tree" toggle: each process under its parent.
+    pub fn tree_toggle(&self) -> gtk::ToggleButton {
+        self.inner.tree.clone()
+    }
+
     /// The search field.
     pub fn search(&self) -> gtk::SearchEntry {
         self.inner.search.clone()
@@ -398,6 +549,37 @@ impl ProcessPage {
             .unwrap_or(0);
         self.inner.sort_key.set_selected(at as u32);
         self.inner.descending.set_active(sort.descending);
+        self.show_sort_in_header(sort);
+        self.show_direction();
+    }
+
+    /// The direction button's icon and tooltip say the direction in force.
+    fn show_direction(&self) {
+        let b = &self.inner.descending;
+        let (icon, tip) = if b.is_active() {
+            (
+                "view-sort-descending-symbolic",
+                "Largest first (click for smallest first)",
+            )
+        } else {
+            (
+                "view-sort-ascending-symbolic",
+                "Smallest first (click for largest first)",
+            )
+        };
+        if b.icon_name().as_deref() != Some(icon) {
+            b.set_icon_name(icon);
+            b.set_tooltip_text(Some(tip));
+        }
+    }
+
+    /// The direction button's icon name (tests).
+    pub fn direction_icon(&self) -> String {
+        self.inner
+            .descending
+            .icon_name()
+            .map(|s| s.to_string())
+            .unwrap_or_default()
     }
 
     /// Replaces the rows (shown at once when the page is on screen).
@@ -411,8 +593,12 @@ impl ProcessPage {
     /// Filters and sorts the rows into the table, keeping the selected process selected.
     pub fn rearrange(&self) {
         let i = &self.inner;
-        let keep = self.selected().map(|r| r.pid);
-        let shown = arrange(&i.rows.borrow(), &i.search.text(), self.sort());
+        let keep: Vec<u32> = self.selected_rows().iter().map(|r| r.pid).collect();
+        let shown = if i.tree.is_active() {
+            arrange_tree(&i.rows.borrow(), &i.search.text(), self.sort())
+        } else {
+            arrange(&i.rows.borrow(), &i.search.text(), self.sort())
+        };
         if *i.shown.borrow() != shown {
             let (old_len, new_len) = (i.shown.borrow().len(), shown.len());
             let changed: Vec<usize> = i
@@ -452,9 +638,13 @@ impl ProcessPage {
                 );
                 i.cells.borrow_mut().truncate(new_len);
             }
-            let at = keep.and_then(|pid| i.shown.borrow().iter().position(|r| r.pid == pid));
-            i.selection
-                .set_selected(at.map_or(gtk::INVALID_LIST_POSITION, |p| p as u32));
+            // The selected processes stay selected wherever they moved.
+            i.selection.unselect_all();
+            for (at, row) in i.shown.borrow().iter().enumerate() {
+                if keep.contains(&row.pid) {
+                    i.selection.select_item(at as u32, false);
+                }
+            }
         }
         let total = i.rows.borrow().len();
         let n = i.shown.borrow().len();
@@ -473,17 +663,37 @@ impl ProcessPage {
         self.inner.shown.borrow().clone()
     }
 
-    /// The selected row.
+    /// The first selected row.
     pub fn selected(&self) -> Option<ProcRow> {
-        let at = self.inner.selection.selected();
-        self.inner.shown.borrow().get(at as usize).cloned()
+        self.selected_rows().into_iter().next()
     }
 
-    /// Selects the shown row of `pid`; false if it is not shown.
+    /// Every selected row, in display order.
+    pub fn selected_rows(&self) -> Vec<ProcRow> {
+        let i = &self.inner;
+        i.shown
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| i.selection.is_selected(*at as u32))
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// Selects only the shown row of `pid`; false if it is not shown.
     pub fn select_pid(&self, pid: u32) -> bool {
         let at = self.inner.shown.borrow().iter().position(|r| r.pid == pid);
         if let Some(at) = at {
-            self.inner.selection.set_selected(at as u32);
+            self.inner.selection.select_item(at as u32, true);
+        }
+        at.is_some()
+    }
+
+    /// Adds the shown row of `pid` to the selection (Ctrl+click); false if it is not shown.
+    pub fn add_pid_to_selection(&self, pid: u32) -> bool {
+        let at = self.inner.shown.borrow().iter().position(|r| r.pid == pid);
+        if let Some(at) = at {
+            self.inner.selection.select_item(at as u32, false);
         }
         at.is_some()
     }

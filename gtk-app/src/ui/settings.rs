@@ -90,6 +90,7 @@ pub fn open(
         .transient_for(parent)
         .child(&body)
         .build();
+    crate::ui::dialogs::close_on_escape(&window);
     let w = window.clone();
     close.connect_clicked(move |_| w.close());
     let base = s.clone();

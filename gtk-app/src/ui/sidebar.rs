@@ -227,6 +227,14 @@ fn resource_of(name: &str) -> Option<Resource> {
         "network" => Resource::Network,
         "sensors" => Resource::Sensors,
         "battery" => Resource::Battery,
-        other => Resource::Gpu(other.strip_prefix("gpu-")?.parse().ok()?),
+        other => {
+            if let Some(i) = other.strip_prefix("disk-") {
+                Resource::Disk(i.parse().ok()?)
+            } else if let Some(i) = other.strip_prefix("iface-") {
+                Resource::Interface(i.parse().ok()?)
+            } else {
+                Resource::Gpu(other.strip_prefix("gpu-")?.parse().ok()?)
+            }
+        }
     })
 }

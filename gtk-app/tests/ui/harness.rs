@@ -219,3 +219,30 @@ pub fn pixels(texture: &gtk::gdk::Texture) -> Vec<[u8; 4]> {
         .map(|p| [p[2], p[1], p[0], p[3]])
         .collect()
 }
+
+/// Presses `accel` (e.g. `Escape`, `Delete`) on `widget` through its shortcut controllers: runs
+/// the action a key press there would run. False when no shortcut of `widget` has that key.
+pub fn press_key(widget: &impl IsA<gtk::Widget>, accel: &str) -> bool {
+    let widget = widget.as_ref();
+    let controllers = widget.observe_controllers();
+    for i in 0..controllers.n_items() {
+        let Some(c) = controllers
+            .item(i)
+            .and_then(|o| o.downcast::<gtk::ShortcutController>().ok())
+        else {
+            continue;
+        };
+        for j in 0..c.n_items() {
+            let Some(s) = c.item(j).and_then(|o| o.downcast::<gtk::Shortcut>().ok()) else {
+                continue;
+            };
+            let matches = s
+                .trigger()
+                .is_some_and(|t| t.to_str().split('|').any(|k| k == accel));
+            if matches && let Some(action) = s.action() {
+                return action.activate(gtk::ShortcutActionFlags::empty(), widget, None);
+            }
+        }
+    }
+    false
+}

@@ -16,6 +16,7 @@ impl Controller {
             interval_ms: s.interval_ms,
             units: s.units,
             hidden: s.hidden,
+            notify: s.notify,
         };
         let weak = Rc::downgrade(self);
         preferences::open(&self.window.window, &current, move |p| {
@@ -30,6 +31,7 @@ impl Controller {
             interval_ms: p.interval_ms,
             units: p.units,
             hidden: p.hidden,
+            notify: p.notify,
             ..self.settings()
         };
         self.apply_settings(new)?;

@@ -110,6 +110,7 @@ pub fn preferences_change_units_and_resources(w: &World) -> Result<(), String> {
         interval_ms: before.interval_ms,
         units: before.units,
         hidden: before.hidden,
+        notify: before.notify,
     })?;
     if c.server_url().is_none() {
         return Err("the server stopped".into());

@@ -1,5 +1,6 @@
 //! Graphs start filled after a restart: a first run of the app records history in its data dir;
-//! a second run on the same data dir draws what the first one saw before any new reading.
+//! a second run on the same data dir draws what the first one saw before any new reading, and
+//! the seconds the app was not running stay a gap in the graph (no straight line across them).
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -50,6 +51,8 @@ pub fn graphs_start_filled_after_a_restart(w: &World) -> Result<(), String> {
     first.shutdown();
     first.main.window.close();
     recorded?;
+    // The app is not running for a while: nothing is sampled then.
+    pump(Duration::from_secs(8));
     let started = Instant::now();
     let second = launch(w, dir.path());
     let result = (|| {
@@ -89,6 +92,36 @@ pub fn graphs_start_filled_after_a_restart(w: &World) -> Result<(), String> {
             .count();
         if drawn < 20 {
             return Err(format!("only {drawn} line pixels after the restart"));
+        }
+        // Where the app was not running, no line is drawn (the graph's margins: 64 px left,
+        // 10 px right; five minutes across).
+        let points: Vec<_> = second.main.model.borrow().history.cpu.points().collect();
+        let (end, resume) = points
+            .windows(2)
+            .find(|p| p[1].0.duration_since(p[0].0) > Duration::from_secs(5))
+            .map(|p| (p[0].0, p[1].0))
+            .ok_or("no gap in the recorded points")?;
+        let (w, h) = (texture.width() as usize, texture.height() as usize);
+        let now = Instant::now();
+        let pw = w as f64 - 74.0;
+        let x = |at: Instant| 64.0 + pw * (1.0 - now.duration_since(at).as_secs_f64() / 300.0);
+        let (from, to) = (x(end) + 3.0, x(resume) - 3.0);
+        if to - from < 4.0 {
+            return Err(format!("the gap is only {from:.0}..{to:.0} px"));
+        }
+        let px = pixels(&texture);
+        let across = (from as usize..to as usize)
+            .flat_map(|col| (0..h).map(move |row| row * w + col))
+            .filter(|&i| {
+                let [r, g, b, a] = px[i];
+                a > 200 && b > 180 && r < 110 && g > 100 && g < 170
+            })
+            .count();
+        if across > 0 {
+            return Err(format!(
+                "{across} line pixels across the {:.0} s the app was not running",
+                resume.duration_since(end).as_secs_f64()
+            ));
         }
         Ok(())
     })();

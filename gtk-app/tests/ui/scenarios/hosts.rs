@@ -135,10 +135,7 @@ pub fn hosts_are_saved_and_restored_across_launches(w: &World) -> Result<(), Str
             return Err(format!("the second launch opened at {size:?}"));
         }
         let panes = second.remotes.borrow().clone();
-        let urls: Vec<_> = panes
-            .iter()
-            .map(|p| p.url.clone().unwrap_or_default())
-            .collect();
+        let urls: Vec<_> = panes.iter().map(|p| p.url().unwrap_or_default()).collect();
         if urls != [plain_url.clone(), tls_url.clone()] {
             return Err(format!("restored {urls:?}"));
         }

@@ -96,11 +96,16 @@ pub fn main_window_shows_the_fixture_host(w: &World) -> Result<(), String> {
     // The sidebar lists what the host has: two GPUs, sensors and batteries on this one.
     let shown = w.controller.main.view.borrow().sidebar.resources();
     let gpus = d["gpus"].as_array().unwrap();
+    // A page per block device after Disks, per interface (not lo) after Network.
     let mut want = vec![
         Resource::Cpu,
         Resource::Memory,
         Resource::Disks,
+        Resource::Disk(0),
         Resource::Network,
+        Resource::Interface(0),
+        Resource::Interface(1),
+        Resource::Interface(2),
     ];
     want.extend((0..gpus.len()).map(Resource::Gpu));
     want.extend([Resource::Sensors, Resource::Battery]);
@@ -289,13 +294,15 @@ pub fn main_window_screenshot(w: &World) -> Result<(), String> {
 
 pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
     let creds = w.controller.open_credentials();
-    let password = find(&creds, "cred-password")
-        .and_then(|e| e.downcast::<gtk::Entry>().ok())
-        .map(|e| e.text().to_string())
+    let entry = find(&creds, "cred-password").and_then(|e| e.downcast::<gtk::Entry>().ok());
+    let (password, visible) = entry
+        .map(|e| (e.text().to_string(), e.property::<bool>("visibility")))
         .unwrap_or_default();
     creds.close();
-    if password != PASSWORD {
-        return Err(format!("credentials window shows {password:?}"));
+    if password != PASSWORD || visible {
+        return Err(format!(
+            "credentials window shows {password:?} (in clear: {visible})"
+        ));
     }
     let log = w.controller.open_log();
     let view = find(&log, "log-text")
@@ -309,5 +316,75 @@ pub fn credentials_and_log_windows(w: &World) -> Result<(), String> {
     if !content.contains("Embedded server on http://127.0.0.1:") {
         return Err(format!("log window lacks the start line: {content:?}"));
     }
+    Ok(())
+}
+
+pub fn each_disk_and_interface_has_its_page(w: &World) -> Result<(), String> {
+    let main = &w.controller.main;
+    let win = &main.window;
+    // The fixture host: one block device (nvme0n1), interfaces docker0, enp3s0, wlan0 (and lo).
+    wait_until("a page per device", Duration::from_secs(20), || {
+        let shown = main.view.borrow().sidebar.resources();
+        shown.contains(&Resource::Disk(0)) && shown.contains(&Resource::Interface(2))
+    })?;
+    if main
+        .view
+        .borrow()
+        .sidebar
+        .resources()
+        .contains(&Resource::Interface(3))
+    {
+        return Err("lo has a page".into());
+    }
+    main.view.borrow().select(Resource::Disk(0));
+    pump(Duration::from_millis(300));
+    let g = golden(LOCAL_HOST, "detail.json");
+    let busy = g["disk_io"][0]["busy_percent"].as_f64().unwrap_or_default();
+    let shown = (
+        text(win, "disk-nvme0n1-busy"),
+        text(win, "disk-nvme0n1-read"),
+        text(win, "disk-/home"),
+    );
+    if shown.0 != format::percent(busy) || shown.1 != "1.0 MiB/s" || shown.2.is_empty() {
+        return Err(format!("the disk page shows {shown:?}"));
+    }
+    render(win)?
+        .save_to_png(screenshots().join("page-disk.png"))
+        .map_err(|e| e.to_string())?;
+    main.view.borrow().select(Resource::Interface(2));
+    pump(Duration::from_millis(300));
+    let rx = text(win, "iface-wlan0-rx");
+    if rx != "1.3 MiB/s" || text(win, "iface-wlan0-total").is_empty() {
+        return Err(format!("the wlan0 page shows {rx:?}"));
+    }
+    render(win)?
+        .save_to_png(screenshots().join("page-interface.png"))
+        .map_err(|e| e.to_string())?;
+    // This computer's memory breakdown, from its procfs.
+    main.view.borrow().select(Resource::Memory);
+    wait_until("the memory breakdown", Duration::from_secs(10), || {
+        [
+            "mem-used",
+            "mem-cache",
+            "mem-buffers",
+            "mem-unused",
+            "mem-swap-used",
+        ]
+        .iter()
+        .all(|n| !text(win, n).is_empty())
+    })?;
+    let total = psmonitor_gtk::meminfo::read(std::path::Path::new("/proc"))
+        .ok_or("no /proc/meminfo")?
+        .total;
+    if total <= 0.0 || !text(win, "mem-cache").ends_with('B') {
+        return Err(format!(
+            "the breakdown shows cache {:?}",
+            text(win, "mem-cache")
+        ));
+    }
+    render(win)?
+        .save_to_png(screenshots().join("page-memory-breakdown.png"))
+        .map_err(|e| e.to_string())?;
+    main.view.borrow().select(Resource::Cpu);
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
+mod conventions;
 mod dialogs;
 mod history;
+mod host_edit;
 mod hosts;
 mod keyring;
 mod local;
@@ -23,6 +25,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("cpu_page_shows_each_core", local::cpu_page_shows_each_core),
     ("main_window_screenshot", local::main_window_screenshot),
     (
+        "each_disk_and_interface_has_its_page",
+        local::each_disk_and_interface_has_its_page,
+    ),
+    (
         "resource_graph_draws_the_history",
         local::resource_graph_draws_the_history,
     ),
@@ -39,6 +45,10 @@ pub const ALL: &[(&str, Scenario)] = &[
         processes::signal_menu_terminates_a_child_process,
     ),
     (
+        "delete_key_terminates_after_confirmation",
+        processes::delete_key_terminates_after_confirmation,
+    ),
+    (
         "credentials_and_log_windows",
         local::credentials_and_log_windows,
     ),
@@ -48,12 +58,28 @@ pub const ALL: &[(&str, Scenario)] = &[
     ),
     ("shortcuts_and_about", dialogs::shortcuts_and_about),
     (
+        "escape_closes_dialogs_and_shortcuts_are_listed",
+        conventions::escape_closes_dialogs_and_shortcuts_are_listed,
+    ),
+    (
+        "a_held_up_main_loop_is_measured",
+        conventions::a_held_up_main_loop_is_measured,
+    ),
+    (
+        "quit_saves_the_window_size",
+        conventions::quit_saves_the_window_size,
+    ),
+    (
+        "a_second_launch_raises_the_first",
+        conventions::a_second_launch_raises_the_first,
+    ),
+    (
         "preferences_change_units_and_resources",
         dialogs::preferences_change_units_and_resources,
     ),
     (
-        "keyring_without_an_entry_asks_for_the_password",
-        keyring::keyring_without_an_entry_asks_for_the_password,
+        "keyring_without_an_entry_still_shows_this_computer",
+        keyring::keyring_without_an_entry_still_shows_this_computer,
     ),
     (
         "unavailable_keyring_resets_only_after_confirmation",
@@ -62,6 +88,10 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "timed_out_keyring_says_it_may_be_locked",
         keyring::timed_out_keyring_says_it_may_be_locked,
+    ),
+    (
+        "serve_made_account_without_a_keyring_is_live",
+        keyring::serve_made_account_without_a_keyring_is_live,
     ),
     (
         "remote_host_window_connects",
@@ -74,6 +104,18 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "hosts_are_saved_and_restored_across_launches",
         hosts::hosts_are_saved_and_restored_across_launches,
+    ),
+    (
+        "connect_again_fixes_the_host_in_place",
+        host_edit::connect_again_fixes_the_host_in_place,
+    ),
+    (
+        "https_is_probed_switched_to_and_trusted_after_cancel",
+        host_edit::https_is_probed_switched_to_and_trusted_after_cancel,
+    ),
+    (
+        "remote_host_down_and_back_is_notified",
+        conventions::remote_host_down_and_back_is_notified,
     ),
     (
         "refused_login_shows_the_banner",

@@ -82,6 +82,42 @@ pub fn processes_search_and_sort_by_each_column(w: &World) -> Result<(), String>
                     let head: Vec<_> = rows.iter().take(8).collect();
                     return Err(format!("not sorted by {sort:?}: {head:?}"));
                 }
+                // The header's arrow and the direction button's icon follow.
+                if page.header_sort() != Some(sort) {
+                    return Err(format!(
+                        "header shows {:?} for {sort:?}",
+                        page.header_sort()
+                    ));
+                }
+                let icon = page.direction_icon();
+                let want = if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                };
+                if !icon.contains(want) {
+                    return Err(format!("the direction button shows {icon} for {sort:?}"));
+                }
+            }
+        }
+        // Clicking a column header sorts by it (what a click does: the view's sorter takes
+        // that column), and clicking again turns the direction around.
+        let table = page.table();
+        let columns = table.columns();
+        let pid_column = (0..columns.n_items())
+            .filter_map(|i| columns.item(i))
+            .filter_map(|c| c.downcast::<gtk::ColumnViewColumn>().ok())
+            .find(|c| c.title().as_deref() == Some("PID"))
+            .ok_or("no PID column")?;
+        for order in [gtk::SortType::Ascending, gtk::SortType::Descending] {
+            table.sort_by_column(Some(&pid_column), order);
+            let descending = order == gtk::SortType::Descending;
+            let want = Sort {
+                key: SortKey::Pid,
+                descending,
+            };
+            if page.sort() != want || !sorted(&page.displayed(), SortKey::Pid, descending) {
+                return Err(format!("the PID header gave {:?}", page.sort()));
             }
         }
         // The order is remembered in the settings file.
@@ -188,4 +224,141 @@ fn wait_for_cell(table: &gtk::ColumnView, pid: u32) -> Result<gtk::Widget, Strin
         found.is_some()
     })?;
     found.ok_or_else(|| "no cell".into())
+}
+
+/// The confirmation window asking to send a signal, once shown.
+fn confirmation() -> Option<gtk::Window> {
+    gtk::Window::list_toplevels()
+        .into_iter()
+        .filter_map(|t| t.downcast::<gtk::Window>().ok())
+        .find(|t| t.is_visible() && find(t, "signal-confirm").is_some())
+}
+
+pub fn delete_key_terminates_after_confirmation(w: &World) -> Result<(), String> {
+    let mut child = Command::new("sleep")
+        .arg("601")
+        .spawn()
+        .map_err(|e| format!("cannot start sleep: {e}"))?;
+    let mut other = Command::new("sleep")
+        .arg("602")
+        .spawn()
+        .map_err(|e| format!("cannot start sleep: {e}"))?;
+    let result = (|| {
+        let main = &w.controller.main;
+        main.view.borrow().show_page("processes");
+        let page = page(w);
+        let (pid, second) = (child.id(), other.id());
+        wait_until("the children in the list", Duration::from_secs(10), || {
+            shown(&page, pid) && shown(&page, second)
+        })?;
+        // The full command line, not only the name.
+        let row = page
+            .displayed()
+            .into_iter()
+            .find(|r| r.pid == pid)
+            .ok_or("no row")?;
+        if row.command != "sleep 601" {
+            return Err(format!("the command column shows {:?}", row.command));
+        }
+        page.select_pid(pid);
+        // Details (the menu's item, or Alt+Return): command, threads, priority, changed here.
+        if !crate::harness::press_key(&page.table(), "<Alt>Return") {
+            return Err("Alt+Return does nothing on the table".into());
+        }
+        let details = gtk::Window::list_toplevels()
+            .into_iter()
+            .filter_map(|t| t.downcast::<gtk::Window>().ok())
+            .find(|t| t.is_visible() && find(t, "info-command").is_some())
+            .ok_or("no details dialog")?;
+        let shown = (
+            text(&details, "info-command"),
+            text(&details, "info-threads"),
+        );
+        if shown != ("sleep 601".into(), "1".into()) || text(&details, "info-cgroup").is_empty() {
+            return Err(format!("details show {shown:?}"));
+        }
+        find(&details, "info-nice")
+            .and_then(|n| n.downcast::<gtk::SpinButton>().ok())
+            .ok_or("no priority")?
+            .set_value(7.0);
+        find(&details, "info-set-nice")
+            .and_then(|b| b.downcast::<gtk::Button>().ok())
+            .ok_or("no Change priority")?
+            .emit_clicked();
+        let nice = psmonitor_gtk::process_info::read(std::path::Path::new("/proc"), pid)
+            .map_err(|e| e.to_string())?
+            .nice;
+        if nice != 7 || !text(&details, "info-error").is_empty() {
+            return Err(format!(
+                "renice gave {nice}: {:?}",
+                text(&details, "info-error")
+            ));
+        }
+        crate::harness::press_key(&details, "Escape");
+        if !crate::harness::press_key(&page.table(), "Delete") {
+            return Err("Delete does nothing on the table".into());
+        }
+        let dialog = confirmation().ok_or("Delete asked nothing")?;
+        let question = text(&dialog, "signal-text");
+        if !question.contains(&pid.to_string()) || !question.contains("SIGTERM") {
+            return Err(format!("Delete asks {question:?}"));
+        }
+        // Escape (Cancel) leaves the process running.
+        crate::harness::press_key(&dialog, "Escape");
+        pump(Duration::from_millis(200));
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return Err("the child ended without a confirmation".into());
+        }
+        // The tree: the children under this test process, one level deeper.
+        page.tree_toggle().set_active(true);
+        let rows = page.displayed();
+        let me = std::process::id();
+        let at = |p: u32| rows.iter().position(|r| r.pid == p);
+        let (Some(parent), Some(kid)) = (at(me), at(pid)) else {
+            return Err("the tree lacks this process or its child".into());
+        };
+        if kid <= parent || rows[kid].depth != rows[parent].depth + 1 || rows[kid].ppid != me {
+            return Err(format!("tree: {:?} then {:?}", rows[parent], rows[kid]));
+        }
+        page.tree_toggle().set_active(false);
+        if page.displayed().iter().any(|r| r.depth != 0) {
+            return Err("the flat list is indented".into());
+        }
+        // Both children selected (Ctrl+click): one confirmation names both, both end.
+        page.add_pid_to_selection(second);
+        let picked: Vec<u32> = page.selected_rows().iter().map(|r| r.pid).collect();
+        if picked.len() != 2 || !picked.contains(&pid) || !picked.contains(&second) {
+            return Err(format!("selected {picked:?}"));
+        }
+        crate::harness::press_key(&page.table(), "Delete");
+        let dialog = confirmation().ok_or("Delete asked nothing the second time")?;
+        let question = text(&dialog, "signal-text");
+        if !question.contains("2 processes")
+            || !question.contains(&pid.to_string())
+            || !question.contains(&second.to_string())
+        {
+            return Err(format!("Delete on two asks {question:?}"));
+        }
+        find(&dialog, "signal-confirm")
+            .and_then(|b| b.downcast::<gtk::Button>().ok())
+            .ok_or("no Send button")?
+            .emit_clicked();
+        for c in [&mut child, &mut other] {
+            let mut status = None;
+            wait_until("the children to end", Duration::from_secs(10), || {
+                status = c.try_wait().ok().flatten();
+                status.is_some()
+            })?;
+            if status.and_then(|s| s.signal()) != Some(15) {
+                return Err(format!("a child ended with {status:?}, not SIGTERM"));
+            }
+        }
+        main.view.borrow().show_page("resources");
+        Ok(())
+    })();
+    for c in [&mut child, &mut other] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    result
 }
