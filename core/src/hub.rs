@@ -93,8 +93,12 @@ pub struct HubConfig {
     pub max_body_bytes: usize,
     /// Password verifications run at once: the adapter's verifier threads (default 2).
     pub verify_slots: usize,
-    /// Logins waiting for a verification slot before newcomers get 503 (default 256).
+    /// Logins waiting for a verification slot before newcomers get 503 (default 256; fewer
+    /// while verifications are too slow for that many to start within `login_deadline`).
     pub max_waiting_logins: usize,
+    /// Every login is answered within this long of its arrival: one not checked by then gets
+    /// 503 with `Retry-After` (default 3 s: DESIGN 6.5 asks for 5 s, the rest is room for a loaded adapter).
+    pub login_deadline: Duration,
     /// History on: sample at `interval` all the time, answer snapshots from the latest sample,
     /// hand every sample's series to the history store, serve `/history` (default off here;
     /// the server turns it on unless `--history off`).
@@ -115,6 +119,7 @@ impl Default for HubConfig {
             max_body_bytes: 16 * 1024,
             verify_slots: 2,
             max_waiting_logins: 256,
+            login_deadline: Duration::from_secs(3),
             history: false,
             metrics_public: false,
         }
@@ -267,6 +272,7 @@ pub enum Output {
 mod access;
 mod assets;
 mod http;
+mod login_flow;
 mod logins;
 mod observe;
 mod redact;
@@ -308,6 +314,10 @@ pub struct Hub {
     logins: BTreeMap<JobId, logins::Login>,
     /// Logins waiting for a verification slot.
     login_queue: logins::LoginQueue,
+    /// Addresses with a successful login: their logins go first.
+    trusted: logins::TrustedPeers,
+    /// How long a verification takes, measured.
+    verify_cost: logins::VerifyCost,
     next_job: u64,
     /// Paired websockets, each holding one connection slot and subscribed to the stream.
     conns: BTreeSet<ConnId>,
@@ -332,6 +342,8 @@ impl Hub {
             workers: WorkerRegistry::new(seed, config.worker_ttl, config.max_pending_workers),
             sampler: sampling::Sampler::new(config.interval, config.history),
             login_queue: logins::LoginQueue::new(config.max_waiting_logins),
+            trusted: logins::TrustedPeers::default(),
+            verify_cost: logins::VerifyCost::default(),
             tokens: access::Tokens::default(),
             stats: observe::Counters::default(),
             config,
@@ -395,13 +407,14 @@ impl Hub {
             .unwrap_or_else(|| Output::Wait(self.poll_timeout()))
     }
 
-    /// The next deadline: a worker expiring or a sample due.
+    /// The next deadline: a worker expiring, a sample due, or a login to answer.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let streaming = self.sampling_always();
         [
             self.workers.poll_timeout(),
             self.sampler.poll_timeout(self.now.mono, streaming),
+            self.login_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -411,6 +424,7 @@ impl Hub {
     fn handle_timeout(&mut self) {
         let now = self.now.mono;
         self.workers.handle_timeout(now);
+        self.expire_logins();
         if !self.shutting_down && self.sampler.handle_timeout(now, self.sampling_always()) {
             self.stats.sample_requested(now);
             self.out.push_back(Output::Sample);

@@ -54,6 +54,19 @@ pub fn bearer(authorization: Option<&str>) -> Option<&str> {
 }
 
 impl Hub {
+    /// Whether `authorization` carries a credential valid now (a JWT from `/authenticate`, or
+    /// a known API token of any scope), without recording its use: a login presenting one is
+    /// the owner's and goes ahead of fresh addresses.
+    pub(super) fn credential_is_valid(&self, authorization: Option<&str>) -> bool {
+        match bearer(authorization) {
+            None => false,
+            Some(token) if is_api_token(token) => {
+                self.tokens.by_hash.contains_key(&hash_token(token))
+            }
+            Some(_) => validate_bearer(authorization, &self.account, self.now.wall).is_ok(),
+        }
+    }
+
     /// Checks the request's credential for a route that needs `need`; returns the user id the
     /// caller acts as (the account's, for an API token).
     pub(super) fn authorize_for(
