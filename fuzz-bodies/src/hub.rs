@@ -49,6 +49,7 @@ fn config(byte: u8) -> HubConfig {
         max_body_bytes: 64,
         verify_slots: usize::from((byte >> 2) & 1) + 1,
         max_waiting_logins: usize::from((byte >> 3) & 3),
+        login_deadline: Duration::from_secs(3),
         history: byte & 0x20 != 0,
         metrics_public: byte & 0x40 != 0,
     }
