@@ -213,3 +213,72 @@ fn the_binary_answers_every_login_within_five_seconds_under_a_flood() {
         "a login waited {slowest:?} for its answer"
     );
 }
+
+/// Issue 20 item 5: an address that logged in before goes ahead of a spread flood (wrong
+/// passwords, each from a fresh address): the owner's raw login and the CLI both get in within
+/// 3 s on the real binary.
+#[test]
+fn the_owner_gets_in_within_three_seconds_of_a_spread_flood_raw_and_by_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = common::binary::serve(dir.path(), Some(PASSWORD));
+    let addr: SocketAddr = served.addr.parse().unwrap();
+    let owner: IpAddr = "127.0.0.1".parse().unwrap();
+    assert_eq!(timed_login(owner, addr, PASSWORD).unwrap().status, 200);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (threads, answers) = spread_flood(addr, 300, 20, stop.clone());
+    // Wait until the flood fills the queue: fresh addresses are being turned away.
+    let began = Instant::now();
+    while !answers.lock().unwrap().iter().any(|a| a.status == 503) {
+        assert!(began.elapsed() < Duration::from_secs(30), "no 503 yet");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let raw = timed_login(owner, addr, PASSWORD).unwrap();
+    let cli_began = Instant::now();
+    let cli = std::process::Command::new(common::binary::BIN)
+        .args(["get", "system", "--json", "--server"])
+        .arg(format!("http://{addr}"))
+        .env_remove("PSMONITOR_SERVER")
+        .env("PSMONITOR_PASSWORD", PASSWORD)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/psmonitor-test-bus",
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let cli_took = cli_began.elapsed();
+    let flood_still_on = answers.lock().unwrap().len();
+    stop.store(true, Ordering::SeqCst);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let answers = answers.lock().unwrap();
+    eprintln!(
+        "owner raw {} in {:?}, cli {:?} in {cli_took:?}; flood: {} answers ({} 503) by then",
+        raw.status,
+        raw.took,
+        cli.status.code(),
+        flood_still_on,
+        answers.iter().filter(|a| a.status == 503).count()
+    );
+    assert_eq!(raw.status, 200);
+    assert!(
+        raw.took < Duration::from_secs(3),
+        "raw login took {:?}",
+        raw.took
+    );
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    assert!(
+        cli_took < Duration::from_secs(3),
+        "the CLI took {cli_took:?}"
+    );
+    let system: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert!(system["cpu"].is_object(), "{system}");
+    // The flood was still running when the owner got in, and its guesses were never let in.
+    assert!(answers.len() > flood_still_on, "the flood had ended");
+    assert!(answers.iter().all(|a| [401, 429, 503].contains(&a.status)));
+}
