@@ -190,7 +190,7 @@ pub struct WatchArgs {
 }
 
 /// Flags of `serve`; unset ones come from `--config`, then the built-in defaults.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1].
     #[arg(long, env = "PSMONITOR_ADDRESS")]
