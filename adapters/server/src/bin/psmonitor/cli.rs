@@ -262,6 +262,10 @@ pub struct ServeArgs {
     /// Serve /metrics without a token.
     #[arg(long, env = "PSMONITOR_METRICS_PUBLIC")]
     pub metrics_public: bool,
+    /// Memory for connections, e.g. 64MiB: used when no memory cgroup limit is set, and as a
+    /// cap below the cgroup's own budget when one is [default: 256MiB].
+    #[arg(long, env = "PSMONITOR_MEMORY_BUDGET", value_parser = size)]
+    pub memory_budget: Option<u64>,
 }
 
 /// `credentials` subcommands.
@@ -304,6 +308,10 @@ pub struct RecordArgs {
 fn fingerprint(text: &str) -> Result<Fingerprint, String> {
     text.parse()
         .map_err(|e: psmonitor_client::ParseFingerprintError| e.to_string())
+}
+
+fn size(text: &str) -> Result<u64, String> {
+    psmonitor_server::config::parse_size("memory-budget", text).map_err(|e| e.to_string())
 }
 
 fn duration(text: &str) -> Result<Duration, String> {

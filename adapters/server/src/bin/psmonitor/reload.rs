@@ -53,6 +53,7 @@ pub fn changed_settings(old: &ServerConfig, new: &ServerConfig) -> Vec<&'static 
         history_raw => "history-raw",
         history_rollup => "history-rollup",
         metrics_public => "metrics-public",
+        memory_budget => "memory-budget",
     );
     changed
 }
