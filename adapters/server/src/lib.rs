@@ -7,6 +7,7 @@
 
 pub mod account;
 mod account_watch;
+mod busy_tls;
 pub mod config;
 mod conn;
 mod driver;
