@@ -89,12 +89,18 @@ impl ClaimError {
 
 /// Unclaimed workers kept at most, whoever asked for them.
 const MAX_PENDING_TOTAL: usize = 4096;
+/// Unclaimed workers one credential (an API token, or one login session) may hold in all, from
+/// any number of addresses, as a multiple of the per-address cap: one token used from many
+/// addresses cannot take every slot, and the owner's other credentials keep theirs.
+pub const CREDENTIAL_SHARE: usize = 4;
 
 #[derive(Debug)]
 struct Pending {
     subscriber: String,
     /// The user and client address it counts against.
     owner: (String, IpAddr),
+    /// The credential it counts against.
+    credential: String,
     expires: Instant,
     seq: u64,
 }
@@ -109,6 +115,8 @@ pub struct WorkerRegistry {
     expiry: BTreeMap<(Instant, u64), String>,
     /// Unclaimed workers per user and client address.
     per_client: HashMap<(String, IpAddr), usize>,
+    /// Unclaimed workers per credential, from any address.
+    per_credential: HashMap<String, usize>,
 }
 
 impl fmt::Debug for WorkerRegistry {
@@ -123,7 +131,8 @@ impl fmt::Debug for WorkerRegistry {
 
 impl WorkerRegistry {
     /// A registry whose ids derive from `seed`; workers live `ttl`, at most `max_pending` per user
-    /// and client address (one token holder cannot take every slot from the others).
+    /// and client address and [`CREDENTIAL_SHARE`] times that per credential (one token holder
+    /// cannot take every slot from the others, from one address or from many).
     #[must_use]
     pub fn new(seed: [u8; 32], ttl: Duration, max_pending: usize) -> Self {
         Self {
@@ -133,6 +142,7 @@ impl WorkerRegistry {
             pending: HashMap::new(),
             expiry: BTreeMap::new(),
             per_client: HashMap::new(),
+            per_credential: HashMap::new(),
         }
     }
 
@@ -142,16 +152,20 @@ impl WorkerRegistry {
         self.pending.len()
     }
 
-    /// Creates a worker for `subscriber` asked for from `client`, valid until `now + ttl`.
+    /// Creates a worker for `subscriber` asked for from `client` with `credential` (a name
+    /// for the token or session that asked), valid until `now + ttl`.
     pub fn create(
         &mut self,
         subscriber: &str,
+        credential: &str,
         client: IpAddr,
         now: Instant,
     ) -> Result<WorkerId, CreateError> {
         self.handle_timeout(now);
         let owner = (subscriber.to_owned(), client_key(client));
+        let by_credential = self.per_credential.get(credential).copied().unwrap_or(0);
         if self.per_client.get(&owner).copied().unwrap_or(0) >= self.max_pending
+            || by_credential >= self.max_pending.saturating_mul(CREDENTIAL_SHARE)
             || self.pending.len() >= MAX_PENDING_TOTAL
         {
             return Err(CreateError::TooManyPending);
@@ -161,11 +175,16 @@ impl WorkerRegistry {
         let seq = self.rng.counter;
         self.expiry.insert((expires, seq), id.clone());
         *self.per_client.entry(owner.clone()).or_default() += 1;
+        *self
+            .per_credential
+            .entry(credential.to_owned())
+            .or_default() += 1;
         self.pending.insert(
             id.clone(),
             Pending {
                 subscriber: subscriber.to_owned(),
                 owner,
+                credential: credential.to_owned(),
                 expires,
                 seq,
             },
@@ -200,6 +219,12 @@ impl WorkerRegistry {
             *count -= 1;
             if *count == 0 {
                 self.per_client.remove(&pending.owner);
+            }
+        }
+        if let Some(count) = self.per_credential.get_mut(&pending.credential) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_credential.remove(&pending.credential);
             }
         }
         Some(pending)
@@ -241,7 +266,9 @@ mod tests {
         let mut a = WorkerRegistry::new([1; 32], TTL, 100);
         let mut b = WorkerRegistry::new([1; 32], TTL, 100);
         let mut c = WorkerRegistry::new([2; 32], TTL, 100);
-        let ids: Vec<_> = (0..50).map(|_| a.create("u", IP, t0).unwrap()).collect();
+        let ids: Vec<_> = (0..50)
+            .map(|_| a.create("u", "cred", IP, t0).unwrap())
+            .collect();
         for id in &ids {
             assert_eq!(id.as_str().len(), 43);
             assert!(
@@ -252,8 +279,8 @@ mod tests {
         }
         let unique: std::collections::BTreeSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), 50);
-        assert_eq!(b.create("u", IP, t0).unwrap(), ids[0]);
-        assert_ne!(c.create("u", IP, t0).unwrap(), ids[0]);
+        assert_eq!(b.create("u", "cred", IP, t0).unwrap(), ids[0]);
+        assert_ne!(c.create("u", "cred", IP, t0).unwrap(), ids[0]);
         assert!(!format!("{:?}", ids[0]).contains(ids[0].as_str()));
         assert!(!format!("{a:?}").contains(ids[0].as_str()));
     }
@@ -262,13 +289,13 @@ mod tests {
     fn claim_once_with_matching_subscriber() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 4);
-        let id = reg.create("alice", IP, t0).unwrap();
+        let id = reg.create("alice", "cred", IP, t0).unwrap();
         assert_eq!(reg.claim(Some(id.as_str()), Some("alice"), t0), Ok(()));
         assert_eq!(
             reg.claim(Some(id.as_str()), Some("alice"), t0),
             Err(ClaimError::InvalidId)
         );
-        let id = reg.create("alice", IP, t0).unwrap();
+        let id = reg.create("alice", "cred", IP, t0).unwrap();
         assert_eq!(
             reg.claim(Some(id.as_str()), Some("bob"), t0),
             Err(ClaimError::InvalidSubscriber)
@@ -284,8 +311,8 @@ mod tests {
     fn expires_after_ttl() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 4);
-        let early = reg.create("u", IP, t0).unwrap();
-        let late = reg.create("u", IP, t0).unwrap();
+        let early = reg.create("u", "cred", IP, t0).unwrap();
+        let late = reg.create("u", "cred", IP, t0).unwrap();
         assert_eq!(reg.poll_timeout(), Some(t0 + TTL));
         let just_before = t0 + TTL - Duration::from_millis(1);
         assert_eq!(
@@ -303,26 +330,57 @@ mod tests {
     fn one_client_cannot_take_the_slots_of_another() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
-        reg.create("u", IP, t0).unwrap();
-        reg.create("u", IP, t0).unwrap();
-        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
+        reg.create("u", "cred", IP, t0).unwrap();
+        reg.create("u", "cred", IP, t0).unwrap();
+        assert_eq!(
+            reg.create("u", "cred", IP, t0),
+            Err(CreateError::TooManyPending)
+        );
         let other: IpAddr = "192.0.2.77".parse().unwrap();
-        assert!(reg.create("u", other, t0).is_ok());
+        assert!(reg.create("u", "cred", other, t0).is_ok());
     }
 
     #[test]
     fn pending_cap_per_user_frees_on_expiry_and_claim() {
         let t0 = base();
         let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
-        let first = reg.create("u", IP, t0).unwrap();
-        reg.create("u", IP, t0 + Duration::from_secs(1)).unwrap();
-        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
-        assert!(reg.create("other", IP, t0).is_ok());
+        let first = reg.create("u", "cred", IP, t0).unwrap();
+        reg.create("u", "cred", IP, t0 + Duration::from_secs(1))
+            .unwrap();
+        assert_eq!(
+            reg.create("u", "cred", IP, t0),
+            Err(CreateError::TooManyPending)
+        );
+        assert!(reg.create("other", "cred", IP, t0).is_ok());
         reg.claim(Some(first.as_str()), Some("u"), t0).unwrap();
-        reg.create("u", IP, t0).unwrap();
-        assert_eq!(reg.create("u", IP, t0), Err(CreateError::TooManyPending));
+        reg.create("u", "cred", IP, t0).unwrap();
+        assert_eq!(
+            reg.create("u", "cred", IP, t0),
+            Err(CreateError::TooManyPending)
+        );
         reg.handle_timeout(t0 + TTL);
         assert_eq!(reg.pending_len(), 1);
-        assert!(reg.create("u", IP, t0 + TTL).is_ok());
+        assert!(reg.create("u", "cred", IP, t0 + TTL).is_ok());
+    }
+
+    #[test]
+    fn one_credential_from_many_addresses_cannot_take_every_slot() {
+        let t0 = base();
+        let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
+        let addr = |n: u32| IpAddr::V4(std::net::Ipv4Addr::from(0xcb00_7100 + n));
+        let mut made = 0;
+        for n in 0..256 {
+            for _ in 0..2 {
+                if reg.create("u", "token:read", addr(n), t0).is_ok() {
+                    made += 1;
+                }
+            }
+        }
+        assert_eq!(made, 2 * CREDENTIAL_SHARE);
+        // The owner's own session still gets workers.
+        assert!(reg.create("u", "session:owner", IP, t0).is_ok());
+        // The token's share comes back as its workers expire.
+        reg.handle_timeout(t0 + TTL);
+        assert!(reg.create("u", "token:read", addr(300), t0 + TTL).is_ok());
     }
 }

@@ -218,6 +218,7 @@ fn http_seeds() {
     let id = workers
         .create(
             psmonitor_fuzz_bodies::SUBSCRIBER,
+            "session",
             std::net::Ipv4Addr::LOCALHOST.into(),
             std::time::Instant::now(),
         )

@@ -35,7 +35,7 @@ pub fn query(data: &[u8]) {
     let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut workers = WorkerRegistry::new(WORKER_SEED, Duration::from_secs(5), 16);
     let created = workers
-        .create(SUBSCRIBER, client, now)
+        .create(SUBSCRIBER, "session", client, now)
         .expect("room for one");
     let outcome = workers.claim(id, subscriber, now);
     let expected = if id != Some(created.as_str()) {

@@ -74,6 +74,16 @@ impl Hub {
         request: &HttpRequest,
         need: Need,
     ) -> Result<String, HttpResponse> {
+        self.authorize(request, need).map(|(subject, _)| subject)
+    }
+
+    /// As [`Self::authorize_for`], with a name for the credential used, for quotas per
+    /// credential: `token:<name>` for an API token, `session:<user>:<login time>` for a JWT.
+    pub(super) fn authorize(
+        &mut self,
+        request: &HttpRequest,
+        need: Need,
+    ) -> Result<(String, String), HttpResponse> {
         let Some(token) = bearer(request.authorization.as_deref()).filter(|t| is_api_token(t))
         else {
             return validate_bearer(
@@ -81,7 +91,10 @@ impl Hub {
                 &self.account,
                 self.now.wall,
             )
-            .map(|claims| claims.sub)
+            .map(|claims| {
+                let credential = format!("session:{}:{}", claims.sub, claims.session_start());
+                (claims.sub, credential)
+            })
             .map_err(super::http::unauthorized);
         };
         let Some(found) = self.tokens.by_hash.get(&hash_token(token)) else {
@@ -95,6 +108,7 @@ impl Hub {
             return Err(error(403, SCOPE_REFUSED));
         }
         let name = found.name.clone();
+        let credential = format!("token:{name}");
         let now = self.now.mono;
         let due = self
             .tokens
@@ -110,6 +124,6 @@ impl Hub {
                 .map_or(0, |d| d.as_secs() as i64);
             self.out.push_back(Output::TokenUsed { name, unix_secs });
         }
-        Ok(self.account.user_id.clone())
+        Ok((self.account.user_id.clone(), credential))
     }
 }

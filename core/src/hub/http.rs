@@ -250,11 +250,14 @@ impl Hub {
     }
 
     fn create_worker(&mut self, request: &HttpRequest) -> HttpResponse {
-        let subject = match self.authorize_for(request, Need::Read) {
-            Ok(subject) => subject,
+        let (subject, credential) = match self.authorize(request, Need::Read) {
+            Ok(authorized) => authorized,
             Err(response) => return response,
         };
-        match self.workers.create(&subject, request.peer, self.now.mono) {
+        match self
+            .workers
+            .create(&subject, &credential, request.peer, self.now.mono)
+        {
             Ok(id) => {
                 let host = usable_host(request.host.as_deref());
                 let scheme = if request.secure { "wss" } else { "ws" };
