@@ -58,6 +58,10 @@ pub struct HttpRequest {
     pub if_none_match: Option<String>,
     /// Whether the request came over TLS: the worker's URL is then `wss://`.
     pub secure: bool,
+    /// The `Content-Type` header: a login must be `application/json`.
+    pub content_type: Option<String>,
+    /// The `Origin` header a browser sends: a login from another origin needs `--cors-origin`.
+    pub origin: Option<String>,
 }
 
 /// An HTTP response for the adapter to send; `Debug` shows the body's length, not its secrets.
@@ -105,6 +109,9 @@ pub struct HubConfig {
     pub history: bool,
     /// Serve `/metrics` without a token (`--metrics-public`).
     pub metrics_public: bool,
+    /// Origins (`https://dash.example:8443`) whose pages may log in cross-origin
+    /// (`--cors-origin`); the server's own origin always may.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for HubConfig {
@@ -122,11 +129,16 @@ impl Default for HubConfig {
             login_deadline: Duration::from_secs(3),
             history: false,
             metrics_public: false,
+            cors_origins: Vec::new(),
         }
     }
 }
 
 /// Something that happened, for the hub to act on; `Debug` redacts secrets (see `redact.rs`).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "an input is made and consumed at once, never stored in bulk; the adapter's queue boxes requests"
+)]
 pub enum Input {
     /// An HTTP request arrived.
     Request {
@@ -275,6 +287,7 @@ mod http;
 mod login_flow;
 mod logins;
 mod observe;
+mod origins;
 mod redact;
 mod sampling;
 mod websocket;
@@ -286,6 +299,7 @@ mod tests_observe;
 
 pub use access::{SCOPE_REFUSED, UNKNOWN_TOKEN};
 pub use observe::HISTORY_OFF;
+pub use origins::{FOREIGN_ORIGIN, NOT_JSON};
 
 pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};

@@ -86,6 +86,9 @@ pub struct ServerConfig {
     /// Memory for connections when no cgroup limit is set, and at most that with one
     /// (`--memory-budget`; default 256 MiB, see `memory_budget.rs`).
     pub memory_budget: Option<u64>,
+    /// Origins whose web pages may log in cross-origin (`--cors-origin`), e.g.
+    /// `https://dash.example:8443`; the server's own pages always may.
+    pub cors_origins: Vec<String>,
 }
 
 impl ServerConfig {
@@ -116,6 +119,7 @@ impl ServerConfig {
             history_rollup: Duration::from_secs(30 * 86_400),
             metrics_public: false,
             memory_budget: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -184,6 +188,9 @@ pub struct FileConfig {
     /// Memory for connections, e.g. `"64MiB"`.
     #[serde(alias = "memory_budget")]
     pub memory_budget: Option<String>,
+    /// Origins allowed to log in cross-origin, e.g. `["https://dash.example:8443"]`.
+    #[serde(alias = "cors_origin")]
+    pub cors_origin: Option<Vec<String>>,
 }
 
 /// A configuration file or value that cannot be used.
@@ -244,6 +251,11 @@ pub enum ConfigError {
         /// The text given.
         value: String,
     },
+    /// A `--cors-origin` that is not `http(s)://host[:port]`.
+    #[error(
+        "invalid cors-origin {0:?}: write the origin of the page, e.g. https://dash.example:8443 (scheme, host and port, no path)"
+    )]
+    Origin(String),
     /// A certificate given while TLS is off.
     #[error("--tls-cert and --tls-key need TLS: drop --tls off, or the certificate flags")]
     CertWithoutTls,
@@ -295,6 +307,22 @@ pub fn parse_size(key: &'static str, value: &str) -> Result<u64, ConfigError> {
     number.checked_mul(1 << shift).ok_or_else(bad)
 }
 
+/// Whether `text` is a web origin: `http://` or `https://`, a host (name, IPv4 or `[IPv6]`) and
+/// an optional port, nothing after but an optional `/`.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    !authority.is_empty()
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+}
+
 /// Parses `on` or `off` for the setting `key`.
 pub fn parse_on_off(key: &'static str, value: &str) -> Result<bool, ConfigError> {
     match value.trim() {
@@ -338,6 +366,9 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     }
     if config.memory_budget == Some(0) {
         return Err(ConfigError::Zero("memory-budget"));
+    }
+    if let Some(bad) = config.cors_origins.iter().find(|o| !is_origin(o)) {
+        return Err(ConfigError::Origin(bad.clone()));
     }
     Ok(())
 }
@@ -410,6 +441,29 @@ mod tests {
                 err.contains("memory-budget") && err.contains("64MiB"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let mut cfg = ServerConfig::with_data_dir(PathBuf::from("/tmp/x"));
+        cfg.cors_origins = vec![
+            "https://dash.example:8443".into(),
+            "http://[::1]:4500/".into(),
+            "http://localhost".into(),
+        ];
+        assert!(validate(&cfg).is_ok());
+        for bad in [
+            "dash.example",
+            "https://x/path",
+            "ftp://x",
+            "https://",
+            "*",
+            "https://a b",
+        ] {
+            cfg.cors_origins = vec![bad.into()];
+            let err = validate(&cfg).unwrap_err().to_string();
+            assert!(err.contains("cors-origin") && err.contains(bad), "{err}");
         }
     }
 

@@ -85,6 +85,7 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         verify_slots: effects::verifier_threads(),
         history: config.history,
         metrics_public: config.metrics_public,
+        cors_origins: config.cors_origins.clone(),
         ..HubConfig::default()
     }
 }

@@ -21,7 +21,7 @@ fn login_from(from: IpAddr, to: SocketAddr, password: &str) -> u16 {
     };
     let body = serde_json::json!({"username": "PSMonitor", "password": password}).to_string();
     let req = format!(
-        "POST /authenticate HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /authenticate HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream

@@ -180,6 +180,12 @@ impl Hub {
             return Some(error(404, "not found"));
         };
         let allow = format!("{}, OPTIONS", route.method());
+        if request.method == "OPTIONS" && route == Route::Authenticate {
+            return Some(super::origins::login_preflight(
+                &request,
+                &self.config.cors_origins,
+            ));
+        }
         if request.method == "OPTIONS" {
             return Some(json(
                 204,

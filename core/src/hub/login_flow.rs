@@ -34,6 +34,9 @@ impl Hub {
         req: ReqId,
         request: &HttpRequest,
     ) -> Option<HttpResponse> {
+        if let Err(refused) = super::origins::check_login(request, &self.config.cors_origins) {
+            return Some(refused);
+        }
         let (username, password) = match super::http::parse_login(&request.body) {
             Ok(parsed) => parsed,
             Err(err) => return Some(error(400, &err.to_string())),

@@ -44,6 +44,8 @@ fn request(method: &str, path: &str, auth: Option<String>, body: &[u8]) -> HttpR
         peer: PEER,
         secure: false,
         if_none_match: None,
+        content_type: (!body.is_empty()).then(|| "application/json".to_owned()),
+        origin: None,
     }
 }
 

@@ -266,6 +266,16 @@ pub struct ServeArgs {
     /// cap below the cgroup's own budget when one is [default: 256MiB].
     #[arg(long, env = "PSMONITOR_MEMORY_BUDGET", value_parser = size)]
     pub memory_budget: Option<u64>,
+    /// Origin of a web page on another host that may log in here (CORS), e.g.
+    /// https://dash.example:8443; repeat for several (comma-separated in the environment).
+    /// The server's own dashboard needs none.
+    #[arg(
+        long,
+        env = "PSMONITOR_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub cors_origin: Vec<String>,
 }
 
 /// `credentials` subcommands.

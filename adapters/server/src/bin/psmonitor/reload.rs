@@ -54,6 +54,7 @@ pub fn changed_settings(old: &ServerConfig, new: &ServerConfig) -> Vec<&'static 
         history_rollup => "history-rollup",
         metrics_public => "metrics-public",
         memory_budget => "memory-budget",
+        cors_origins => "cors-origin",
     );
     changed
 }

@@ -74,6 +74,11 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
         cfg.history_rollup = config::parse_duration("history-rollup", text)?;
     }
     cfg.metrics_public = args.metrics_public || file.metrics_public.unwrap_or(false);
+    cfg.cors_origins = if args.cors_origin.is_empty() {
+        file.cors_origin.unwrap_or_default()
+    } else {
+        args.cors_origin
+    };
     cfg.memory_budget = match (args.memory_budget, &file.memory_budget) {
         (Some(bytes), _) => Some(bytes),
         (None, Some(text)) => Some(config::parse_size("memory-budget", text)?),
