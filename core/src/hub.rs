@@ -283,6 +283,7 @@ pub enum Output {
 
 mod access;
 mod assets;
+mod history_quota;
 mod http;
 mod login_flow;
 mod logins;
@@ -332,6 +333,8 @@ pub struct Hub {
     trusted: logins::TrustedPeers,
     /// How long a verification takes, measured.
     verify_cost: logins::VerifyCost,
+    /// `/history` queries in progress, per client.
+    history_quota: history_quota::HistoryQuota,
     next_job: u64,
     /// Paired websockets, each holding one connection slot and subscribed to the stream.
     conns: BTreeSet<ConnId>,
@@ -358,6 +361,7 @@ impl Hub {
             login_queue: logins::LoginQueue::new(config.max_waiting_logins),
             trusted: logins::TrustedPeers::default(),
             verify_cost: logins::VerifyCost::default(),
+            history_quota: history_quota::HistoryQuota::default(),
             tokens: access::Tokens::default(),
             stats: observe::Counters::default(),
             config,

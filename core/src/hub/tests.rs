@@ -412,5 +412,6 @@ fn a_worker_asked_for_over_tls_gets_a_wss_url() {
     }
 }
 
+mod history_quota;
 mod logins;
 mod sessions;
