@@ -84,7 +84,7 @@ pub struct ServerConfig {
     /// Serve `/metrics` without a token (`--metrics-public`).
     pub metrics_public: bool,
     /// Memory for connections when no cgroup limit is set, and at most that with one
-    /// (`--memory-budget`; default 256 MiB, see `memory_budget.rs`).
+    /// (`--memory-budget`; default 1 GiB, see `memory_budget.rs`).
     pub memory_budget: Option<u64>,
     /// Origins whose web pages may log in cross-origin (`--cors-origin`), e.g.
     /// `https://dash.example:8443`; the server's own pages always may.

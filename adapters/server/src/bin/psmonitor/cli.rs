@@ -263,7 +263,7 @@ pub struct ServeArgs {
     #[arg(long, env = "PSMONITOR_METRICS_PUBLIC")]
     pub metrics_public: bool,
     /// Memory for connections, e.g. 64MiB: used when no memory cgroup limit is set, and as a
-    /// cap below the cgroup's own budget when one is [default: 256MiB].
+    /// cap below the cgroup's own budget when one is [default: 1GiB].
     #[arg(long, env = "PSMONITOR_MEMORY_BUDGET", value_parser = size)]
     pub memory_budget: Option<u64>,
     /// Origin of a web page on another host that may log in here (CORS), e.g.
