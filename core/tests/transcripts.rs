@@ -105,11 +105,11 @@ impl Replay {
                     .get("bearer")
                     .map(|t| format!("Bearer {t}"))
                     .or_else(|| args.get("authorization").cloned());
-                // What every client sends with a body, unless the transcript says.
+                // What every client sends with a POST, unless the transcript says.
                 let content_type = args
                     .get("content-type")
                     .cloned()
-                    .or_else(|| (!body.is_empty()).then(|| "application/json".to_owned()));
+                    .or_else(|| (words[1] == "POST").then(|| "application/json".to_owned()));
                 Input::Request {
                     req: ReqId(self.next_req),
                     request: HttpRequest {
