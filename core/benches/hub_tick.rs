@@ -49,6 +49,8 @@ fn http_request(
         peer: PEER,
         secure: false,
         if_none_match: None,
+        content_type: Some("application/json".to_owned()),
+        origin: None,
     }
 }
 

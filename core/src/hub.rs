@@ -58,6 +58,10 @@ pub struct HttpRequest {
     pub if_none_match: Option<String>,
     /// Whether the request came over TLS: the worker's URL is then `wss://`.
     pub secure: bool,
+    /// The `Content-Type` header: a login must be `application/json`.
+    pub content_type: Option<String>,
+    /// The `Origin` header a browser sends: a login from another origin needs `--cors-origin`.
+    pub origin: Option<String>,
 }
 
 /// An HTTP response for the adapter to send; `Debug` shows the body's length, not its secrets.
@@ -93,14 +97,21 @@ pub struct HubConfig {
     pub max_body_bytes: usize,
     /// Password verifications run at once: the adapter's verifier threads (default 2).
     pub verify_slots: usize,
-    /// Logins waiting for a verification slot before newcomers get 503 (default 256).
+    /// Logins waiting for a verification slot before newcomers get 503 (default 256; fewer
+    /// while verifications are too slow for that many to start within `login_deadline`).
     pub max_waiting_logins: usize,
+    /// Every login is answered within this long of its arrival: one not checked by then gets
+    /// 503 with `Retry-After` (default 3 s: DESIGN 6.5 asks for 5 s, the rest is room for a loaded adapter).
+    pub login_deadline: Duration,
     /// History on: sample at `interval` all the time, answer snapshots from the latest sample,
     /// hand every sample's series to the history store, serve `/history` (default off here;
     /// the server turns it on unless `--history off`).
     pub history: bool,
     /// Serve `/metrics` without a token (`--metrics-public`).
     pub metrics_public: bool,
+    /// Origins (`https://dash.example:8443`) whose pages may log in cross-origin
+    /// (`--cors-origin`); the server's own origin always may.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for HubConfig {
@@ -115,13 +126,19 @@ impl Default for HubConfig {
             max_body_bytes: 16 * 1024,
             verify_slots: 2,
             max_waiting_logins: 256,
+            login_deadline: Duration::from_secs(3),
             history: false,
             metrics_public: false,
+            cors_origins: Vec::new(),
         }
     }
 }
 
 /// Something that happened, for the hub to act on; `Debug` redacts secrets (see `redact.rs`).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "an input is made and consumed at once, never stored in bulk; the adapter's queue boxes requests"
+)]
 pub enum Input {
     /// An HTTP request arrived.
     Request {
@@ -266,9 +283,12 @@ pub enum Output {
 
 mod access;
 mod assets;
+mod history_quota;
 mod http;
+mod login_flow;
 mod logins;
 mod observe;
+mod origins;
 mod redact;
 mod sampling;
 mod websocket;
@@ -280,6 +300,7 @@ mod tests_observe;
 
 pub use access::{SCOPE_REFUSED, UNKNOWN_TOKEN};
 pub use observe::HISTORY_OFF;
+pub use origins::{FOREIGN_ORIGIN, NOT_JSON};
 
 pub use assets::CONTENT_SECURITY_POLICY;
 pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
@@ -308,6 +329,12 @@ pub struct Hub {
     logins: BTreeMap<JobId, logins::Login>,
     /// Logins waiting for a verification slot.
     login_queue: logins::LoginQueue,
+    /// Addresses with a successful login: their logins go first.
+    trusted: logins::TrustedPeers,
+    /// How long a verification takes, measured.
+    verify_cost: logins::VerifyCost,
+    /// `/history` queries in progress, per client.
+    history_quota: history_quota::HistoryQuota,
     next_job: u64,
     /// Paired websockets, each holding one connection slot and subscribed to the stream.
     conns: BTreeSet<ConnId>,
@@ -335,6 +362,9 @@ impl Hub {
             workers: WorkerRegistry::new(seed, config.worker_ttl, config.max_pending_workers),
             sampler: sampling::Sampler::new(config.interval, config.history),
             login_queue: logins::LoginQueue::new(config.max_waiting_logins),
+            trusted: logins::TrustedPeers::default(),
+            verify_cost: logins::VerifyCost::default(),
+            history_quota: history_quota::HistoryQuota::default(),
             tokens: access::Tokens::default(),
             stats: observe::Counters::default(),
             config,
@@ -400,13 +430,14 @@ impl Hub {
             .unwrap_or_else(|| Output::Wait(self.poll_timeout()))
     }
 
-    /// The next deadline: a worker expiring or a sample due.
+    /// The next deadline: a worker expiring, a sample due, or a login to answer.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let streaming = self.sampling_always();
         [
             self.workers.poll_timeout(),
             self.sampler.poll_timeout(self.now.mono, streaming),
+            self.login_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -416,6 +447,7 @@ impl Hub {
     fn handle_timeout(&mut self) {
         let now = self.now.mono;
         self.workers.handle_timeout(now);
+        self.expire_logins();
         if !self.shutting_down && self.sampler.handle_timeout(now, self.sampling_always()) {
             self.stats.sample_requested(now);
             self.out.push_back(Output::Sample);

@@ -88,10 +88,14 @@ impl ClaimError {
 }
 
 /// The credential a worker was asked for with; its stream lasts only as long as that credential.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Credential {
-    /// A JWT from a password login: the stream ends when the credentials are reset.
-    Session,
+    /// A JWT from the password login made at `started` (unix seconds): the stream ends when the
+    /// credentials are reset.
+    Session {
+        /// When the login that began this session was made.
+        started: u64,
+    },
     /// The API token with this SHA-256: the stream ends when the token is revoked.
     ApiToken([u8; 32]),
 }
@@ -99,7 +103,7 @@ pub enum Credential {
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Session => f.write_str("Session"),
+            Self::Session { started } => write!(f, "Session {{ started: {started} }}"),
             Self::ApiToken(_) => f.write_str("ApiToken(<hash>)"),
         }
     }
@@ -107,6 +111,10 @@ impl fmt::Debug for Credential {
 
 /// Unclaimed workers kept at most, whoever asked for them.
 const MAX_PENDING_TOTAL: usize = 4096;
+/// Unclaimed workers one credential (an API token, or one login session) may hold in all, from
+/// any number of addresses, as a multiple of the per-address cap: one token used from many
+/// addresses cannot take every slot, and the owner's other credentials keep theirs.
+pub const CREDENTIAL_SHARE: usize = 4;
 
 #[derive(Debug)]
 struct Pending {
@@ -128,6 +136,8 @@ pub struct WorkerRegistry {
     expiry: BTreeMap<(Instant, u64), String>,
     /// Unclaimed workers per user and client address.
     per_client: HashMap<(String, IpAddr), usize>,
+    /// Unclaimed workers per user and credential, from any address.
+    per_credential: HashMap<(String, Credential), usize>,
 }
 
 impl fmt::Debug for WorkerRegistry {
@@ -142,7 +152,8 @@ impl fmt::Debug for WorkerRegistry {
 
 impl WorkerRegistry {
     /// A registry whose ids derive from `seed`; workers live `ttl`, at most `max_pending` per user
-    /// and client address (one token holder cannot take every slot from the others).
+    /// and client address and [`CREDENTIAL_SHARE`] times that per credential (one token holder
+    /// cannot take every slot from the others, from one address or from many).
     #[must_use]
     pub fn new(seed: [u8; 32], ttl: Duration, max_pending: usize) -> Self {
         Self {
@@ -152,6 +163,7 @@ impl WorkerRegistry {
             pending: HashMap::new(),
             expiry: BTreeMap::new(),
             per_client: HashMap::new(),
+            per_credential: HashMap::new(),
         }
     }
 
@@ -172,7 +184,10 @@ impl WorkerRegistry {
     ) -> Result<WorkerId, CreateError> {
         self.handle_timeout(now);
         let owner = (subscriber.to_owned(), client_key(client));
+        let by_credential = (subscriber.to_owned(), credential);
         if self.per_client.get(&owner).copied().unwrap_or(0) >= self.max_pending
+            || self.per_credential.get(&by_credential).copied().unwrap_or(0)
+                >= self.max_pending.saturating_mul(CREDENTIAL_SHARE)
             || self.pending.len() >= MAX_PENDING_TOTAL
         {
             return Err(CreateError::TooManyPending);
@@ -182,6 +197,7 @@ impl WorkerRegistry {
         let seq = self.rng.counter;
         self.expiry.insert((expires, seq), id.clone());
         *self.per_client.entry(owner.clone()).or_default() += 1;
+        *self.per_credential.entry(by_credential).or_default() += 1;
         self.pending.insert(
             id.clone(),
             Pending {
@@ -225,6 +241,13 @@ impl WorkerRegistry {
                 self.per_client.remove(&pending.owner);
             }
         }
+        let by_credential = (pending.subscriber.clone(), pending.credential);
+        if let Some(count) = self.per_credential.get_mut(&by_credential) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_credential.remove(&by_credential);
+            }
+        }
         Some(pending)
     }
 
@@ -255,7 +278,7 @@ mod tests {
         Instant::now()
     }
 
-    const S: Credential = Credential::Session;
+    const S: Credential = Credential::Session { started: 1 };
     const TTL: Duration = Duration::from_secs(5);
     const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
@@ -348,5 +371,27 @@ mod tests {
         reg.handle_timeout(t0 + TTL);
         assert_eq!(reg.pending_len(), 1);
         assert!(reg.create("u", S, IP, t0 + TTL).is_ok());
+    }
+
+    #[test]
+    fn one_credential_from_many_addresses_cannot_take_every_slot() {
+        let t0 = base();
+        let mut reg = WorkerRegistry::new([1; 32], TTL, 2);
+        let addr = |n: u32| IpAddr::V4(std::net::Ipv4Addr::from(0xcb00_7100 + n));
+        let token = Credential::ApiToken([7; 32]);
+        let mut made = 0;
+        for n in 0..256 {
+            for _ in 0..2 {
+                if reg.create("u", token, addr(n), t0).is_ok() {
+                    made += 1;
+                }
+            }
+        }
+        assert_eq!(made, 2 * CREDENTIAL_SHARE);
+        // The owner's own session still gets workers.
+        assert!(reg.create("u", S, IP, t0).is_ok());
+        // The token's share comes back as its workers expire.
+        reg.handle_timeout(t0 + TTL);
+        assert!(reg.create("u", token, addr(300), t0 + TTL).is_ok());
     }
 }

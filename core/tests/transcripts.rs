@@ -105,6 +105,11 @@ impl Replay {
                     .get("bearer")
                     .map(|t| format!("Bearer {t}"))
                     .or_else(|| args.get("authorization").cloned());
+                // What every client sends with a POST, unless the transcript says.
+                let content_type = args
+                    .get("content-type")
+                    .cloned()
+                    .or_else(|| (words[1] == "POST").then(|| "application/json".to_owned()));
                 Input::Request {
                     req: ReqId(self.next_req),
                     request: HttpRequest {
@@ -118,6 +123,8 @@ impl Replay {
                         peer,
                         secure: false,
                         if_none_match: None,
+                        content_type,
+                        origin: args.get("origin").cloned(),
                     },
                 }
             }

@@ -218,7 +218,7 @@ fn http_seeds() {
     let id = workers
         .create(
             psmonitor_fuzz_bodies::SUBSCRIBER,
-            psmonitor_core::workers::Credential::Session,
+            psmonitor_core::workers::Credential::Session { started: 0 },
             std::net::Ipv4Addr::LOCALHOST.into(),
             std::time::Instant::now(),
         )

@@ -49,6 +49,8 @@ fn config(byte: u8) -> HubConfig {
         max_body_bytes: 64,
         verify_slots: usize::from((byte >> 2) & 1) + 1,
         max_waiting_logins: usize::from((byte >> 3) & 3),
+        login_deadline: Duration::from_secs(3),
+        cors_origins: Vec::new(),
         history: byte & 0x20 != 0,
         metrics_public: byte & 0x40 != 0,
     }
@@ -235,6 +237,8 @@ impl Driver {
             peer: peer(r.peer),
             if_none_match: r.if_none_match,
             secure: r.secure,
+            content_type: Some("application/json".to_owned()),
+            origin: None,
         };
         self.input(Input::Request { req, request });
     }

@@ -35,7 +35,7 @@ pub fn query(data: &[u8]) {
     let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut workers = WorkerRegistry::new(WORKER_SEED, Duration::from_secs(5), 16);
     let created = workers
-        .create(SUBSCRIBER, Credential::Session, client, now)
+        .create(SUBSCRIBER, Credential::Session { started: 0 }, client, now)
         .expect("room for one");
     let outcome = workers.claim(id, subscriber, now);
     let expected = if id != Some(created.as_str()) {
@@ -43,7 +43,7 @@ pub fn query(data: &[u8]) {
     } else if subscriber != Some(SUBSCRIBER) {
         Err(ClaimError::InvalidSubscriber)
     } else {
-        Ok(Credential::Session)
+        Ok(Credential::Session { started: 0 })
     };
     assert_eq!(outcome, expected);
     assert_eq!(
@@ -55,7 +55,7 @@ pub fn query(data: &[u8]) {
         if id == Some(created.as_str()) {
             Err(ClaimError::InvalidId)
         } else {
-            Ok(Credential::Session)
+            Ok(Credential::Session { started: 0 })
         }
     );
 }

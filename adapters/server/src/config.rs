@@ -83,6 +83,12 @@ pub struct ServerConfig {
     pub history_rollup: Duration,
     /// Serve `/metrics` without a token (`--metrics-public`).
     pub metrics_public: bool,
+    /// Memory for connections when no cgroup limit is set, and at most that with one
+    /// (`--memory-budget`; default 1 GiB, see `memory_budget.rs`).
+    pub memory_budget: Option<u64>,
+    /// Origins whose web pages may log in cross-origin (`--cors-origin`), e.g.
+    /// `https://dash.example:8443`; the server's own pages always may.
+    pub cors_origins: Vec<String>,
 }
 
 impl ServerConfig {
@@ -112,6 +118,8 @@ impl ServerConfig {
             history_raw: Duration::from_secs(24 * 3_600),
             history_rollup: Duration::from_secs(30 * 86_400),
             metrics_public: false,
+            memory_budget: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -177,6 +185,12 @@ pub struct FileConfig {
     /// Serve `/metrics` without a token.
     #[serde(alias = "metrics_public")]
     pub metrics_public: Option<bool>,
+    /// Memory for connections, e.g. `"64MiB"`.
+    #[serde(alias = "memory_budget")]
+    pub memory_budget: Option<String>,
+    /// Origins allowed to log in cross-origin, e.g. `["https://dash.example:8443"]`.
+    #[serde(alias = "cors_origin")]
+    pub cors_origin: Option<Vec<String>>,
 }
 
 /// A configuration file or value that cannot be used.
@@ -227,6 +241,21 @@ pub enum ConfigError {
         "--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate"
     )]
     HalfTlsPair,
+    /// A size that cannot be parsed.
+    #[error(
+        "invalid {key} {value:?}: write e.g. \"64MiB\", \"512KiB\", \"1GiB\" or a number of bytes"
+    )]
+    Size {
+        /// Which setting.
+        key: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// A `--cors-origin` that is not `http(s)://host[:port]`.
+    #[error(
+        "invalid cors-origin {0:?}: write the origin of the page, e.g. https://dash.example:8443 (scheme, host and port, no path)"
+    )]
+    Origin(String),
     /// A certificate given while TLS is off.
     #[error("--tls-cert and --tls-key need TLS: drop --tls off, or the certificate flags")]
     CertWithoutTls,
@@ -253,6 +282,45 @@ pub fn parse_duration(key: &'static str, value: &str) -> Result<Duration, Config
         value: value.to_owned(),
         message: e.to_string(),
     })
+}
+
+/// Parses a size in bytes for the setting `key`: a number, optionally followed by `K`/`KiB`,
+/// `M`/`MiB` or `G`/`GiB` (powers of 1024).
+pub fn parse_size(key: &'static str, value: &str) -> Result<u64, ConfigError> {
+    let bad = || ConfigError::Size {
+        key,
+        value: value.to_owned(),
+    };
+    let text = value.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    number.checked_mul(1 << shift).ok_or_else(bad)
+}
+
+/// Whether `text` is a web origin: `http://` or `https://`, a host (name, IPv4 or `[IPv6]`) and
+/// an optional port, nothing after but an optional `/`.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    !authority.is_empty()
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
 }
 
 /// Parses `on` or `off` for the setting `key`.
@@ -295,6 +363,12 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     }
     if config.history_rollup.is_zero() {
         return Err(ConfigError::Zero("history-rollup"));
+    }
+    if config.memory_budget == Some(0) {
+        return Err(ConfigError::Zero("memory-budget"));
+    }
+    if let Some(bad) = config.cors_origins.iter().find(|o| !is_origin(o)) {
+        return Err(ConfigError::Origin(bad.clone()));
     }
     Ok(())
 }
@@ -353,6 +427,44 @@ mod tests {
     fn file_config_rejects_unknown_keys() {
         let err = toml::from_str::<FileConfig>("prot = 1").unwrap_err();
         assert!(err.message().contains("unknown field"), "{}", err.message());
+    }
+
+    #[test]
+    fn sizes_parse_in_binary_units_and_errors_say_how_to_write_them() {
+        assert_eq!(parse_size("memory-budget", "64MiB").unwrap(), 64 << 20);
+        assert_eq!(parse_size("memory-budget", "512k").unwrap(), 512 << 10);
+        assert_eq!(parse_size("memory-budget", " 2 GiB ").unwrap(), 2 << 30);
+        assert_eq!(parse_size("memory-budget", "1000").unwrap(), 1000);
+        for bad in ["", "MiB", "64MB", "-1", "99999999999999999999G", "1.5GiB"] {
+            let err = parse_size("memory-budget", bad).unwrap_err().to_string();
+            assert!(
+                err.contains("memory-budget") && err.contains("64MiB"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let mut cfg = ServerConfig::with_data_dir(PathBuf::from("/tmp/x"));
+        cfg.cors_origins = vec![
+            "https://dash.example:8443".into(),
+            "http://[::1]:4500/".into(),
+            "http://localhost".into(),
+        ];
+        assert!(validate(&cfg).is_ok());
+        for bad in [
+            "dash.example",
+            "https://x/path",
+            "ftp://x",
+            "https://",
+            "*",
+            "https://a b",
+        ] {
+            cfg.cors_origins = vec![bad.into()];
+            let err = validate(&cfg).unwrap_err().to_string();
+            assert!(err.contains("cors-origin") && err.contains(bad), "{err}");
+        }
     }
 
     #[test]

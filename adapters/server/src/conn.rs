@@ -228,6 +228,8 @@ fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr, secure: bool) -> 
         host: head.header("host").map(str::to_owned),
         if_none_match: head.header("if-none-match").map(str::to_owned),
         accept: head.header("accept").map(str::to_owned),
+        content_type: head.header("content-type").map(str::to_owned),
+        origin: head.header("origin").map(str::to_owned),
         method: head.method,
         path: head.path,
         query: head.query,

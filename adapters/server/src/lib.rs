@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+mod busy_tls;
 pub mod config;
 mod conn;
 mod db_watch;
@@ -14,6 +15,7 @@ mod effects;
 mod limits;
 mod listener;
 pub mod logging;
+pub mod memory_budget;
 mod observe;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -83,6 +85,7 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         verify_slots: effects::verifier_threads(),
         history: config.history,
         metrics_public: config.metrics_public,
+        cors_origins: config.cors_origins.clone(),
         ..HubConfig::default()
     }
 }
@@ -161,7 +164,13 @@ async fn run(
     executor: Arc<Executor<'static>>,
 ) -> Result<(), ServerError> {
     let nofile = limits::raise_nofile_limit();
-    let conn_limits = ConnLimits::for_nofile(MAX_HTTP_CONNECTIONS_PER_ADDRESS, nofile);
+    let memory = memory_budget::MemoryBudget::detect(config.memory_budget, tls.is_some());
+    tracing::info!(budget = ?memory, connections = memory.connections(), "memory for connections");
+    let conn_limits = ConnLimits::for_nofile(
+        MAX_HTTP_CONNECTIONS_PER_ADDRESS,
+        nofile,
+        memory.connections(),
+    );
     if config.max_connections + 64 > nofile {
         tracing::warn!(
             nofile,

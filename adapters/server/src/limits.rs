@@ -43,9 +43,11 @@ impl ConnLimits {
         })
     }
 
-    /// Limits that fit the process's open-file limit `nofile`.
-    pub(crate) fn for_nofile(max_per_addr: usize, nofile: usize) -> Arc<Self> {
-        Self::new(max_per_addr, nofile.saturating_sub(FD_HEADROOM).max(16))
+    /// Limits that fit the process's open-file limit `nofile` and `by_memory` connections
+    /// (see `memory_budget.rs`).
+    pub(crate) fn for_nofile(max_per_addr: usize, nofile: usize, by_memory: usize) -> Arc<Self> {
+        let by_fds = nofile.saturating_sub(FD_HEADROOM).max(16);
+        Self::new(max_per_addr, by_fds.min(by_memory))
     }
 
     /// Connections open now.

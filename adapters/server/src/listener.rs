@@ -70,7 +70,14 @@ pub(crate) async fn accept_loop(
             },
             Err(refusal) => {
                 tracing::debug!(%peer, ?refusal, open = limits.open(), "connection refused");
-                executor.spawn(turn_away(stream, refusal)).detach();
+                match &tls {
+                    None => executor.spawn(turn_away(stream, refusal)).detach(),
+                    Some(tls) => {
+                        let answer = busy_answer(refusal);
+                        let refuse = crate::busy_tls::turn_away(stream, answer, tls.clone());
+                        executor.spawn(refuse).detach();
+                    }
+                }
             }
         }
     }
@@ -133,9 +140,8 @@ fn out_of_fds(e: &std::io::Error) -> bool {
     code == rustix::io::Errno::MFILE.raw_os_error()
 }
 
-/// Answers a refused connection with 503 and closes it at once: it holds a descriptor, and
-/// refused connections may come by the thousand.
-async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
+/// 503 with `Retry-After` saying why a connection was refused.
+fn busy_answer(refusal: Refusal) -> psmonitor_core::hub::HttpResponse {
     let message = match refusal {
         Refusal::Address => "too many connections from your address: try again later",
         Refusal::Full => "server is at full capacity: try again later",
@@ -144,6 +150,13 @@ async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
     answer
         .headers
         .push(("Retry-After", RETRY_AFTER_SECS.to_owned()));
+    answer
+}
+
+/// Answers a refused connection with 503 and closes it at once: it holds a descriptor, and
+/// refused connections may come by the thousand.
+async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
+    let answer = busy_answer(refusal);
     let write = write_response(&mut stream, Version::Http11, &answer, false);
     let _ = FutureExt::or(write, async {
         async_io::Timer::after(ACCEPT_BACKOFF).await;

@@ -154,7 +154,7 @@ fn chunked_and_expect_continue_bodies_log_in() {
         serde_json::json!({"username": "PSMonitor", "password": common::PASSWORD}).to_string();
     let (first, second) = body.split_at(10);
     let req = format!(
-        "POST /authenticate HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+        "POST /authenticate HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
          {:x}\r\n{first}\r\n{:x}\r\n{second}\r\n0\r\n\r\n",
         first.len(),
         second.len()
@@ -168,7 +168,7 @@ fn chunked_and_expect_continue_bodies_log_in() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     let head = format!(
-        "POST /authenticate HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /authenticate HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).unwrap();

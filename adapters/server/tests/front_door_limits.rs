@@ -137,3 +137,81 @@ fn a_server_out_of_connections_answers_503_instead_of_hanging() {
     }
     legitimate_client(&served.addr);
 }
+
+/// A TLS server past its memory budget (`--memory-budget 1` allows the minimum, 32
+/// connections) answers a refused connection over TLS with 503 and `Retry-After`: the client
+/// reports Busy, not "does the server speak https?". Once the held connections go, it gets in.
+#[test]
+fn a_full_tls_server_says_busy_over_tls() {
+    use psmonitor_client::{Client, ClientConfig, ClientError, ClientTrust, Fingerprint};
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = isolated(Command::new(BIN), dir.path());
+    cmd.args([
+        "serve",
+        "--port",
+        "0",
+        "--tls",
+        "on",
+        "--memory-budget",
+        "1",
+    ])
+    .args(["--header-timeout", "3s", "--fixture"])
+    .arg(common::host("vm-no-sensors"))
+    .env("PSMONITOR_PASSWORD", PASSWORD)
+    .stdout(Stdio::piped());
+    let mut child = KillOnDrop(cmd.spawn().unwrap());
+    let out = BufReader::new(child.0.stdout.take().unwrap());
+    let line = out
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("listening on https://"))
+        .expect("no listening line");
+    let rest = line.strip_prefix("listening on https://").unwrap();
+    let (addr, fp) = rest.split_once(" (certificate fingerprint ").unwrap();
+    let addr: SocketAddr = addr.parse().unwrap();
+    let fp: Fingerprint = fp.trim_end_matches(')').parse().unwrap();
+    let client = || {
+        Client::new(ClientConfig {
+            server: format!("https://{addr}"),
+            username: "PSMonitor".into(),
+            password: zeroize::Zeroizing::new(PASSWORD.to_owned()),
+            trust: ClientTrust {
+                fingerprint: Some(fp),
+                ..ClientTrust::default()
+            },
+        })
+        .unwrap()
+    };
+    // 32 silent connections take every place (each has 3 s for its handshake).
+    let from: IpAddr = "127.0.5.1".parse().unwrap();
+    let held: Vec<_> = (0..32).map(|_| connect_from(from, addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let err = smol::block_on(client().system()).unwrap_err();
+    assert!(
+        matches!(err, ClientError::Busy { retry_after } if retry_after == Duration::from_secs(1)),
+        "{err:?}"
+    );
+    drop(held);
+    let began = Instant::now();
+    loop {
+        match smol::block_on(client().system()) {
+            Ok(_) => break,
+            Err(e) => assert!(
+                began.elapsed() < Duration::from_secs(10),
+                "still refused: {e:?}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -132,6 +132,7 @@ fn a_garbage_history_file_is_moved_aside_and_live_data_still_served() {
     let body = serde_json::json!({"username": "PSMonitor", "password": PASSWORD}).to_string();
     let login: serde_json::Value = http
         .post(format!("{url}/authenticate"))
+        .header("Content-Type", "application/json")
         .send(body.as_bytes())
         .unwrap()
         .body_mut()

@@ -1,6 +1,6 @@
 //! The data directory holds the password hash and the token-signing key: it must be ours, 0700,
-//! and not reachable through a directory where someone else could swap it (a world-writable
-//! directory, or a symlink placed in one). Those are Unix checks; elsewhere (Windows) the directory
+//! and not reachable through a directory where someone else could swap it (a group- or
+//! world-writable directory that is not sticky, or a symlink placed in one). Those are Unix checks; elsewhere (Windows) the directory
 //! is created as it is, inside the user's own profile, whose access list already keeps others out.
 
 use std::fs;
@@ -40,8 +40,8 @@ fn trusted(uid: u32, me: u32) -> bool {
 }
 
 #[cfg(unix)]
-/// Checks every directory on the way to `path` (which exists): none may be world-writable
-/// unless sticky (like `/tmp`), and in a sticky one the entry below must be ours or root's. A symlink on the way
+/// Checks every directory on the way to `path` (which exists): none may be group- or
+/// world-writable unless sticky (like `/tmp`), and in a sticky one the entry below must be ours or root's. A symlink on the way
 /// must be ours or root's and must not sit in a directory others can write to.
 /// The last directory itself is exempt from the mode check when `is_data_dir` (ours, it is
 /// tightened instead).
@@ -80,17 +80,24 @@ fn check_route(path: &Path, me: u32, is_data_dir: bool) -> Result<(), StoreError
             continue;
         }
         let mode = meta.mode();
-        if mode & 0o002 != 0 && mode & STICKY == 0 && !(last && is_data_dir) {
+        if mode & 0o022 != 0 && mode & STICKY == 0 && !(last && is_data_dir) {
+            let who = if mode & 0o002 != 0 {
+                "others"
+            } else {
+                "its group"
+            };
+            let fix = if mode & 0o002 != 0 { "go-w" } else { "g-w" };
             return Err(unsafe_dir(
                 path,
                 format!(
-                    "it is reached through {}, which others can write to (mode {:o})",
+                    "it is reached through {}, which {who} can write to (mode {:o}): `chmod {fix} {}`, or choose a --data-dir elsewhere",
                     walked.display(),
-                    mode & 0o7777
+                    mode & 0o7777,
+                    walked.display()
                 ),
             ));
         }
-        parent_open_to_others = mode & 0o002 != 0;
+        parent_open_to_others = mode & 0o022 != 0;
     }
     Ok(())
 }

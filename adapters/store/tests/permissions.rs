@@ -93,6 +93,33 @@ fn a_dir_reached_through_a_world_writable_dir_is_refused() {
 }
 
 #[test]
+fn a_dir_in_a_group_writable_parent_is_refused_and_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let team = tmp.path().join("team");
+    fs::create_dir(&team).unwrap();
+    fs::set_permissions(&team, fs::Permissions::from_mode(0o775)).unwrap();
+    // Missing or existing below it, the data dir is refused and nothing is written.
+    let data = team.join("psmonitor");
+    let message = refused(&data);
+    assert!(
+        message.contains("its group can write to")
+            && message.contains("775")
+            && message.contains(&format!("chmod g-w {}", team.display()))
+            && message.contains("--data-dir"),
+        "{message}"
+    );
+    assert!(!data.exists());
+    fs::create_dir(&data).unwrap();
+    refused(&data);
+    assert!(!data.join("psmonitor.db").exists());
+    // Fixed as told, it is accepted; a sticky group-writable parent is fine as it is.
+    fs::set_permissions(&team, fs::Permissions::from_mode(0o755)).unwrap();
+    drop(Store::open(&data).unwrap());
+    fs::set_permissions(&team, fs::Permissions::from_mode(0o1775)).unwrap();
+    drop(Store::open(&data).unwrap());
+}
+
+#[test]
 fn a_symlink_someone_else_put_in_a_sticky_dir_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let shared = tmp.path().join("shared");

@@ -11,6 +11,7 @@ use super::http::{error, error_with};
 use super::{HttpRequest, HttpResponse, Hub, Output};
 use crate::auth::api_token::{ApiToken, TokenScope, hash_token, is_api_token};
 use crate::auth::validate_bearer;
+use crate::workers::Credential;
 
 /// A token's last use is reported at most this often.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
@@ -59,6 +60,19 @@ pub fn bearer(authorization: Option<&str>) -> Option<&str> {
 }
 
 impl Hub {
+    /// Whether `authorization` carries a credential valid now (a JWT from `/authenticate`, or
+    /// a known API token of any scope), without recording its use: a login presenting one is
+    /// the owner's and goes ahead of fresh addresses.
+    pub(super) fn credential_is_valid(&self, authorization: Option<&str>) -> bool {
+        match bearer(authorization) {
+            None => false,
+            Some(token) if is_api_token(token) => {
+                self.tokens.by_hash.contains_key(&hash_token(token))
+            }
+            Some(_) => validate_bearer(authorization, &self.account, self.now.wall).is_ok(),
+        }
+    }
+
     /// Checks the request's credential for a route that needs `need`; returns the user id the
     /// caller acts as (the account's, for an API token).
     pub(super) fn authorize_for(
@@ -66,6 +80,16 @@ impl Hub {
         request: &HttpRequest,
         need: Need,
     ) -> Result<String, HttpResponse> {
+        self.authorize(request, need).map(|(subject, _)| subject)
+    }
+
+    /// As [`Self::authorize_for`], with the credential used (an API token by its hash, a JWT by
+    /// its session's login time), for quotas per credential and for ending its streams.
+    pub(super) fn authorize(
+        &mut self,
+        request: &HttpRequest,
+        need: Need,
+    ) -> Result<(String, Credential), HttpResponse> {
         let Some(token) = bearer(request.authorization.as_deref()).filter(|t| is_api_token(t))
         else {
             return validate_bearer(
@@ -73,7 +97,12 @@ impl Hub {
                 &self.account,
                 self.now.wall,
             )
-            .map(|claims| claims.sub)
+            .map(|claims| {
+                let credential = Credential::Session {
+                    started: claims.session_start(),
+                };
+                (claims.sub, credential)
+            })
             .map_err(super::http::unauthorized);
         };
         let Some(found) = self.tokens.by_hash.get(&hash_token(token)) else {
@@ -87,6 +116,7 @@ impl Hub {
             return Err(error(403, SCOPE_REFUSED));
         }
         let name = found.name.clone();
+        let credential = Credential::ApiToken(hash_token(token));
         let now = self.now.mono;
         let due = self
             .tokens
@@ -102,6 +132,6 @@ impl Hub {
                 .map_or(0, |d| d.as_secs() as i64);
             self.out.push_back(Output::TokenUsed { name, unix_secs });
         }
-        Ok(self.account.user_id.clone())
+        Ok((self.account.user_id.clone(), credential))
     }
 }

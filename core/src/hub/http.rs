@@ -5,13 +5,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::access::{Need, bearer};
-use super::logins::{Login, Offer};
+use super::access::Need;
 use super::sampling::Resource;
-use super::{HttpRequest, HttpResponse, Hub, JobId, Output, ReqId};
-use crate::auth::api_token::{hash_token, is_api_token};
-use crate::auth::{TokenError, issue_token, refresh_token, validate_bearer};
-use crate::workers::Credential;
+use super::{HttpRequest, HttpResponse, Hub, ReqId};
+use crate::auth::{TokenError, refresh_token, validate_bearer};
 
 /// The address put in worker URLs when the request had no usable `Host` header.
 pub const DEFAULT_HOST: &str = "127.0.0.1:4500";
@@ -120,15 +117,6 @@ pub(super) fn error_with(
     json(status, Arc::from(body), extra)
 }
 
-/// 503 for a login that found no verification slot: the credentials were not checked.
-fn busy() -> HttpResponse {
-    error_with(
-        503,
-        "server busy verifying other logins: try again shortly",
-        vec![("Retry-After", "1".to_owned())],
-    )
-}
-
 pub(super) fn unauthorized(err: TokenError) -> HttpResponse {
     error_with(
         401,
@@ -192,6 +180,12 @@ impl Hub {
             return Some(error(404, "not found"));
         };
         let allow = format!("{}, OPTIONS", route.method());
+        if request.method == "OPTIONS" && route == Route::Authenticate {
+            return Some(super::origins::login_preflight(
+                &request,
+                &self.config.cors_origins,
+            ));
+        }
         if request.method == "OPTIONS" {
             return Some(json(
                 204,
@@ -233,103 +227,6 @@ impl Hub {
         }
     }
 
-    fn authenticate(&mut self, req: ReqId, request: &HttpRequest) -> Option<HttpResponse> {
-        let (username, password) = match parse_login(&request.body) {
-            Ok(parsed) => parsed,
-            Err(err) => return Some(error(400, &err.to_string())),
-        };
-        let failures = self.limiter.failures(request.peer);
-        let must_wait = self.logins.len() >= self.config.verify_slots;
-        let limiter = &self.limiter;
-        if must_wait
-            && !self
-                .login_queue
-                .has_room_for(failures, |ip| limiter.failures(ip))
-        {
-            return Some(busy());
-        }
-        if let Err(retry) = self.limiter.begin(request.peer, self.now.mono) {
-            self.stats.logins_limited += 1;
-            return Some(error_with(
-                429,
-                "too many failed login attempts",
-                vec![("Retry-After", retry.header_secs().to_string())],
-            ));
-        }
-        self.next_job += 1;
-        let job = JobId(self.next_job);
-        // An unknown user is verified against the real hash too, so both cost the same.
-        let login = Login {
-            req,
-            peer: request.peer,
-            known_user: username == self.account.username,
-        };
-        if !must_wait {
-            self.start_verification(job, login, password);
-        } else if let Offer::Displaced(worse) = self
-            .login_queue
-            .push(job, login, password, |ip| self.limiter.failures(ip))
-        {
-            self.limiter.cancel(worse.login.peer, self.now.mono);
-            self.respond(worse.login.req, busy());
-        }
-        None
-    }
-
-    fn start_verification(&mut self, job: JobId, login: Login, password: Zeroizing<String>) {
-        self.logins.insert(job, login);
-        self.out.push_back(Output::VerifyPassword {
-            job,
-            phc: self.account.password_hash.clone(),
-            password,
-        });
-    }
-
-    /// Starts waiting logins while verification slots are free.
-    fn start_waiting_logins(&mut self) {
-        while self.logins.len() < self.config.verify_slots {
-            let limiter = &self.limiter;
-            let Some(next) = self.login_queue.pop(|ip| limiter.failures(ip)) else {
-                return;
-            };
-            self.start_verification(next.job, next.login, next.password);
-        }
-    }
-
-    pub(super) fn handle_unverified(&mut self, job: JobId) {
-        if let Some(login) = self.logins.remove(&job) {
-            self.limiter.cancel(login.peer, self.now.mono);
-            self.respond(login.req, busy());
-        }
-        self.start_waiting_logins();
-    }
-
-    pub(super) fn handle_verified(&mut self, job: JobId, ok: bool) {
-        let Some(login) = self.logins.remove(&job) else {
-            return;
-        };
-        self.start_waiting_logins();
-        let success = ok && login.known_user;
-        self.limiter.finish(login.peer, self.now.mono, success);
-        if !success {
-            self.stats.logins_failed += 1;
-            self.respond(login.req, error(401, "invalid username or password"));
-            return;
-        }
-        self.stats.logins_ok += 1;
-        let response = match issue_token(&self.account, self.now.wall, self.config.token_ttl) {
-            Ok(token) => {
-                let body = serde_json::json!({
-                    "token": token.as_str(),
-                    "user_id": self.account.user_id,
-                });
-                ok_json(&body)
-            }
-            Err(_) => error(500, "could not issue a token"),
-        };
-        self.respond(login.req, response);
-    }
-
     /// `POST /refresh`: a new token for the session of a valid one, until the session ends.
     fn refresh(&mut self, request: &HttpRequest) -> HttpResponse {
         // Sessions are the password's: an API token (psm_...) has none to refresh.
@@ -359,13 +256,10 @@ impl Hub {
     }
 
     fn create_worker(&mut self, request: &HttpRequest) -> HttpResponse {
-        let subject = match self.authorize_for(request, Need::Read) {
-            Ok(subject) => subject,
+        let (subject, credential) = match self.authorize(request, Need::Read) {
+            Ok(authorized) => authorized,
             Err(response) => return response,
         };
-        let credential = bearer(request.authorization.as_deref())
-            .filter(|t| is_api_token(t))
-            .map_or(Credential::Session, |t| Credential::ApiToken(hash_token(t)));
         match self
             .workers
             .create(&subject, credential, request.peer, self.now.mono)
@@ -409,7 +303,7 @@ impl Hub {
     }
 }
 
-fn ok_json(value: &Value) -> HttpResponse {
+pub(super) fn ok_json(value: &Value) -> HttpResponse {
     ok(Arc::from(value.to_string()))
 }
 

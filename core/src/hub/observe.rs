@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use super::access::Need;
-use super::http::{error, json, ok};
+use super::http::{error, error_with, json, ok};
 use super::sampling::Resource;
 use super::{HistoryAnswer, HistoryRequest, HttpRequest, HttpResponse, Hub, Output, ReqId};
 use crate::history::{SeriesList, parse_query};
@@ -104,6 +104,7 @@ impl Hub {
         if !self.config.history {
             return Some(error(404, HISTORY_OFF));
         }
+        let request_peer = request.peer;
         let request = if series_only {
             HistoryRequest::Series
         } else {
@@ -112,12 +113,30 @@ impl Hub {
                 Err(e) => return Some(error(400, &e.to_string())),
             }
         };
+        match self.history_quota.begin(req, request_peer) {
+            Ok(()) => {}
+            Err(super::history_quota::Refused::Client) => {
+                return Some(error_with(
+                    429,
+                    "too many history queries in progress: wait for their answers",
+                    vec![("Retry-After", "1".to_owned())],
+                ));
+            }
+            Err(super::history_quota::Refused::Full) => {
+                return Some(error_with(
+                    503,
+                    "history is busy: try again shortly",
+                    vec![("Retry-After", "1".to_owned())],
+                ));
+            }
+        }
         self.out.push_back(Output::History { req, request });
         None
     }
 
     /// The history store answered.
     pub(super) fn handle_history_answer(&mut self, req: ReqId, answer: HistoryAnswer) {
+        self.history_quota.end(req);
         let encoded = match answer {
             HistoryAnswer::Series(series) => serde_json::to_string(&SeriesList { series }),
             HistoryAnswer::Range(data) => serde_json::to_string(&data),

@@ -29,6 +29,8 @@ impl fmt::Debug for HttpRequest {
             .field("peer", &self.peer)
             .field("secure", &self.secure)
             .field("if_none_match", &self.if_none_match)
+            .field("content_type", &self.content_type)
+            .field("origin", &self.origin)
             .finish()
     }
 }
@@ -106,6 +108,8 @@ mod tests {
             peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
             secure: false,
             if_none_match: None,
+            content_type: Some("application/json".to_owned()),
+            origin: None,
         };
         let input = Input::Request {
             req: ReqId(1),

@@ -44,6 +44,8 @@ fn request(method: &str, path: &str, auth: Option<String>, body: &[u8]) -> HttpR
         peer: PEER,
         secure: false,
         if_none_match: None,
+        content_type: (!body.is_empty()).then(|| "application/json".to_owned()),
+        origin: None,
     }
 }
 
@@ -410,6 +412,7 @@ fn a_worker_asked_for_over_tls_gets_a_wss_url() {
     }
 }
 
+mod history_quota;
 mod logins;
 mod revocation;
 mod sessions;

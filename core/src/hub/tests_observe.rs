@@ -66,6 +66,8 @@ fn get(path: &str, query: Option<&str>, auth: Option<&str>, accept: Option<&str>
         peer: PEER,
         if_none_match: None,
         secure: false,
+        content_type: None,
+        origin: None,
     }
 }
 

@@ -190,7 +190,7 @@ pub struct WatchArgs {
 }
 
 /// Flags of `serve`; unset ones come from `--config`, then the built-in defaults.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1].
     #[arg(long, env = "PSMONITOR_ADDRESS")]
@@ -262,6 +262,20 @@ pub struct ServeArgs {
     /// Serve /metrics without a token.
     #[arg(long, env = "PSMONITOR_METRICS_PUBLIC")]
     pub metrics_public: bool,
+    /// Memory for connections, e.g. 64MiB: used when no memory cgroup limit is set, and as a
+    /// cap below the cgroup's own budget when one is [default: 1GiB].
+    #[arg(long, env = "PSMONITOR_MEMORY_BUDGET", value_parser = size)]
+    pub memory_budget: Option<u64>,
+    /// Origin of a web page on another host that may log in here (CORS), e.g.
+    /// https://dash.example:8443; repeat for several (comma-separated in the environment).
+    /// The server's own dashboard needs none.
+    #[arg(
+        long,
+        env = "PSMONITOR_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub cors_origin: Vec<String>,
 }
 
 /// `credentials` subcommands.
@@ -318,6 +332,10 @@ pub struct RecordArgs {
 fn fingerprint(text: &str) -> Result<Fingerprint, String> {
     text.parse()
         .map_err(|e: psmonitor_client::ParseFingerprintError| e.to_string())
+}
+
+fn size(text: &str) -> Result<u64, String> {
+    psmonitor_server::config::parse_size("memory-budget", text).map_err(|e| e.to_string())
 }
 
 fn duration(text: &str) -> Result<Duration, String> {

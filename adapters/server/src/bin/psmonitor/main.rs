@@ -7,6 +7,7 @@ mod credentials;
 mod get;
 mod history;
 mod record;
+mod reload;
 mod render;
 mod serve;
 mod tls;

@@ -1,7 +1,7 @@
-//! `psmonitor serve`: resolve the settings, open the account, serve until SIGINT or SIGTERM.
+//! `psmonitor serve`: resolve the settings, open the account, serve until SIGINT or SIGTERM
+//! (SIGHUP reloads, see `reload.rs`).
 
 use std::io::Write;
-use std::sync::Arc;
 
 use anyhow::Context;
 use futures_lite::StreamExt;
@@ -11,7 +11,6 @@ use psmonitor_keyring::Keyring;
 use psmonitor_server::account::{AccountSetup, load_or_create};
 use psmonitor_server::config::{self, FileConfig, ServerConfig};
 use psmonitor_store::Store;
-use psmonitor_tls::ServerTls;
 
 use crate::cli::ServeArgs;
 
@@ -75,6 +74,16 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
         cfg.history_rollup = config::parse_duration("history-rollup", text)?;
     }
     cfg.metrics_public = args.metrics_public || file.metrics_public.unwrap_or(false);
+    cfg.cors_origins = if args.cors_origin.is_empty() {
+        file.cors_origin.unwrap_or_default()
+    } else {
+        args.cors_origin
+    };
+    cfg.memory_budget = match (args.memory_budget, &file.memory_budget) {
+        (Some(bytes), _) => Some(bytes),
+        (None, Some(text)) => Some(config::parse_size("memory-budget", text)?),
+        (None, None) => None,
+    };
     config::validate(&cfg)?;
     let log_level = args
         .log_level
@@ -92,7 +101,9 @@ fn sampler(cfg: &ServerConfig, backend: Backend) -> anyhow::Result<Box<dyn Sampl
 
 /// Runs the server in the foreground.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let hangups = crate::reload::Hangups::watch();
     let backend = args.collector.unwrap_or_else(Backend::default_for_host);
+    let settings_given = args.clone();
     let (cfg, log_level) = resolve(args)?;
     psmonitor_server::logging::init(&log_level).map_err(anyhow::Error::msg)?;
     let sampler = sampler(&cfg, backend)?;
@@ -163,7 +174,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let reload = reload_on_sighup(tls.clone());
+    let reread = move || resolve(settings_given.clone()).map(|(cfg, _)| cfg);
+    let reload = crate::reload::reload_on_hangup(hangups, tls.clone(), cfg.clone(), reread);
     futures_lite::future::block_on(psmonitor_server::serve(
         listener,
         &cfg,
@@ -173,28 +185,4 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         futures_lite::future::or(stop, reload),
     ))?;
     Ok(())
-}
-
-/// Reloads the certificate and key on every SIGHUP (new connections get the new certificate,
-/// open ones keep theirs); never finishes.
-async fn reload_on_sighup(tls: Option<Arc<ServerTls>>) {
-    let Some(tls) = tls else {
-        return std::future::pending().await;
-    };
-    let mut hups = match async_signal::Signals::new([async_signal::Signal::Hup]) {
-        Ok(hups) => hups,
-        Err(e) => {
-            tracing::warn!("cannot watch SIGHUP, the certificate will not reload: {e}");
-            return std::future::pending().await;
-        }
-    };
-    while hups.next().await.is_some() {
-        match tls.reload() {
-            Ok(fingerprint) => tracing::info!(%fingerprint, "reloaded the TLS certificate"),
-            Err(e) => {
-                tracing::warn!("cannot reload the TLS certificate, keeping the current one: {e}")
-            }
-        }
-    }
-    std::future::pending().await
 }
