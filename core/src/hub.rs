@@ -282,7 +282,7 @@ pub use access::{SCOPE_REFUSED, UNKNOWN_TOKEN};
 pub use observe::HISTORY_OFF;
 
 pub use assets::CONTENT_SECURITY_POLICY;
-pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
+pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response, expect_continue};
 pub use websocket::FULL_CAPACITY;
 
 /// The hub's private parsers, for the fuzz targets (`fuzz-bodies/`); not a stable API.

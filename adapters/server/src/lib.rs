@@ -30,7 +30,7 @@ use async_executor::Executor;
 use futures_lite::FutureExt;
 use psmonitor_collector::Sampler;
 use psmonitor_core::auth::Account;
-use psmonitor_core::http1::Limits;
+use psmonitor_core::http1::{ConnConfig, Limits};
 use psmonitor_core::hub::{Hub, HubConfig};
 use psmonitor_tls::{CertError, CertSource, ServerTls, self_signed_names};
 
@@ -85,6 +85,15 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         metrics_public: config.metrics_public,
         ..HubConfig::default()
     }
+}
+
+/// The HTTP/1 rules that follow from a server configuration: one body cap, the hub's.
+pub fn http1_config(config: &ServerConfig) -> ConnConfig {
+    let limits = Limits {
+        max_body: hub_config(config).max_body_bytes,
+        ..Limits::default()
+    };
+    ConnConfig::new(limits, config.header_timeout)
 }
 
 /// Binds the configured address; port 0 picks a free port.
@@ -189,11 +198,7 @@ async fn run(
     let shared = ConnShared {
         hub: hub_tx.clone(),
         ids: Arc::new(Ids::default()),
-        limits: Limits {
-            max_body: HubConfig::default().max_body_bytes,
-            ..Limits::default()
-        },
-        header_timeout: config.header_timeout,
+        http: http1_config(config),
         live: live.clone(),
         tls: tls.is_some(),
     };

@@ -85,7 +85,7 @@ async fn serve_tls(
     shared: ConnShared,
     tls: Arc<ServerTls>,
 ) {
-    let deadline = Instant::now() + shared.header_timeout;
+    let deadline = Instant::now() + shared.http.header_timeout;
     let too_late = async {
         async_io::Timer::at(deadline).await;
         None
@@ -106,7 +106,13 @@ async fn serve_tls(
             400,
             &format!("this server speaks https: use https://{here}"),
         );
-        return refuse(&mut stream, Version::Http11, &answer).await;
+        return refuse(
+            &mut stream,
+            Version::Http11,
+            &answer,
+            shared.http.header_timeout,
+        )
+        .await;
     }
     let handshake = async { Some(tls.acceptor().accept(stream).await) }
         .or(async {
@@ -144,10 +150,5 @@ async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
     answer
         .headers
         .push(("Retry-After", RETRY_AFTER_SECS.to_owned()));
-    let write = write_response(&mut stream, Version::Http11, &answer, false);
-    let _ = FutureExt::or(write, async {
-        async_io::Timer::after(ACCEPT_BACKOFF).await;
-        Ok(())
-    })
-    .await;
+    let _ = write_response(&mut stream, Version::Http11, &answer, false, ACCEPT_BACKOFF).await;
 }

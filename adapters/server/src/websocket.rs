@@ -79,7 +79,15 @@ pub(crate) async fn upgrade<S>(
 {
     let accept = match check_upgrade(&head) {
         Ok(accept) => accept,
-        Err(answer) => return refuse(&mut stream, head.version, &answer).await,
+        Err(answer) => {
+            return refuse(
+                &mut stream,
+                head.version,
+                &answer,
+                shared.http.header_timeout,
+            )
+            .await;
+        }
     };
     let switching = HttpResponse {
         status: 101,
@@ -91,9 +99,15 @@ pub(crate) async fn upgrade<S>(
         body: "".into(),
         content_type: "application/json",
     };
-    if write_response(&mut stream, Version::Http11, &switching, true)
-        .await
-        .is_err()
+    if write_response(
+        &mut stream,
+        Version::Http11,
+        &switching,
+        true,
+        shared.http.header_timeout,
+    )
+    .await
+    .is_err()
     {
         return;
     }
