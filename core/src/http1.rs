@@ -11,6 +11,7 @@
 mod chunked;
 mod conn;
 mod head;
+mod liveness;
 mod response;
 
 pub use chunked::{ChunkedDecoder, ChunkedError};
@@ -19,6 +20,7 @@ pub use conn::{
     Request,
 };
 pub use head::{BodyFraming, HeadError, Limits, RequestHead, Version, parse_head};
+pub use liveness::{Due, Liveness, PING_EVERY, SILENCE_LIMIT, SILENT_CLOSE};
 pub use response::{encode_response, reason};
 
 #[cfg(test)]

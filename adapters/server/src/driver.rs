@@ -59,6 +59,8 @@ pub(crate) enum ConnCmd {
     Frame(Utf8Bytes),
     /// Send a close frame and end.
     Close(u16, &'static str),
+    /// Send a ping (the connection's own liveness check; never sent by the driver).
+    Ping,
 }
 
 /// A websocket connection's outbox: one frame waits at most (a second may be in the socket), and a
