@@ -14,7 +14,7 @@ mod head;
 mod liveness;
 mod response;
 
-pub use chunked::{ChunkedDecoder, ChunkedError};
+pub use chunked::{ChunkedDecoder, ChunkedError, MAX_TRAILER_BYTES, MAX_TRAILERS};
 pub use conn::{
     CloseReason, ConnConfig, Connection, Input, KEEP_ALIVE_IDLE, LINGER_BYTES, LINGER_TIME, Output,
     Request,

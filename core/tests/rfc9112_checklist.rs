@@ -286,3 +286,28 @@ fn rfc9112_6_3_length_and_encoding_together_close() {
     assert!(client.routed.is_empty());
     assert!(client.text().contains("Connection: close"));
 }
+
+/// RFC 9112 2.2: a bare LF may end a line, but one inside a head of CRLF lines could hide a
+/// header from a proxy: refused with 400, the request never routed.
+#[test]
+fn rfc9112_2_2_bare_lf_in_a_crlf_head_is_refused() {
+    let mut client = Client::new();
+    client.send(b"POST /authenticate HTTP/1.1\r\nHost: a\r\nX: y\nContent-Length: 2\r\n\r\n{}");
+    assert_eq!(client.statuses(), [400]);
+    assert!(client.routed.is_empty());
+}
+
+/// RFC 9112 7.1.2: trailer fields are read and dropped, within a cap in count and bytes (431).
+#[test]
+fn rfc9112_7_1_2_trailers_are_capped() {
+    let trailers: String = (0..1000).map(|i| format!("T{i}: v\r\n")).collect();
+    let mut client = Client::new();
+    client.send(
+        format!(
+            "POST /authenticate HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n{trailers}\r\n"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(client.statuses(), [431]);
+    assert!(client.routed.is_empty());
+}

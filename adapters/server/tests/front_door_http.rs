@@ -284,3 +284,29 @@ fn continue_only_for_http11_and_routed_requests() {
     assert_eq!(statuses(&text), [405], "{text}");
     assert!(closed);
 }
+
+/// Issue 20 item 9: a bare LF inside a CRLF head (hiding a `Content-Length`) is 400, and chunked
+/// trailers are capped (431) instead of read by the hundred thousand; nothing is routed.
+#[test]
+fn bare_lf_and_endless_trailers_are_refused() {
+    let server = TestServer::start(HOST);
+    let (text, closed) = raw_exchange(
+        server.addr,
+        b"POST /authenticate HTTP/1.1\r\nHost: a\r\nX: y\nContent-Length: 5\r\n\r\nhello",
+    );
+    assert_eq!(statuses(&text), [400], "{text}");
+    assert!(
+        body_json(&text)["error"]
+            .as_str()
+            .unwrap()
+            .contains("bare lf")
+    );
+    assert!(closed);
+    let trailers: String = (0..2_000).map(|i| format!("T{i}: v\r\n")).collect();
+    let req = format!(
+        "POST /authenticate HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n{trailers}\r\n"
+    );
+    let (text, closed) = raw_exchange(server.addr, req.as_bytes());
+    assert_eq!(statuses(&text), [431], "{text}");
+    assert!(closed);
+}

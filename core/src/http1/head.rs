@@ -142,6 +142,9 @@ pub enum HeadError {
     /// A declared body larger than the limit.
     #[error("request body too large")]
     BodyTooLarge,
+    /// A bare LF in a head whose lines end in CRLF: two parsers could split it differently.
+    #[error("bare lf in a head whose lines end in crlf")]
+    BareLineFeed,
 }
 
 impl HeadError {
@@ -188,6 +191,9 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, us
     };
     if len > limits.max_head {
         return Err(HeadError::HeadTooLarge);
+    }
+    if mixed_line_ends(&buf[..len]) {
+        return Err(HeadError::BareLineFeed);
     }
     let method = req.method.ok_or(HeadError::Malformed)?.to_owned();
     let version = match req.version {
@@ -351,4 +357,21 @@ fn parse_length(text: &str) -> Result<u64, HeadError> {
         return Err(HeadError::ContentLength);
     }
     text.parse().map_err(|_| HeadError::ContentLength)
+}
+
+/// Whether `head` ends some lines in CRLF and others in a bare LF (RFC 9112 2.2 lets a
+/// recipient take a bare LF as a line end; mixed in a CRLF head it could hide a header).
+fn mixed_line_ends(head: &[u8]) -> bool {
+    let mut crlf = false;
+    let mut bare = false;
+    for (i, &b) in head.iter().enumerate() {
+        if b == b'\n' {
+            if i > 0 && head[i - 1] == b'\r' {
+                crlf = true;
+            } else {
+                bare = true;
+            }
+        }
+    }
+    crlf && bare
 }

@@ -273,3 +273,42 @@ fn head_answers_carry_the_length_but_not_the_body() {
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.ends_with("Content-Length: 2\r\n\r\n"), "{text}");
 }
+
+/// Issue 20 item 9: a bare LF inside a CRLF head could hide a header (here a Content-Length)
+/// from a proxy that splits lines only at CRLF.
+#[test]
+fn a_bare_lf_inside_a_crlf_head_is_refused() {
+    let hidden = "POST /authenticate HTTP/1.1\r\nHost: a\r\nX: y\nContent-Length: 5\r\n\r\nhello";
+    let err = parse(hidden).unwrap_err();
+    assert_eq!((err, err.status()), (HeadError::BareLineFeed, 400));
+    // All-LF heads stay accepted (RFC 9112 2.2), and so do all-CRLF ones.
+    assert!(parse("GET / HTTP/1.1\nHost: a\n\n").unwrap().is_some());
+    assert!(
+        parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// Issue 20 item 9: trailers are capped in count and in bytes (before, 100,000 lines were read).
+#[test]
+fn chunked_trailers_are_capped() {
+    let many: String = (0..=MAX_TRAILERS).map(|i| format!("T{i}: v\r\n")).collect();
+    let long = format!("T: {}\r\n", "v".repeat(MAX_TRAILER_BYTES));
+    let partial = format!("T: {}", "v".repeat(MAX_TRAILER_BYTES + 1));
+    for trailers in [many, long, partial] {
+        let wire = format!("1\r\nx\r\n0\r\n{trailers}\r\n");
+        let mut out = Vec::new();
+        let err = ChunkedDecoder::new(100)
+            .decode(wire.as_bytes(), &mut out)
+            .unwrap_err();
+        assert_eq!((err, err.status()), (ChunkedError::Trailers, 431));
+    }
+    let fine: String = (0..MAX_TRAILERS).map(|i| format!("T{i}: v\r\n")).collect();
+    let wire = format!("1\r\nx\r\n0\r\n{fine}\r\n");
+    let mut out = Vec::new();
+    let done = ChunkedDecoder::new(100)
+        .decode(wire.as_bytes(), &mut out)
+        .unwrap();
+    assert_eq!(done, (wire.len(), true));
+}
