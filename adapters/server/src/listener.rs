@@ -37,7 +37,9 @@ pub(crate) async fn accept_loop(
             Err(e) if out_of_fds(&e) && spare.release() => {
                 // Free the spare, take the waiting connection, tell it why, and close it.
                 if let Ok((stream, _)) = listener.accept().await {
-                    executor.spawn(turn_away(stream, Refusal::Full)).detach();
+                    executor
+                        .spawn(turn_away(stream, Refusal::Full, tls.clone()))
+                        .detach();
                 }
                 spare.restore();
                 continue;
@@ -70,7 +72,9 @@ pub(crate) async fn accept_loop(
             },
             Err(refusal) => {
                 tracing::debug!(%peer, ?refusal, open = limits.open(), "connection refused");
-                executor.spawn(turn_away(stream, refusal)).detach();
+                executor
+                    .spawn(turn_away(stream, refusal, tls.clone()))
+                    .detach();
             }
         }
     }
@@ -140,8 +144,11 @@ fn out_of_fds(e: &std::io::Error) -> bool {
 }
 
 /// Answers a refused connection with 503 and closes it at once: it holds a descriptor, and
-/// refused connections may come by the thousand.
-async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
+/// refused connections may come by the thousand. On the TLS port the answer goes over TLS (a
+/// client then reports "busy, retry", not "does the server speak https?"): the handshake is
+/// allowed [`TLS_TURN_AWAY_TIME`], and at most [`TLS_TURN_AWAY_AT_ONCE`] run at a time; past
+/// that, the connection is just closed.
+async fn turn_away(mut stream: TcpStream, refusal: Refusal, tls: Option<Arc<ServerTls>>) {
     let message = match refusal {
         Refusal::Address => "too many connections from your address: try again later",
         Refusal::Full => "server is at full capacity: try again later",
@@ -150,5 +157,58 @@ async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
     answer
         .headers
         .push(("Retry-After", RETRY_AFTER_SECS.to_owned()));
-    let _ = write_response(&mut stream, Version::Http11, &answer, false, ACCEPT_BACKOFF).await;
+    let Some(tls) = tls else {
+        let _ = write_response(&mut stream, Version::Http11, &answer, false, ACCEPT_BACKOFF).await;
+        return;
+    };
+    let Some(_slot) = TurnAwaySlot::take() else {
+        return;
+    };
+    let answered = async {
+        let mut stream = tls.acceptor().accept(stream).await.ok()?;
+        write_response(
+            &mut stream,
+            Version::Http11,
+            &answer,
+            false,
+            TLS_TURN_AWAY_TIME,
+        )
+        .await
+        .ok()?;
+        let _ = futures_lite::AsyncWriteExt::close(&mut stream).await;
+        Some(())
+    };
+    let _ = answered
+        .or(async {
+            async_io::Timer::after(TLS_TURN_AWAY_TIME).await;
+            None
+        })
+        .await;
+}
+
+/// Time a refused TLS connection gets for its handshake and answer.
+const TLS_TURN_AWAY_TIME: Duration = Duration::from_secs(1);
+/// Refused TLS connections answered at once (each handshake costs CPU).
+const TLS_TURN_AWAY_AT_ONCE: usize = 32;
+
+/// One of the [`TLS_TURN_AWAY_AT_ONCE`] places; freed on drop.
+struct TurnAwaySlot;
+
+static TURNING_AWAY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl TurnAwaySlot {
+    fn take() -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        if TURNING_AWAY.fetch_add(1, Ordering::AcqRel) >= TLS_TURN_AWAY_AT_ONCE {
+            TURNING_AWAY.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self)
+    }
+}
+
+impl Drop for TurnAwaySlot {
+    fn drop(&mut self) {
+        TURNING_AWAY.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
