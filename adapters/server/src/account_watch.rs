@@ -61,7 +61,9 @@ fn watch(store: &Store, mut known: Account, hub: &Sender<HubMsg>, stopped: &mpsc
                 tracing::info!("the account changed (credentials reset): applying it");
                 known = account.clone();
                 if hub
-                    .send_blocking(HubMsg::AccountChanged(Box::new(account)))
+                    .send_blocking(HubMsg::input(psmonitor_core::hub::Input::AccountChanged(
+                        Box::new(account),
+                    )))
                     .is_err()
                 {
                     return;

@@ -210,7 +210,9 @@ async fn run(
     };
     accept.or(stop).await;
     tracing::info!("shutting down");
-    let _ = hub_tx.send(HubMsg::Shutdown).await;
+    let _ = hub_tx
+        .send(HubMsg::input(psmonitor_core::hub::Input::Shutdown))
+        .await;
     driver.await;
     let deadline = Instant::now() + CLOSE_GRACE;
     while live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {

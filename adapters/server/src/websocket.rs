@@ -16,7 +16,7 @@ use base64::Engine as _;
 use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 use futures_util::{SinkExt, StreamExt};
 use psmonitor_core::http1::{Due, LINGER_TIME, Liveness, RequestHead, SILENT_CLOSE, Version};
-use psmonitor_core::hub::{ConnId, HttpResponse, error_response};
+use psmonitor_core::hub::{ConnId, HttpResponse, Input, error_response};
 
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
@@ -164,7 +164,10 @@ async fn serve<S>(
         };
         let _ = sink.close(Some(frame)).await;
     }
-    let _ = shared.hub.send(HubMsg::Disconnected { conn }).await;
+    let _ = shared
+        .hub
+        .send(HubMsg::input(Input::Disconnected { conn }))
+        .await;
     shared.live.fetch_sub(1, Ordering::SeqCst);
 }
 
