@@ -137,7 +137,7 @@ async fn serve<S>(
     if shared.hub.send(connected).await.is_err() {
         return;
     }
-    shared.live.fetch_add(1, Ordering::SeqCst);
+    let _live = LiveGuard::enter(&shared.live);
     let (mut sink, mut stream) = ws.split();
     let liveness = Mutex::new(Liveness::new(Instant::now(), shared.http.header_timeout));
     let writer = async {
@@ -168,7 +168,22 @@ async fn serve<S>(
         .hub
         .send(HubMsg::input(Input::Disconnected { conn }))
         .await;
-    shared.live.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// A websocket counted as live, for a graceful shutdown, for exactly as long as it exists.
+struct LiveGuard(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl LiveGuard {
+    fn enter(live: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        live.fetch_add(1, Ordering::SeqCst);
+        Self(live.clone())
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
