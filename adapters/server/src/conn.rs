@@ -25,8 +25,9 @@ pub(crate) struct ConnShared {
     pub(crate) ids: Arc<Ids>,
     /// The HTTP/1 rules: limits (one body cap, the hub's) and the header timeout.
     pub(crate) http: ConnConfig,
-    /// Websocket connections being served, for a graceful shutdown.
-    pub(crate) live: Arc<std::sync::atomic::AtomicUsize>,
+    /// Each websocket holds a strong copy while it is served; shutdown drops the last other
+    /// one and waits for the channel to close: an event, not a poll.
+    pub(crate) live: async_channel::WeakSender<()>,
     /// Whether connections arrive over TLS (workers then get `wss://` URLs).
     pub(crate) tls: bool,
 }

@@ -22,9 +22,8 @@ mod websocket;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_executor::Executor;
 use futures_lite::FutureExt;
@@ -194,12 +193,12 @@ async fn run(
         psmonitor_core::hub::Input::TokensChanged(tokens),
     );
     let driver = executor.spawn(driver::run(hub, hub_rx, effects));
-    let live = Arc::new(AtomicUsize::new(0));
+    let (live, all_closed) = async_channel::bounded::<()>(1);
     let shared = ConnShared {
         hub: hub_tx.clone(),
         ids: Arc::new(Ids::default()),
         http: http1_config(config),
-        live: live.clone(),
+        live: live.downgrade(),
         tls: tls.is_some(),
     };
     let accept = async {
@@ -214,10 +213,16 @@ async fn run(
         .send(HubMsg::input(psmonitor_core::hub::Input::Shutdown))
         .await;
     driver.await;
-    let deadline = Instant::now() + CLOSE_GRACE;
-    while live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-        async_io::Timer::after(Duration::from_millis(10)).await;
-    }
+    drop(live);
+    // Resolves when the last websocket drops its copy of the sender.
+    let closed = async {
+        let _ = all_closed.recv().await;
+    };
+    closed
+        .or(async {
+            async_io::Timer::after(CLOSE_GRACE).await;
+        })
+        .await;
     Ok(())
 }
 

@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use async_channel::Receiver;
@@ -137,7 +136,8 @@ async fn serve<S>(
     if shared.hub.send(connected).await.is_err() {
         return;
     }
-    let _live = LiveGuard::enter(&shared.live);
+    // Held while the websocket lives: shutdown waits for every one to be dropped.
+    let _live = shared.live.upgrade();
     let (mut sink, mut stream) = ws.split();
     let liveness = Mutex::new(Liveness::new(Instant::now(), shared.http.header_timeout));
     let writer = async {
@@ -168,22 +168,6 @@ async fn serve<S>(
         .hub
         .send(HubMsg::input(Input::Disconnected { conn }))
         .await;
-}
-
-/// A websocket counted as live, for a graceful shutdown, for exactly as long as it exists.
-struct LiveGuard(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl LiveGuard {
-    fn enter(live: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Self {
-        live.fetch_add(1, Ordering::SeqCst);
-        Self(live.clone())
-    }
-}
-
-impl Drop for LiveGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
