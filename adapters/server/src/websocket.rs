@@ -182,12 +182,17 @@ async fn send<K>(sink: &mut K, message: Message, liveness: &Mutex<Liveness>) -> 
 where
     K: futures_util::Sink<Message> + Unpin,
 {
+    let mut sending = std::pin::pin!(sink.send(message));
+    // Most frames go straight into the socket: no clock read, no timer for those.
+    if let Some(result) = futures_lite::future::poll_once(sending.as_mut()).await {
+        return result.is_ok();
+    }
     let deadline = {
         let mut live = lock(liveness);
         live.handle_write_started(Instant::now());
         live.write_deadline()
     };
-    let sent = async { sink.send(message).await.is_ok() }
+    let sent = async { sending.await.is_ok() }
         .or(async {
             async_io::Timer::at(deadline).await;
             tracing::debug!("dropping a websocket whose frame did not drain");
@@ -202,11 +207,19 @@ async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>, liveness: &Mut
 where
     K: futures_util::Sink<Message> + Unpin,
 {
+    // One timer for the connection's life, moved only when the liveness deadline moves (at a
+    // ping or a pong), not one per frame.
+    let mut armed = lock(liveness).poll_timeout();
+    let mut timer = async_io::Timer::at(armed);
     loop {
         let deadline = lock(liveness).poll_timeout();
+        if deadline != armed {
+            armed = deadline;
+            timer.set_at(deadline);
+        }
         let next = async { Some(commands.recv().await) }
             .or(async {
-                async_io::Timer::at(deadline).await;
+                (&mut timer).await;
                 None
             })
             .await;
