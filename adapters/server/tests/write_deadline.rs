@@ -73,3 +73,49 @@ fn a_client_that_never_reads_is_closed_and_the_owner_gets_in() {
         );
     }
 }
+
+/// The same over TLS: the server's writes stall inside the TLS stream, and the deadline holds.
+#[test]
+fn a_tls_client_that_never_reads_is_closed() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    use psmonitor_server::config::TlsMode;
+    use psmonitor_tls::ClientTrust;
+
+    let server = common::TestServer::start_with("vm-no-sensors", |cfg| {
+        cfg.tls = TlsMode::On;
+        cfg.header_timeout = Duration::from_secs(1);
+    });
+    let fingerprint = server.handle.as_ref().unwrap().tls().unwrap().fingerprint();
+    let trust = ClientTrust {
+        fingerprint: Some(fingerprint),
+        ..ClientTrust::default()
+    };
+    let connector = trust.client("127.0.0.1", server.addr.port()).unwrap();
+    let requests = "GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(PIPELINED);
+    smol::block_on(async {
+        let tcp = smol::net::TcpStream::try_from(stingy_client(server.addr)).unwrap();
+        let mut tls = connector.connect(tcp).await.unwrap();
+        tls.write_all(requests.as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        let started = Instant::now();
+        // Not reading for longer than the header timeout is the behaviour under test.
+        smol::Timer::after(Duration::from_millis(2500)).await;
+        let mut got = 0;
+        let mut chunk = vec![0u8; 16 * 1024];
+        let read_all = async {
+            loop {
+                match tls.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return true,
+                    Ok(n) => got += n,
+                }
+            }
+        };
+        let closed = futures_lite::future::or(read_all, async {
+            smol::Timer::after(Duration::from_secs(5)).await;
+            false
+        })
+        .await;
+        assert!(closed, "still open after {:?}", started.elapsed());
+        assert!(got < PIPELINED * 5000, "all {got} bytes were answered");
+    });
+}
