@@ -303,7 +303,7 @@ pub use observe::HISTORY_OFF;
 pub use origins::{FOREIGN_ORIGIN, NOT_JSON};
 
 pub use assets::CONTENT_SECURITY_POLICY;
-pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response};
+pub use http::{DEFAULT_HOST, LoginBodyError, error as error_response, expect_continue};
 pub use websocket::{CREDENTIALS_CHANGED, FULL_CAPACITY, TOKEN_REVOKED};
 
 /// The hub's private parsers, for the fuzz targets (`fuzz-bodies/`); not a stable API.

@@ -186,7 +186,11 @@ impl WorkerRegistry {
         let owner = (subscriber.to_owned(), client_key(client));
         let by_credential = (subscriber.to_owned(), credential);
         if self.per_client.get(&owner).copied().unwrap_or(0) >= self.max_pending
-            || self.per_credential.get(&by_credential).copied().unwrap_or(0)
+            || self
+                .per_credential
+                .get(&by_credential)
+                .copied()
+                .unwrap_or(0)
                 >= self.max_pending.saturating_mul(CREDENTIAL_SHARE)
             || self.pending.len() >= MAX_PENDING_TOTAL
         {

@@ -34,7 +34,7 @@ pub enum LogError {
 pub struct LevelHandle(Option<reload::Handle<EnvFilter, Registry>>);
 
 impl LevelHandle {
-    /// Applies a new level such as `debug` (tide stays at `warn` unless named).
+    /// Applies a new level such as `debug`, or a full filter directive.
     pub fn set(&self, level: &str) -> Result<(), LogError> {
         let filter = filter(level)?;
         match &self.0 {
@@ -47,12 +47,7 @@ impl LevelHandle {
 }
 
 fn filter(level: &str) -> Result<EnvFilter, LogError> {
-    let directives = if level.contains("tide") {
-        level.to_owned()
-    } else {
-        format!("{level},tide=warn")
-    };
-    EnvFilter::try_new(directives).map_err(|e| LogError::Filter {
+    EnvFilter::try_new(level).map_err(|e| LogError::Filter {
         level: level.to_owned(),
         message: e.to_string(),
     })

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use async_channel::Sender;
 use psmonitor_core::auth::Account;
 use psmonitor_core::auth::api_token::ApiToken;
+use psmonitor_core::hub::Input;
 use psmonitor_store::{DB_FILE_NAME, Store, StoreError};
 
 use crate::driver::HubMsg;
@@ -195,7 +196,7 @@ impl Watcher {
             self.account = account.clone();
             if self
                 .hub
-                .send_blocking(HubMsg::AccountChanged(Box::new(account)))
+                .send_blocking(HubMsg::input(Input::AccountChanged(Box::new(account))))
                 .is_err()
             {
                 return Ok(false);
@@ -204,7 +205,11 @@ impl Watcher {
         if tokens != self.tokens {
             tracing::info!("the api tokens changed: {} now", tokens.len());
             self.tokens = tokens.clone();
-            if self.hub.send_blocking(HubMsg::Tokens(tokens)).is_err() {
+            if self
+                .hub
+                .send_blocking(HubMsg::input(Input::TokensChanged(tokens)))
+                .is_err()
+            {
                 return Ok(false);
             }
         }

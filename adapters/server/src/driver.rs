@@ -10,14 +10,12 @@ use std::time::{Instant, SystemTime};
 use async_channel::{Receiver, Sender};
 use async_tungstenite::tungstenite::Utf8Bytes;
 use futures_lite::FutureExt;
-use psmonitor_core::hub::{
-    ConnId, HttpRequest, HttpResponse, Hub, Input, JobId, Now, Output, ReqId,
-};
-use psmonitor_core::model::HostReading;
+use psmonitor_core::hub::{ConnId, HttpRequest, HttpResponse, Hub, Input, Now, Output, ReqId};
 
 use crate::effects::Effects;
 
-/// What a connection task tells the driver.
+/// What the driver's inbox carries: the hub's own inputs, and the two that come with a channel
+/// back to a connection task (which the hub never sees).
 #[derive(Debug)]
 pub(crate) enum HubMsg {
     /// An HTTP request; the response goes to `reply`.
@@ -34,22 +32,15 @@ pub(crate) enum HubMsg {
         peer: IpAddr,
         outbox: Sender<ConnCmd>,
     },
-    /// A websocket connection ended.
-    Disconnected { conn: ConnId },
-    /// A password verification finished.
-    Verified { job: JobId, ok: bool },
-    /// A password verification could not be queued.
-    Unverified { job: JobId },
-    /// A host sample arrived.
-    Sample(Box<HostReading>),
-    /// The account in the database changed (a credentials reset).
-    AccountChanged(Box<psmonitor_core::auth::Account>),
-    /// Close every websocket and stop.
-    Shutdown,
-    /// The API tokens changed in the store.
-    Tokens(Vec<psmonitor_core::auth::api_token::ApiToken>),
-    /// The history store answered a request (boxed: history answers are large).
-    HistoryAnswered(Box<(ReqId, psmonitor_core::hub::HistoryAnswer)>),
+    /// Any other input, as the hub takes it (boxed for the same reason as requests).
+    Input(Box<Input>),
+}
+
+impl HubMsg {
+    /// An input for the hub.
+    pub(crate) fn input(input: Input) -> Self {
+        Self::Input(Box::new(input))
+    }
 }
 
 /// What the driver tells one websocket connection task.
@@ -59,6 +50,8 @@ pub(crate) enum ConnCmd {
     Frame(Utf8Bytes),
     /// Send a close frame and end.
     Close(u16, &'static str),
+    /// Send a ping (the connection's own liveness check; never sent by the driver).
+    Ping,
 }
 
 /// A websocket connection's outbox: one frame waits at most (a second may be in the socket), and a
@@ -96,44 +89,38 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
             Some(at) => async { Some(inbox.recv().await) }.or(timer(at)).await,
             None => Some(inbox.recv().await),
         };
-        let shutting_down = matches!(msg, Some(Ok(HubMsg::Shutdown)) | Some(Err(_)));
+        let shutting_down = match &msg {
+            Some(Ok(HubMsg::Input(input))) => matches!(**input, Input::Shutdown),
+            Some(Err(_)) => true,
+            _ => false,
+        };
         let input = match msg {
             None => Input::Timeout,
             Some(Err(_)) => Input::Shutdown,
-            Some(Ok(msg)) => match msg {
-                HubMsg::Request { request, reply } => {
-                    next_req += 1;
-                    let req = ReqId(next_req);
-                    replies.insert(req, reply);
-                    Input::Request {
-                        req,
-                        request: *request,
-                    }
+            Some(Ok(HubMsg::Request { request, reply })) => {
+                next_req += 1;
+                let req = ReqId(next_req);
+                replies.insert(req, reply);
+                Input::Request {
+                    req,
+                    request: *request,
                 }
-                HubMsg::Connected {
-                    conn,
-                    query,
-                    peer,
-                    outbox,
-                } => {
-                    outboxes.insert(conn, outbox);
-                    Input::Connected { conn, query, peer }
-                }
-                HubMsg::Disconnected { conn } => {
+            }
+            Some(Ok(HubMsg::Connected {
+                conn,
+                query,
+                peer,
+                outbox,
+            })) => {
+                outboxes.insert(conn, outbox);
+                Input::Connected { conn, query, peer }
+            }
+            Some(Ok(HubMsg::Input(input))) => {
+                if let Input::Disconnected { conn } = *input {
                     outboxes.remove(&conn);
-                    Input::Disconnected { conn }
                 }
-                HubMsg::Verified { job, ok } => Input::PasswordVerified { job, ok },
-                HubMsg::Unverified { job } => Input::PasswordUnverified { job },
-                HubMsg::Sample(reading) => Input::Sample(reading),
-                HubMsg::AccountChanged(account) => Input::AccountChanged(account),
-                HubMsg::Shutdown => Input::Shutdown,
-                HubMsg::Tokens(tokens) => Input::TokensChanged(tokens),
-                HubMsg::HistoryAnswered(answered) => {
-                    let (req, answer) = *answered;
-                    Input::HistoryAnswered { req, answer }
-                }
-            },
+                *input
+            }
         };
         hub.handle_input(now(), input);
         deadline = drain(&mut hub, &mut replies, &mut outboxes, &effects);
@@ -185,7 +172,13 @@ fn drain(
                     let _ = outbox.force_send(ConnCmd::Close(code, reason));
                 }
             }
-            Output::VerifyPassword { job, phc, password } => effects.verify(job, phc, password),
+            Output::VerifyPassword { job, phc, password } => {
+                // Not queued: the hub hears it at once, not through a channel that could drop
+                // it (a lost answer would hang the login and hold its verification slot).
+                if effects.verify(job, phc, password).is_err() {
+                    hub.handle_input(now(), Input::PasswordUnverified { job });
+                }
+            }
             Output::Sample => effects.sample(),
             Output::HistoryAppend { unix_secs, values } => {
                 effects.observe.append(unix_secs, values);
@@ -213,6 +206,64 @@ mod tests {
             other => panic!("expected the latest frame, got {other:?}"),
         }
         assert!(rx.try_recv().is_err());
+    }
+
+    /// Issue 19: a verification that cannot be queued used to go back to the hub as a message
+    /// that a full hub queue dropped, hanging the login and holding its verification slot. Now
+    /// the driver tells the hub in the same drain: the login is answered 503 at once, and the
+    /// slot is free for the next one.
+    #[test]
+    fn a_login_the_verifier_pool_cannot_take_is_answered_503_at_once() {
+        use psmonitor_core::auth::Argon2Params;
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::testing::test_config(dir.path());
+        let account =
+            crate::testing::create_test_account(dir.path(), "pw", Argon2Params::testing());
+        // No one ever reads the hub's inbox: an answer sent through it would be lost.
+        let (hub_tx, _hub_rx) = async_channel::bounded(1);
+        let (touch, _touches) = std::sync::mpsc::channel();
+        let observe = crate::observe::Observe::start(&config, touch, hub_tx);
+        let effects = Effects::with_full_verifier(observe);
+        let hub_config = crate::hub_config(&config);
+        // More logins than slots: a leaked slot would leave the last ones waiting, unanswered.
+        let logins = hub_config.verify_slots as u64 + 2;
+        let mut hub = Hub::new(hub_config, account, [7; 32], now());
+        let mut replies = HashMap::new();
+        let mut outboxes = HashMap::new();
+        for n in 1..=logins {
+            let (reply, answer) = async_channel::bounded(1);
+            replies.insert(ReqId(n), reply);
+            let request = HttpRequest {
+                method: "POST".into(),
+                path: "/authenticate".into(),
+                query: None,
+                authorization: None,
+                host: None,
+                accept: None,
+                content_type: Some("application/json".into()),
+                origin: None,
+                body: br#"{"username":"PSMonitor","password":"pw"}"#.to_vec(),
+                peer: "127.0.0.1".parse().unwrap(),
+                if_none_match: None,
+                secure: false,
+            };
+            hub.handle_input(
+                now(),
+                Input::Request {
+                    req: ReqId(n),
+                    request,
+                },
+            );
+            let _ = drain(&mut hub, &mut replies, &mut outboxes, &effects);
+            let response = answer.try_recv().expect("answered in the same drain");
+            assert_eq!(response.status, 503, "login {n}");
+            assert!(
+                response
+                    .headers
+                    .iter()
+                    .any(|(name, _)| *name == "Retry-After")
+            );
+        }
     }
 
     /// The hub queue preallocates `HUB_QUEUE` slots of this size: keep big payloads boxed.

@@ -6,7 +6,7 @@ use std::thread;
 use async_channel::{Receiver, Sender};
 use psmonitor_collector::Sampler;
 use psmonitor_core::auth::verify_password;
-use psmonitor_core::hub::JobId;
+use psmonitor_core::hub::{Input, JobId};
 use zeroize::Zeroizing;
 
 use crate::driver::HubMsg;
@@ -20,6 +20,11 @@ pub(crate) fn verifier_threads() -> usize {
     (thread::available_parallelism().map_or(2, |n| n.get()) / 2).clamp(1, 4)
 }
 
+/// The verifier pool's queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the verifier pool is full")]
+pub(crate) struct VerifierBusy;
+
 struct VerifyJob {
     job: JobId,
     phc: String,
@@ -32,7 +37,6 @@ pub(crate) struct Effects {
     pub(crate) observe: crate::observe::Observe,
     verify: Sender<VerifyJob>,
     sample: Sender<()>,
-    hub: Sender<HubMsg>,
 }
 
 impl std::fmt::Debug for Effects {
@@ -66,19 +70,42 @@ impl Effects {
             observe,
             verify,
             sample,
-            hub,
         })
     }
 
-    /// Queues a password verification; if it cannot be queued the login is answered 503.
-    pub(crate) fn verify(&self, job: JobId, phc: String, password: Zeroizing<String>) {
-        if self
-            .verify
+    /// Queues a password verification; `Err` when the pool's queue is full (the driver then
+    /// tells the hub at once, which answers the login 503).
+    pub(crate) fn verify(
+        &self,
+        job: JobId,
+        phc: String,
+        password: Zeroizing<String>,
+    ) -> Result<(), VerifierBusy> {
+        self.verify
             .try_send(VerifyJob { job, phc, password })
-            .is_err()
-        {
-            tracing::warn!("verifier pool full; a login gets 503");
-            let _ = self.hub.try_send(HubMsg::Unverified { job });
+            .map_err(|_| {
+                tracing::warn!("verifier pool full; a login gets 503");
+                VerifierBusy
+            })
+    }
+
+    /// Effects with no threads and a verifier queue that is already full, for tests.
+    #[cfg(test)]
+    pub(crate) fn with_full_verifier(observe: crate::observe::Observe) -> Self {
+        let (verify, jobs) = async_channel::bounded::<VerifyJob>(1);
+        let queued = VerifyJob {
+            job: JobId(0),
+            phc: String::new(),
+            password: Zeroizing::new(String::new()),
+        };
+        verify.try_send(queued).expect("an empty queue");
+        std::mem::forget(jobs);
+        let (sample, requests) = async_channel::bounded::<()>(1);
+        std::mem::forget(requests);
+        Self {
+            observe,
+            verify,
+            sample,
         }
     }
 
@@ -91,7 +118,10 @@ impl Effects {
 fn verifier(jobs: Receiver<VerifyJob>, hub: Sender<HubMsg>) {
     while let Ok(VerifyJob { job, phc, password }) = jobs.recv_blocking() {
         let ok = verify_password(&phc, &password);
-        if hub.send_blocking(HubMsg::Verified { job, ok }).is_err() {
+        if hub
+            .send_blocking(HubMsg::input(Input::PasswordVerified { job, ok }))
+            .is_err()
+        {
             return;
         }
     }
@@ -101,7 +131,7 @@ fn sampler_loop(mut sampler: Box<dyn Sampler>, requests: Receiver<()>, hub: Send
     while requests.recv_blocking().is_ok() {
         let reading = sampler.sample();
         if hub
-            .send_blocking(HubMsg::Sample(Box::new(reading)))
+            .send_blocking(HubMsg::input(Input::Sample(Box::new(reading))))
             .is_err()
         {
             return;

@@ -6,7 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
-mod busy_tls;
 pub mod config;
 mod conn;
 mod db_watch;
@@ -24,15 +23,14 @@ mod websocket;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_executor::Executor;
 use futures_lite::FutureExt;
 use psmonitor_collector::Sampler;
 use psmonitor_core::auth::Account;
-use psmonitor_core::http1::Limits;
+use psmonitor_core::http1::{ConnConfig, Limits};
 use psmonitor_core::hub::{Hub, HubConfig};
 use psmonitor_tls::{CertError, CertSource, ServerTls, self_signed_names};
 
@@ -88,6 +86,15 @@ pub fn hub_config(config: &ServerConfig) -> HubConfig {
         cors_origins: config.cors_origins.clone(),
         ..HubConfig::default()
     }
+}
+
+/// The HTTP/1 rules that follow from a server configuration: one body cap, the hub's.
+pub fn http1_config(config: &ServerConfig) -> ConnConfig {
+    let limits = Limits {
+        max_body: hub_config(config).max_body_bytes,
+        ..Limits::default()
+    };
+    ConnConfig::new(limits, config.header_timeout)
 }
 
 /// Binds the configured address; port 0 picks a free port.
@@ -199,16 +206,12 @@ async fn run(
         psmonitor_core::hub::Input::TokensChanged(tokens),
     );
     let driver = executor.spawn(driver::run(hub, hub_rx, effects));
-    let live = Arc::new(AtomicUsize::new(0));
+    let (live, all_closed) = async_channel::bounded::<()>(1);
     let shared = ConnShared {
         hub: hub_tx.clone(),
         ids: Arc::new(Ids::default()),
-        limits: Limits {
-            max_body: HubConfig::default().max_body_bytes,
-            ..Limits::default()
-        },
-        header_timeout: config.header_timeout,
-        live: live.clone(),
+        http: http1_config(config),
+        live: live.downgrade(),
         tls: tls.is_some(),
     };
     let accept = async {
@@ -219,12 +222,20 @@ async fn run(
     };
     accept.or(stop).await;
     tracing::info!("shutting down");
-    let _ = hub_tx.send(HubMsg::Shutdown).await;
+    let _ = hub_tx
+        .send(HubMsg::input(psmonitor_core::hub::Input::Shutdown))
+        .await;
     driver.await;
-    let deadline = Instant::now() + CLOSE_GRACE;
-    while live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-        async_io::Timer::after(Duration::from_millis(10)).await;
-    }
+    drop(live);
+    // Resolves when the last websocket drops its copy of the sender.
+    let closed = async {
+        let _ = all_closed.recv().await;
+    };
+    closed
+        .or(async {
+            async_io::Timer::after(CLOSE_GRACE).await;
+        })
+        .await;
     Ok(())
 }
 

@@ -37,7 +37,9 @@ pub(crate) async fn accept_loop(
             Err(e) if out_of_fds(&e) && spare.release() => {
                 // Free the spare, take the waiting connection, tell it why, and close it.
                 if let Ok((stream, _)) = listener.accept().await {
-                    executor.spawn(turn_away(stream, Refusal::Full)).detach();
+                    executor
+                        .spawn(turn_away(stream, Refusal::Full, tls.clone()))
+                        .detach();
                 }
                 spare.restore();
                 continue;
@@ -70,14 +72,9 @@ pub(crate) async fn accept_loop(
             },
             Err(refusal) => {
                 tracing::debug!(%peer, ?refusal, open = limits.open(), "connection refused");
-                match &tls {
-                    None => executor.spawn(turn_away(stream, refusal)).detach(),
-                    Some(tls) => {
-                        let answer = busy_answer(refusal);
-                        let refuse = crate::busy_tls::turn_away(stream, answer, tls.clone());
-                        executor.spawn(refuse).detach();
-                    }
-                }
+                executor
+                    .spawn(turn_away(stream, refusal, tls.clone()))
+                    .detach();
             }
         }
     }
@@ -92,7 +89,7 @@ async fn serve_tls(
     shared: ConnShared,
     tls: Arc<ServerTls>,
 ) {
-    let deadline = Instant::now() + shared.header_timeout;
+    let deadline = Instant::now() + shared.http.header_timeout;
     let too_late = async {
         async_io::Timer::at(deadline).await;
         None
@@ -113,7 +110,13 @@ async fn serve_tls(
             400,
             &format!("this server speaks https: use https://{here}"),
         );
-        return refuse(&mut stream, Version::Http11, &answer).await;
+        return refuse(
+            &mut stream,
+            Version::Http11,
+            &answer,
+            shared.http.header_timeout,
+        )
+        .await;
     }
     let handshake = async { Some(tls.acceptor().accept(stream).await) }
         .or(async {
@@ -140,8 +143,12 @@ fn out_of_fds(e: &std::io::Error) -> bool {
     code == rustix::io::Errno::MFILE.raw_os_error()
 }
 
-/// 503 with `Retry-After` saying why a connection was refused.
-fn busy_answer(refusal: Refusal) -> psmonitor_core::hub::HttpResponse {
+/// Answers a refused connection with 503 and closes it at once: it holds a descriptor, and
+/// refused connections may come by the thousand. On the TLS port the answer goes over TLS (a
+/// client then reports "busy, retry", not "does the server speak https?"): the handshake is
+/// allowed [`TLS_TURN_AWAY_TIME`], and at most [`TLS_TURN_AWAY_AT_ONCE`] run at a time; past
+/// that, the connection is just closed.
+async fn turn_away(mut stream: TcpStream, refusal: Refusal, tls: Option<Arc<ServerTls>>) {
     let message = match refusal {
         Refusal::Address => "too many connections from your address: try again later",
         Refusal::Full => "server is at full capacity: try again later",
@@ -150,17 +157,58 @@ fn busy_answer(refusal: Refusal) -> psmonitor_core::hub::HttpResponse {
     answer
         .headers
         .push(("Retry-After", RETRY_AFTER_SECS.to_owned()));
-    answer
+    let Some(tls) = tls else {
+        let _ = write_response(&mut stream, Version::Http11, &answer, false, ACCEPT_BACKOFF).await;
+        return;
+    };
+    let Some(_slot) = TurnAwaySlot::take() else {
+        return;
+    };
+    let answered = async {
+        let mut stream = tls.acceptor().accept(stream).await.ok()?;
+        write_response(
+            &mut stream,
+            Version::Http11,
+            &answer,
+            false,
+            TLS_TURN_AWAY_TIME,
+        )
+        .await
+        .ok()?;
+        let _ = futures_lite::AsyncWriteExt::close(&mut stream).await;
+        Some(())
+    };
+    let _ = answered
+        .or(async {
+            async_io::Timer::after(TLS_TURN_AWAY_TIME).await;
+            None
+        })
+        .await;
 }
 
-/// Answers a refused connection with 503 and closes it at once: it holds a descriptor, and
-/// refused connections may come by the thousand.
-async fn turn_away(mut stream: TcpStream, refusal: Refusal) {
-    let answer = busy_answer(refusal);
-    let write = write_response(&mut stream, Version::Http11, &answer, false);
-    let _ = FutureExt::or(write, async {
-        async_io::Timer::after(ACCEPT_BACKOFF).await;
-        Ok(())
-    })
-    .await;
+/// Time a refused TLS connection gets for its handshake and answer.
+const TLS_TURN_AWAY_TIME: Duration = Duration::from_secs(1);
+/// Refused TLS connections answered at once (each handshake costs CPU).
+const TLS_TURN_AWAY_AT_ONCE: usize = 32;
+
+/// One of the [`TLS_TURN_AWAY_AT_ONCE`] places; freed on drop.
+struct TurnAwaySlot;
+
+static TURNING_AWAY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl TurnAwaySlot {
+    fn take() -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        if TURNING_AWAY.fetch_add(1, Ordering::AcqRel) >= TLS_TURN_AWAY_AT_ONCE {
+            TURNING_AWAY.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self)
+    }
+}
+
+impl Drop for TurnAwaySlot {
+    fn drop(&mut self) {
+        TURNING_AWAY.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }

@@ -6,13 +6,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; `level` is `error`..`trace` or a full filter directive.
 pub fn init(level: &str) -> Result<(), String> {
-    // tide reports through `log`; its lines repeat ours, so keep only its warnings by default.
-    let directives = if level.contains("tide") {
-        level.to_owned()
-    } else {
-        format!("{level},tide=warn")
-    };
-    let filter = EnvFilter::try_new(&directives).map_err(|e| {
+    let filter = EnvFilter::try_new(level).map_err(|e| {
         format!("invalid --log-level {level:?}: {e} (use error, warn, info, debug or trace)")
     })?;
     tracing_subscriber::fmt()

@@ -56,11 +56,14 @@ impl Observe {
         }
     }
 
-    /// Asks the history thread; the answer goes back to the hub as [`HubMsg::HistoryAnswered`].
+    /// Asks the history thread; the answer goes back to the hub as `Input::HistoryAnswered`.
     pub(crate) fn query(&self, req: ReqId, request: HistoryRequest) {
         let hub = self.hub.clone();
         let reply = move |answer: HistoryAnswer| {
-            let _ = hub.send_blocking(HubMsg::HistoryAnswered(Box::new((req, answer))));
+            let _ = hub.send_blocking(HubMsg::input(psmonitor_core::hub::Input::HistoryAnswered {
+                req,
+                answer,
+            }));
         };
         let Some(history) = &self.history else {
             reply(HistoryAnswer::Unavailable);

@@ -3,7 +3,8 @@
 //! and what is sent; a client that breaks the protocol is closed with the matching code.
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use async_channel::Receiver;
 use async_tungstenite::WebSocketStream;
@@ -11,10 +12,10 @@ use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use async_tungstenite::tungstenite::{Error as WsError, Message};
 use base64::Engine as _;
-use futures_lite::{AsyncRead, AsyncWrite};
+use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 use futures_util::{SinkExt, StreamExt};
-use psmonitor_core::http1::{RequestHead, Version};
-use psmonitor_core::hub::{ConnId, HttpResponse, error_response};
+use psmonitor_core::http1::{Due, LINGER_TIME, Liveness, RequestHead, SILENT_CLOSE, Version};
+use psmonitor_core::hub::{ConnId, HttpResponse, Input, error_response};
 
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
@@ -79,7 +80,15 @@ pub(crate) async fn upgrade<S>(
 {
     let accept = match check_upgrade(&head) {
         Ok(accept) => accept,
-        Err(answer) => return refuse(&mut stream, head.version, &answer).await,
+        Err(answer) => {
+            return refuse(
+                &mut stream,
+                head.version,
+                &answer,
+                shared.http.header_timeout,
+            )
+            .await;
+        }
     };
     let switching = HttpResponse {
         status: 101,
@@ -91,9 +100,15 @@ pub(crate) async fn upgrade<S>(
         body: "".into(),
         content_type: "application/json",
     };
-    if write_response(&mut stream, Version::Http11, &switching, true)
-        .await
-        .is_err()
+    if write_response(
+        &mut stream,
+        Version::Http11,
+        &switching,
+        true,
+        shared.http.header_timeout,
+    )
+    .await
+    .is_err()
     {
         return;
     }
@@ -121,18 +136,21 @@ async fn serve<S>(
     if shared.hub.send(connected).await.is_err() {
         return;
     }
-    shared.live.fetch_add(1, Ordering::SeqCst);
+    // Held while the websocket lives: shutdown waits for every one to be dropped.
+    let _live = shared.live.upgrade();
     let (mut sink, mut stream) = ws.split();
+    let liveness = Mutex::new(Liveness::new(Instant::now(), shared.http.header_timeout));
     let writer = async {
-        write_loop(&mut sink, commands).await;
+        write_loop(&mut sink, commands, &liveness).await;
         None
     };
     let reader = async {
         // Pings and the client's close are answered by tungstenite while we keep reading; the
-        // stream ends once the closing handshake is done. Data from the client is ignored.
+        // stream ends once the closing handshake is done. Data from the client is ignored, but
+        // anything heard (pongs above all) shows the client still reads.
         loop {
             match stream.next().await {
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => lock(&liveness).handle_heard(Instant::now()),
                 Some(Err(err)) => return violation(&err),
                 None => return None,
             }
@@ -146,18 +164,86 @@ async fn serve<S>(
         };
         let _ = sink.close(Some(frame)).await;
     }
-    let _ = shared.hub.send(HubMsg::Disconnected { conn }).await;
-    shared.live.fetch_sub(1, Ordering::SeqCst);
+    let _ = shared
+        .hub
+        .send(HubMsg::input(Input::Disconnected { conn }))
+        .await;
 }
 
-async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>)
+fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
+    liveness
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sends `message`, within the write timeout the liveness keeps; false when the connection
+/// must end (the socket failed, or the frame did not drain in time).
+async fn send<K>(sink: &mut K, message: Message, liveness: &Mutex<Liveness>) -> bool
 where
     K: futures_util::Sink<Message> + Unpin,
 {
-    while let Ok(cmd) = commands.recv().await {
+    let mut sending = std::pin::pin!(sink.send(message));
+    // Most frames go straight into the socket: no clock read, no timer for those.
+    if let Some(result) = futures_lite::future::poll_once(sending.as_mut()).await {
+        return result.is_ok();
+    }
+    let deadline = {
+        let mut live = lock(liveness);
+        live.handle_write_started(Instant::now());
+        live.write_deadline()
+    };
+    let sent = async { sending.await.is_ok() }
+        .or(async {
+            async_io::Timer::at(deadline).await;
+            tracing::debug!("dropping a websocket whose frame did not drain");
+            false
+        })
+        .await;
+    lock(liveness).handle_write_done();
+    sent
+}
+
+async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>, liveness: &Mutex<Liveness>)
+where
+    K: futures_util::Sink<Message> + Unpin,
+{
+    // One timer for the connection's life, moved only when the liveness deadline moves (at a
+    // ping or a pong), not one per frame.
+    let mut armed = lock(liveness).poll_timeout();
+    let mut timer = async_io::Timer::at(armed);
+    loop {
+        let deadline = lock(liveness).poll_timeout();
+        if deadline != armed {
+            armed = deadline;
+            timer.set_at(deadline);
+        }
+        let next = async { Some(commands.recv().await) }
+            .or(async {
+                (&mut timer).await;
+                None
+            })
+            .await;
+        let cmd = match next {
+            Some(Ok(cmd)) => cmd,
+            Some(Err(_)) => return,
+            None => match lock(liveness).handle_timeout(Instant::now()) {
+                Some(Due::Ping) => ConnCmd::Ping,
+                Some(Due::Close) => {
+                    tracing::debug!("closing a websocket subscriber that reads nothing");
+                    ConnCmd::Close(SILENT_CLOSE.0, SILENT_CLOSE.1)
+                }
+                Some(Due::Abort) => return,
+                None => continue,
+            },
+        };
         match cmd {
             ConnCmd::Frame(frame) => {
-                if sink.send(Message::Text(frame)).await.is_err() {
+                if !send(sink, Message::Text(frame), liveness).await {
+                    return;
+                }
+            }
+            ConnCmd::Ping => {
+                if !send(sink, Message::Ping(Vec::new().into()), liveness).await {
                     return;
                 }
             }
@@ -166,8 +252,15 @@ where
                     code: code.into(),
                     reason: reason.into(),
                 };
-                let _ = sink.send(Message::Close(Some(frame))).await;
-                let _ = sink.close().await;
+                let close = async {
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = sink.close().await;
+                };
+                close
+                    .or(async {
+                        async_io::Timer::after(LINGER_TIME).await;
+                    })
+                    .await;
                 return;
             }
         }

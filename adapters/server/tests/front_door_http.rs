@@ -202,3 +202,111 @@ fn a_stalled_head_or_body_times_out_with_408() {
     let (text, closed) = raw_exchange(server.addr, b"");
     assert!(closed, "{text}");
 }
+
+/// DESIGN 6.5 on the wire: HEAD answered as GET without the body (the dashboard page and an
+/// API route), a `Date` on every answer, and an absolute-form target routed by its path.
+#[test]
+fn head_date_and_absolute_form() {
+    let server = TestServer::start(HOST);
+    let bearer = server.bearer();
+    let get = format!(
+        "GET /system HTTP/1.1\r\nHost: a\r\nAuthorization: {bearer}\r\nConnection: close\r\n\r\n"
+    );
+    let (get_text, _) = raw_exchange(server.addr, get.as_bytes());
+    let head = get.replacen("GET", "HEAD", 1);
+    let (head_text, closed) = raw_exchange(server.addr, head.as_bytes());
+    assert!(closed);
+    let (get_head, get_body) = get_text.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head_text.ends_with("\r\n\r\n"),
+        "no body after HEAD: {head_text}"
+    );
+    assert!(
+        head_text.contains(&format!("Content-Length: {}\r\n", get_body.len())),
+        "{head_text}"
+    );
+    assert!(get_head.contains("\r\nDate: ") && head_text.contains("\r\nDate: "));
+    let (page, _) = raw_exchange(
+        server.addr,
+        b"HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(statuses(&page), [200], "{page}");
+    assert!(
+        page.ends_with("\r\n\r\n") && page.contains("text/html"),
+        "{page}"
+    );
+
+    let absolute = format!(
+        "GET http://{}/system HTTP/1.1\r\nHost: {}\r\nAuthorization: {bearer}\r\nConnection: close\r\n\r\n",
+        server.addr, server.addr
+    );
+    let (text, _) = raw_exchange(server.addr, absolute.as_bytes());
+    assert_eq!(statuses(&text), [200], "{text}");
+    // Errors carry a Date too.
+    let (text, _) = raw_exchange(server.addr, b"GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert!(
+        text.contains("\r\nDate: ") && statuses(&text) == [404],
+        "{text}"
+    );
+}
+
+/// RFC 9110 10.1.1: no `100 Continue` to an HTTP/1.0 client, nor before a refusal.
+#[test]
+fn continue_only_for_http11_and_routed_requests() {
+    let server = TestServer::start(HOST);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(
+            b"POST /authenticate HTTP/1.0\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n",
+        )
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut first = [0u8; 1];
+    assert!(stream.read(&mut first).is_err(), "nothing before the body");
+    stream.write_all(b"{}").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    assert_eq!(statuses(&text), [400], "{text}");
+    assert!(!text.contains("100 Continue"));
+
+    let (text, closed) = raw_exchange(
+        server.addr,
+        b"DELETE /worker HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 9999\r\n\r\n",
+    );
+    assert_eq!(statuses(&text), [405], "{text}");
+    assert!(closed);
+}
+
+/// Issue 20 item 9: a bare LF inside a CRLF head (hiding a `Content-Length`) is 400, and chunked
+/// trailers are capped (431) instead of read by the hundred thousand; nothing is routed.
+#[test]
+fn bare_lf_and_endless_trailers_are_refused() {
+    let server = TestServer::start(HOST);
+    let (text, closed) = raw_exchange(
+        server.addr,
+        b"POST /authenticate HTTP/1.1\r\nHost: a\r\nX: y\nContent-Length: 5\r\n\r\nhello",
+    );
+    assert_eq!(statuses(&text), [400], "{text}");
+    assert!(
+        body_json(&text)["error"]
+            .as_str()
+            .unwrap()
+            .contains("bare lf")
+    );
+    assert!(closed);
+    let trailers: String = (0..2_000).map(|i| format!("T{i}: v\r\n")).collect();
+    let req = format!(
+        "POST /authenticate HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n{trailers}\r\n"
+    );
+    let (text, closed) = raw_exchange(server.addr, req.as_bytes());
+    assert_eq!(statuses(&text), [431], "{text}");
+    assert!(closed);
+}

@@ -108,14 +108,20 @@ fn alg_none_and_foreign_signature_tokens_are_401() {
     assert_eq!(server.get("/system", Some(&good)).status, 200);
 }
 
+/// A token signed with the server's own key that expired a minute ago: no waiting for one to
+/// expire (the expiry instant itself is checked with a fake clock in
+/// `fixtures/transcripts/token-expired-at-60s.txt`).
 #[test]
 fn an_expired_token_is_401() {
-    let server = TestServer::start_with(HOST, |cfg| {
-        cfg.token_ttl = std::time::Duration::from_secs(1)
-    });
-    let bearer = server.bearer();
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    let reply = server.get("/system", Some(&bearer));
+    let server = TestServer::start(HOST);
+    let issued = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    let token = psmonitor_core::auth::issue_token(
+        &server.account,
+        issued,
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap();
+    let reply = server.get("/system", Some(&format!("Bearer {}", token.as_str())));
     assert_eq!(reply.status, 401);
     assert!(reply.error().contains("expired"), "{}", reply.body);
 }

@@ -9,6 +9,9 @@ pub enum ChunkedError {
     /// The decoded body grew past the limit.
     #[error("request body too large")]
     TooLarge,
+    /// More trailer lines, or more trailer bytes, than allowed.
+    #[error("too many or too large chunked trailers")]
+    Trailers,
 }
 
 impl ChunkedError {
@@ -18,12 +21,17 @@ impl ChunkedError {
         match self {
             Self::Malformed => 400,
             Self::TooLarge => 413,
+            Self::Trailers => 431,
         }
     }
 }
 
-/// The longest trailer line accepted.
+/// The longest trailer line (or chunk size line) accepted.
 const MAX_TRAILER_LINE: usize = 8 * 1024;
+/// The most trailer lines accepted.
+pub const MAX_TRAILERS: usize = 16;
+/// The most trailer bytes accepted, line ends included.
+pub const MAX_TRAILER_BYTES: usize = 4 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -45,6 +53,8 @@ pub struct ChunkedDecoder {
     state: State,
     max_body: usize,
     decoded: usize,
+    trailers: usize,
+    trailer_bytes: usize,
 }
 
 impl ChunkedDecoder {
@@ -55,6 +65,8 @@ impl ChunkedDecoder {
             state: State::Size,
             max_body,
             decoded: 0,
+            trailers: 0,
+            trailer_bytes: 0,
         }
     }
 
@@ -119,13 +131,23 @@ impl ChunkedDecoder {
                     _ => return Err(ChunkedError::Malformed),
                 },
                 State::Trailers => match line(rest)? {
+                    None if self.trailer_bytes + rest.len() > MAX_TRAILER_BYTES => {
+                        return Err(ChunkedError::Trailers);
+                    }
                     None => return Ok((pos, false)),
                     Some((0, used)) => {
                         pos += used;
                         self.state = State::Done;
                     }
-                    // Trailer fields are read and ignored.
-                    Some((_, used)) => pos += used,
+                    // Trailer fields are read and ignored, within a cap in count and bytes.
+                    Some((_, used)) => {
+                        self.trailers += 1;
+                        self.trailer_bytes += used;
+                        if self.trailers > MAX_TRAILERS || self.trailer_bytes > MAX_TRAILER_BYTES {
+                            return Err(ChunkedError::Trailers);
+                        }
+                        pos += used;
+                    }
                 },
             }
         }

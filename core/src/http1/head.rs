@@ -115,8 +115,8 @@ pub enum HeadError {
     /// More headers than the limit.
     #[error("too many request headers")]
     TooManyHeaders,
-    /// The target is neither a path nor `*` for `OPTIONS`.
-    #[error("request target must be a path starting with /")]
+    /// The target is neither a path, nor an `http` URL with a plain host, nor `*` for `OPTIONS`.
+    #[error("request target must be a path starting with / or an http url")]
     Target,
     /// The target is not UTF-8.
     #[error("request target is not valid utf-8")]
@@ -142,6 +142,9 @@ pub enum HeadError {
     /// A declared body larger than the limit.
     #[error("request body too large")]
     BodyTooLarge,
+    /// A bare LF in a head whose lines end in CRLF: two parsers could split it differently.
+    #[error("bare lf in a head whose lines end in crlf")]
+    BareLineFeed,
 }
 
 impl HeadError {
@@ -189,14 +192,18 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, us
     if len > limits.max_head {
         return Err(HeadError::HeadTooLarge);
     }
+    if mixed_line_ends(&buf[..len]) {
+        return Err(HeadError::BareLineFeed);
+    }
     let method = req.method.ok_or(HeadError::Malformed)?.to_owned();
     let version = match req.version {
         Some(0) => Version::Http10,
         Some(1) => Version::Http11,
         _ => return Err(HeadError::Malformed),
     };
-    let (path, query) = split_target(req.path.ok_or(HeadError::Malformed)?, &method)?;
-    let headers: Vec<(String, String)> = req
+    let target = req.path.ok_or(HeadError::Malformed)?;
+    let (path, query) = split_target(target, &method)?;
+    let mut headers: Vec<(String, String)> = req
         .headers
         .iter()
         .filter_map(|h| {
@@ -205,6 +212,15 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, us
         })
         .collect();
     check_host(&headers, req.headers, version)?;
+    if let Some((authority, _)) = absolute_form(target) {
+        // RFC 9112 3.2.2: the target's authority replaces the Host header.
+        // RFC 9110 4.2.4: userinfo in the target is an error (`@` is not a host character).
+        if authority.is_empty() || !host_chars_ok(authority) {
+            return Err(HeadError::Target);
+        }
+        headers.retain(|(n, _)| n != "host");
+        headers.push(("host".to_owned(), authority.to_owned()));
+    }
     let body = framing(req.headers, version, limits)?;
     let mut head = RequestHead {
         method,
@@ -222,11 +238,32 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, us
     Ok(Some((head, len)))
 }
 
+/// The authority of an absolute-form target (`http://host:port/path`, RFC 9112 3.2.2) and the
+/// origin-form rest; `None` when the target is not in absolute form.
+fn absolute_form(target: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = target.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    Some(match rest.find(['/', '?']) {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, ""),
+    })
+}
+
 /// Splits an origin-form target into path and query; `*` only for `OPTIONS`.
 fn split_target(target: &str, method: &str) -> Result<(String, Option<String>), HeadError> {
     if target == "*" && method == "OPTIONS" {
         return Ok(("*".to_owned(), None));
     }
+    let target = match absolute_form(target) {
+        Some((_, "")) => "/",
+        Some((_, rest)) if rest.starts_with('?') => {
+            return split_target(&format!("/{rest}"), method);
+        }
+        Some((_, rest)) => rest,
+        None => target,
+    };
     if !target.starts_with('/') {
         return Err(HeadError::Target);
     }
@@ -262,13 +299,15 @@ fn check_host(
     match hosts.first() {
         None if version == Version::Http11 => Err(HeadError::MissingHost),
         None => Ok(()),
-        Some(host) => {
-            let fine = host.bytes().all(|b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']' | b'_')
-            });
-            if fine { Ok(()) } else { Err(HeadError::Host) }
-        }
+        Some(host) if host_chars_ok(host) => Ok(()),
+        Some(_) => Err(HeadError::Host),
     }
+}
+
+/// A host and optional port, nothing else.
+fn host_chars_ok(host: &str) -> bool {
+    host.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']' | b'_'))
 }
 
 /// The body's framing from `Content-Length` and `Transfer-Encoding`, refusing every ambiguity.
@@ -318,4 +357,21 @@ fn parse_length(text: &str) -> Result<u64, HeadError> {
         return Err(HeadError::ContentLength);
     }
     text.parse().map_err(|_| HeadError::ContentLength)
+}
+
+/// Whether `head` ends some lines in CRLF and others in a bare LF (RFC 9112 2.2 lets a
+/// recipient take a bare LF as a line end; mixed in a CRLF head it could hide a header).
+fn mixed_line_ends(head: &[u8]) -> bool {
+    let mut crlf = false;
+    let mut bare = false;
+    for (i, &b) in head.iter().enumerate() {
+        if b == b'\n' {
+            if i > 0 && head[i - 1] == b'\r' {
+                crlf = true;
+            } else {
+                bare = true;
+            }
+        }
+    }
+    crlf && bare
 }

@@ -1,6 +1,9 @@
-//! Encoding a response head and body into the bytes that go on the wire.
+//! Encoding a response into the bytes that go on the wire.
+
+use std::time::SystemTime;
 
 use super::Version;
+use crate::hub::HttpResponse;
 
 /// The reason phrase for a status code.
 #[must_use]
@@ -31,39 +34,53 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
-/// The bytes of a response: status line, `headers`, `Content-Length` (unless 1xx, 204 or 304),
-/// and `Connection: close` or `keep-alive` as `keep_alive` says for `version`, then `body`.
+/// The bytes of `response`: status line, its headers, `Date` (IMF-fixdate of `date`),
+/// `Content-Type` when there is a body, `Content-Length` (unless 1xx, 204 or 304), `Connection:
+/// close` or `keep-alive` as `keep_alive` says for `version`, then the body unless `head_only`
+/// (the answer to `HEAD` carries the length of the body it leaves out).
 #[must_use]
 pub fn encode_response(
+    response: &HttpResponse,
     version: Version,
-    status: u16,
-    headers: &[(&str, &str)],
-    body: &[u8],
     keep_alive: bool,
+    head_only: bool,
+    date: SystemTime,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(160 + body.len());
+    let status = response.status;
+    let body = response.body.as_bytes();
+    let mut out = Vec::with_capacity(200 + body.len());
     let proto = match version {
         Version::Http10 => "HTTP/1.0",
         Version::Http11 => "HTTP/1.1",
     };
     out.extend_from_slice(format!("{proto} {status} {}\r\n", reason(status)).as_bytes());
-    for (name, value) in headers {
+    let mut header = |name: &str, value: &str| {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
+    };
+    header("Date", &httpdate::fmt_http_date(date));
+    for (name, value) in &response.headers {
+        header(name, value);
     }
-    if !(status < 200 || status == 204 || status == 304) {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    if !body.is_empty() {
+        header("Content-Type", response.content_type);
+    }
+    let bodiless = status < 200 || status == 204 || status == 304;
+    if !bodiless {
+        header("Content-Length", &body.len().to_string());
     }
     if status != 101 {
         match (keep_alive, version) {
-            (false, _) => out.extend_from_slice(b"Connection: close\r\n"),
-            (true, Version::Http10) => out.extend_from_slice(b"Connection: keep-alive\r\n"),
+            (false, _) => header("Connection", "close"),
+            (true, Version::Http10) => header("Connection", "keep-alive"),
             (true, Version::Http11) => {}
         }
     }
     out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
+    if !head_only && !bodiless {
+        out.extend_from_slice(body);
+    }
     out
 }

@@ -64,8 +64,14 @@ fn host_rules() {
 }
 
 #[test]
-fn targets_must_be_paths() {
-    for target in ["http://a/system", "system", "/a#frag"] {
+fn targets_must_be_paths_or_absolute_urls() {
+    for target in [
+        "system",
+        "/a#frag",
+        "ftp://a/system",
+        "http://user@a/system",
+        "http:///x",
+    ] {
         let text = format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_eq!(parse(&text).unwrap_err(), HeadError::Target, "{target}");
     }
@@ -75,6 +81,24 @@ fn targets_must_be_paths() {
         parse_head(bad, &Limits::default()).unwrap_err(),
         HeadError::TargetEncoding
     );
+}
+
+/// RFC 9112 3.2.2: absolute-form is accepted, and its authority replaces `Host`.
+#[test]
+fn absolute_form_targets_use_their_authority() {
+    let h = head("GET http://example.org:4500/system?x=1 HTTP/1.1\r\nHost: other\r\n\r\n");
+    assert_eq!(
+        (h.path.as_str(), h.query.as_deref()),
+        ("/system", Some("x=1"))
+    );
+    assert_eq!(h.header("host"), Some("example.org:4500"));
+    let h = head("GET HTTPS://[::1]:4500 HTTP/1.1\r\nHost: [::1]:4500\r\n\r\n");
+    assert_eq!(
+        (h.path.as_str(), h.header("host")),
+        ("/", Some("[::1]:4500"))
+    );
+    let h = head("GET http://a?q HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_eq!((h.path.as_str(), h.query.as_deref()), ("/", Some("q")));
 }
 
 #[test]
@@ -208,27 +232,83 @@ fn a_chunk_size_near_u64_max_after_data_is_too_large() {
     }
 }
 
+fn date() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)
+}
+
+fn response(status: u16, body: &str) -> crate::hub::HttpResponse {
+    crate::hub::HttpResponse {
+        status,
+        headers: vec![("X-A", "b".to_owned())],
+        body: body.into(),
+        content_type: "application/json",
+    }
+}
+
 #[test]
-fn responses_encode_with_length_and_connection() {
-    let bytes = encode_response(
-        Version::Http11,
-        200,
-        &[("Content-Type", "application/json")],
-        b"{}",
-        true,
-    );
+fn responses_encode_with_date_length_and_connection() {
+    let bytes = encode_response(&response(200, "{}"), Version::Http11, true, false, date());
     assert_eq!(
-        bytes,
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        String::from_utf8(bytes).unwrap(),
+        "HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nX-A: b\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
     );
-    let bytes = encode_response(Version::Http10, 400, &[], b"x", false);
+    let bytes = encode_response(&response(400, "x"), Version::Http10, false, false, date());
     assert_eq!(
-        bytes,
-        b"HTTP/1.0 400 Bad Request\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
+        String::from_utf8(bytes).unwrap(),
+        "HTTP/1.0 400 Bad Request\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nX-A: b\r\n\
+         Content-Type: application/json\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
     );
-    let bytes = encode_response(Version::Http10, 204, &[], b"", true);
+    let bytes = encode_response(&response(204, ""), Version::Http10, true, false, date());
     assert_eq!(
-        bytes,
-        b"HTTP/1.0 204 No Content\r\nConnection: keep-alive\r\n\r\n"
+        String::from_utf8(bytes).unwrap(),
+        "HTTP/1.0 204 No Content\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nX-A: b\r\n\
+         Connection: keep-alive\r\n\r\n"
     );
+}
+
+#[test]
+fn head_answers_carry_the_length_but_not_the_body() {
+    let bytes = encode_response(&response(200, "{}"), Version::Http11, true, true, date());
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.ends_with("Content-Length: 2\r\n\r\n"), "{text}");
+}
+
+/// Issue 20 item 9: a bare LF inside a CRLF head could hide a header (here a Content-Length)
+/// from a proxy that splits lines only at CRLF.
+#[test]
+fn a_bare_lf_inside_a_crlf_head_is_refused() {
+    let hidden = "POST /authenticate HTTP/1.1\r\nHost: a\r\nX: y\nContent-Length: 5\r\n\r\nhello";
+    let err = parse(hidden).unwrap_err();
+    assert_eq!((err, err.status()), (HeadError::BareLineFeed, 400));
+    // All-LF heads stay accepted (RFC 9112 2.2), and so do all-CRLF ones.
+    assert!(parse("GET / HTTP/1.1\nHost: a\n\n").unwrap().is_some());
+    assert!(
+        parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap()
+            .is_some()
+    );
+}
+
+/// Issue 20 item 9: trailers are capped in count and in bytes (before, 100,000 lines were read).
+#[test]
+fn chunked_trailers_are_capped() {
+    let many: String = (0..=MAX_TRAILERS).map(|i| format!("T{i}: v\r\n")).collect();
+    let long = format!("T: {}\r\n", "v".repeat(MAX_TRAILER_BYTES));
+    let partial = format!("T: {}", "v".repeat(MAX_TRAILER_BYTES + 1));
+    for trailers in [many, long, partial] {
+        let wire = format!("1\r\nx\r\n0\r\n{trailers}\r\n");
+        let mut out = Vec::new();
+        let err = ChunkedDecoder::new(100)
+            .decode(wire.as_bytes(), &mut out)
+            .unwrap_err();
+        assert_eq!((err, err.status()), (ChunkedError::Trailers, 431));
+    }
+    let fine: String = (0..MAX_TRAILERS).map(|i| format!("T{i}: v\r\n")).collect();
+    let wire = format!("1\r\nx\r\n0\r\n{fine}\r\n");
+    let mut out = Vec::new();
+    let done = ChunkedDecoder::new(100)
+        .decode(wire.as_bytes(), &mut out)
+        .unwrap();
+    assert_eq!(done, (wire.len(), true));
 }

@@ -69,6 +69,14 @@ impl Route {
         }
     }
 
+    /// The `Allow` header of a 405: HEAD goes with GET (the HTTP/1 layer answers it as GET).
+    fn allow(self) -> &'static str {
+        match self.method() {
+            "GET" => "GET, HEAD, OPTIONS",
+            _ => "POST, OPTIONS",
+        }
+    }
+
     fn method(self) -> &'static str {
         match self {
             Self::Authenticate | Self::Refresh | Self::Worker => "POST",
@@ -79,6 +87,22 @@ impl Route {
             | Self::History
             | Self::HistorySeries => "GET",
         }
+    }
+}
+
+/// Whether a request announcing a body with `Expect: 100-continue` may send it: `Ok(true)` when
+/// `method` and `path` name a route that takes a body, `Err` with the refusal when the path is
+/// a route but not for `method`, `Ok(false)` for anything else (the hub answers once the body,
+/// if it comes, is read).
+pub fn expect_continue(method: &str, path: &str) -> Result<bool, HttpResponse> {
+    match Route::find(path) {
+        Some(route) if route.method() == method => Ok(route.method() == "POST"),
+        Some(route) if method != "OPTIONS" => Err(error_with(
+            405,
+            "method not allowed",
+            vec![("Allow", route.allow().to_owned())],
+        )),
+        _ => Ok(false),
     }
 }
 
@@ -179,7 +203,7 @@ impl Hub {
         let Some(route) = Route::find(&request.path) else {
             return Some(error(404, "not found"));
         };
-        let allow = format!("{}, OPTIONS", route.method());
+        let allow = route.allow().to_owned();
         if request.method == "OPTIONS" && route == Route::Authenticate {
             return Some(super::origins::login_preflight(
                 &request,

@@ -13,6 +13,7 @@ use psmonitor_store::Store;
 
 use super::{REPORT_FIRST, REPORT_MAX, Report, Reports, start};
 use crate::driver::HubMsg;
+use psmonitor_core::hub::Input;
 
 fn make_account(dir: &std::path::Path) -> Account {
     let entropy = AccountEntropy {
@@ -42,6 +43,14 @@ fn next_within(inbox: &Receiver<HubMsg>, limit: Duration) -> Option<HubMsg> {
     }))
 }
 
+/// The next input the watcher sends the hub within 2 s, if any.
+fn next_input(inbox: &Receiver<HubMsg>) -> Option<Input> {
+    match next_within(inbox, Duration::from_secs(2))? {
+        HubMsg::Input(input) => Some(*input),
+        other => panic!("expected an input for the hub, got {other:?}"),
+    }
+}
+
 #[test]
 fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,8 +75,8 @@ fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
 
     let revoked = Instant::now();
     other.revoke_token("grafana").unwrap();
-    match next_within(&inbox, Duration::from_secs(2)) {
-        Some(HubMsg::Tokens(now)) => assert_eq!(now, tokens[1..].to_vec()),
+    match next_input(&inbox) {
+        Some(Input::TokensChanged(now)) => assert_eq!(now, tokens[1..].to_vec()),
         other => panic!("expected the tokens without grafana, got {other:?}"),
     }
     assert!(revoked.elapsed() < Duration::from_secs(2));
@@ -77,8 +86,8 @@ fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
     other
         .reset_credentials(&account.user_id, "$argon2id$new", &secret, false)
         .unwrap();
-    match next_within(&inbox, Duration::from_secs(2)) {
-        Some(HubMsg::AccountChanged(changed)) => {
+    match next_input(&inbox) {
+        Some(Input::AccountChanged(changed)) => {
             assert_eq!(changed.jwt_secret, secret);
             assert_eq!(changed.password_hash, "$argon2id$new");
         }

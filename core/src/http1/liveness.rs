@@ -1,0 +1,154 @@
+//! After the upgrade: whether a websocket subscriber still reads. The server pings a client that
+//! has been silent for [`PING_EVERY`]; a client that reads answers with a pong (every websocket
+//! library does so while it reads), so one silent for [`SILENCE_LIMIT`] reads nothing and is
+//! closed with 1008. A frame that has not drained within the write timeout (the header timeout)
+//! drops the connection. Pings cost every subscriber a frame each way, so they are as rare as
+//! the limit allows: one per 20 s of silence, with 10 s left for the pong.
+
+use std::time::{Duration, Instant};
+
+/// Silence after which a client is pinged (and again as long as it stays silent).
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+/// Silence after which a subscriber is closed with 1008.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+/// The close code and reason for a subscriber that reads nothing.
+pub const SILENT_CLOSE: (u16, &str) = (1008, "closed: nothing read for 30 s");
+
+/// What is due on a websocket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// Send a ping.
+    Ping,
+    /// Close with [`SILENT_CLOSE`]: the client read nothing for [`SILENCE_LIMIT`].
+    Close,
+    /// Drop the connection: a frame did not drain within the write timeout.
+    Abort,
+}
+
+/// The liveness of one websocket, driven with `now` like the other state machines.
+#[derive(Clone, Debug)]
+pub struct Liveness {
+    heard: Instant,
+    next_ping: Instant,
+    write_timeout: Duration,
+    writing_since: Option<Instant>,
+}
+
+impl Liveness {
+    /// A websocket opened at `now`; frames must drain within `write_timeout`.
+    #[must_use]
+    pub fn new(now: Instant, write_timeout: Duration) -> Self {
+        Self {
+            heard: now,
+            next_ping: now + PING_EVERY,
+            write_timeout,
+            writing_since: None,
+        }
+    }
+
+    /// The client sent something (a pong, a ping, a message).
+    pub fn handle_heard(&mut self, now: Instant) {
+        self.heard = self.heard.max(now);
+        self.next_ping = self.next_ping.max(self.heard + PING_EVERY);
+    }
+
+    /// A frame started to be written.
+    pub fn handle_write_started(&mut self, now: Instant) {
+        self.writing_since = Some(now);
+    }
+
+    /// The frame drained.
+    pub fn handle_write_done(&mut self) {
+        self.writing_since = None;
+    }
+
+    /// When the frame being written must have drained (now, if none is being written).
+    #[must_use]
+    pub fn write_deadline(&self) -> Instant {
+        self.writing_since.unwrap_or(self.heard) + self.write_timeout
+    }
+
+    /// When to call [`Self::handle_timeout`] next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Instant {
+        let mut at = self.next_ping.min(self.heard + SILENCE_LIMIT);
+        if let Some(since) = self.writing_since {
+            at = at.min(since + self.write_timeout);
+        }
+        at
+    }
+
+    /// What is due at `now`, if anything.
+    #[must_use]
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<Due> {
+        if self
+            .writing_since
+            .is_some_and(|since| now >= since + self.write_timeout)
+        {
+            return Some(Due::Abort);
+        }
+        if now >= self.heard + SILENCE_LIMIT {
+            return Some(Due::Close);
+        }
+        if now >= self.next_ping {
+            self.next_ping = now + PING_EVERY;
+            return Some(Due::Ping);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(live: &mut Liveness) -> (Instant, Option<Due>) {
+        let at = live.poll_timeout();
+        (at, live.handle_timeout(at))
+    }
+
+    #[test]
+    fn a_silent_client_is_pinged_then_closed_at_thirty_seconds() {
+        #[allow(clippy::disallowed_methods)]
+        let t0 = Instant::now();
+        let mut live = Liveness::new(t0, Duration::from_secs(10));
+        assert_eq!(step(&mut live), (t0 + PING_EVERY, Some(Due::Ping)));
+        assert_eq!(step(&mut live), (t0 + SILENCE_LIMIT, Some(Due::Close)));
+        assert_eq!(SILENT_CLOSE.0, 1008);
+    }
+
+    #[test]
+    fn a_client_that_answers_stays_and_is_pinged_once_per_silence() {
+        #[allow(clippy::disallowed_methods)]
+        let t0 = Instant::now();
+        let mut live = Liveness::new(t0, Duration::from_secs(10));
+        let mut pinged_at = t0;
+        for _ in 0..10 {
+            let (at, due) = step(&mut live);
+            assert_eq!((at, due), (pinged_at + PING_EVERY, Some(Due::Ping)));
+            pinged_at = at + Duration::from_millis(5);
+            live.handle_heard(pinged_at);
+        }
+        // A client that talks by itself is not pinged while it does.
+        let t1 = pinged_at + Duration::from_secs(15);
+        live.handle_heard(t1);
+        assert_eq!(live.handle_timeout(pinged_at + PING_EVERY), None);
+        assert_eq!(live.poll_timeout(), t1 + PING_EVERY);
+    }
+
+    #[test]
+    fn a_frame_that_does_not_drain_aborts() {
+        #[allow(clippy::disallowed_methods)]
+        let t0 = Instant::now();
+        let mut live = Liveness::new(t0, Duration::from_secs(2));
+        live.handle_write_started(t0 + Duration::from_secs(1));
+        assert_eq!(
+            step(&mut live),
+            (t0 + Duration::from_secs(3), Some(Due::Abort))
+        );
+        let mut live = Liveness::new(t0, Duration::from_secs(2));
+        live.handle_write_started(t0 + Duration::from_secs(1));
+        live.handle_write_done();
+        assert_eq!(step(&mut live), (t0 + PING_EVERY, Some(Due::Ping)));
+    }
+}
