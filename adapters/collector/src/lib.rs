@@ -18,6 +18,8 @@ pub mod gpu;
 #[cfg(target_os = "linux")]
 mod host;
 pub mod identity;
+#[cfg(target_os = "linux")]
+pub mod node;
 pub mod procfs;
 #[cfg(target_os = "linux")]
 pub mod procs;

@@ -115,12 +115,25 @@ pub fn cpu_freq_paths(root: &Path, cores: usize) -> Vec<PathBuf> {
 
 /// Averages the readable, positive kHz values of `paths`, in MHz; `None` when none is readable.
 pub fn read_freq_mhz(paths: &[PathBuf]) -> Option<f64> {
-    let values: Vec<f64> = paths
+    average_mhz(&read_freqs_mhz(paths))
+}
+
+/// The value of each of `paths` in MHz (kHz files), `None` where unreadable or not positive.
+pub fn read_freqs_mhz(paths: &[PathBuf]) -> Vec<Option<f64>> {
+    paths
         .iter()
-        .filter_map(|path| read_trimmed(path).and_then(|t| parse_thousandths(&t)))
-        .filter(|khz| *khz > 0.0)
-        .collect();
-    average(&values)
+        .map(|path| {
+            read_trimmed(path)
+                .and_then(|t| parse_thousandths(&t))
+                .filter(|mhz| *mhz > 0.0)
+        })
+        .collect()
+}
+
+/// The mean of the known values of [`read_freqs_mhz`]; `None` when none is known.
+pub fn average_mhz(values: &[Option<f64>]) -> Option<f64> {
+    let known: Vec<f64> = values.iter().flatten().copied().collect();
+    average(&known)
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {

@@ -181,6 +181,7 @@ impl SysinfoCollector {
                 total: d.total_space(),
                 free: d.available_space(),
                 available: d.available_space(),
+                ..DiskReading::default()
             })
             .collect()
     }
@@ -200,6 +201,7 @@ impl SysinfoCollector {
                 errors_out: n.total_errors_on_transmitted(),
                 drops_in: 0,
                 drops_out: 0,
+                other: Vec::new(),
             })
             .collect();
         interfaces.sort_by(|a, b| a.name.cmp(&b.name));

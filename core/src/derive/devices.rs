@@ -123,6 +123,7 @@ mod tests {
             read_bytes: read,
             written_bytes: written,
             busy_ms: busy,
+            stats: None,
         }
     }
 

@@ -1,9 +1,10 @@
 //! Host metrics under node_exporter's names, types, units and labels.
 //!
 //! Differences from node_exporter, because of what the collector reads:
-//! `node_memory_Cached_bytes` includes `SReclaimable`; `node_hwmon_temp_celsius` labels `chip` with
+//! in a reading without the full `/proc/meminfo` (old fixtures), `node_memory_Cached_bytes`
+//! includes `SReclaimable`; `node_hwmon_temp_celsius` labels `chip` with
 //! the hwmon chip name (`coretemp`, not `platform_coretemp_0`) and `sensor` with the sensor's label
-//! (`temp` when it has none); `node_uname_info` carries `nodename`, `release` and `sysname` only.
+//! (`temp` when it has none).
 
 use std::collections::BTreeSet;
 
@@ -34,7 +35,11 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
         Kind::Gauge,
         "Node boot time, in unixtime.",
     );
-    w.sample(&[], now_unix.saturating_sub(r.uptime_secs) as f64);
+    let boot = r
+        .node
+        .stat
+        .map_or(now_unix.saturating_sub(r.uptime_secs), |s| s.boot_time);
+    w.sample(&[], boot as f64);
 
     w.family(
         "node_cpu_seconds",
@@ -75,16 +80,23 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
         w.sample(&[], r.load_average[i]);
     }
 
+    // With the full /proc/meminfo (`r.node.meminfo`) every field is written by `kernel`; an
+    // older reading gives the seven the views use.
     let m = &r.memory;
-    for (field, value) in [
-        ("MemTotal", m.total),
-        ("MemFree", m.free),
-        ("MemAvailable", m.available),
-        ("Buffers", m.buffers),
-        ("Cached", m.cached),
-        ("SwapTotal", m.swap_total),
-        ("SwapFree", m.swap_free),
-    ] {
+    let fields = if r.node.meminfo.is_empty() {
+        &[
+            ("MemTotal", m.total),
+            ("MemFree", m.free),
+            ("MemAvailable", m.available),
+            ("Buffers", m.buffers),
+            ("Cached", m.cached),
+            ("SwapTotal", m.swap_total),
+            ("SwapFree", m.swap_free),
+        ][..]
+    } else {
+        &[][..]
+    };
+    for &(field, value) in fields {
         w.family(
             &format!("node_memory_{field}_bytes"),
             Kind::Gauge,
@@ -100,19 +112,25 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
         Kind::Gauge,
         "Labeled system information as provided by the uname system call.",
     );
-    w.sample(
-        &[
-            ("nodename", &r.hostname),
-            ("release", &r.kernel),
-            ("sysname", "Linux"),
-        ],
-        1.0,
-    );
+    let mut labels: Vec<(&str, &str)> = vec![
+        ("nodename", &r.hostname),
+        ("release", &r.kernel),
+        ("sysname", "Linux"),
+    ];
+    labels.extend(r.node.uname.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    labels.sort_unstable();
+    w.sample(&labels, 1.0);
+}
+
+/// Whether node_exporter's `netdev` collector reports an interface by default (it leaves out
+/// `lo`).
+pub(super) fn netdev_reports(name: &str) -> bool {
+    name != "lo"
 }
 
 fn write_filesystems(w: &mut Writer, r: &HostReading) {
     type Field = fn(&crate::model::DiskReading) -> u64;
-    let fields: [(&str, &str, Field); 3] = [
+    let fields: [(&str, &str, Field); 7] = [
         (
             "node_filesystem_avail_bytes",
             "Filesystem space available to non-root users in bytes.",
@@ -128,8 +146,33 @@ fn write_filesystems(w: &mut Writer, r: &HostReading) {
             "Filesystem size in bytes.",
             |d| d.total,
         ),
+        (
+            "node_filesystem_device_error",
+            "Whether an error occurred while getting statistics for the given device.",
+            // Filesystems whose statfs failed are not in the reading.
+            |_| 0,
+        ),
+        (
+            "node_filesystem_files",
+            "Filesystem total file nodes.",
+            |d| d.files,
+        ),
+        (
+            "node_filesystem_files_free",
+            "Filesystem total free file nodes.",
+            |d| d.files_free,
+        ),
+        (
+            "node_filesystem_readonly",
+            "Filesystem read-only status.",
+            |d| u64::from(d.readonly),
+        ),
     ];
     for (name, help, field) in fields {
+        // A reading from before the inode counts were recorded has none to give.
+        if name.starts_with("node_filesystem_files") && r.disks.iter().all(|d| d.files == 0) {
+            continue;
+        }
         w.family(name, Kind::Gauge, help);
         let mut seen = BTreeSet::new();
         for d in r
@@ -168,7 +211,7 @@ fn write_network(w: &mut Writer, r: &HostReading) {
             Kind::Counter,
             &format!("Network device statistic {direction}_{what}."),
         );
-        for i in &r.interfaces {
+        for i in r.interfaces.iter().filter(|i| netdev_reports(&i.name)) {
             w.sample(&[("device", &i.name)], field(i) as f64);
         }
     }

@@ -15,6 +15,9 @@ pub enum Kind {
     Counter,
     /// A value that goes up and down.
     Gauge,
+    /// A value of unknown type (`untyped` in the text format, `unknown` in OpenMetrics), as
+    /// node_exporter gives `/proc/vmstat` fields.
+    Untyped,
 }
 
 /// Escapes a label value: backslash, double quote and line feed, as both formats require.
@@ -66,10 +69,12 @@ impl Writer {
             (Kind::Counter, MetricsFormat::Text) => (format!("{name}_total"), "counter"),
             (Kind::Counter, MetricsFormat::OpenMetrics) => (name.to_owned(), "counter"),
             (Kind::Gauge, _) => (name.to_owned(), "gauge"),
+            (Kind::Untyped, MetricsFormat::Text) => (name.to_owned(), "untyped"),
+            (Kind::Untyped, MetricsFormat::OpenMetrics) => (name.to_owned(), "unknown"),
         };
         self.sample_name = match kind {
             Kind::Counter => format!("{name}_total"),
-            Kind::Gauge => name.to_owned(),
+            Kind::Gauge | Kind::Untyped => name.to_owned(),
         };
         let help = escape_help(help);
         self.pending = Some(format!(
