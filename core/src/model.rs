@@ -34,7 +34,7 @@ pub struct CpuTimes {
 }
 
 /// One temperature sensor, as found under `/sys/class/hwmon`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TempSensor {
     /// The hwmon chip name, e.g. `coretemp`, `k10temp`, `cpu_thermal`, `nvme`, `acpitz`.
     pub chip: String,
@@ -42,6 +42,14 @@ pub struct TempSensor {
     pub label: String,
     /// The reading in degrees Celsius.
     pub celsius: f64,
+    /// node_exporter's `chip` label, from the device path (e.g. `platform_coretemp_0`); empty in
+    /// readings from before it was recorded.
+    #[serde(default)]
+    pub chip_id: String,
+    /// The input's file prefix, node_exporter's `sensor` label (e.g. `temp1`); empty in readings
+    /// from before it was recorded.
+    #[serde(default)]
+    pub sensor: String,
 }
 
 /// CPU counters, frequency and temperature sensors.
@@ -218,6 +226,12 @@ pub struct FanSensor {
     pub label: String,
     /// Revolutions per minute.
     pub rpm: f64,
+    /// node_exporter's `chip` label (see [`TempSensor::chip_id`]); empty in older readings.
+    #[serde(default)]
+    pub chip_id: String,
+    /// The input's file prefix (e.g. `fan1`); empty in older readings.
+    #[serde(default)]
+    pub sensor: String,
 }
 
 /// One thermal zone, as found under `/sys/class/thermal`.

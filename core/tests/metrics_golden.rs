@@ -192,9 +192,15 @@ fn assert_device_families(host: &str, cur: &HostReading, text: &str) {
         }
     }
     for f in cur.fans.iter().filter(|f| !f.label.is_empty()) {
+        // node_exporter's chip form when recorded, else the chip name and the fan's label.
+        let (chip, sensor) = if f.chip_id.is_empty() {
+            (&f.chip, &f.label)
+        } else {
+            (&f.chip_id, &f.sensor)
+        };
         let line = format!(
-            "node_hwmon_fan_rpm{{chip=\"{}\",sensor=\"{}\"}} {}\n",
-            f.chip, f.label, f.rpm
+            "node_hwmon_fan_rpm{{chip=\"{chip}\",sensor=\"{sensor}\"}} {}\n",
+            f.rpm
         );
         assert!(text.contains(&line), "{host}: {line}");
     }

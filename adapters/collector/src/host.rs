@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading};
+use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading, HwmonChip};
 
 use crate::gpu::drm::{self, Card};
 use crate::identity::{UserNames, parse_os_release};
@@ -35,6 +35,8 @@ pub struct HostCollector {
     cards: Vec<Card>,
     /// The node_exporter-only sources.
     node: NodeSources,
+    /// The hwmon chips, re-scanned with the sensors.
+    chips: Vec<HwmonChip>,
     /// The `scaling_cur_freq` of each CPU in this sample, in MHz.
     freqs_mhz: Vec<Option<f64>>,
     #[cfg(any(target_os = "linux", target_os = "windows"))]
@@ -70,6 +72,7 @@ impl HostCollector {
             zones: Vec::new(),
             cards: Vec::new(),
             node: NodeSources::new(),
+            chips: Vec::new(),
             freqs_mhz: Vec::new(),
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
@@ -95,6 +98,7 @@ impl HostCollector {
             self.sensors = sysfs::find_sensors(Path::new("/sys/class/hwmon"));
             self.fans = sysfs::find_fans(Path::new("/sys/class/hwmon"));
             self.zones = thermal::find_zones(Path::new("/sys/class/thermal"));
+            self.chips = sysfs::find_chips(Path::new("/sys/class/hwmon"));
             self.cards = drm::find_cards(Path::new("/sys/class/drm"));
         }
         CpuReading {
@@ -133,7 +137,7 @@ impl Sampler for HostCollector {
         let stat_text = read("/proc/stat");
         let meminfo_text = read("/proc/meminfo");
         let cpu = self.cpu(&stat_text);
-        let reading = HostReading {
+        let mut reading = HostReading {
             monotonic_ms,
             hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
             user: self.user.clone(),
@@ -157,6 +161,7 @@ impl Sampler for HostCollector {
             gpus: self.gpus(),
             node: self.node.read(&stat_text, &meminfo_text, &self.freqs_mhz),
         };
+        reading.node.hwmon_chips.clone_from(&self.chips);
         self.samples += 1;
         reading
     }

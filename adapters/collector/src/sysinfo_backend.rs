@@ -133,6 +133,7 @@ impl SysinfoCollector {
                     chip: chip.to_owned(),
                     label: label.to_owned(),
                     celsius,
+                    ..Default::default()
                 })
             })
             .collect()

@@ -166,13 +166,16 @@ fn write_fans(w: &mut Writer, r: &HostReading) {
         if !fan.rpm.is_finite() {
             continue;
         }
-        let sensor = if fan.label.is_empty() {
-            format!("fan{place}")
+        // node_exporter's form when the reading has it (see `node_hwmon_temp_celsius`).
+        let (chip, sensor) = if !fan.chip_id.is_empty() {
+            (fan.chip_id.as_str(), fan.sensor.clone())
+        } else if fan.label.is_empty() {
+            (fan.chip.as_str(), format!("fan{place}"))
         } else {
-            fan.label.clone()
+            (fan.chip.as_str(), fan.label.clone())
         };
-        if seen.insert((fan.chip.as_str(), sensor.clone())) {
-            w.sample(&[("chip", &fan.chip), ("sensor", &sensor)], fan.rpm);
+        if seen.insert((chip, sensor.clone())) {
+            w.sample(&[("chip", chip), ("sensor", &sensor)], fan.rpm);
         }
     }
 }
@@ -271,6 +274,7 @@ mod tests {
             chip: "nct6798".into(),
             label: label.into(),
             rpm,
+            ..Default::default()
         };
         let r = HostReading {
             fans: vec![
@@ -282,6 +286,7 @@ mod tests {
                     chip: "amdgpu".into(),
                     label: String::new(),
                     rpm: 700.0,
+                    ..Default::default()
                 },
             ],
             ..HostReading::default()

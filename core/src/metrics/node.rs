@@ -67,12 +67,22 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
     // refuses for the whole scrape: the first one wins.
     let mut seen = BTreeSet::new();
     for s in r.cpu.sensors.iter().filter(|s| s.celsius.is_finite()) {
-        let sensor = if s.label.is_empty() { "temp" } else { &s.label };
-        if !seen.insert((s.chip.as_str(), sensor)) {
+        // node_exporter's form (`chip="platform_coretemp_0",sensor="temp1"`) when the reading
+        // has it; readings from before it was recorded keep the chip name and sensor label.
+        let (chip, sensor) = if s.chip_id.is_empty() {
+            (
+                s.chip.as_str(),
+                if s.label.is_empty() { "temp" } else { &s.label },
+            )
+        } else {
+            (s.chip_id.as_str(), s.sensor.as_str())
+        };
+        if !seen.insert((chip, sensor)) {
             continue;
         }
-        w.sample(&[("chip", &s.chip), ("sensor", sensor)], s.celsius);
+        w.sample(&[("chip", chip), ("sensor", sensor)], s.celsius);
     }
+    write_hwmon_names(w, r);
 
     for (name, i) in [("node_load1", 0), ("node_load5", 1), ("node_load15", 2)] {
         let minutes = ["1m", "5m", "15m"][i];
@@ -120,6 +130,36 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
     labels.extend(r.node.uname.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     labels.sort_unstable();
     w.sample(&labels, 1.0);
+}
+
+/// `node_hwmon_chip_names` and `node_hwmon_sensor_label` (node_exporter's form only).
+fn write_hwmon_names(w: &mut Writer, r: &HostReading) {
+    w.family(
+        "node_hwmon_chip_names",
+        Kind::Gauge,
+        "Annotation metric for human-readable chip names",
+    );
+    let mut seen = BTreeSet::new();
+    for c in r.node.hwmon_chips.iter().filter(|c| seen.insert(&c.chip)) {
+        w.sample(&[("chip", &c.chip), ("chip_name", &c.name)], 1.0);
+    }
+    w.family(
+        "node_hwmon_sensor_label",
+        Kind::Gauge,
+        "Label for given chip and sensor",
+    );
+    let mut seen = BTreeSet::new();
+    let temps = r
+        .cpu
+        .sensors
+        .iter()
+        .map(|s| (&s.chip_id, &s.sensor, &s.label));
+    let fans = r.fans.iter().map(|f| (&f.chip_id, &f.sensor, &f.label));
+    for (chip, sensor, label) in temps.chain(fans) {
+        if !chip.is_empty() && !label.is_empty() && seen.insert((chip, sensor)) {
+            w.sample(&[("chip", chip), ("label", label), ("sensor", sensor)], 1.0);
+        }
+    }
 }
 
 /// Whether node_exporter's `netdev` collector reports an interface by default (it leaves out
@@ -224,11 +264,38 @@ mod tests {
     use crate::model::{DiskReading, TempSensor};
 
     #[test]
+    fn hwmon_in_node_exporters_chip_form_with_names_and_labels() {
+        let mut r = HostReading::default();
+        r.cpu.sensors = vec![TempSensor {
+            chip: "coretemp".into(),
+            label: "Package id 0".into(),
+            celsius: 48.0,
+            chip_id: "platform_coretemp_0".into(),
+            sensor: "temp1".into(),
+        }];
+        r.node.hwmon_chips = vec![crate::model::HwmonChip {
+            chip: "platform_coretemp_0".into(),
+            name: "coretemp".into(),
+        }];
+        let mut w = Writer::new(MetricsFormat::Text);
+        write(&mut w, &r, 0);
+        let body = w.finish();
+        for line in [
+            "node_hwmon_temp_celsius{chip=\"platform_coretemp_0\",sensor=\"temp1\"} 48\n",
+            "node_hwmon_chip_names{chip=\"platform_coretemp_0\",chip_name=\"coretemp\"} 1\n",
+            "node_hwmon_sensor_label{chip=\"platform_coretemp_0\",label=\"Package id 0\",sensor=\"temp1\"} 1\n",
+        ] {
+            assert!(body.contains(line), "{line} in\n{body}");
+        }
+    }
+
+    #[test]
     fn repeated_label_sets_are_written_once() {
         let sensor = |c: f64| TempSensor {
             chip: "nvme".into(),
             label: "Composite".into(),
             celsius: c,
+            ..Default::default()
         };
         let disk = DiskReading {
             mount_point: "/".into(),
