@@ -28,22 +28,33 @@ const OS_INFO: [(&str, &str); 12] = [
 /// Writes the families of `r.node`; `now_unix` is `node_time_seconds`.
 pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: f64) {
     let n = &r.node;
-    for f in &n.meminfo {
-        let name = format!("node_memory_{}", f.name);
-        w.family(
-            &name,
+    // Two buffers for the many one-sample families, instead of two strings each.
+    let (mut name, mut help) = (String::new(), String::new());
+    for (prefix, about, kind, fields) in [
+        (
+            "node_memory_",
+            "Memory information field ",
             Kind::Gauge,
-            &format!("Memory information field {}.", f.name),
-        );
-        w.sample(&[], f.value);
-    }
-    for f in &n.vmstat {
-        w.family(
-            &format!("node_vmstat_{}", f.name),
+            &n.meminfo,
+        ),
+        (
+            "node_vmstat_",
+            "/proc/vmstat information field ",
             Kind::Untyped,
-            &format!("/proc/vmstat information field {}.", f.name),
-        );
-        w.sample(&[], f.value);
+            &n.vmstat,
+        ),
+    ] {
+        for f in fields {
+            name.clear();
+            name.push_str(prefix);
+            name.push_str(&f.name);
+            help.clear();
+            help.push_str(about);
+            help.push_str(&f.name);
+            help.push('.');
+            w.family(&name, kind, &help);
+            w.sample(&[], f.value);
+        }
     }
     write_stat(w, r);
     write_pressure(w, r);
