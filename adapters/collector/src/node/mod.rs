@@ -8,6 +8,7 @@
 pub mod netclass;
 pub mod system;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
@@ -28,6 +29,8 @@ pub struct NodeSources {
     netclass: Vec<NetClassReading>,
     clocksources: Vec<ClockSource>,
     cpufreq: Vec<CpuFreq>,
+    /// Sources already logged as missing or unreadable (each is logged once, at debug).
+    logged: BTreeSet<String>,
 }
 
 impl NodeSources {
@@ -46,6 +49,17 @@ impl NodeSources {
             netclass: Vec::new(),
             clocksources: Vec::new(),
             cpufreq: Vec::new(),
+            logged: BTreeSet::new(),
+        }
+    }
+
+    /// Logs once, at debug, that `source` gave nothing: its families are left out.
+    fn gave_nothing(&mut self, source: &str) {
+        if self.logged.insert(source.to_owned()) {
+            tracing::debug!(
+                source,
+                "missing, empty or malformed: its /metrics series are left out"
+            );
         }
     }
 
@@ -66,7 +80,7 @@ impl NodeSources {
             }
         }
         let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
-        NodeReading {
+        let reading = NodeReading {
             meminfo: node_meminfo::parse_meminfo_fields(meminfo),
             vmstat: vmstat::parse_vmstat(&read("/proc/vmstat")),
             stat: kernel_stat::parse_kernel_stat(stat),
@@ -82,12 +96,59 @@ impl NodeSources {
             clocksources: self.clocksources.clone(),
             cpufreq: self.cpufreq.clone(),
             hwmon_chips: Vec::new(),
+        };
+        let missing = [
+            ("/proc/meminfo", reading.meminfo.is_empty()),
+            ("/proc/vmstat", reading.vmstat.is_empty()),
+            (
+                "/proc/stat (ctxt, processes, intr, procs_*)",
+                reading.stat.is_none(),
+            ),
+            ("/proc/pressure", reading.pressure.len() < 3),
+            ("/proc/sys/fs/file-nr", reading.filefd.is_none()),
+            ("os-release", reading.os_release.is_empty()),
+        ];
+        for (source, gave_nothing) in missing {
+            if gave_nothing {
+                self.gave_nothing(source);
+            }
         }
+        reading
     }
 }
 
 impl Default for NodeSources {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_that_gives_nothing_is_logged_once() {
+        let mut node = NodeSources::new();
+        node.gave_nothing("/proc/vmstat");
+        node.gave_nothing("/proc/vmstat");
+        node.gave_nothing("/proc/pressure");
+        assert_eq!(node.logged.len(), 2);
+    }
+
+    #[test]
+    fn a_live_reading_has_the_sources_this_host_has() {
+        let stat = fs::read_to_string("/proc/stat").unwrap_or_default();
+        let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let mut node = NodeSources::new();
+        let r = node.read(&stat, &meminfo, &[]);
+        assert!(r.meminfo.iter().any(|f| f.name == "MemTotal_bytes"));
+        assert!(r.stat.is_some_and(|s| s.context_switches > 0));
+        assert!(r.vmstat.iter().any(|f| f.name == "pgfault"));
+        assert!(r.filefd.is_some_and(|f| f.maximum > 0));
+        // Truncated inputs give nothing rather than wrong values, and no panic.
+        let r = node.read(&stat[..stat.len() / 3], "MemTotal: 1", &[]);
+        assert!(r.stat.is_none());
+        assert_eq!(r.meminfo.len(), 1);
     }
 }
