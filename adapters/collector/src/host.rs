@@ -9,7 +9,7 @@ use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading, Hw
 
 use crate::gpu::drm::{self, Card};
 use crate::identity::{UserNames, parse_os_release};
-use crate::node::NodeSources;
+use crate::node::{NodeDemand, NodeSources};
 use crate::procfs::mounts::MountEntry;
 use crate::procfs::{diskstats, meminfo, mounts, netdev, stat, system, wireless};
 use crate::procs::ProcessReader;
@@ -37,6 +37,8 @@ pub struct HostCollector {
     node: NodeSources,
     /// The hwmon chips, re-scanned with the sensors.
     chips: Vec<HwmonChip>,
+    /// Set once the server took the handle: then the node sources are read only on demand.
+    demand: Option<NodeDemand>,
     /// The `scaling_cur_freq` of each CPU in this sample, in MHz.
     freqs_mhz: Vec<Option<f64>>,
     #[cfg(any(target_os = "linux", target_os = "windows"))]
@@ -73,6 +75,7 @@ impl HostCollector {
             cards: Vec::new(),
             node: NodeSources::new(),
             chips: Vec::new(),
+            demand: None,
             freqs_mhz: Vec::new(),
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
@@ -130,7 +133,28 @@ impl HostCollector {
     }
 }
 
+impl HostCollector {
+    /// The node_exporter-only part: read when no server wired a [`NodeDemand`], or while it
+    /// says `/metrics` is scraped; empty otherwise.
+    fn node_reading(&mut self, stat: &str, meminfo: &str) -> psmonitor_core::model::NodeReading {
+        if self
+            .demand
+            .as_ref()
+            .is_none_or(|d| d.wanted_at(Instant::now()))
+        {
+            self.node.read(stat, meminfo, &self.freqs_mhz)
+        } else {
+            self.node.pause();
+            psmonitor_core::model::NodeReading::default()
+        }
+    }
+}
+
 impl Sampler for HostCollector {
+    fn node_demand(&mut self) -> Option<NodeDemand> {
+        Some(self.demand.get_or_insert_with(NodeDemand::new).clone())
+    }
+
     fn sample(&mut self) -> HostReading {
         let processes = self.processes.read(&mut self.users);
         let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -159,7 +183,7 @@ impl Sampler for HostCollector {
             thermal_zones: thermal::read_zones(&self.zones),
             batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
             gpus: self.gpus(),
-            node: self.node.read(&stat_text, &meminfo_text, &self.freqs_mhz),
+            node: self.node_reading(&stat_text, &meminfo_text),
         };
         reading.node.hwmon_chips.clone_from(&self.chips);
         self.samples += 1;

@@ -43,6 +43,10 @@ pub(crate) struct ConnShared {
     pub(crate) live: Arc<std::sync::atomic::AtomicUsize>,
     /// Whether connections arrive over TLS (workers then get `wss://` URLs).
     pub(crate) tls: bool,
+    /// Told of every `/metrics` request, so the collector reads node_exporter-only sources
+    /// only while someone scrapes.
+    #[cfg(target_os = "linux")]
+    pub(crate) node_demand: Option<psmonitor_collector::node::NodeDemand>,
 }
 
 /// Why reading from the client stopped.
@@ -240,6 +244,12 @@ fn request(head: RequestHead, body: Vec<u8>, peer: SocketAddr, secure: bool) -> 
 /// Sends `request` to the hub and waits for its answer.
 pub(crate) async fn ask_hub(shared: &ConnShared, request: HttpRequest) -> HttpResponse {
     tracing::debug!(method = %request.method, path = %request.path, "request");
+    #[cfg(target_os = "linux")]
+    if request.path == "/metrics"
+        && let Some(demand) = &shared.node_demand
+    {
+        demand.scraped();
+    }
     let (reply, response) = async_channel::bounded(1);
     let msg = HubMsg::Request {
         request: Box::new(request),

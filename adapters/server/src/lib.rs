@@ -177,6 +177,10 @@ async fn run(
         .and_then(|store| observe::load_tokens(&store))
         .unwrap_or_default();
     let observe = observe::Observe::start(config, tokens.clone(), hub_tx.clone())?;
+    #[cfg(target_os = "linux")]
+    let mut sampler = sampler;
+    #[cfg(target_os = "linux")]
+    let node_demand = sampler.node_demand();
     let effects = effects::Effects::start(sampler, hub_tx.clone(), observe)?;
     let _watch = account_watch::start(&config.data_dir, account.clone(), hub_tx.clone());
     let mut hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
@@ -196,6 +200,8 @@ async fn run(
         header_timeout: config.header_timeout,
         live: live.clone(),
         tls: tls.is_some(),
+        #[cfg(target_os = "linux")]
+        node_demand,
     };
     let accept = async {
         let accepting = listener::accept_loop(listener, shared, conn_limits, executor.clone(), tls);
