@@ -162,6 +162,51 @@ fn write_hwmon_names(w: &mut Writer, r: &HostReading) {
     }
 }
 
+/// Whether node_exporter's `filesystem` collector reports a mount by default: its
+/// `--collector.filesystem.mount-points-exclude` is
+/// `^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)` and its
+/// `fs-types-exclude` lists pseudo and read-only image filesystems (`squashfs`, `iso9660`, ...).
+pub(super) fn filesystem_reported(mount_point: &str, fs_type: &str) -> bool {
+    const TYPES: [&str; 23] = [
+        "autofs",
+        "binfmt_misc",
+        "bpf",
+        "cgroup",
+        "cgroup2",
+        "configfs",
+        "debugfs",
+        "devpts",
+        "devtmpfs",
+        "fusectl",
+        "hugetlbfs",
+        "iso9660",
+        "mqueue",
+        "nsfs",
+        "overlay",
+        "proc",
+        "procfs",
+        "pstore",
+        "rpc_pipefs",
+        "securityfs",
+        "selinuxfs",
+        "squashfs",
+        "sysfs",
+    ];
+    if TYPES.contains(&fs_type) {
+        return false;
+    }
+    let Some(rest) = mount_point.strip_prefix('/') else {
+        return true;
+    };
+    let whole = ["dev", "proc", "run", "sys", "mnt", "media"]
+        .iter()
+        .any(|d| rest == *d || rest.strip_prefix(d).is_some_and(|r| r.starts_with('/')));
+    let below = ["var/lib/docker/", "var/lib/containers/storage/"]
+        .iter()
+        .any(|d| rest.strip_prefix(d).is_some_and(|r| !r.is_empty()));
+    !(whole || below)
+}
+
 /// Whether node_exporter's `netdev` collector reports an interface by default (it leaves out
 /// `lo`).
 pub(super) fn netdev_reports(name: &str) -> bool {
@@ -218,6 +263,7 @@ fn write_filesystems(w: &mut Writer, r: &HostReading) {
         for d in r
             .disks
             .iter()
+            .filter(|d| filesystem_reported(&d.mount_point, &d.fs_type))
             .filter(|d| seen.insert(d.mount_point.as_str()))
         {
             w.sample(
@@ -286,6 +332,25 @@ mod tests {
             "node_hwmon_sensor_label{chip=\"platform_coretemp_0\",label=\"Package id 0\",sensor=\"temp1\"} 1\n",
         ] {
             assert!(body.contains(line), "{line} in\n{body}");
+        }
+    }
+
+    #[test]
+    fn mounts_and_types_node_exporter_leaves_out() {
+        for (mount, fs, kept) in [
+            ("/", "ext4", true),
+            ("/home", "ext4", true),
+            ("/srv/media", "xfs", true),
+            ("/var/lib/docker", "ext4", true),
+            ("/var/lib/docker/overlay2/x", "ext4", false),
+            ("/mnt/usb", "vfat", false),
+            ("/mnt", "ext4", false),
+            ("/media/cd", "udf", false),
+            ("/run/user/1000", "tmpfs", false),
+            ("/mntx", "ext4", true),
+            ("/snap/core22/1586", "squashfs", false),
+        ] {
+            assert_eq!(filesystem_reported(mount, fs), kept, "{mount} {fs}");
         }
     }
 
