@@ -17,6 +17,8 @@ for pkg in libgtk-4-dev xvfb xauth chromium prometheus dbus gnome-keyring; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+# parity: the node_exporter the /metrics oracle test scrapes beside the server (DESIGN 6.2).
+dpkg -s prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
 if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update
   $SUDO apt-get install -y "${missing[@]}"
@@ -48,6 +50,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The Prometheus and real-keyring tests skip themselves on a machine without prometheus or
 # gnome-keyring; here they are installed above, and a missing tool must fail them.
+# parity: the node_exporter oracle test (adapters/server/tests/node_exporter_oracle.rs) must
+# run, not skip, here.
+export PSMONITOR_REQUIRE_NODE_EXPORTER=1
 PSMONITOR_REQUIRE_PROMETHEUS=1 PSMONITOR_REQUIRE_KEYRING=1 cargo test 2>&1 | tee "$log"
 # The soak script's own smoke: 35 s, small, on the debug binaries `cargo test` just built. The
 # one-hour soak itself (scripts/soak.sh with its defaults) is too long for CI.

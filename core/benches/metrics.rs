@@ -11,7 +11,12 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use psmonitor_core::metrics::{MetricsFormat, ServerStats, encode};
 
-const HOSTS: [&str; 3] = ["vm-no-sensors", "desktop-intel-wifi", "many-processes"];
+const HOSTS: [&str; 4] = [
+    "vm-no-sensors",
+    "desktop-intel-wifi",
+    "many-processes",
+    "real-debian-vm",
+];
 
 fn metrics(c: &mut Criterion) {
     let mut group = c.benchmark_group("metrics_encode");

@@ -5,6 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+mod node;
+
+pub use node::{
+    ClockSource, CpuFreq, Field, FileFd, GuestTimes, HwmonChip, KernelStat, NetClassReading,
+    NodeReading, PressureReading,
+};
+
 /// Cumulative CPU time counters of one CPU (or of all CPUs together), in clock ticks, as in `/proc/stat`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuTimes {
@@ -27,7 +34,7 @@ pub struct CpuTimes {
 }
 
 /// One temperature sensor, as found under `/sys/class/hwmon`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TempSensor {
     /// The hwmon chip name, e.g. `coretemp`, `k10temp`, `cpu_thermal`, `nvme`, `acpitz`.
     pub chip: String,
@@ -35,6 +42,14 @@ pub struct TempSensor {
     pub label: String,
     /// The reading in degrees Celsius.
     pub celsius: f64,
+    /// node_exporter's `chip` label, from the device path (e.g. `platform_coretemp_0`); empty in
+    /// readings from before it was recorded.
+    #[serde(default)]
+    pub chip_id: String,
+    /// The input's file prefix, node_exporter's `sensor` label (e.g. `temp1`); empty in readings
+    /// from before it was recorded.
+    #[serde(default)]
+    pub sensor: String,
 }
 
 /// CPU counters, frequency and temperature sensors.
@@ -84,6 +99,15 @@ pub struct DiskReading {
     pub free: u64,
     /// Free space available to unprivileged users (`f_bavail * f_frsize`).
     pub available: u64,
+    /// Inodes in total (`f_files`).
+    #[serde(default)]
+    pub files: u64,
+    /// Free inodes (`f_ffree`).
+    #[serde(default)]
+    pub files_free: u64,
+    /// Mounted read-only (`ST_RDONLY`).
+    #[serde(default)]
+    pub readonly: bool,
 }
 
 /// One process.
@@ -127,6 +151,11 @@ pub struct InterfaceReading {
     pub drops_in: u64,
     /// Outgoing packets dropped.
     pub drops_out: u64,
+    /// The other `/proc/net/dev` columns, by node_exporter's name: `receive_fifo`,
+    /// `receive_frame`, `receive_compressed`, `receive_multicast`, `transmit_fifo`,
+    /// `transmit_colls`, `transmit_carrier`, `transmit_compressed`.
+    #[serde(default)]
+    pub other: Vec<(String, u64)>,
 }
 
 /// The wireless link, from `/proc/net/wireless` and the interface's sysfs entries.
@@ -157,6 +186,35 @@ pub struct DiskIoReading {
     pub written_bytes: u64,
     /// Milliseconds the device had I/O in flight (`io_ticks`); busy percent is derived from it.
     pub busy_ms: u64,
+    /// The other `/proc/diskstats` columns, `None` for an older reading: see [`DiskStats`].
+    #[serde(default)]
+    pub stats: Option<DiskStats>,
+}
+
+/// The `/proc/diskstats` columns node_exporter reports besides sectors and `io_ticks`; the
+/// discard and flush columns are `None` on kernels that lack them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskStats {
+    /// Reads completed.
+    pub reads_completed: u64,
+    /// Reads merged.
+    pub reads_merged: u64,
+    /// Milliseconds spent reading.
+    pub read_ms: u64,
+    /// Writes completed.
+    pub writes_completed: u64,
+    /// Writes merged.
+    pub writes_merged: u64,
+    /// Milliseconds spent writing.
+    pub write_ms: u64,
+    /// I/Os in flight now.
+    pub io_now: u64,
+    /// Weighted milliseconds doing I/O.
+    pub weighted_ms: u64,
+    /// Discards completed, merged, sectors discarded and milliseconds discarding (kernel 4.18+).
+    pub discards: Option<[u64; 4]>,
+    /// Flush requests completed and milliseconds flushing (kernel 5.5+).
+    pub flushes: Option<[u64; 2]>,
 }
 
 /// One fan, as found under `/sys/class/hwmon`.
@@ -168,6 +226,12 @@ pub struct FanSensor {
     pub label: String,
     /// Revolutions per minute.
     pub rpm: f64,
+    /// node_exporter's `chip` label (see [`TempSensor::chip_id`]); empty in older readings.
+    #[serde(default)]
+    pub chip_id: String,
+    /// The input's file prefix (e.g. `fan1`); empty in older readings.
+    #[serde(default)]
+    pub sensor: String,
 }
 
 /// One thermal zone, as found under `/sys/class/thermal`.
@@ -267,6 +331,9 @@ pub struct HostReading {
     /// Every GPU found, empty when none (or no driver answers).
     #[serde(default)]
     pub gpus: Vec<GpuReading>,
+    /// What only `/metrics` reports, under node_exporter's names (DESIGN 6.2).
+    #[serde(default)]
+    pub node: NodeReading,
 }
 
 /// A recorded sequence of readings taken `interval_ms` apart: the format of `fixtures/hosts/*.json`.

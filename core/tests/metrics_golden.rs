@@ -128,7 +128,11 @@ fn metrics_carry_node_exporter_names_and_open_metrics_ends_with_eof() {
         assert!(!text.contains("# EOF"), "{host}");
         assert!(text.contains("# TYPE node_cpu_seconds_total counter\n"));
         assert!(open.contains("# TYPE node_cpu_seconds counter\n"));
-        let boot = NOW_UNIX - cur.uptime_secs;
+        // From `btime` when the reading has it, else from the uptime.
+        let boot = cur
+            .node
+            .stat
+            .map_or(NOW_UNIX - cur.uptime_secs, |s| s.boot_time);
         assert!(
             text.contains(&format!("\nnode_boot_time_seconds {boot}\n")),
             "{host}"
@@ -150,13 +154,17 @@ fn metrics_carry_node_exporter_names_and_open_metrics_ends_with_eof() {
                 "node_network_receive_bytes_total{{device=\"{}\"}} {}\n",
                 i.name, i.bytes_received as f64
             );
-            assert!(text.contains(&line), "{host}: {line}");
+            // node_exporter's netdev leaves out the loopback interface.
+            assert_eq!(text.contains(&line), i.name != "lo", "{host}: {line}");
         }
         for d in &cur.disks {
-            assert!(text.contains(&format!(
-                "mountpoint=\"{}\"}} {}\n",
-                d.mount_point, d.total as f64
-            )));
+            // node_exporter's default filters leave out /mnt, /media, /run, ... and squashfs.
+            let excluded = d.mount_point.starts_with("/mnt/") || d.fs_type == "squashfs";
+            let line = format!(
+                "node_filesystem_size_bytes{{device=\"{}\",fstype=\"{}\",mountpoint=\"{}\"}} {}\n",
+                d.device, d.fs_type, d.mount_point, d.total as f64
+            );
+            assert_eq!(text.contains(&line), !excluded, "{host}: {line}");
         }
         assert!(text.contains("psmonitor_logins_total{result=\"failed\"} 1\n"));
         assert!(text.contains("psmonitor_process_group_resident_bytes{name="));
@@ -187,9 +195,15 @@ fn assert_device_families(host: &str, cur: &HostReading, text: &str) {
         }
     }
     for f in cur.fans.iter().filter(|f| !f.label.is_empty()) {
+        // node_exporter's chip form when recorded, else the chip name and the fan's label.
+        let (chip, sensor) = if f.chip_id.is_empty() {
+            (&f.chip, &f.label)
+        } else {
+            (&f.chip_id, &f.sensor)
+        };
         let line = format!(
-            "node_hwmon_fan_rpm{{chip=\"{}\",sensor=\"{}\"}} {}\n",
-            f.chip, f.label, f.rpm
+            "node_hwmon_fan_rpm{{chip=\"{chip}\",sensor=\"{sensor}\"}} {}\n",
+            f.rpm
         );
         assert!(text.contains(&line), "{host}: {line}");
     }

@@ -8,9 +8,11 @@ use std::path::{Component, Path, PathBuf};
 use psmonitor_collector::battery::read_batteries;
 use psmonitor_collector::gpu::drm::{find_cards, nvidia_all_suspended, read_card};
 use psmonitor_collector::gpu::vendor_name;
+use psmonitor_collector::node::netclass::{parse_number, read_netclass};
+use psmonitor_collector::node::system::{read_clocksources, read_cpufreq};
 use psmonitor_collector::sysfs::{
-    find_fans, find_sensors, parse_thousandths, read_cpu_freq_mhz, read_fans, read_inputs,
-    read_sensors,
+    find_chips, find_fans, find_sensors, parse_thousandths, read_cpu_freq_mhz, read_fans,
+    read_inputs, read_sensors,
 };
 use psmonitor_collector::thermal::{find_zones, read_zones};
 
@@ -54,7 +56,8 @@ pub fn encode_tree(files: &[(PathBuf, Vec<u8>)]) -> Vec<u8> {
 
 /// Writes the tree of `data` (see [`tree_files`]; a path that clashes with an earlier one is
 /// skipped) under a temporary root whose `hwmon`, `thermal`, `power_supply`, `drm` and `cpu`
-/// stand for `/sys/class/hwmon`, ... and `/sys/devices/system/cpu`, and reads it with every
+/// stand for `/sys/class/hwmon`, ... and `/sys/devices/system/cpu` (and `net` and
+/// `clocksource` for `/sys/class/net` and `/sys/devices/system/clocksource`), and reads it with every
 /// reader: none panics, none finds more entries than files, and every file's text goes through
 /// the shared value parsers too.
 pub fn sysfs(data: &[u8]) {
@@ -73,6 +76,9 @@ pub fn sysfs(data: &[u8]) {
             assert!(value.is_finite());
         }
         let _ = vendor_name(&text);
+        if let Some(value) = parse_number(&text) {
+            assert!(value.is_finite());
+        }
         let path = root.join(path);
         if let Some(parent) = path.parent()
             && fs::create_dir_all(parent).is_err()
@@ -103,4 +109,14 @@ pub fn sysfs(data: &[u8]) {
         let _ = read_card(card);
     }
     let _ = nvidia_all_suspended(&drm);
+    assert!(find_chips(&root.join("hwmon")).len() <= n);
+    let net = read_netclass(&root.join("net"));
+    assert!(net.len() <= n);
+    assert!(
+        net.iter()
+            .flat_map(|c| &c.values)
+            .all(|f| f.value.is_finite())
+    );
+    assert!(read_clocksources(&root.join("clocksource")).len() <= n);
+    assert!(read_cpufreq(&root.join("cpu"), 4).len() <= 4);
 }

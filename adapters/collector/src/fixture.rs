@@ -149,6 +149,8 @@ fn advance_iface(b: &InterfaceReading, l: &InterfaceReading, steps: u64) -> Inte
         errors_out: advance(b.errors_out, l.errors_out, steps),
         drops_in: advance(b.drops_in, l.drops_in, steps),
         drops_out: advance(b.drops_out, l.drops_out, steps),
+        // The rarer counters (fifo, frame, ...) stay put: still monotonic.
+        other: l.other.clone(),
     }
 }
 

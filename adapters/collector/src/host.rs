@@ -5,10 +5,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading};
+use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading, HwmonChip};
 
 use crate::gpu::drm::{self, Card};
 use crate::identity::{UserNames, parse_os_release};
+use crate::node::{NodeDemand, NodeSources};
 use crate::procfs::mounts::MountEntry;
 use crate::procfs::{diskstats, meminfo, mounts, netdev, stat, system, wireless};
 use crate::procs::ProcessReader;
@@ -32,8 +33,14 @@ pub struct HostCollector {
     fans: Vec<SensorInput>,
     zones: Vec<ZoneInput>,
     cards: Vec<Card>,
-    /// Whole block devices (`/sys/block`), re-listed with the mounts.
-    block_devices: Vec<String>,
+    /// The node_exporter-only sources.
+    node: NodeSources,
+    /// The hwmon chips, re-scanned with the sensors.
+    chips: Vec<HwmonChip>,
+    /// Set once the server took the handle: then the node sources are read only on demand.
+    demand: Option<NodeDemand>,
+    /// The `scaling_cur_freq` of each CPU in this sample, in MHz.
+    freqs_mhz: Vec<Option<f64>>,
     #[cfg(any(target_os = "linux", target_os = "windows"))]
     nvml: Option<crate::gpu::nvml::NvmlGpus>,
     /// The cpufreq files for the current core count.
@@ -66,7 +73,10 @@ impl HostCollector {
             fans: Vec::new(),
             zones: Vec::new(),
             cards: Vec::new(),
-            block_devices: Vec::new(),
+            node: NodeSources::new(),
+            chips: Vec::new(),
+            demand: None,
+            freqs_mhz: Vec::new(),
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
             freq_paths: Vec::new(),
@@ -78,18 +88,20 @@ impl HostCollector {
         })
     }
 
-    fn cpu(&mut self) -> CpuReading {
-        let (total, cores) = stat::parse_proc_stat(&read("/proc/stat"));
+    fn cpu(&mut self, stat_text: &str) -> CpuReading {
+        let (total, cores) = stat::parse_proc_stat(stat_text);
         if self.freq_paths.len() != cores.len() {
             self.freq_paths =
                 sysfs::cpu_freq_paths(Path::new("/sys/devices/system/cpu"), cores.len());
         }
-        let freq_mhz = sysfs::read_freq_mhz(&self.freq_paths)
+        self.freqs_mhz = sysfs::read_freqs_mhz(&self.freq_paths);
+        let freq_mhz = sysfs::average_mhz(&self.freqs_mhz)
             .or_else(|| system::parse_cpuinfo_mhz(&read("/proc/cpuinfo")));
         if self.samples.is_multiple_of(SENSORS_EVERY) {
             self.sensors = sysfs::find_sensors(Path::new("/sys/class/hwmon"));
             self.fans = sysfs::find_fans(Path::new("/sys/class/hwmon"));
             self.zones = thermal::find_zones(Path::new("/sys/class/thermal"));
+            self.chips = sysfs::find_chips(Path::new("/sys/class/hwmon"));
             self.cards = drm::find_cards(Path::new("/sys/class/drm"));
         }
         CpuReading {
@@ -103,7 +115,6 @@ impl HostCollector {
     fn disks(&mut self) -> Vec<DiskReading> {
         if self.samples.is_multiple_of(MOUNTS_EVERY) {
             self.mounts = mounts::parse_mounts(&read("/proc/mounts"));
-            self.block_devices = block_devices(Path::new("/sys/block"));
         }
         disks(&self.mounts)
     }
@@ -122,11 +133,35 @@ impl HostCollector {
     }
 }
 
+impl HostCollector {
+    /// The node_exporter-only part: read when no server wired a [`NodeDemand`], or while it
+    /// says `/metrics` is scraped; empty otherwise.
+    fn node_reading(&mut self, stat: &str, meminfo: &str) -> psmonitor_core::model::NodeReading {
+        if self
+            .demand
+            .as_ref()
+            .is_none_or(|d| d.wanted_at(Instant::now()))
+        {
+            self.node.read(stat, meminfo, &self.freqs_mhz)
+        } else {
+            self.node.pause();
+            psmonitor_core::model::NodeReading::default()
+        }
+    }
+}
+
 impl Sampler for HostCollector {
+    fn node_demand(&mut self) -> Option<NodeDemand> {
+        Some(self.demand.get_or_insert_with(NodeDemand::new).clone())
+    }
+
     fn sample(&mut self) -> HostReading {
         let processes = self.processes.read(&mut self.users);
         let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let reading = HostReading {
+        let stat_text = read("/proc/stat");
+        let meminfo_text = read("/proc/meminfo");
+        let cpu = self.cpu(&stat_text);
+        let mut reading = HostReading {
             monotonic_ms,
             hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
             user: self.user.clone(),
@@ -134,20 +169,23 @@ impl Sampler for HostCollector {
             kernel: self.kernel.clone(),
             uptime_secs: system::parse_uptime(&read("/proc/uptime")),
             load_average: system::parse_loadavg(&read("/proc/loadavg")),
-            cpu: self.cpu(),
-            memory: meminfo::parse_meminfo(&read("/proc/meminfo")),
+            cpu,
+            memory: meminfo::parse_meminfo(&meminfo_text),
             disks: self.disks(),
             processes,
             interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
             wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
-            disk_io: diskstats::parse_diskstats(&read("/proc/diskstats"), |name| {
-                self.block_devices.iter().any(|d| d == name)
-            }),
+            disk_io: diskstats::parse_diskstats(
+                &read("/proc/diskstats"),
+                diskstats::node_exporter_keeps,
+            ),
             fans: sysfs::read_fans(&self.fans),
             thermal_zones: thermal::read_zones(&self.zones),
             batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
             gpus: self.gpus(),
+            node: self.node_reading(&stat_text, &meminfo_text),
         };
+        reading.node.hwmon_chips.clone_from(&self.chips);
         self.samples += 1;
         reading
     }
@@ -175,23 +213,14 @@ fn disks(mounts: &[MountEntry]) -> Vec<DiskReading> {
                 total,
                 free: vfs.f_bfree.saturating_mul(vfs.f_frsize),
                 available: vfs.f_bavail.saturating_mul(vfs.f_frsize),
+                files: vfs.f_files,
+                files_free: vfs.f_ffree,
+                readonly: vfs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY),
                 mount_point: m.mount_point.clone(),
                 device: m.device.clone(),
                 fs_type: m.fs_type.clone(),
             })
         })
-        .collect()
-}
-
-/// The whole block devices under `root` (normally `/sys/block`) that are not loop or ram disks.
-fn block_devices(root: &Path) -> Vec<String> {
-    let Ok(entries) = fs::read_dir(root) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| diskstats::is_physical(name))
         .collect()
 }
 

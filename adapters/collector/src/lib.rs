@@ -18,6 +18,8 @@ pub mod gpu;
 #[cfg(target_os = "linux")]
 mod host;
 pub mod identity;
+#[cfg(target_os = "linux")]
+pub mod node;
 pub mod procfs;
 #[cfg(target_os = "linux")]
 pub mod procs;
@@ -41,4 +43,13 @@ pub use sysinfo_backend::SysinfoCollector;
 pub trait Sampler: Send {
     /// Takes one reading now; never fails, a missing source gives defaults or `None`.
     fn sample(&mut self) -> HostReading;
+
+    /// A handle through which the server tells the sampler that `/metrics` is being scraped;
+    /// once it is taken, the sampler reads its node_exporter-only sources only while someone
+    /// scrapes (see [`node::NodeDemand`]). `None` (the default) for samplers that have no such
+    /// sources to spare, which then keep giving whatever they have.
+    #[cfg(target_os = "linux")]
+    fn node_demand(&mut self) -> Option<node::NodeDemand> {
+        None
+    }
 }

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use psmonitor_core::model::{FanSensor, TempSensor};
+use psmonitor_core::model::{FanSensor, HwmonChip, TempSensor};
 
 use crate::procfs::system::average;
 
@@ -22,6 +22,10 @@ pub struct SensorInput {
     pub chip: String,
     /// The `temp*_label` file, empty when absent.
     pub label: String,
+    /// node_exporter's name of the chip ([`chip_id`]).
+    pub chip_id: String,
+    /// The input's file prefix, e.g. `temp1`, `fan2`.
+    pub sensor: String,
     /// The `temp*_input` file.
     pub path: PathBuf,
 }
@@ -33,10 +37,13 @@ pub fn find_sensors(root: &Path) -> Vec<SensorInput> {
     let mut inputs = Vec::new();
     for (_, dir) in numbered_entries(root, "hwmon", "") {
         let chip = read_trimmed(&dir.join("name")).unwrap_or_default();
+        let id = chip_id(&dir);
         for (number, path) in numbered_entries(&dir, "temp", "_input") {
             inputs.push(SensorInput {
                 chip: chip.clone(),
                 label: read_trimmed(&dir.join(format!("temp{number}_label"))).unwrap_or_default(),
+                chip_id: id.clone(),
+                sensor: format!("temp{number}"),
                 path,
             });
         }
@@ -54,6 +61,8 @@ pub fn read_inputs(inputs: &[SensorInput]) -> Vec<TempSensor> {
                 chip: input.chip.clone(),
                 label: input.label.clone(),
                 celsius,
+                chip_id: input.chip_id.clone(),
+                sensor: input.sensor.clone(),
             })
         })
         .collect()
@@ -65,10 +74,13 @@ pub fn find_fans(root: &Path) -> Vec<SensorInput> {
     let mut inputs = Vec::new();
     for (_, dir) in numbered_entries(root, "hwmon", "") {
         let chip = read_trimmed(&dir.join("name")).unwrap_or_default();
+        let id = chip_id(&dir);
         for (number, path) in numbered_entries(&dir, "fan", "_input") {
             inputs.push(SensorInput {
                 chip: chip.clone(),
                 label: read_trimmed(&dir.join(format!("fan{number}_label"))).unwrap_or_default(),
+                chip_id: id.clone(),
+                sensor: format!("fan{number}"),
                 path,
             });
         }
@@ -87,6 +99,8 @@ pub fn read_fans(inputs: &[SensorInput]) -> Vec<FanSensor> {
                 chip: input.chip.clone(),
                 label: input.label.clone(),
                 rpm: f64::from(rpm),
+                chip_id: input.chip_id.clone(),
+                sensor: input.sensor.clone(),
             })
         })
         .collect()
@@ -115,12 +129,88 @@ pub fn cpu_freq_paths(root: &Path, cores: usize) -> Vec<PathBuf> {
 
 /// Averages the readable, positive kHz values of `paths`, in MHz; `None` when none is readable.
 pub fn read_freq_mhz(paths: &[PathBuf]) -> Option<f64> {
-    let values: Vec<f64> = paths
+    average_mhz(&read_freqs_mhz(paths))
+}
+
+/// The value of each of `paths` in MHz (kHz files), `None` where unreadable or not positive.
+pub fn read_freqs_mhz(paths: &[PathBuf]) -> Vec<Option<f64>> {
+    paths
         .iter()
-        .filter_map(|path| read_trimmed(path).and_then(|t| parse_thousandths(&t)))
-        .filter(|khz| *khz > 0.0)
+        .map(|path| {
+            read_trimmed(path)
+                .and_then(|t| parse_thousandths(&t))
+                .filter(|mhz| *mhz > 0.0)
+        })
+        .collect()
+}
+
+/// The mean of the known values of [`read_freqs_mhz`]; `None` when none is known.
+pub fn average_mhz(values: &[Option<f64>]) -> Option<f64> {
+    let known: Vec<f64> = values.iter().flatten().copied().collect();
+    average(&known)
+}
+
+/// Every hwmon chip under `root` (normally `/sys/class/hwmon`) with a `name` file: its
+/// [`chip_id`] and that name, for `node_hwmon_chip_names`.
+pub fn find_chips(root: &Path) -> Vec<HwmonChip> {
+    numbered_entries(root, "hwmon", "")
+        .into_iter()
+        .filter_map(|(_, dir)| {
+            Some(HwmonChip {
+                name: read_trimmed(&dir.join("name")).filter(|n| !n.is_empty())?,
+                chip: chip_id(&dir),
+            })
+        })
+        .collect()
+}
+
+/// node_exporter's `chip` label of a hwmon directory: from the device it belongs to, the parent
+/// directory's name and the device's (`/sys/devices/platform/coretemp.0` gives
+/// `platform_coretemp_0`), each lowercased with every character other than `a-z0-9:_` made `_`
+/// and `_` trimmed; without a device, the `name` file; else the directory's own name.
+pub fn chip_id(dir: &Path) -> String {
+    if let Ok(device) = fs::canonicalize(dir.join("device")) {
+        let name = device
+            .file_name()
+            .map(|n| clean_name(&n.to_string_lossy()))
+            .unwrap_or_default();
+        let kind = device
+            .parent()
+            .and_then(Path::file_name)
+            .map(|n| clean_name(&n.to_string_lossy()))
+            .unwrap_or_default();
+        match (kind.is_empty(), name.is_empty()) {
+            (false, false) => return format!("{kind}_{name}"),
+            (true, false) => return name,
+            _ => {}
+        }
+    }
+    if let Some(name) = read_trimmed(&dir.join("name")).map(|n| clean_name(&n))
+        && !name.is_empty()
+    {
+        return name;
+    }
+    let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    real.file_name()
+        .map(|n| clean_name(&n.to_string_lossy()))
+        .unwrap_or_default()
+}
+
+/// Lowercase, every character outside `a-z0-9:_` replaced by `_`, leading and trailing `_`
+/// trimmed.
+fn clean_name(name: &str) -> String {
+    let cleaned: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == ':' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    average(&values)
+    cleaned.trim_matches('_').to_owned()
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {
@@ -157,6 +247,48 @@ mod tests {
         let path = root.join(rel);
         fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
         fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn chip_ids_follow_node_exporter_from_the_device_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(root, "devices/platform/coretemp.0/uevent", "");
+        write(root, "devices/pci0000:00/0000:00:18.3/uevent", "");
+        write(root, "hwmon/hwmon1/name", "coretemp\n");
+        write(root, "hwmon/hwmon2/name", "k10temp\n");
+        write(root, "hwmon/hwmon3/name", "Some Chip\n");
+        write(root, "hwmon/hwmon4/temp1_input", "1000\n");
+        std::os::unix::fs::symlink(
+            root.join("devices/platform/coretemp.0"),
+            root.join("hwmon/hwmon1/device"),
+        )
+        .expect("symlink");
+        std::os::unix::fs::symlink(
+            root.join("devices/pci0000:00/0000:00:18.3"),
+            root.join("hwmon/hwmon2/device"),
+        )
+        .expect("symlink");
+        let hwmon = root.join("hwmon");
+        assert_eq!(chip_id(&hwmon.join("hwmon1")), "platform_coretemp_0");
+        assert_eq!(chip_id(&hwmon.join("hwmon2")), "pci0000:00_0000:00:18_3");
+        assert_eq!(
+            chip_id(&hwmon.join("hwmon3")),
+            "some_chip",
+            "no device: the name"
+        );
+        assert_eq!(
+            chip_id(&hwmon.join("hwmon4")),
+            "hwmon4",
+            "nothing else: the directory"
+        );
+        let chips = find_chips(&hwmon);
+        assert_eq!(chips.len(), 3, "hwmon4 has no name file");
+        assert_eq!(chips[0].chip, "platform_coretemp_0");
+        assert_eq!(chips[0].name, "coretemp");
+        let sensors = find_sensors(&hwmon);
+        assert_eq!(sensors[0].sensor, "temp1");
+        assert_eq!(sensors[0].chip_id, "hwmon4");
     }
 
     #[test]

@@ -133,6 +133,7 @@ impl SysinfoCollector {
                     chip: chip.to_owned(),
                     label: label.to_owned(),
                     celsius,
+                    ..Default::default()
                 })
             })
             .collect()
@@ -181,6 +182,7 @@ impl SysinfoCollector {
                 total: d.total_space(),
                 free: d.available_space(),
                 available: d.available_space(),
+                ..DiskReading::default()
             })
             .collect()
     }
@@ -200,6 +202,7 @@ impl SysinfoCollector {
                 errors_out: n.total_errors_on_transmitted(),
                 drops_in: 0,
                 drops_out: 0,
+                other: Vec::new(),
             })
             .collect();
         interfaces.sort_by(|a, b| a.name.cmp(&b.name));

@@ -115,6 +115,7 @@ mod tests {
             chip: chip.into(),
             label: label.into(),
             celsius,
+            ..Default::default()
         }
     }
 

@@ -123,6 +123,7 @@ mod tests {
             read_bytes: read,
             written_bytes: written,
             busy_ms: busy,
+            stats: None,
         }
     }
 
@@ -156,11 +157,13 @@ mod tests {
                 chip: "k10temp".into(),
                 label: "Tctl".into(),
                 celsius: 48.625,
+                ..Default::default()
             },
             TempSensor {
                 chip: "x".into(),
                 label: String::new(),
                 celsius: f64::NAN,
+                ..Default::default()
             },
         ];
         let s = sensor_stats(&temps, &[], &[]);

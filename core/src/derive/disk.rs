@@ -60,6 +60,7 @@ mod tests {
             total,
             free,
             available,
+            ..DiskReading::default()
         }
     }
 

@@ -98,6 +98,7 @@ mod tests {
             errors_out: 2,
             drops_in: 3,
             drops_out: 4,
+            other: Vec::new(),
         }
     }
 

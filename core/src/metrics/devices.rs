@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::model::{DiskIoReading, HostReading};
+use crate::model::{DiskIoReading, DiskStats, HostReading};
 
 use super::{Kind, Writer};
 
@@ -21,6 +21,7 @@ pub(super) fn write(w: &mut Writer, r: &HostReading) {
 }
 
 fn write_disks(w: &mut Writer, r: &HostReading) {
+    write_disk_stats(w, r);
     type Field = fn(&DiskIoReading) -> f64;
     let fields: [(&str, &str, Field); 3] = [
         (
@@ -48,6 +49,107 @@ fn write_disks(w: &mut Writer, r: &HostReading) {
     }
 }
 
+/// The `/proc/diskstats` columns beyond bytes and `io_ticks`, for readings that have them.
+#[allow(clippy::cast_precision_loss)] // counters far below 2^52
+fn write_disk_stats(w: &mut Writer, r: &HostReading) {
+    type Get = fn(&DiskStats) -> Option<f64>;
+    let families: [(&str, Kind, &str, Get); 14] = [
+        (
+            "node_disk_reads_completed",
+            Kind::Counter,
+            "The total number of reads completed successfully.",
+            |s| Some(s.reads_completed as f64),
+        ),
+        (
+            "node_disk_reads_merged",
+            Kind::Counter,
+            "The total number of reads merged.",
+            |s| Some(s.reads_merged as f64),
+        ),
+        (
+            "node_disk_read_time_seconds",
+            Kind::Counter,
+            "The total number of seconds spent by all reads.",
+            |s| Some(s.read_ms as f64 / 1000.0),
+        ),
+        (
+            "node_disk_writes_completed",
+            Kind::Counter,
+            "The total number of writes completed successfully.",
+            |s| Some(s.writes_completed as f64),
+        ),
+        (
+            "node_disk_writes_merged",
+            Kind::Counter,
+            "The number of writes merged.",
+            |s| Some(s.writes_merged as f64),
+        ),
+        (
+            "node_disk_write_time_seconds",
+            Kind::Counter,
+            "This is the total number of seconds spent by all writes.",
+            |s| Some(s.write_ms as f64 / 1000.0),
+        ),
+        (
+            "node_disk_io_now",
+            Kind::Gauge,
+            "The number of I/Os currently in progress.",
+            |s| Some(s.io_now as f64),
+        ),
+        (
+            "node_disk_io_time_weighted_seconds",
+            Kind::Counter,
+            "The weighted # of seconds spent doing I/Os.",
+            |s| Some(s.weighted_ms as f64 / 1000.0),
+        ),
+        (
+            "node_disk_discards_completed",
+            Kind::Counter,
+            "The total number of discards completed successfully.",
+            |s| Some(s.discards?[0] as f64),
+        ),
+        (
+            "node_disk_discards_merged",
+            Kind::Counter,
+            "The total number of discards merged.",
+            |s| Some(s.discards?[1] as f64),
+        ),
+        (
+            "node_disk_discarded_sectors",
+            Kind::Counter,
+            "The total number of sectors discarded successfully.",
+            |s| Some(s.discards?[2] as f64),
+        ),
+        (
+            "node_disk_discard_time_seconds",
+            Kind::Counter,
+            "This is the total number of seconds spent by all discards.",
+            |s| Some(s.discards?[3] as f64 / 1000.0),
+        ),
+        (
+            "node_disk_flush_requests",
+            Kind::Counter,
+            "The total number of flush requests completed successfully",
+            |s| Some(s.flushes?[0] as f64),
+        ),
+        (
+            "node_disk_flush_requests_time_seconds",
+            Kind::Counter,
+            "This is the total number of seconds spent by all flush requests.",
+            |s| Some(s.flushes?[1] as f64 / 1000.0),
+        ),
+    ];
+    for (name, kind, help, get) in families {
+        w.family(name, kind, help);
+        let mut seen = BTreeSet::new();
+        for d in r.disk_io.iter().filter(|d| seen.insert(d.name.as_str())) {
+            if let Some(value) = d.stats.as_ref().and_then(get) {
+                w.sample(&[("device", &d.name)], value);
+            }
+        }
+    }
+}
+
 fn write_fans(w: &mut Writer, r: &HostReading) {
     w.family(
         "node_hwmon_fan_rpm",
@@ -64,13 +166,16 @@ fn write_fans(w: &mut Writer, r: &HostReading) {
         if !fan.rpm.is_finite() {
             continue;
         }
-        let sensor = if fan.label.is_empty() {
-            format!("fan{place}")
+        // node_exporter's form when the reading has it (see `node_hwmon_temp_celsius`).
+        let (chip, sensor) = if !fan.chip_id.is_empty() {
+            (fan.chip_id.as_str(), fan.sensor.clone())
+        } else if fan.label.is_empty() {
+            (fan.chip.as_str(), format!("fan{place}"))
         } else {
-            fan.label.clone()
+            (fan.chip.as_str(), fan.label.clone())
         };
-        if seen.insert((fan.chip.as_str(), sensor.clone())) {
-            w.sample(&[("chip", &fan.chip), ("sensor", &sensor)], fan.rpm);
+        if seen.insert((chip, sensor.clone())) {
+            w.sample(&[("chip", chip), ("sensor", &sensor)], fan.rpm);
         }
     }
 }
@@ -152,6 +257,7 @@ mod tests {
                 read_bytes: 4096,
                 written_bytes: 512,
                 busy_ms: 1500,
+                stats: None,
             }],
             ..HostReading::default()
         };
@@ -168,6 +274,7 @@ mod tests {
             chip: "nct6798".into(),
             label: label.into(),
             rpm,
+            ..Default::default()
         };
         let r = HostReading {
             fans: vec![
@@ -179,6 +286,7 @@ mod tests {
                     chip: "amdgpu".into(),
                     label: String::new(),
                     rpm: 700.0,
+                    ..Default::default()
                 },
             ],
             ..HostReading::default()

@@ -7,6 +7,8 @@
 
 mod devices;
 mod gpu;
+mod kernel;
+mod netclass;
 mod node;
 mod own;
 mod writer;
@@ -73,6 +75,9 @@ pub fn encode(
 ) -> String {
     let mut w = Writer::new(format);
     node::write(&mut w, reading, now_unix);
+    #[allow(clippy::cast_precision_loss)] // seconds since the epoch are far below 2^52
+    kernel::write(&mut w, reading, now_unix as f64);
+    netclass::write(&mut w, reading);
     devices::write(&mut w, reading);
     gpu::write(&mut w, reading);
     own::write(&mut w, reading, stats);

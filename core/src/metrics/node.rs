@@ -1,9 +1,10 @@
 //! Host metrics under node_exporter's names, types, units and labels.
 //!
 //! Differences from node_exporter, because of what the collector reads:
-//! `node_memory_Cached_bytes` includes `SReclaimable`; `node_hwmon_temp_celsius` labels `chip` with
+//! in a reading without the full `/proc/meminfo` (old fixtures), `node_memory_Cached_bytes`
+//! includes `SReclaimable`; `node_hwmon_temp_celsius` labels `chip` with
 //! the hwmon chip name (`coretemp`, not `platform_coretemp_0`) and `sensor` with the sensor's label
-//! (`temp` when it has none); `node_uname_info` carries `nodename`, `release` and `sysname` only.
+//! (`temp` when it has none).
 
 use std::collections::BTreeSet;
 
@@ -34,7 +35,11 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
         Kind::Gauge,
         "Node boot time, in unixtime.",
     );
-    w.sample(&[], now_unix.saturating_sub(r.uptime_secs) as f64);
+    let boot = r
+        .node
+        .stat
+        .map_or(now_unix.saturating_sub(r.uptime_secs), |s| s.boot_time);
+    w.sample(&[], boot as f64);
 
     w.family(
         "node_cpu_seconds",
@@ -62,12 +67,22 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
     // refuses for the whole scrape: the first one wins.
     let mut seen = BTreeSet::new();
     for s in r.cpu.sensors.iter().filter(|s| s.celsius.is_finite()) {
-        let sensor = if s.label.is_empty() { "temp" } else { &s.label };
-        if !seen.insert((s.chip.as_str(), sensor)) {
+        // node_exporter's form (`chip="platform_coretemp_0",sensor="temp1"`) when the reading
+        // has it; readings from before it was recorded keep the chip name and sensor label.
+        let (chip, sensor) = if s.chip_id.is_empty() {
+            (
+                s.chip.as_str(),
+                if s.label.is_empty() { "temp" } else { &s.label },
+            )
+        } else {
+            (s.chip_id.as_str(), s.sensor.as_str())
+        };
+        if !seen.insert((chip, sensor)) {
             continue;
         }
-        w.sample(&[("chip", &s.chip), ("sensor", sensor)], s.celsius);
+        w.sample(&[("chip", chip), ("sensor", sensor)], s.celsius);
     }
+    write_hwmon_names(w, r);
 
     for (name, i) in [("node_load1", 0), ("node_load5", 1), ("node_load15", 2)] {
         let minutes = ["1m", "5m", "15m"][i];
@@ -75,16 +90,23 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
         w.sample(&[], r.load_average[i]);
     }
 
+    // With the full /proc/meminfo (`r.node.meminfo`) every field is written by `kernel`; an
+    // older reading gives the seven the views use.
     let m = &r.memory;
-    for (field, value) in [
-        ("MemTotal", m.total),
-        ("MemFree", m.free),
-        ("MemAvailable", m.available),
-        ("Buffers", m.buffers),
-        ("Cached", m.cached),
-        ("SwapTotal", m.swap_total),
-        ("SwapFree", m.swap_free),
-    ] {
+    let fields = if r.node.meminfo.is_empty() {
+        &[
+            ("MemTotal", m.total),
+            ("MemFree", m.free),
+            ("MemAvailable", m.available),
+            ("Buffers", m.buffers),
+            ("Cached", m.cached),
+            ("SwapTotal", m.swap_total),
+            ("SwapFree", m.swap_free),
+        ][..]
+    } else {
+        &[][..]
+    };
+    for &(field, value) in fields {
         w.family(
             &format!("node_memory_{field}_bytes"),
             Kind::Gauge,
@@ -100,19 +122,100 @@ pub(super) fn write(w: &mut Writer, r: &HostReading, now_unix: u64) {
         Kind::Gauge,
         "Labeled system information as provided by the uname system call.",
     );
-    w.sample(
-        &[
-            ("nodename", &r.hostname),
-            ("release", &r.kernel),
-            ("sysname", "Linux"),
-        ],
-        1.0,
+    let mut labels: Vec<(&str, &str)> = vec![
+        ("nodename", &r.hostname),
+        ("release", &r.kernel),
+        ("sysname", "Linux"),
+    ];
+    labels.extend(r.node.uname.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    labels.sort_unstable();
+    w.sample(&labels, 1.0);
+}
+
+/// `node_hwmon_chip_names` and `node_hwmon_sensor_label` (node_exporter's form only).
+fn write_hwmon_names(w: &mut Writer, r: &HostReading) {
+    w.family(
+        "node_hwmon_chip_names",
+        Kind::Gauge,
+        "Annotation metric for human-readable chip names",
     );
+    let mut seen = BTreeSet::new();
+    for c in r.node.hwmon_chips.iter().filter(|c| seen.insert(&c.chip)) {
+        w.sample(&[("chip", &c.chip), ("chip_name", &c.name)], 1.0);
+    }
+    w.family(
+        "node_hwmon_sensor_label",
+        Kind::Gauge,
+        "Label for given chip and sensor",
+    );
+    let mut seen = BTreeSet::new();
+    let temps = r
+        .cpu
+        .sensors
+        .iter()
+        .map(|s| (&s.chip_id, &s.sensor, &s.label));
+    let fans = r.fans.iter().map(|f| (&f.chip_id, &f.sensor, &f.label));
+    for (chip, sensor, label) in temps.chain(fans) {
+        if !chip.is_empty() && !label.is_empty() && seen.insert((chip, sensor)) {
+            w.sample(&[("chip", chip), ("label", label), ("sensor", sensor)], 1.0);
+        }
+    }
+}
+
+/// Whether node_exporter's `filesystem` collector reports a mount by default: its
+/// `--collector.filesystem.mount-points-exclude` is
+/// `^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)` and its
+/// `fs-types-exclude` lists pseudo and read-only image filesystems (`squashfs`, `iso9660`, ...).
+pub(super) fn filesystem_reported(mount_point: &str, fs_type: &str) -> bool {
+    const TYPES: [&str; 23] = [
+        "autofs",
+        "binfmt_misc",
+        "bpf",
+        "cgroup",
+        "cgroup2",
+        "configfs",
+        "debugfs",
+        "devpts",
+        "devtmpfs",
+        "fusectl",
+        "hugetlbfs",
+        "iso9660",
+        "mqueue",
+        "nsfs",
+        "overlay",
+        "proc",
+        "procfs",
+        "pstore",
+        "rpc_pipefs",
+        "securityfs",
+        "selinuxfs",
+        "squashfs",
+        "sysfs",
+    ];
+    if TYPES.contains(&fs_type) {
+        return false;
+    }
+    let Some(rest) = mount_point.strip_prefix('/') else {
+        return true;
+    };
+    let whole = ["dev", "proc", "run", "sys", "mnt", "media"]
+        .iter()
+        .any(|d| rest == *d || rest.strip_prefix(d).is_some_and(|r| r.starts_with('/')));
+    let below = ["var/lib/docker/", "var/lib/containers/storage/"]
+        .iter()
+        .any(|d| rest.strip_prefix(d).is_some_and(|r| !r.is_empty()));
+    !(whole || below)
+}
+
+/// Whether node_exporter's `netdev` collector reports an interface by default (it leaves out
+/// `lo`).
+pub(super) fn netdev_reports(name: &str) -> bool {
+    name != "lo"
 }
 
 fn write_filesystems(w: &mut Writer, r: &HostReading) {
     type Field = fn(&crate::model::DiskReading) -> u64;
-    let fields: [(&str, &str, Field); 3] = [
+    let fields: [(&str, &str, Field); 7] = [
         (
             "node_filesystem_avail_bytes",
             "Filesystem space available to non-root users in bytes.",
@@ -128,13 +231,39 @@ fn write_filesystems(w: &mut Writer, r: &HostReading) {
             "Filesystem size in bytes.",
             |d| d.total,
         ),
+        (
+            "node_filesystem_device_error",
+            "Whether an error occurred while getting statistics for the given device.",
+            // Filesystems whose statfs failed are not in the reading.
+            |_| 0,
+        ),
+        (
+            "node_filesystem_files",
+            "Filesystem total file nodes.",
+            |d| d.files,
+        ),
+        (
+            "node_filesystem_files_free",
+            "Filesystem total free file nodes.",
+            |d| d.files_free,
+        ),
+        (
+            "node_filesystem_readonly",
+            "Filesystem read-only status.",
+            |d| u64::from(d.readonly),
+        ),
     ];
     for (name, help, field) in fields {
+        // A reading from before the inode counts were recorded has none to give.
+        if name.starts_with("node_filesystem_files") && r.disks.iter().all(|d| d.files == 0) {
+            continue;
+        }
         w.family(name, Kind::Gauge, help);
         let mut seen = BTreeSet::new();
         for d in r
             .disks
             .iter()
+            .filter(|d| filesystem_reported(&d.mount_point, &d.fs_type))
             .filter(|d| seen.insert(d.mount_point.as_str()))
         {
             w.sample(
@@ -168,7 +297,7 @@ fn write_network(w: &mut Writer, r: &HostReading) {
             Kind::Counter,
             &format!("Network device statistic {direction}_{what}."),
         );
-        for i in &r.interfaces {
+        for i in r.interfaces.iter().filter(|i| netdev_reports(&i.name)) {
             w.sample(&[("device", &i.name)], field(i) as f64);
         }
     }
@@ -181,11 +310,57 @@ mod tests {
     use crate::model::{DiskReading, TempSensor};
 
     #[test]
+    fn hwmon_in_node_exporters_chip_form_with_names_and_labels() {
+        let mut r = HostReading::default();
+        r.cpu.sensors = vec![TempSensor {
+            chip: "coretemp".into(),
+            label: "Package id 0".into(),
+            celsius: 48.0,
+            chip_id: "platform_coretemp_0".into(),
+            sensor: "temp1".into(),
+        }];
+        r.node.hwmon_chips = vec![crate::model::HwmonChip {
+            chip: "platform_coretemp_0".into(),
+            name: "coretemp".into(),
+        }];
+        let mut w = Writer::new(MetricsFormat::Text);
+        write(&mut w, &r, 0);
+        let body = w.finish();
+        for line in [
+            "node_hwmon_temp_celsius{chip=\"platform_coretemp_0\",sensor=\"temp1\"} 48\n",
+            "node_hwmon_chip_names{chip=\"platform_coretemp_0\",chip_name=\"coretemp\"} 1\n",
+            "node_hwmon_sensor_label{chip=\"platform_coretemp_0\",label=\"Package id 0\",sensor=\"temp1\"} 1\n",
+        ] {
+            assert!(body.contains(line), "{line} in\n{body}");
+        }
+    }
+
+    #[test]
+    fn mounts_and_types_node_exporter_leaves_out() {
+        for (mount, fs, kept) in [
+            ("/", "ext4", true),
+            ("/home", "ext4", true),
+            ("/srv/media", "xfs", true),
+            ("/var/lib/docker", "ext4", true),
+            ("/var/lib/docker/overlay2/x", "ext4", false),
+            ("/mnt/usb", "vfat", false),
+            ("/mnt", "ext4", false),
+            ("/media/cd", "udf", false),
+            ("/run/user/1000", "tmpfs", false),
+            ("/mntx", "ext4", true),
+            ("/snap/core22/1586", "squashfs", false),
+        ] {
+            assert_eq!(filesystem_reported(mount, fs), kept, "{mount} {fs}");
+        }
+    }
+
+    #[test]
     fn repeated_label_sets_are_written_once() {
         let sensor = |c: f64| TempSensor {
             chip: "nvme".into(),
             label: "Composite".into(),
             celsius: c,
+            ..Default::default()
         };
         let disk = DiskReading {
             mount_point: "/".into(),

@@ -15,25 +15,35 @@ pub enum Kind {
     Counter,
     /// A value that goes up and down.
     Gauge,
+    /// A value of unknown type (`untyped` in the text format, `unknown` in OpenMetrics), as
+    /// node_exporter gives `/proc/vmstat` fields.
+    Untyped,
 }
 
 /// Escapes a label value: backslash, double quote and line feed, as both formats require.
 #[must_use]
 pub fn escape_label_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
+    push_escaped(&mut out, value, true);
+    out
+}
+
+/// Appends `text` to `out` with backslash and line feed escaped (and double quote when
+/// `quote`); text without them (nearly all) is copied as it is.
+fn push_escaped(out: &mut String, text: &str, quote: bool) {
+    let special = |c: char| c == '\\' || c == '\n' || (quote && c == '"');
+    if !text.contains(special) {
+        out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
+            '"' if quote => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
             c => out.push(c),
         }
     }
-    out
-}
-
-fn escape_help(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
 /// Writes one exposition body.
@@ -45,7 +55,7 @@ pub struct Writer {
     sample_name: String,
     /// The `# HELP` and `# TYPE` lines of the current family, until its first sample: a family
     /// without samples is left out.
-    pending: Option<String>,
+    pending: String,
 }
 
 impl Writer {
@@ -54,33 +64,47 @@ impl Writer {
     pub fn new(format: MetricsFormat) -> Self {
         Self {
             format,
-            out: String::with_capacity(16 * 1024),
+            out: String::with_capacity(40 * 1024),
             sample_name: String::new(),
-            pending: None,
+            pending: String::new(),
         }
     }
 
     /// Starts a family; `name` is the base name (a counter's without `_total`).
     pub fn family(&mut self, name: &str, kind: Kind, help: &str) {
-        let (family, kind_text) = match (kind, self.format) {
-            (Kind::Counter, MetricsFormat::Text) => (format!("{name}_total"), "counter"),
-            (Kind::Counter, MetricsFormat::OpenMetrics) => (name.to_owned(), "counter"),
-            (Kind::Gauge, _) => (name.to_owned(), "gauge"),
+        let kind_text = match (kind, self.format) {
+            (Kind::Counter, _) => "counter",
+            (Kind::Gauge, _) => "gauge",
+            (Kind::Untyped, MetricsFormat::Text) => "untyped",
+            (Kind::Untyped, MetricsFormat::OpenMetrics) => "unknown",
         };
-        self.sample_name = match kind {
-            Kind::Counter => format!("{name}_total"),
-            Kind::Gauge => name.to_owned(),
+        self.sample_name.clear();
+        self.sample_name.push_str(name);
+        if kind == Kind::Counter {
+            self.sample_name.push_str("_total");
+        }
+        let family = match kind_text {
+            "counter" if self.format == MetricsFormat::Text => self.sample_name.as_str(),
+            _ => name,
         };
-        let help = escape_help(help);
-        self.pending = Some(format!(
-            "# HELP {family} {help}\n# TYPE {family} {kind_text}\n"
-        ));
+        let p = &mut self.pending;
+        p.clear();
+        p.push_str("# HELP ");
+        p.push_str(family);
+        p.push(' ');
+        push_escaped(p, help, false);
+        p.push_str("\n# TYPE ");
+        p.push_str(family);
+        p.push(' ');
+        p.push_str(kind_text);
+        p.push('\n');
     }
 
     /// One sample of the current family.
     pub fn sample(&mut self, labels: &[(&str, &str)], value: f64) {
-        if let Some(header) = self.pending.take() {
-            self.out.push_str(&header);
+        if !self.pending.is_empty() {
+            self.out.push_str(&self.pending);
+            self.pending.clear();
         }
         self.out.push_str(&self.sample_name);
         if !labels.is_empty() {
@@ -89,7 +113,10 @@ impl Writer {
                 if i > 0 {
                     self.out.push(',');
                 }
-                let _ = write!(self.out, "{name}=\"{}\"", escape_label_value(value));
+                self.out.push_str(name);
+                self.out.push_str("=\"");
+                push_escaped(&mut self.out, value, true);
+                self.out.push('"');
             }
             self.out.push('}');
         }
@@ -113,6 +140,10 @@ fn push_value(out: &mut String, value: f64) {
         out.push_str("NaN");
     } else if value.is_infinite() {
         out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
+    } else if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        // Whole numbers (most values: bytes, counts) print the same as an integer, and faster.
+        #[allow(clippy::cast_possible_truncation)] // whole and below 2^53: exact
+        let _ = write!(out, "{}", value as i64);
     } else {
         let _ = write!(out, "{value}");
     }

@@ -99,6 +99,7 @@ pub fn reading(at: Duration, args: &BTreeMap<String, String>) -> HostReading {
             total: 100 * gib,
             free: 60 * gib,
             available: 55 * gib,
+            ..DiskReading::default()
         }],
         processes: vec![ProcessReading {
             pid: 1,

@@ -2,9 +2,22 @@
 
 use psmonitor_core::model::InterfaceReading;
 
+/// The columns besides bytes, packets, errors and drops, by node_exporter's name.
+const OTHER: [(&str, usize); 8] = [
+    ("receive_fifo", 4),
+    ("receive_frame", 5),
+    ("receive_compressed", 6),
+    ("receive_multicast", 7),
+    ("transmit_fifo", 12),
+    ("transmit_colls", 13),
+    ("transmit_carrier", 14),
+    ("transmit_compressed", 15),
+];
+
 /// Parses `/proc/net/dev` into one reading per interface, in file order.
 ///
-/// The two header lines and lines without `name:` are skipped; a malformed counter counts as 0.
+/// The two header lines and lines without `name:` are skipped; a malformed counter counts as 0
+/// in the view fields and is left out of [`InterfaceReading::other`].
 pub fn parse_net_dev(text: &str) -> Vec<InterfaceReading> {
     text.lines()
         .filter_map(|line| {
@@ -13,10 +26,8 @@ pub fn parse_net_dev(text: &str) -> Vec<InterfaceReading> {
             if name.is_empty() || name.contains('|') {
                 return None;
             }
-            let values: Vec<u64> = counters
-                .split_ascii_whitespace()
-                .map(|v| v.parse().unwrap_or(0))
-                .collect();
+            let raw: Vec<&str> = counters.split_ascii_whitespace().collect();
+            let values: Vec<u64> = raw.iter().map(|v| v.parse().unwrap_or(0)).collect();
             let at = |i: usize| values.get(i).copied().unwrap_or(0);
             Some(InterfaceReading {
                 name: name.to_owned(),
@@ -28,6 +39,10 @@ pub fn parse_net_dev(text: &str) -> Vec<InterfaceReading> {
                 packets_sent: at(9),
                 errors_out: at(10),
                 drops_out: at(11),
+                other: OTHER
+                    .iter()
+                    .filter_map(|&(name, i)| Some((name.to_owned(), raw.get(i)?.parse().ok()?)))
+                    .collect(),
             })
         })
         .collect()
@@ -60,6 +75,7 @@ mod tests {
                 errors_out: 3,
                 drops_in: 2,
                 drops_out: 4,
+                other: OTHER.iter().map(|(n, _)| ((*n).to_owned(), 0)).collect(),
             }
         );
     }
