@@ -186,7 +186,7 @@ fn drain(
                 }
             }
             Output::VerifyPassword { job, phc, password } => effects.verify(job, phc, password),
-            Output::Sample => effects.sample(),
+            Output::Sample(request) => effects.sample(request),
             Output::HistoryAppend { unix_secs, values } => {
                 effects.observe.append(unix_secs, values);
             }
