@@ -11,6 +11,9 @@
 #   --tls        the server speaks TLS (self-signed, pinned by the load generator); the
 #                `handshakes` case (TLS only) counts full handshakes per second with openssl s_time
 #   --bins DIR   use DIR/psmonitor and DIR/psmonitor-load instead of building the release ones
+#   --compare BEFORE_DIR  instead: issue 23's side-by-side run of this build (--bins, or the
+#                release build) against the build in BEFORE_DIR, node_exporter and btop, in
+#                one run (scripts/bench-compare.sh; --duration sets each case's window)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,7 @@ CASES="idle sub1 sub100 sub1000 sub10000 http http-login"
 OUT=""
 TLS=""
 BINS=""
+COMPARE=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) DURATION=10s ;;
@@ -29,7 +33,8 @@ while [ $# -gt 0 ]; do
         --out) OUT="$2"; shift ;;
         --tls) TLS=1 ;;
         --bins) BINS="$2"; shift ;;
-        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+        --compare) COMPARE="$2"; shift ;;
+        -h|--help) sed -n 2,16p "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -48,6 +53,10 @@ else
     cargo build --release -p psmonitor-server -p psmonitor-load
     SERVER_BIN=target/release/psmonitor
     LOAD_BIN=target/release/psmonitor-load
+fi
+
+if [ -n "$COMPARE" ]; then
+    exec scripts/bench-compare.sh "$COMPARE" "$(dirname "$SERVER_BIN")" --window "$DURATION"
 fi
 
 WORK=$(mktemp -d -t psmonitor-bench.XXXXXX)

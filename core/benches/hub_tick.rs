@@ -136,7 +136,7 @@ fn hub_with_subscribers(now: Now) -> Hub {
 fn tick(hub: &mut Hub, now: Now, reading: Box<HostReading>) -> usize {
     hub.handle_input(now, Input::Timeout);
     assert!(
-        matches!(hub.poll_output(), Output::Sample),
+        matches!(hub.poll_output(), Output::Sample(_)),
         "a sample is due"
     );
     hub.handle_input(now, Input::Sample(reading));

@@ -216,6 +216,15 @@ pub enum HistoryAnswer {
     Unavailable,
 }
 
+/// What one host sample must read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SampleRequest {
+    /// Read every process (`/proc/<pid>`): someone subscribes, or a request that shows
+    /// processes (`/system`, `/metrics`) came lately. `false`: host-level figures only, which is
+    /// all history needs.
+    pub processes: bool,
+}
+
 /// Something for the adapter to do.
 #[derive(Debug)]
 pub enum Output {
@@ -253,8 +262,8 @@ pub enum Output {
         /// The password given.
         password: Zeroizing<String>,
     },
-    /// Take a host sample and feed it back as [`Input::Sample`].
-    Sample,
+    /// Take a host sample, reading what the request says, and feed it back as [`Input::Sample`].
+    Sample(SampleRequest),
     /// Append one tick's series values to the history store (history on).
     HistoryAppend {
         /// When the sample was taken, unix seconds.
@@ -448,9 +457,13 @@ impl Hub {
         let now = self.now.mono;
         self.workers.handle_timeout(now);
         self.expire_logins();
-        if !self.shutting_down && self.sampler.handle_timeout(now, self.sampling_always()) {
+        if self.shutting_down {
+            return;
+        }
+        self.sampler.viewers = !self.conns.is_empty();
+        if let Some(request) = self.sampler.handle_timeout(now, self.sampling_always()) {
             self.stats.sample_requested(now);
-            self.out.push_back(Output::Sample);
+            self.out.push_back(Output::Sample(request));
         }
     }
 
@@ -462,7 +475,7 @@ impl Hub {
     fn handle_sample(&mut self, reading: Box<HostReading>) {
         self.sampler.detail = !self.detailed.is_empty();
         self.stats.sample_arrived(self.now.mono);
-        let Some((snapshot, derived, answered)) =
+        let Some((snapshot, derived, answered, processes)) =
             self.sampler.handle_sample(self.now.mono, reading)
         else {
             return;
@@ -474,6 +487,10 @@ impl Hub {
                 None => self.metrics_response(resource),
             };
             self.respond(req, response);
+        }
+        if !processes {
+            // A subscriber who just came after an idle spell: the next tick has its processes.
+            return;
         }
         self.stats.frames_sent += self.conns.len() as u64;
         for &conn in &self.conns {

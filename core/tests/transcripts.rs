@@ -217,7 +217,8 @@ impl Replay {
                 assert!(self.open.remove(&conn), "close of unknown {conn:?}");
                 format!("> close conn={} {code} {reason}", conn.0)
             }
-            Output::Sample => "> sample".to_owned(),
+            Output::Sample(request) if request.processes => "> sample".to_owned(),
+            Output::Sample(_) => "> sample host-only".to_owned(),
             Output::HistoryAppend { unix_secs, values } => {
                 format!("> history-append t={unix_secs} series={}", values.len())
             }

@@ -167,7 +167,7 @@ impl Driver {
                     assert!(!self.jobs.contains(&job), "{job:?} asked twice");
                     self.jobs.push(job);
                 }
-                Output::Sample => self.samples_asked += 1,
+                Output::Sample(_) => self.samples_asked += 1,
                 Output::History { req, request } => {
                     assert!(
                         self.outstanding.contains(&req.0),

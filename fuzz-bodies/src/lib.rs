@@ -18,7 +18,7 @@ pub use auth::authorization;
 pub use bodies::bodies;
 pub use collector::{PROCFS_FILES, proc_pid, procfs};
 pub use fixture::fixture_json;
-pub use history::history_query;
+pub use history::{history_codec, history_query};
 pub use http1::{http1_chunked, http1_head};
 pub use hub::hub;
 pub use query::{SUBSCRIBER, WORKER_SEED, query};
@@ -40,6 +40,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("sysfs", sysfs),
     ("fixture_json", fixture_json),
     ("history_query", history_query),
+    ("history_codec", history_codec),
 ];
 
 /// Splits `data` into its first byte, which chooses the parser in grouped targets, and the rest.

@@ -15,7 +15,7 @@ use crate::procfs::{diskstats, meminfo, mounts, netdev, stat, system, wireless};
 use crate::procs::ProcessReader;
 use crate::sysfs::SensorInput;
 use crate::thermal::{self, ZoneInput};
-use crate::{CollectorError, Sampler, battery, sysfs};
+use crate::{CollectorError, SampleRequest, Sampler, battery, sysfs};
 
 /// Samples between re-reads of `/proc/mounts` (sizes are still read every sample).
 const MOUNTS_EVERY: u64 = 10;
@@ -156,7 +156,16 @@ impl Sampler for HostCollector {
     }
 
     fn sample(&mut self) -> HostReading {
-        let processes = self.processes.read(&mut self.users);
+        self.sample_for(SampleRequest { processes: true })
+    }
+
+    /// Skips the `/proc/<pid>` scan, most of a sample's cost, unless `request` asks for it.
+    fn sample_for(&mut self, request: SampleRequest) -> HostReading {
+        let processes = if request.processes {
+            self.processes.read(&mut self.users)
+        } else {
+            Vec::new()
+        };
         let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let stat_text = read("/proc/stat");
         let meminfo_text = read("/proc/meminfo");

@@ -39,10 +39,21 @@ pub use psmonitor_core::model::{HostReading, HostRecording};
 pub use record::record;
 pub use sysinfo_backend::SysinfoCollector;
 
+pub use psmonitor_core::hub::SampleRequest;
+
 /// Something that takes host readings.
 pub trait Sampler: Send {
-    /// Takes one reading now; never fails, a missing source gives defaults or `None`.
+    /// Takes one full reading now (every process included); never fails, a missing source gives
+    /// defaults or `None`.
     fn sample(&mut self) -> HostReading;
+
+    /// Takes one reading now with what `request` asks for: without `processes`, a sampler that
+    /// can skip the per-process scan leaves [`HostReading::processes`] empty; others read them
+    /// anyway.
+    fn sample_for(&mut self, request: SampleRequest) -> HostReading {
+        let _ = request;
+        self.sample()
+    }
 
     /// A handle through which the server tells the sampler that `/metrics` is being scraped;
     /// once it is taken, the sampler reads its node_exporter-only sources only while someone

@@ -1,13 +1,21 @@
-//! The packed layout of one chunk: many sample times of many series in one blob, so each stored
-//! value costs about the 4 bytes of its `f32` (Netdata's tier 0 is the anchor: ~4 bytes a value).
+//! The packed layout of one chunk: many sample times of many series in one blob.
 //!
-//! Layout, all integers LEB128 varints: the series count, each series id; the time count, each
-//! time as its delta from the previous one (the first from the chunk's start); then, per time,
-//! a bitmap of its cells (`width` per series; bit set = the same bits as this cell at the time
-//! before, or `NaN` at the first time) followed by the little-endian `f32` of every other cell.
-//! A value that did not change (a disk's percent, an idle link's rate, the frequency) thus costs
-//! one bit. `NaN` marks "not sampled". Raw chunks have width 1 (the value); rollup chunks
-//! width 3 (average, minimum, maximum of a minute).
+//! Version 2 (written now) starts with [`MAGIC`], then LEB128 varints: the series count, each
+//! series id (zigzag delta from the one before), the time count and the cells per series
+//! (`width`). Everything after is one bit stream, most significant bit first:
+//! - times: the first as its delta from the chunk's start, then each as its delta-of-delta
+//!   (one bit when samples are evenly spaced);
+//! - then each cell's column over all times (series-major, not time-major, so a series' values
+//!   sit next to each other), in whichever of two modes is shorter for it:
+//!   - *decimal*: every value is an integer count of `10^-k` (k 0..=6) that gives back the exact
+//!     `f32` bits; stored as zigzag deltas in prefix-coded widths (one bit for "unchanged");
+//!     `NaN`s ("not sampled") as a presence bit per value when the column has any;
+//!   - *xor*: Gorilla's float compression on the `f32` bits: one bit for "unchanged", else the
+//!     meaningful bits of the XOR with the previous value, reusing the previous window when
+//!     they fit in it.
+//!
+//! The round trip is exact on every `f32` bit pattern, `NaN`s and `-0.0` included. Version 1
+//! blobs (time-major, a bitmap of unchanged cells and raw `f32`s) are still read.
 
 /// Why a chunk could not be decoded (a damaged row).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +32,13 @@ pub struct Chunk {
     /// `times.len() * ids.len() * width` values, time-major.
     pub values: Vec<f32>,
 }
+
+/// The first bytes of a version 2 blob. A version 1 blob starting so would have no series and
+/// more than 16,383 times, which no writer made (a chunk spans less than an hour).
+pub const MAGIC: [u8; 4] = [0x00, 0xff, 0xff, 0x02];
+
+/// Largest number of values per series per time a blob may declare.
+const MAX_WIDTH: usize = 16;
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
@@ -50,8 +65,431 @@ fn get_varint(buf: &[u8], at: &mut usize) -> Result<u64, Damaged> {
     Err(Damaged)
 }
 
-/// Encodes `chunk`, whose first time is `start`.
-pub fn encode(chunk: &Chunk, start: i64) -> Vec<u8> {
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Where bits go: a buffer, or a counter (to choose a column's mode without writing it twice).
+trait Sink {
+    /// Appends the low `n` bits of `v` (`n <= 64`), most significant first.
+    fn put(&mut self, v: u64, n: u32);
+}
+
+/// Counts bits.
+#[derive(Default)]
+struct Count(u64);
+
+impl Sink for Count {
+    fn put(&mut self, _: u64, n: u32) {
+        self.0 += u64::from(n);
+    }
+}
+
+/// Writes bits into bytes, most significant bit first.
+struct Bits {
+    out: Vec<u8>,
+    cur: u64,
+    used: u32,
+}
+
+impl Sink for Bits {
+    fn put(&mut self, v: u64, n: u32) {
+        if n > 32 {
+            self.put(v >> 32, n - 32);
+            self.put(v & 0xffff_ffff, 32);
+            return;
+        }
+        if n == 0 {
+            return;
+        }
+        let v = v & ((1u64 << n) - 1);
+        self.cur = (self.cur << n) | v;
+        self.used += n;
+        while self.used >= 8 {
+            self.used -= 8;
+            self.out.push((self.cur >> self.used) as u8);
+        }
+        self.cur &= (1u64 << self.used) - 1;
+    }
+}
+
+impl Bits {
+    fn finish(mut self) -> Vec<u8> {
+        if self.used > 0 {
+            self.out.push((self.cur << (8 - self.used)) as u8);
+        }
+        self.out
+    }
+}
+
+/// Reads what [`Bits`] wrote.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn bit(&mut self) -> Result<bool, Damaged> {
+        let byte = *self.buf.get(self.pos / 8).ok_or(Damaged)?;
+        let bit = (byte >> (7 - self.pos % 8)) & 1 == 1;
+        self.pos += 1;
+        Ok(bit)
+    }
+
+    fn get(&mut self, n: u32) -> Result<u64, Damaged> {
+        if self.pos + n as usize > self.buf.len() * 8 {
+            return Err(Damaged);
+        }
+        let mut v = 0u64;
+        for _ in 0..n {
+            v = (v << 1) | u64::from(self.bit()?);
+        }
+        Ok(v)
+    }
+
+    /// The unused bits at the end must be the writer's zero padding.
+    fn finish(self) -> Result<(), Damaged> {
+        let total = self.buf.len() * 8;
+        if total - self.pos >= 8 {
+            return Err(Damaged);
+        }
+        let Some(&last) = self.buf.last() else {
+            return Ok(());
+        };
+        let pad = total - self.pos;
+        if pad > 0 && last & ((1u8 << pad) - 1) != 0 {
+            return Err(Damaged);
+        }
+        Ok(())
+    }
+}
+
+/// A signed integer in a prefix-coded width: `0`; `10`+7; `110`+14; `1110`+24; `1111`+64 bits
+/// of its zigzag form.
+fn put_int(w: &mut impl Sink, v: i64) {
+    let z = zigzag(v);
+    if z == 0 {
+        w.put(0, 1);
+    } else if z < 1 << 7 {
+        w.put(0b10, 2);
+        w.put(z, 7);
+    } else if z < 1 << 14 {
+        w.put(0b110, 3);
+        w.put(z, 14);
+    } else if z < 1 << 24 {
+        w.put(0b1110, 4);
+        w.put(z, 24);
+    } else {
+        w.put(0b1111, 4);
+        w.put(z, 64);
+    }
+}
+
+fn get_int(r: &mut Reader<'_>) -> Result<i64, Damaged> {
+    let mut ones = 0;
+    while ones < 4 && r.bit()? {
+        ones += 1;
+    }
+    let bits = [0, 7, 14, 24, 64][ones];
+    Ok(unzigzag(r.get(bits)?))
+}
+
+const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+
+/// `v` as an integer count of `10^-k`, if that gives back exactly `v`.
+fn decimal(v: f32, k: usize) -> Option<i64> {
+    let n = (f64::from(v) * POW10[k]).round();
+    if n.is_nan() || n.abs() > 9.0e15 {
+        return None;
+    }
+    // Checked the way the decoder computes it (so `-0.0`, which counts as 0, is refused).
+    let n = n as i64;
+    ((n as f64 / POW10[k]) as f32)
+        .to_bits()
+        .eq(&v.to_bits())
+        .then_some(n)
+}
+
+/// The smallest scale at which every value of the column is decimal (`NaN`s, the canonical
+/// one only, aside), and whether it has any `NaN`.
+fn decimal_scale(column: &[f32]) -> Option<(usize, bool)> {
+    let gaps = column.iter().any(|v| v.is_nan());
+    if column
+        .iter()
+        .any(|v| v.is_nan() && v.to_bits() != f32::NAN.to_bits())
+    {
+        return None;
+    }
+    (0..POW10.len())
+        .find(|&k| {
+            column
+                .iter()
+                .filter(|v| !v.is_nan())
+                .all(|&v| decimal(v, k).is_some())
+        })
+        .map(|k| (k, gaps))
+}
+
+fn put_decimal(w: &mut impl Sink, column: &[f32], k: usize, gaps: bool) {
+    w.put(k as u64, 3);
+    w.put(u64::from(gaps), 1);
+    let mut prev = 0i64;
+    for &v in column {
+        if gaps {
+            w.put(u64::from(!v.is_nan()), 1);
+            if v.is_nan() {
+                continue;
+            }
+        }
+        let n = decimal(v, k).unwrap_or(0);
+        put_int(w, n.wrapping_sub(prev));
+        prev = n;
+    }
+}
+
+fn get_decimal(r: &mut Reader<'_>, out: &mut [f32]) -> Result<(), Damaged> {
+    let k = r.get(3)? as usize;
+    let scale = *POW10.get(k).ok_or(Damaged)?;
+    let gaps = r.bit()?;
+    let mut prev = 0i64;
+    for v in out {
+        if gaps && !r.bit()? {
+            *v = f32::NAN;
+            continue;
+        }
+        prev = prev.wrapping_add(get_int(r)?);
+        *v = (prev as f64 / scale) as f32;
+    }
+    Ok(())
+}
+
+fn put_xor(w: &mut impl Sink, column: &[f32]) {
+    let mut prev = 0u32;
+    let mut window: Option<(u32, u32)> = None;
+    for (i, v) in column.iter().enumerate() {
+        let bits = v.to_bits();
+        if i == 0 {
+            w.put(u64::from(bits), 32);
+            prev = bits;
+            continue;
+        }
+        let x = bits ^ prev;
+        prev = bits;
+        if x == 0 {
+            w.put(0, 1);
+            continue;
+        }
+        let (lead, trail) = (x.leading_zeros(), x.trailing_zeros());
+        match window {
+            Some((l, t)) if lead >= l && trail >= t => {
+                w.put(0b10, 2);
+                w.put(u64::from(x >> t), 32 - l - t);
+            }
+            _ => {
+                let len = 32 - lead - trail;
+                w.put(0b11, 2);
+                w.put(u64::from(lead), 5);
+                w.put(u64::from(len - 1), 5);
+                w.put(u64::from(x >> trail), len);
+                window = Some((lead, trail));
+            }
+        }
+    }
+}
+
+fn get_xor(r: &mut Reader<'_>, out: &mut [f32]) -> Result<(), Damaged> {
+    let mut prev = 0u32;
+    let mut window: Option<(u32, u32)> = None;
+    for (i, v) in out.iter_mut().enumerate() {
+        if i == 0 {
+            prev = r.get(32)? as u32;
+        } else if r.bit()? {
+            let x = if r.bit()? {
+                let lead = r.get(5)? as u32;
+                let len = r.get(5)? as u32 + 1;
+                let trail = 32u32.checked_sub(lead + len).ok_or(Damaged)?;
+                window = Some((lead, trail));
+                (r.get(len)? as u32) << trail
+            } else {
+                let (l, t) = window.ok_or(Damaged)?;
+                (r.get(32 - l - t)? as u32) << t
+            };
+            prev ^= x;
+        }
+        *v = f32::from_bits(prev);
+    }
+    Ok(())
+}
+
+/// Writes one column in its shorter mode: a `0` bit then decimal, or a `1` bit then xor.
+fn put_column(w: &mut Bits, column: &[f32]) {
+    let mut xor = Count::default();
+    put_xor(&mut xor, column);
+    if let Some((k, gaps)) = decimal_scale(column) {
+        let mut dec = Count::default();
+        put_decimal(&mut dec, column, k, gaps);
+        if dec.0 <= xor.0 {
+            w.put(0, 1);
+            put_decimal(w, column, k, gaps);
+            return;
+        }
+    }
+    w.put(1, 1);
+    put_xor(w, column);
+}
+
+/// Values per series per time of a well-formed chunk.
+fn width_of(chunk: &Chunk) -> usize {
+    let per_time = chunk.ids.len() * chunk.times.len();
+    chunk.values.len().checked_div(per_time).unwrap_or(1)
+}
+
+/// One chunk of everything in `chunks` (each `width` values per cell), times in order (a time
+/// found in two chunks is kept twice, as it was stored), `NaN` where a series was not sampled.
+pub fn merge(chunks: &[Chunk], width: usize) -> Chunk {
+    let mut ids: Vec<i64> = chunks.iter().flat_map(|c| c.ids.iter().copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut rows: Vec<(i64, usize, usize)> = chunks
+        .iter()
+        .enumerate()
+        .flat_map(|(c, chunk)| chunk.times.iter().enumerate().map(move |(r, &t)| (t, c, r)))
+        .collect();
+    rows.sort_by_key(|&(t, c, r)| (t, c, r));
+    let cells = ids.len() * width;
+    let mut values = vec![f32::NAN; rows.len() * cells];
+    let columns: Vec<Vec<usize>> = chunks
+        .iter()
+        .map(|c| {
+            c.ids
+                .iter()
+                .map(|id| ids.binary_search(id).unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    for (row, &(_, c, r)) in rows.iter().enumerate() {
+        let chunk = &chunks[c];
+        let own = chunk.ids.len() * width;
+        for (i, &col) in columns[c].iter().enumerate() {
+            for k in 0..width {
+                if let Some(&v) = chunk.values.get(r * own + i * width + k) {
+                    values[row * cells + col * width + k] = v;
+                }
+            }
+        }
+    }
+    Chunk {
+        ids,
+        times: rows.iter().map(|&(t, _, _)| t).collect(),
+        values,
+    }
+}
+
+/// Encodes `chunk` (version 2), whose first time is `start`, `width` values per cell.
+pub fn encode(chunk: &Chunk, start: i64, width: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + chunk.ids.len() * 2 + chunk.values.len() / 2);
+    out.extend_from_slice(&MAGIC);
+    put_varint(&mut out, chunk.ids.len() as u64);
+    let mut prev = 0i64;
+    for &id in &chunk.ids {
+        put_varint(&mut out, zigzag(id.wrapping_sub(prev)));
+        prev = id;
+    }
+    put_varint(&mut out, chunk.times.len() as u64);
+    put_varint(&mut out, width as u64);
+    let mut w = Bits {
+        out,
+        cur: 0,
+        used: 0,
+    };
+    let (mut prev, mut delta) = (start, 0i64);
+    for &t in &chunk.times {
+        let d = t.wrapping_sub(prev);
+        put_int(&mut w, d.wrapping_sub(delta));
+        (prev, delta) = (t, d);
+    }
+    let cells = chunk.ids.len() * width;
+    let rows = chunk.times.len();
+    let mut column = Vec::with_capacity(rows);
+    for cell in 0..if rows == 0 { 0 } else { cells } {
+        column.clear();
+        column.extend((0..rows).map(|row| {
+            chunk
+                .values
+                .get(row * cells + cell)
+                .copied()
+                .unwrap_or(f32::NAN)
+        }));
+        put_column(&mut w, &column);
+    }
+    w.finish()
+}
+
+/// Decodes a chunk stored with `start`, `width` values per cell (either version).
+pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
+    match buf.strip_prefix(&MAGIC) {
+        Some(rest) => decode_v2(rest, start, width),
+        None => decode_v1(buf, start, width),
+    }
+}
+
+fn decode_v2(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
+    let mut at = 0;
+    let n_ids = get_varint(buf, &mut at)? as usize;
+    if n_ids > buf.len() {
+        return Err(Damaged);
+    }
+    let mut prev = 0i64;
+    let ids = (0..n_ids)
+        .map(|_| {
+            prev = prev.wrapping_add(unzigzag(get_varint(buf, &mut at)?));
+            Ok(prev)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let n_times = get_varint(buf, &mut at)? as usize;
+    let stored_width = get_varint(buf, &mut at)? as usize;
+    if stored_width != width || width > MAX_WIDTH || n_times > buf.len().saturating_mul(8) {
+        return Err(Damaged);
+    }
+    let cells = n_ids * width;
+    // Every value costs at least one bit.
+    let n_values = n_times.checked_mul(cells).ok_or(Damaged)?;
+    if n_values > buf.len().saturating_mul(8) {
+        return Err(Damaged);
+    }
+    let mut r = Reader {
+        buf: &buf[at..],
+        pos: 0,
+    };
+    let mut times = Vec::with_capacity(n_times);
+    let (mut t, mut delta) = (start, 0i64);
+    for _ in 0..n_times {
+        delta = delta.wrapping_add(get_int(&mut r)?);
+        t = t.wrapping_add(delta);
+        times.push(t);
+    }
+    let mut values = vec![0f32; n_values];
+    let mut column = vec![0f32; n_times];
+    for cell in 0..if n_times == 0 { 0 } else { cells } {
+        if r.bit()? {
+            get_xor(&mut r, &mut column)?;
+        } else {
+            get_decimal(&mut r, &mut column)?;
+        }
+        for (row, v) in column.iter().enumerate() {
+            values[row * cells + cell] = *v;
+        }
+    }
+    r.finish()?;
+    Ok(Chunk { ids, times, values })
+}
+
+/// Encodes `chunk` in version 1 (what earlier builds wrote), for tests of reading old rows.
+pub fn encode_v1(chunk: &Chunk, start: i64) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + chunk.ids.len() * 2 + chunk.values.len() * 4);
     put_varint(&mut out, chunk.ids.len() as u64);
     for &id in &chunk.ids {
@@ -83,14 +521,7 @@ pub fn encode(chunk: &Chunk, start: i64) -> Vec<u8> {
     out
 }
 
-/// Values per series per time of a well-formed chunk.
-fn width_of(chunk: &Chunk) -> usize {
-    let per_time = chunk.ids.len() * chunk.times.len();
-    chunk.values.len().checked_div(per_time).unwrap_or(1)
-}
-
-/// Decodes a chunk stored with `start`, `width` values per cell.
-pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
+fn decode_v1(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
     let mut at = 0;
     let n_ids = get_varint(buf, &mut at)? as usize;
     if n_ids > buf.len() {
@@ -138,53 +569,4 @@ pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_and_costs_four_bytes_a_value() {
-        let chunk = Chunk {
-            ids: (1..=40).collect(),
-            times: (1_000..1_010).collect(),
-            values: (0..400).map(|i| i as f32 * 0.5).collect(),
-        };
-        let blob = encode(&chunk, 1_000);
-        assert_eq!(decode(&blob, 1_000, 1).unwrap(), chunk);
-        // 400 changing values: 1,600 bytes of floats, 10 bitmaps of 5 bytes, 52 of ids and times.
-        assert_eq!(blob.len(), 1_600 + 50 + 1 + 40 + 1 + 10);
-        // Values that repeat cost one bit each.
-        let steady = Chunk {
-            values: (0..400).map(|i| (i % 40) as f32).collect(),
-            ..chunk
-        };
-        let blob = encode(&steady, 1_000);
-        assert_eq!(decode(&blob, 1_000, 1).unwrap(), steady);
-        assert_eq!(blob.len(), 160 + 50 + 1 + 40 + 1 + 10);
-        let nan = Chunk {
-            ids: vec![300],
-            times: vec![5],
-            values: vec![f32::NAN, 1.0, 2.0],
-        };
-        let back = decode(&encode(&nan, 5), 5, 3).unwrap();
-        assert!(back.values[0].is_nan());
-        assert_eq!(back.ids, [300]);
-    }
-
-    #[test]
-    fn damaged_blobs_are_refused_not_panicked_on() {
-        let blob = encode(
-            &Chunk {
-                ids: vec![1, 2],
-                times: vec![7],
-                values: vec![1.0, 2.0],
-            },
-            7,
-        );
-        for cut in 0..blob.len() {
-            assert_eq!(decode(&blob[..cut], 7, 1), Err(Damaged), "{cut}");
-        }
-        assert_eq!(decode(&blob, 7, 3), Err(Damaged));
-        assert_eq!(decode(&[0xff; 12], 0, 1), Err(Damaged));
-        assert_eq!(decode(&[0x7f, 0x7f], 0, 1), Err(Damaged));
-    }
-}
+mod tests;

@@ -18,6 +18,12 @@ pub use open::{HISTORY_FILE_NAME, Lost, SCHEMA_VERSION};
 pub use store::{HistoryStore, QueryError, Retention};
 pub use writer::{BATCH_SECS, HistoryWriter, Reply};
 
+/// The chunk codec, for the fuzz targets (`fuzz-bodies/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::codec::{Chunk, Damaged, MAGIC, decode, encode, encode_v1};
+}
+
 /// Why the history file could not be opened or written.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {

@@ -83,7 +83,9 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
     let mut replies: HashMap<ReqId, Sender<HttpResponse>> = HashMap::new();
     let mut outboxes: HashMap<ConnId, Sender<ConnCmd>> = HashMap::new();
     let mut next_req = 0u64;
-    let mut deadline: Option<Instant> = None;
+    // Start with the hub's own deadline: with history on, the first sample is due at once, so
+    // sampling runs from the first second, not from the first request.
+    let mut deadline = drain(&mut hub, &mut replies, &mut outboxes, &effects);
     loop {
         let msg = match deadline {
             Some(at) => async { Some(inbox.recv().await) }.or(timer(at)).await,
@@ -179,7 +181,7 @@ fn drain(
                     hub.handle_input(now(), Input::PasswordUnverified { job });
                 }
             }
-            Output::Sample => effects.sample(),
+            Output::Sample(request) => effects.sample(request),
             Output::HistoryAppend { unix_secs, values } => {
                 effects.observe.append(unix_secs, values);
             }

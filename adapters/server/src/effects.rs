@@ -6,7 +6,7 @@ use std::thread;
 use async_channel::{Receiver, Sender};
 use psmonitor_collector::Sampler;
 use psmonitor_core::auth::verify_password;
-use psmonitor_core::hub::{Input, JobId};
+use psmonitor_core::hub::{Input, JobId, SampleRequest};
 use zeroize::Zeroizing;
 
 use crate::driver::HubMsg;
@@ -36,7 +36,7 @@ pub(crate) struct Effects {
     /// History and API-token effects.
     pub(crate) observe: crate::observe::Observe,
     verify: Sender<VerifyJob>,
-    sample: Sender<()>,
+    sample: Sender<SampleRequest>,
 }
 
 impl std::fmt::Debug for Effects {
@@ -61,7 +61,7 @@ impl Effects {
                 .spawn(move || verifier(jobs, hub))?;
         }
         // Requests coalesce: one pending sample request is enough.
-        let (sample, requests) = async_channel::bounded::<()>(1);
+        let (sample, requests) = async_channel::bounded::<SampleRequest>(1);
         let sample_hub = hub.clone();
         thread::Builder::new()
             .name("psmonitor-sampler".into())
@@ -100,7 +100,7 @@ impl Effects {
         };
         verify.try_send(queued).expect("an empty queue");
         std::mem::forget(jobs);
-        let (sample, requests) = async_channel::bounded::<()>(1);
+        let (sample, requests) = async_channel::bounded::<SampleRequest>(1);
         std::mem::forget(requests);
         Self {
             observe,
@@ -109,9 +109,9 @@ impl Effects {
         }
     }
 
-    /// Asks the sampler thread for a host sample.
-    pub(crate) fn sample(&self) {
-        let _ = self.sample.try_send(());
+    /// Asks the sampler thread for a host sample reading what `request` says.
+    pub(crate) fn sample(&self, request: SampleRequest) {
+        let _ = self.sample.try_send(request);
     }
 }
 
@@ -127,9 +127,13 @@ fn verifier(jobs: Receiver<VerifyJob>, hub: Sender<HubMsg>) {
     }
 }
 
-fn sampler_loop(mut sampler: Box<dyn Sampler>, requests: Receiver<()>, hub: Sender<HubMsg>) {
-    while requests.recv_blocking().is_ok() {
-        let reading = sampler.sample();
+fn sampler_loop(
+    mut sampler: Box<dyn Sampler>,
+    requests: Receiver<SampleRequest>,
+    hub: Sender<HubMsg>,
+) {
+    while let Ok(request) = requests.recv_blocking() {
+        let reading = sampler.sample_for(request);
         if hub
             .send_blocking(HubMsg::input(Input::Sample(Box::new(reading))))
             .is_err()

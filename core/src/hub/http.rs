@@ -317,7 +317,7 @@ impl Hub {
         }
         if let Some(body) = self
             .sampler
-            .fresh(self.now.mono)
+            .fresh(self.now.mono, resource)
             .and_then(|snapshot| resource.body(snapshot))
         {
             return Some(ok(body));

@@ -61,7 +61,11 @@ impl Hub {
             return Some(response);
         }
         let resource = Resource::Metrics(MetricsFormat::from_accept(request.accept.as_deref()));
-        if self.sampler.fresh_reading(self.now.mono).is_some() {
+        if self
+            .sampler
+            .fresh_reading(self.now.mono, resource)
+            .is_some()
+        {
             return Some(self.metrics_response(resource));
         }
         self.sampler.queue(req, resource);

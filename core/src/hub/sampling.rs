@@ -8,16 +8,28 @@
 //!
 //! A sample not answered within [`LOST_AFTER_INTERVALS`] intervals counts as lost, so a collector
 //! that drops one request cannot stall the stream for good.
+//!
+//! Reading every `/proc/<pid>` is most of a sample's cost, and only viewers need it: the stream's
+//! frames, `GET /system` and `/metrics` show processes; history and `GET /network` do not. So each
+//! sample request says whether to read processes ([`SampleRequest`]): yes while anyone subscribes,
+//! while such a request waits, and for [`PROCESS_LINGER`] after the last one (a scraper or a
+//! polling client keeps them fresh); no otherwise, so an idle server with history on reads only
+//! host-level figures. A snapshot shows processes only when both its readings have them
+//! (per-process CPU is a difference); a request that needs them and finds none waits for such a
+//! snapshot, at most about one interval when sampling continuously.
 
 use std::time::{Duration, Instant};
 
-use crate::hub::ReqId;
+use crate::hub::{ReqId, SampleRequest};
 use crate::metrics::MetricsFormat;
 use crate::model::HostReading;
 use crate::snapshot::{Derived, Snapshot};
 
 /// Intervals after which an unanswered sample request counts as lost.
 pub(crate) const LOST_AFTER_INTERVALS: u32 = 5;
+
+/// How long after the last request that showed processes the sampler keeps reading them.
+pub(crate) const PROCESS_LINGER: Duration = Duration::from_secs(60);
 
 /// Which snapshot body a queued request wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,11 +51,16 @@ impl Resource {
             Self::Metrics(_) => None,
         }
     }
+
+    /// Whether the answer shows processes (`/network` does not).
+    pub(crate) fn needs_processes(self) -> bool {
+        !matches!(self, Self::Network)
+    }
 }
 
-/// What a reading that made a snapshot yields: the encoded bodies, their typed values, and
-/// the requests they answer.
-pub(crate) type Tick = (Snapshot, Derived, Vec<(ReqId, Resource)>);
+/// What a reading that made a snapshot yields: the encoded bodies, their typed values, the
+/// requests they answer, and whether they show processes (frames go out only then).
+pub(crate) type Tick = (Snapshot, Derived, Vec<(ReqId, Resource)>, bool);
 
 /// Sampling state; see the module docs.
 #[derive(Debug)]
@@ -52,8 +69,16 @@ pub(crate) struct Sampler {
     /// The oldest a cached snapshot may be to answer a request: one interval when sampling on
     /// demand; three when sampling continuously (a request between two ticks never waits).
     max_age: Duration,
-    baseline: Option<(Instant, Box<HostReading>)>,
-    latest: Option<(Instant, Snapshot)>,
+    /// Sampling every interval (history on), not only on demand.
+    continuous: bool,
+    /// The last reading, and whether it read processes.
+    baseline: Option<(Instant, Box<HostReading>, bool)>,
+    /// The last snapshot, and whether it shows processes (both its readings read them).
+    latest: Option<(Instant, Snapshot, bool)>,
+    /// Whether the last sample requested reads processes.
+    asked_processes: bool,
+    /// Until when processes are read although nobody subscribes.
+    processes_until: Option<Instant>,
     /// When the unanswered sample was requested.
     outstanding: Option<Instant>,
     /// When the last sample was requested (its scheduled time, for drift-free pacing).
@@ -63,6 +88,8 @@ pub(crate) struct Sampler {
     waiting: Vec<(ReqId, Resource)>,
     /// Whether snapshots include the detailed frame (someone subscribes to it); set by the hub.
     pub(crate) detail: bool,
+    /// Whether anyone subscribes to the stream (its frames show processes); set by the hub.
+    pub(crate) viewers: bool,
 }
 
 impl Sampler {
@@ -70,39 +97,66 @@ impl Sampler {
         Self {
             interval,
             max_age: if continuous { 3 * interval } else { interval },
+            continuous,
             baseline: None,
             latest: None,
+            asked_processes: false,
+            processes_until: None,
             outstanding: None,
             last_request: None,
             followup_at: None,
             waiting: Vec::new(),
             detail: false,
+            viewers: false,
         }
     }
 
-    /// The cached snapshot if it is young enough to answer a request (see `max_age`).
-    pub(crate) fn fresh(&self, now: Instant) -> Option<&Snapshot> {
-        let (at, snapshot) = self.latest.as_ref()?;
-        (now.saturating_duration_since(*at) < self.max_age).then_some(snapshot)
+    /// The cached snapshot if it is young enough to answer a request for `resource` (see
+    /// `max_age`) and shows processes if that needs them; asking counts as needing processes
+    /// (see [`PROCESS_LINGER`]).
+    pub(crate) fn fresh(&mut self, now: Instant, resource: Resource) -> Option<&Snapshot> {
+        let needs = resource.needs_processes();
+        if needs {
+            self.processes_until = Some(now + PROCESS_LINGER);
+        }
+        let (at, snapshot, processes) = self.latest.as_ref()?;
+        (now.saturating_duration_since(*at) < self.max_age && (*processes || !needs))
+            .then_some(snapshot)
     }
 
-    /// The reading behind the cached snapshot and its age, if it is fresh (see [`Self::fresh`]).
-    pub(crate) fn fresh_reading(&self, now: Instant) -> Option<(&HostReading, Duration)> {
-        self.fresh(now)?;
-        let (at, _) = self.latest.as_ref()?;
-        let (_, reading) = self.baseline.as_ref()?;
-        Some((reading, now.saturating_duration_since(*at)))
+    /// The reading behind the cached snapshot, if it is fresh for `resource` (see
+    /// [`Self::fresh`]).
+    pub(crate) fn fresh_reading(
+        &mut self,
+        now: Instant,
+        resource: Resource,
+    ) -> Option<&HostReading> {
+        self.fresh(now, resource)?;
+        self.baseline.as_ref().map(|(_, r, _)| r.as_ref())
     }
 
     /// The reading behind the latest snapshot (for `/metrics` answered right after a sample).
     pub(crate) fn latest_reading(&self) -> Option<&HostReading> {
         self.latest.as_ref()?;
-        self.baseline.as_ref().map(|(_, r)| r.as_ref())
+        self.baseline.as_ref().map(|(_, r, _)| r.as_ref())
     }
 
-    /// Queues a request to answer when the next snapshot is ready.
+    /// Queues a request to answer when the next snapshot that serves it is ready.
     pub(crate) fn queue(&mut self, req: ReqId, resource: Resource) {
         self.waiting.push((req, resource));
+    }
+
+    /// What the next sample must read at `now`: processes while anyone subscribes, while a
+    /// request that shows them waits, and for [`PROCESS_LINGER`] after the last one; always
+    /// when sampling on demand (every sample is then for someone, and requests for `/system` and
+    /// `/network` made together share one sample).
+    #[must_use]
+    pub(crate) fn sample_request(&self, now: Instant) -> SampleRequest {
+        let processes = !self.continuous
+            || self.viewers
+            || self.processes_until.is_some_and(|until| now < until)
+            || self.waiting.iter().any(|(_, r)| r.needs_processes());
+        SampleRequest { processes }
     }
 
     /// Takes every queued request (on shutdown).
@@ -129,9 +183,14 @@ impl Sampler {
         [tick, self.followup_at].into_iter().flatten().min()
     }
 
-    /// Whether to emit [`crate::hub::Output::Sample`] now; if so, the sample counts as outstanding.
+    /// What to ask for if a [`crate::hub::Output::Sample`] is due now; it then counts as
+    /// outstanding.
     #[must_use]
-    pub(crate) fn handle_timeout(&mut self, now: Instant, streaming: bool) -> bool {
+    pub(crate) fn handle_timeout(
+        &mut self,
+        now: Instant,
+        streaming: bool,
+    ) -> Option<SampleRequest> {
         if self
             .outstanding
             .is_some_and(|at| at + self.interval * LOST_AFTER_INTERVALS <= now)
@@ -139,10 +198,10 @@ impl Sampler {
             self.outstanding = None;
         }
         if self.outstanding.is_some() {
-            return false;
+            return None;
         }
         if self.poll_timeout(now, streaming).is_none_or(|at| at > now) {
-            return false;
+            return None;
         }
         // Keep the stream's pace from drifting when the driver wakes a little late.
         let on_schedule = self
@@ -152,26 +211,35 @@ impl Sampler {
         self.last_request = Some(on_schedule.unwrap_or(now));
         self.outstanding = Some(now);
         self.followup_at = None;
-        true
+        let request = self.sample_request(now);
+        self.asked_processes = request.processes;
+        Some(request)
     }
 
     /// Takes a reading: returns the new snapshot, its typed values and the requests it answers,
-    /// or `None` when the reading only became the baseline.
+    /// or `None` when the reading only became the baseline. Requests that need processes the
+    /// snapshot does not show keep waiting for the next one.
     pub(crate) fn handle_sample(
         &mut self,
         now: Instant,
         reading: Box<HostReading>,
     ) -> Option<Tick> {
         self.outstanding = None;
-        let usable = self.baseline.take().and_then(|(at, prev)| {
+        let read_processes = self.asked_processes;
+        let usable = self.baseline.take().and_then(|(at, prev, prev_processes)| {
             let elapsed = now.saturating_duration_since(at);
-            (!elapsed.is_zero() && elapsed <= 2 * self.interval).then_some((prev, elapsed))
+            (!elapsed.is_zero() && elapsed <= 2 * self.interval).then_some((
+                prev,
+                elapsed,
+                prev_processes,
+            ))
         });
-        let Some((prev, elapsed)) = usable else {
-            self.baseline = Some((now, reading));
+        let Some((prev, elapsed, prev_processes)) = usable else {
+            self.baseline = Some((now, reading, read_processes));
             self.followup_at = Some(now + self.interval);
             return None;
         };
+        let processes = prev_processes && read_processes;
         // Rates are over the gap between the readings themselves when the sampler dates them.
         let elapsed = match reading.monotonic_ms.checked_sub(prev.monotonic_ms) {
             Some(ms) if ms > 0 => Duration::from_millis(ms),
@@ -183,9 +251,16 @@ impl Sampler {
         } else {
             derived.encode()
         };
-        self.baseline = Some((now, reading));
-        self.latest = Some((now, snapshot.clone()));
-        Some((snapshot, derived, std::mem::take(&mut self.waiting)))
+        self.baseline = Some((now, reading, read_processes));
+        self.latest = Some((now, snapshot.clone(), processes));
+        let (answered, waiting) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|(_, r)| processes || !r.needs_processes());
+        self.waiting = waiting;
+        if !self.waiting.is_empty() {
+            self.followup_at = Some(now + self.interval);
+        }
+        Some((snapshot, derived, answered, processes))
     }
 }
 
@@ -212,7 +287,7 @@ mod tests {
         let t0 = base();
         let mut s = Sampler::new(I, false);
         assert_eq!(s.poll_timeout(t0, false), None);
-        assert!(!s.handle_timeout(t0 + 100 * I, false));
+        assert!(s.handle_timeout(t0 + 100 * I, false).is_none());
     }
 
     #[test]
@@ -220,20 +295,20 @@ mod tests {
         let t0 = base();
         let mut s = Sampler::new(I, false);
         assert_eq!(s.poll_timeout(t0, true), Some(t0));
-        assert!(s.handle_timeout(t0, true));
+        assert!(s.handle_timeout(t0, true).is_some());
         // Only one outstanding.
-        assert!(!s.handle_timeout(t0, true));
+        assert!(s.handle_timeout(t0, true).is_none());
         assert_eq!(s.poll_timeout(t0, true), Some(t0 + 5 * I));
         assert!(s.handle_sample(t0, reading(1)).is_none());
         assert_eq!(s.poll_timeout(t0, true), Some(t0 + I));
-        assert!(!s.handle_timeout(t0 + I / 2, true));
-        assert!(s.handle_timeout(t0 + I, true));
-        let (snap, _, answered) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        assert!(s.handle_timeout(t0 + I / 2, true).is_none());
+        assert!(s.handle_timeout(t0 + I, true).is_some());
+        let (snap, _, answered, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert!(answered.is_empty());
         assert!(snap.frame.contains('2'));
         assert_eq!(s.poll_timeout(t0 + I, true), Some(t0 + 2 * I));
         // A late wake keeps the schedule.
-        assert!(s.handle_timeout(t0 + 2 * I + I / 4, true));
+        assert!(s.handle_timeout(t0 + 2 * I + I / 4, true).is_some());
         assert_eq!(s.last_request, Some(t0 + 2 * I));
     }
 
@@ -242,23 +317,23 @@ mod tests {
         let t0 = base();
         let mut s = Sampler::new(I, false);
         s.queue(ReqId(1), Resource::System);
-        assert!(s.handle_timeout(t0, false));
+        assert!(s.handle_timeout(t0, false).is_some());
         s.queue(ReqId(2), Resource::Network);
-        assert!(!s.handle_timeout(t0, false));
+        assert!(s.handle_timeout(t0, false).is_none());
         assert!(s.handle_sample(t0, reading(1)).is_none());
-        assert!(s.handle_timeout(t0 + I, false));
-        let (_, _, answered) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        assert!(s.handle_timeout(t0 + I, false).is_some());
+        let (_, _, answered, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert_eq!(
             answered,
             vec![(ReqId(1), Resource::System), (ReqId(2), Resource::Network)]
         );
-        assert!(s.fresh(t0 + I + I / 2).is_some());
-        assert!(s.fresh(t0 + 2 * I).is_none());
+        assert!(s.fresh(t0 + I + I / 2, Resource::System).is_some());
+        assert!(s.fresh(t0 + 2 * I, Resource::System).is_none());
         // Nobody waits: no follow-up sampling.
         assert_eq!(s.poll_timeout(t0 + 2 * I, false), None);
         // Three intervals later the old reading is no baseline.
         s.queue(ReqId(3), Resource::System);
-        assert!(s.handle_timeout(t0 + 4 * I, false));
+        assert!(s.handle_timeout(t0 + 4 * I, false).is_some());
         assert!(s.handle_sample(t0 + 4 * I, reading(5)).is_none());
         assert_eq!(s.poll_timeout(t0 + 4 * I, false), Some(t0 + 5 * I));
     }
@@ -268,10 +343,10 @@ mod tests {
         let t0 = base();
         let mut s = Sampler::new(I, false);
         assert!(s.handle_sample(t0, reading(1)).is_none());
-        let (snap, _, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (snap, _, _, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert_eq!(snap.detail, None);
         s.detail = true;
-        let (snap, _, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
+        let (snap, _, _, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
         let detail = snap.detail.expect("encoded for a detailed subscriber");
         assert!(
             detail.starts_with(snap.frame.strip_suffix('}').unwrap()),
@@ -284,10 +359,94 @@ mod tests {
     fn a_lost_sample_request_is_retried() {
         let t0 = base();
         let mut s = Sampler::new(I, false);
-        assert!(s.handle_timeout(t0, true));
-        assert!(!s.handle_timeout(t0 + 4 * I, true));
-        assert!(s.handle_timeout(t0 + 5 * I, true));
+        assert!(s.handle_timeout(t0, true).is_some());
+        assert!(s.handle_timeout(t0 + 4 * I, true).is_none());
+        assert!(s.handle_timeout(t0 + 5 * I, true).is_some());
         // Nobody wants samples any more: a lost request is not chased.
         assert_eq!(s.poll_timeout(t0 + 5 * I, false), None);
+    }
+
+    #[test]
+    fn idle_continuous_sampling_reads_host_figures_only() {
+        let t0 = base();
+        let mut s = Sampler::new(I, true);
+        for k in 0..5 {
+            let now = t0 + k * I;
+            assert_eq!(s.poll_timeout(now, true), Some(now));
+            let asked = s.handle_timeout(now, true).expect("a tick is due");
+            assert!(!asked.processes, "tick {k} read processes for nobody");
+            let _ = s.handle_sample(now, reading(u64::from(k)));
+        }
+        // A subscriber needs them from the next tick on, and only while it stays.
+        s.viewers = true;
+        assert!(s.handle_timeout(t0 + 5 * I, true).unwrap().processes);
+        let (_, _, _, shown) = s.handle_sample(t0 + 5 * I, reading(5)).unwrap();
+        assert!(
+            !shown,
+            "its baseline read no processes: no per-process CPU yet"
+        );
+        assert!(s.handle_timeout(t0 + 6 * I, true).unwrap().processes);
+        let (_, _, _, shown) = s.handle_sample(t0 + 6 * I, reading(6)).unwrap();
+        assert!(shown);
+        s.viewers = false;
+        assert!(!s.handle_timeout(t0 + 7 * I, true).unwrap().processes);
+    }
+
+    #[test]
+    fn a_request_showing_processes_waits_for_them_then_they_linger() {
+        let t0 = base();
+        let mut s = Sampler::new(I, true);
+        assert!(s.handle_timeout(t0, true).is_some());
+        assert!(s.handle_sample(t0, reading(0)).is_none());
+        assert!(s.handle_timeout(t0 + I, true).is_some());
+        assert!(s.handle_sample(t0 + I, reading(1)).is_some());
+        // `/network` shows no processes: answered from the host-only snapshot at once.
+        let at = t0 + I + I / 4;
+        assert!(s.fresh(at, Resource::Network).is_some());
+        assert!(!s.sample_request(at).processes);
+        // `/system` does: it waits, and a sample with processes is due at once.
+        assert!(s.fresh(at, Resource::System).is_none());
+        s.queue(ReqId(1), Resource::System);
+        assert_eq!(s.poll_timeout(at, true), Some(at));
+        assert!(s.handle_timeout(at, true).unwrap().processes);
+        let (_, _, answered, shown) = s.handle_sample(at, reading(2)).unwrap();
+        assert!(answered.is_empty() && !shown, "no per-process CPU yet");
+        // One interval later the second reading with processes answers it.
+        assert_eq!(s.poll_timeout(at, true), Some(at + I));
+        assert!(s.handle_timeout(at + I, true).unwrap().processes);
+        let (_, _, answered, shown) = s.handle_sample(at + I, reading(3)).unwrap();
+        assert_eq!(answered, vec![(ReqId(1), Resource::System)]);
+        assert!(shown);
+        assert!(
+            s.fresh(at + I, Resource::Metrics(MetricsFormat::Text))
+                .is_some()
+        );
+        // Processes are read for PROCESS_LINGER after the last request that showed them.
+        let last = at + I;
+        let mut now = last;
+        while now + I < last + PROCESS_LINGER {
+            now += I;
+            assert!(s.handle_timeout(now, true).unwrap().processes, "{now:?}");
+            let _ = s.handle_sample(now, reading(4));
+        }
+        now += I;
+        assert!(!s.handle_timeout(now, true).unwrap().processes);
+    }
+
+    #[test]
+    fn on_demand_samples_read_processes_so_requests_made_together_share_them() {
+        let t0 = base();
+        let mut s = Sampler::new(I, false);
+        s.queue(ReqId(1), Resource::Network);
+        assert!(s.handle_timeout(t0, false).unwrap().processes);
+        assert!(s.handle_sample(t0, reading(1)).is_none());
+        s.queue(ReqId(2), Resource::System);
+        assert!(s.handle_timeout(t0 + I, false).unwrap().processes);
+        let (_, _, answered, shown) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        assert!(shown);
+        assert_eq!(
+            answered,
+            vec![(ReqId(1), Resource::Network), (ReqId(2), Resource::System)]
+        );
     }
 }

@@ -377,7 +377,7 @@ fn the_detailed_frame_is_made_only_while_a_detailed_subscriber_is_connected() {
     );
     let latest = hub
         .sampler
-        .fresh(at(t0, 2_000).mono)
+        .fresh(at(t0, 2_000).mono, sampling::Resource::System)
         .expect("fresh snapshot");
     assert_eq!(latest.detail, None, "so it was neither derived nor encoded");
 }

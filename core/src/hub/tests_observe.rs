@@ -83,7 +83,7 @@ fn run_until(
     let mut seen = Vec::new();
     loop {
         match hub.poll_output() {
-            Output::Sample => {
+            Output::Sample(_) => {
                 *n += 1;
                 hub.handle_input(at(t0, *now_ms), Input::Sample(reading(*n)));
             }
@@ -122,6 +122,36 @@ fn respond_now(hub: &mut Hub, now: Now, req: u64, request: HttpRequest) -> Vec<O
     }
 }
 
+/// Sends `request` at `now` and runs the clock (answering samples) until it is answered, for
+/// at most one interval: a request that shows processes waits that long after an idle spell.
+fn answered(
+    hub: &mut Hub,
+    t0: Instant,
+    now_ms: &mut u64,
+    n: &mut u64,
+    req: u64,
+    request: HttpRequest,
+) -> Vec<Output> {
+    let mut out = Vec::new();
+    hub.handle_input(
+        at(t0, *now_ms),
+        Input::Request {
+            req: ReqId(req),
+            request,
+        },
+    );
+    let until = *now_ms + SEC;
+    while !out.iter().any(|o| matches!(o, Output::Respond { .. })) && *now_ms <= until {
+        let seen = run_until(hub, t0, now_ms, until, n);
+        let last = seen.is_empty();
+        out.extend(seen);
+        if last {
+            break;
+        }
+    }
+    out
+}
+
 fn answer_of(outputs: &[Output]) -> &HttpResponse {
     outputs
         .iter()
@@ -133,7 +163,26 @@ fn answer_of(outputs: &[Output]) -> &HttpResponse {
 }
 
 #[test]
-fn with_history_on_a_cold_request_is_answered_from_a_sample_taken_before_it() {
+fn with_history_on_sampling_starts_with_the_hub_and_reads_no_processes_for_nobody() {
+    let t0 = base();
+    let mut h = hub(t0, true, false);
+    // Before any input: the first sample is due at once (the driver starts from this deadline).
+    assert!(matches!(h.poll_output(), Output::Wait(Some(t)) if t == t0));
+    h.handle_input(at(t0, 0), Input::Timeout);
+    assert!(
+        matches!(
+            h.poll_output(),
+            Output::Sample(SampleRequest { processes: false })
+        ),
+        "idle history needs host-level series only"
+    );
+    // History off: nothing is scheduled until someone asks.
+    let mut off = hub(t0, false, false);
+    assert!(matches!(off.poll_output(), Output::Wait(None)));
+}
+
+#[test]
+fn with_history_on_a_cold_request_waits_at_most_an_interval_for_processes() {
     let t0 = base();
     let mut h = hub(t0, true, false);
     let jwt = issue_token(h.account(), at(t0, 0).wall, Duration::from_secs(600)).unwrap();
@@ -146,11 +195,40 @@ fn with_history_on_a_cold_request_is_answered_from_a_sample_taken_before_it() {
         .count();
     assert_eq!(n, 6, "a sample every interval");
     assert_eq!(appended, 5, "every sample but the baseline goes to history");
-    // The request is answered at once, with no sample requested before the answer.
+    // `/network` shows no processes: answered at once from the latest tick.
     let out = respond_now(
         &mut h,
         at(t0, now),
         1,
+        get("/network", None, Some(jwt.as_str()), None),
+    );
+    assert_eq!(answer_of(&out).status, 200);
+    // `/system` shows processes, which nobody read: a sample with them is asked for at once...
+    let out = respond_now(
+        &mut h,
+        at(t0, now),
+        2,
+        get("/system", None, Some(jwt.as_str()), None),
+    );
+    assert!(
+        matches!(
+            out.as_slice(),
+            [Output::Sample(SampleRequest { processes: true })]
+        ),
+        "{out:?}"
+    );
+    // ... and it is answered within one interval (per-process CPU needs two readings).
+    n += 1;
+    h.handle_input(at(t0, now), Input::Sample(reading(n)));
+    let asked = now;
+    let seen = run_until(&mut h, t0, &mut now, asked + SEC, &mut n);
+    assert_eq!(answer_of(&seen).status, 200);
+    assert!(now <= asked + SEC);
+    // While processes linger, the next request is answered at once.
+    let out = respond_now(
+        &mut h,
+        at(t0, now + 100),
+        3,
         get("/system", None, Some(jwt.as_str()), None),
     );
     assert!(
@@ -168,7 +246,7 @@ fn with_history_on_a_cold_request_is_answered_from_a_sample_taken_before_it() {
         1,
         get("/system", None, Some(jwt.as_str()), None),
     );
-    assert!(matches!(out.first(), Some(Output::Sample)), "{out:?}");
+    assert!(matches!(out.first(), Some(Output::Sample(_))), "{out:?}");
 }
 
 #[test]
@@ -188,9 +266,11 @@ fn metrics_need_a_token_unless_public_and_follow_accept() {
             hash: metrics.hash,
         }]),
     );
-    let out = respond_now(
+    let out = answered(
         &mut h,
-        at(t0, now),
+        t0,
+        &mut now,
+        &mut n,
         2,
         get("/metrics", None, Some(&metrics.secret), None),
     );
@@ -250,9 +330,11 @@ fn metrics_need_a_token_unless_public_and_follow_accept() {
     let mut public = hub(t0, true, true);
     let (mut now, mut n) = (0, 0);
     run_until(&mut public, t0, &mut now, 2 * SEC, &mut n);
-    let out = respond_now(
+    let out = answered(
         &mut public,
-        at(t0, now),
+        t0,
+        &mut now,
+        &mut n,
         1,
         get("/metrics", None, None, None),
     );
@@ -275,9 +357,11 @@ fn a_read_token_opens_read_routes_and_workers() {
         }]),
     );
     for path in ["/system", "/network", "/metrics"] {
-        let out = respond_now(
+        let out = answered(
             &mut h,
-            at(t0, now),
+            t0,
+            &mut now,
+            &mut n,
             1,
             get(path, None, Some(&read.secret), None),
         );
@@ -410,7 +494,7 @@ fn with_history_off_metrics_wait_for_a_fresh_sample_and_nothing_goes_to_history(
     let t0 = base();
     let mut h = hub(t0, false, true);
     let out = respond_now(&mut h, at(t0, 0), 1, get("/metrics", None, None, None));
-    assert!(matches!(out.as_slice(), [Output::Sample]), "{out:?}");
+    assert!(matches!(out.as_slice(), [Output::Sample(_)]), "{out:?}");
     h.handle_input(at(t0, 0), Input::Sample(reading(1)));
     let (mut now, mut n) = (0, 1);
     let seen = run_until(&mut h, t0, &mut now, 2 * SEC, &mut n);

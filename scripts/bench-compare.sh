@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Issue 23's side-by-side run: this build, an earlier build ("before"), node_exporter and btop
+# measured in the same run, one after the other, on 127.0.0.1. Called by `scripts/bench.sh
+# --compare BEFORE_DIR`; prints one markdown table with each figure beside its goal.
+#
+# usage: scripts/bench-compare.sh BEFORE_DIR [AFTER_DIR] [--window 60s]
+#   BEFORE_DIR, AFTER_DIR  directories holding `psmonitor` and `psmonitor-load` (release builds;
+#                          AFTER_DIR defaults to target/release)
+#
+# CPU is the process's own CPU time over the window, summed over its threads from
+# /proc/PID/task/*/schedstat (nanoseconds, so 0.01 % of a core is resolved in a minute), as a
+# percentage of one core. RSS is VmRSS at the window's end. Per-subscriber memory is
+# (RSS with 1,000 subscribers - RSS idle) / 1,000. Every case gets a fresh server and data dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BEFORE=""
+AFTER=target/release
+WINDOW=60
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --window) WINDOW=${2%s}; shift ;;
+        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+        *) if [ -z "$BEFORE" ]; then BEFORE=$1; else AFTER=$1; fi ;;
+    esac
+    shift
+done
+[ -n "$BEFORE" ] || { sed -n 6,8p "$0" >&2; exit 2; }
+
+for pkg in prometheus-node-exporter btop; do
+    if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+        apt-get install -y "$pkg" >/dev/null
+    fi
+done
+ulimit -n "$(ulimit -Hn)"
+
+WORK=$(mktemp -d -t psmonitor-compare.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+export PSMONITOR_PASSWORD
+RESULTS=$WORK/results.tsv
+: > "$RESULTS"
+
+# Nanoseconds of CPU used so far by every thread of $1.
+cpu_ns() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'
+}
+rss_kib() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
+
+# measure NAME PID: CPU % of one core over the window and RSS at its end, appended to RESULTS.
+measure() {
+    local name=$1 pid=$2 t0 c0 t1 c1
+    sleep 3
+    t0=$(date +%s%N); c0=$(cpu_ns "$pid")
+    sleep "$WINDOW"
+    t1=$(date +%s%N); c1=$(cpu_ns "$pid")
+    local rss
+    rss=$(rss_kib "$pid")
+    python3 -c "print('$name', f'{($c1-$c0)/($t1-$t0)*100:.3f}', '$rss', sep='\t')" >> "$RESULTS"
+    echo "== $name: $(tail -n 1 "$RESULTS" | cut -f2) % of a core, $rss KiB (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+}
+
+# serve BIN [ARGS...]: starts psmonitor on a free port with its own data dir; sets PID and URL.
+serve() {
+    local bin=$1; shift
+    local data
+    data=$(mktemp -d -p "$WORK")
+    "$bin" serve --address 127.0.0.1 --port 0 --data-dir "$data" --log-level warn "$@" \
+        > "$data/out" 2> "$data/err" &
+    PID=$!
+    PIDS+=("$PID")
+    local i
+    for i in $(seq 1 300); do
+        URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
+        FINGERPRINT=$(sed -n 's/.*certificate fingerprint \([0-9A-F:]*\)).*/\1/p' "$data/out" | head -n 1)
+        [ -n "$URL" ] && return 0
+        sleep 0.1
+    done
+    echo "$bin did not start:" >&2
+    cat "$data/err" >&2
+    exit 1
+}
+
+stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# subscribe LABEL LOAD_BIN N: N websocket subscribers held open in the background, given
+# 5 s + 20 ms each to connect; sets LOAD_PID.
+subscribe() {
+    local pin=()
+    if [ -n "$FINGERPRINT" ]; then pin=(--fingerprint "$FINGERPRINT"); fi
+    "$2" --server "$URL" "${pin[@]}" --subscribers "$3" --http-rate 0 \
+        --duration "$((WINDOW + 60))s" --json > "$WORK/load-$1.json" 2> "$WORK/load-$1.err" &
+    LOAD_PID=$!
+    PIDS+=("$LOAD_PID")
+    sleep "$(( 5 + $3 / 50 ))"
+}
+
+psmonitor_cases() {
+    local label=$1 dir=$2 history=$3
+    local args=()
+    if [ "$history" = on ]; then args=(--history on); fi
+    if [ "$history" = off ]; then args=(--history off); fi
+    serve "$dir/psmonitor" "${args[@]}"
+    measure "$label idle" "$PID"
+    subscribe "$label-sub1" "$dir/psmonitor-load" 1
+    measure "$label one subscriber" "$PID"
+    stop "$LOAD_PID"; stop "$PID"
+    serve "$dir/psmonitor" "${args[@]}"
+    local idle
+    idle=$(rss_kib "$PID")
+    subscribe "$label-sub1000" "$dir/psmonitor-load" 1000
+    echo -e "$label per subscriber plain\t\t$(( ($(rss_kib "$PID") - idle) ))" >> "$RESULTS"
+    stop "$LOAD_PID"; stop "$PID"
+}
+
+# This build, history on (the default) and off; the earlier build (no history there).
+psmonitor_cases after "$AFTER" on
+psmonitor_cases "after-history-off" "$AFTER" off
+psmonitor_cases before "$BEFORE" default
+
+# This build over TLS: per-subscriber memory.
+serve "$AFTER/psmonitor" --tls on
+idle=$(rss_kib "$PID")
+subscribe after-tls "$AFTER/psmonitor-load" 1000
+echo -e "after per subscriber tls\t\t$(( ($(rss_kib "$PID") - idle) ))" >> "$RESULTS"
+stop "$LOAD_PID"; stop "$PID"
+
+# node_exporter: unscraped, then scraped once a second.
+prometheus-node-exporter --web.listen-address=127.0.0.1:19100 > "$WORK/ne.out" 2>&1 &
+NE=$!
+PIDS+=("$NE")
+sleep 2
+measure "node_exporter idle" "$NE"
+( while sleep 1; do curl -s -o /dev/null http://127.0.0.1:19100/metrics; done ) &
+SCRAPER=$!
+PIDS+=("$SCRAPER")
+measure "node_exporter scraped 1 Hz" "$NE"
+kill "$SCRAPER"; stop "$NE"
+
+# btop on a 120x40 pseudo-terminal at its default refresh (its stdin held open by a sleep).
+sleep $((WINDOW + 30)) | TERM=xterm-256color script -qfc "stty cols 120 rows 40; btop" /dev/null \
+    > /dev/null 2>&1 &
+PIDS+=("$!")
+sleep 3
+BTOP=$(pgrep -n -x btop)
+PIDS+=("$BTOP")
+measure "btop" "$BTOP"
+kill "$BTOP" 2>/dev/null || true
+
+strip_size() { local t; t=$(mktemp -p "$WORK"); strip -o "$t" "$1"; stat -c %s "$t"; }
+SIZE_AFTER=$(strip_size "$AFTER/psmonitor")
+SIZE_BEFORE=$(strip_size "$BEFORE/psmonitor")
+
+echo "machine: $(nproc) cores, kernel $(uname -r), $(ps -e --no-headers | wc -l) processes; window ${WINDOW} s per case"
+python3 - "$RESULTS" "$SIZE_AFTER" "$SIZE_BEFORE" <<'EOF'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, cpu, rss = line.rstrip("\n").split("\t")
+    rows[name] = (float(cpu) if cpu else None, int(rss))
+size_after, size_before = int(sys.argv[2]), int(sys.argv[3])
+def cpu(n): return rows[n][0]
+def mib(n): return rows[n][1] / 1024
+def mark(ok): return " ✅" if ok else " ❌"
+ne = cpu("node_exporter scraped 1 Hz")
+print("| figure | goal | this build | before | node_exporter | btop |")
+print("|---|---|---|---|---|---|")
+a = cpu("after one subscriber")
+print(f"| one subscriber, history on, % of a core | <= 0.10 (<= 0.2x node_exporter at 1 Hz) | {a:.3f}{mark(a <= 0.10)} ({a/ne:.2f}x) | {cpu('before one subscriber'):.3f} | {ne:.3f} (scraped 1 Hz) | |")
+print(f"| one subscriber, history off, % of a core | | {cpu('after-history-off one subscriber'):.3f} | | | |")
+i = cpu("after idle")
+print(f"| idle, history on, % of a core | <= 0.05 | {i:.3f}{mark(i <= 0.05)} | {cpu('before idle'):.3f} | {cpu('node_exporter idle'):.3f} (unscraped) | {cpu('btop'):.3f} |")
+print(f"| idle, history off, % of a core | | {cpu('after-history-off idle'):.3f} | | | |")
+for case, label in [("idle", "idle"), ("one subscriber", "one client")]:
+    r = mib(f"after {case}")
+    print(f"| RSS {label}, history on, MiB | <= 8 (<= 1.3x btop, <= 0.4x node_exporter) | {r:.1f}{mark(r <= 8)} ({r/mib('btop'):.2f}x btop, {r/mib('node_exporter scraped 1 Hz'):.2f}x node_exporter) | {mib(f'before {case}'):.1f} | {mib('node_exporter scraped 1 Hz'):.1f} | {mib('btop'):.1f} |")
+p = rows["after per subscriber plain"][1] / 1000
+print(f"| per plain subscriber (1,000), KiB | <= 6 | {p:.1f}{mark(p <= 6)} | {rows['before per subscriber plain'][1] / 1000:.1f} | | |")
+t = rows["after per subscriber tls"][1] / 1000
+print(f"| per TLS subscriber (1,000), KiB | <= 12 | {t:.1f}{mark(t <= 12)} | (no TLS) | | |")
+print(f"| binary, stripped, MB | <= 7.5 | {size_after/1e6:.2f}{mark(size_after <= 7.5e6)} | {size_before/1e6:.2f} | | |")
+EOF
