@@ -92,7 +92,7 @@ pub fn created(
     let _ = match keyring {
         None => writeln!(
             out,
-            "  (also saved in this machine's keyring, for this data directory: \
+            "  (also saved in the keyring, under this data directory: \
              `psmonitor credentials show`)"
         ),
         Some(e) if chosen.is_none() => writeln!(
