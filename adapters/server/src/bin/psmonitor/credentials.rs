@@ -27,7 +27,7 @@ pub fn reset(args: DataDirArg) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints the password the keyring kept for the data directory's server (moving the single
+/// Prints the password the keyring kept for the data directory's server (copying the single
 /// entry of earlier versions to it, once), or says how to get in without destroying anything.
 pub fn show(args: DataDirArg) -> anyhow::Result<()> {
     let data_dir = args.data_dir.unwrap_or_else(default_data_dir);

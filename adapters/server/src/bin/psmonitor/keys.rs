@@ -12,8 +12,9 @@ use zeroize::Zeroizing;
 ///
 /// The first time, when the data dir has no entry of its own but the single entry of earlier
 /// versions (`PSMonitor Auth` / `PSMonitor`) holds this account's password (checked against its
-/// hash, so another server's password is never taken), the password moves to the data dir's
-/// entry and the old entry is deleted.
+/// hash, so another server's password is never taken), the password is copied to the data dir's
+/// entry, which is read from then on. The old entry stays for programs that still read it (the
+/// desktop app's embedded server keeps its password there).
 pub fn server_password(
     keyring: &Keyring,
     data_dir: &Path,
@@ -34,7 +35,6 @@ pub fn server_password(
         return Ok(None);
     }
     entry.store_password(&old)?;
-    legacy.delete_password()?;
     Ok(Some(old))
 }
 
@@ -97,7 +97,7 @@ mod tests {
     }
 
     #[test]
-    fn the_old_single_entry_moves_once_to_the_data_dir_whose_password_it_is() {
+    fn the_old_single_entry_is_copied_once_to_the_data_dir_whose_password_it_is() {
         let keyring = Keyring::mock();
         let tmp = tempfile::tempdir().unwrap();
         let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
@@ -113,18 +113,29 @@ mod tests {
                 .is_none()
         );
         assert!(keyring.legacy().password().unwrap().is_some());
-        // A's does: the password moves to A's own entry, and the old entry is gone.
-        let moved = server_password(&keyring, &a, Some(&server_a))
+        // A's does: the password is copied to A's own entry, read from there from now on.
+        let copied = server_password(&keyring, &a, Some(&server_a))
             .unwrap()
             .unwrap();
-        assert_eq!(moved.as_str(), "password-a");
-        assert_eq!(keyring.legacy().password().unwrap(), None);
+        assert_eq!(copied.as_str(), "password-a");
         let kept = keyring.for_data_dir(&a).password().unwrap().unwrap();
         assert_eq!(kept.as_str(), "password-a");
-        // Without the database's account nothing is moved.
+        keyring
+            .legacy()
+            .store_password("changed-elsewhere")
+            .unwrap();
+        let again = server_password(&keyring, &a, Some(&server_a))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            again.as_str(),
+            "password-a",
+            "once copied, A's own entry is read"
+        );
+        // Without the database's account nothing is copied.
         keyring.legacy().store_password("password-b").unwrap();
         assert!(server_password(&keyring, &b, None).unwrap().is_none());
-        assert!(keyring.legacy().password().unwrap().is_some());
+        assert!(keyring.for_data_dir(&b).password().unwrap().is_none());
     }
 
     #[test]
