@@ -12,8 +12,9 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=()
 # prometheus ships promtool and the server the /metrics tests scrape with; dbus and gnome-keyring
-# the private session bus and Secret Service the keyring tests start for themselves.
-for pkg in libgtk-4-dev xvfb xauth chromium prometheus dbus gnome-keyring; do
+# the private session bus and Secret Service the keyring tests start for themselves; lintian,
+# desktop-file-utils and appstream check the Debian packages (scripts/package.sh --check).
+for pkg in libgtk-4-dev xvfb xauth chromium prometheus dbus gnome-keyring lintian desktop-file-utils appstream; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
@@ -63,5 +64,11 @@ xvfb-run -a cargo test -p psmonitor-gtk 2>&1 | tee -a "$log"
 # The web dashboard in Chromium, in its own step: a missing browser fails loudly.
 (cd web/tests && npm ci --no-audit --no-fund)
 REQUIRE_REFRESH=1 scripts/browser-tests.sh
+# The Debian packages (scripts/package.sh, cargo-deb, installed with cargo when missing): built
+# with the quicker CI profile (no LTO), linted (lintian errors, desktop-file-validate,
+# appstreamcli), then the server package is installed with dpkg, its /usr/bin/psmonitor runs
+# --version and serve on a temp data dir (a free port on 127.0.0.1, answering get system), and it
+# is removed with dpkg -r. It needs root or sudo for dpkg.
+scripts/package.sh --fast --check
 # One closing line for the whole run (the last runner's own line is often a doc-test with none).
 awk '/^test result: /{p+=$4; f+=$6} END {printf "ci: %d passed, %d failed\n", p, f}' "$log"

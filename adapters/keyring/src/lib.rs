@@ -15,6 +15,7 @@ mod classify;
 pub mod testing;
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -26,6 +27,8 @@ use zeroize::Zeroizing;
 pub const SERVICE: &str = "PSMonitor Auth";
 /// The keyring user name, as the original PSMonitor used it.
 pub const USER: &str = "PSMonitor";
+/// The keyring service of the password a client keeps per server URL (the desktop app's too).
+pub const HOST_SERVICE: &str = "PSMonitor Host";
 /// How long [`Keyring::system`] waits for the Secret Service before giving up with `TimedOut`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -111,6 +114,29 @@ impl Keyring {
         }
     }
 
+    /// The entry of the server whose data directory is `data_dir`: service `PSMonitor Auth`, user
+    /// `PSMonitor@<absolute data dir>`, so two servers on one machine keep two passwords.
+    pub fn for_data_dir(&self, data_dir: &Path) -> Keyring {
+        self.for_entry(SERVICE, &data_dir_user(data_dir))
+    }
+
+    /// The entry a client keeps for account `username` at the server `url`: service
+    /// `PSMonitor Host`, user `USERNAME@URL` (the desktop app's entry for a remote host).
+    pub fn for_server(&self, url: &str, username: &str) -> Keyring {
+        self.for_entry(HOST_SERVICE, &format!("{username}@{url}"))
+    }
+
+    /// The single entry of earlier versions (`PSMonitor Auth` / `PSMonitor`), whatever the
+    /// data directory; [`Keyring::for_data_dir`] replaces it.
+    pub fn legacy(&self) -> Keyring {
+        self.for_entry(SERVICE, USER)
+    }
+
+    /// The entry's service and user names.
+    pub fn entry(&self) -> (&str, &str) {
+        (&self.entry.0, &self.entry.1)
+    }
+
     /// Saves `password` in the entry, replacing any earlier one.
     pub fn store_password(&self, password: &str) -> Result<(), KeyringError> {
         let password = Zeroizing::new(password.to_owned());
@@ -150,6 +176,14 @@ impl Keyring {
             Backend::System { timeout } => on_system(*timeout, self.entry.clone(), op),
         }
     }
+}
+
+/// `PSMonitor@<dir>`, the dir made absolute and with symlinks resolved when it exists.
+fn data_dir_user(data_dir: &Path) -> String {
+    let absolute = std::fs::canonicalize(data_dir)
+        .or_else(|_| std::path::absolute(data_dir))
+        .unwrap_or_else(|_| data_dir.to_path_buf());
+    format!("{USER}@{}", absolute.display())
 }
 
 fn default_entry() -> (String, String) {

@@ -63,3 +63,45 @@ fn other_entries_share_the_store_but_not_the_password() {
         Some("server")
     );
 }
+
+#[test]
+fn each_data_dir_has_its_own_entry_apart_from_the_legacy_one() {
+    let keyring = Keyring::mock();
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    keyring.legacy().store_password("legacy").unwrap();
+    keyring.for_data_dir(&a).store_password("server a").unwrap();
+    keyring.for_data_dir(&b).store_password("server b").unwrap();
+    let read = |k: Keyring| k.password().unwrap().map(|p| p.as_str().to_owned());
+    assert_eq!(read(keyring.for_data_dir(&a)).as_deref(), Some("server a"));
+    assert_eq!(read(keyring.for_data_dir(&b)).as_deref(), Some("server b"));
+    assert_eq!(read(keyring.legacy()).as_deref(), Some("legacy"));
+    // The same directory by another path (relative, through a symlink) is the same entry.
+    let link = tmp.path().join("link-to-a");
+    std::os::unix::fs::symlink(&a, &link).unwrap();
+    assert_eq!(
+        read(keyring.for_data_dir(&link)).as_deref(),
+        Some("server a")
+    );
+    assert_eq!(
+        keyring.for_data_dir(&a).entry(),
+        (
+            "PSMonitor Auth",
+            format!("PSMonitor@{}", a.canonicalize().unwrap().display()).as_str()
+        )
+    );
+}
+
+#[test]
+fn a_server_url_entry_is_the_desktop_apps_host_entry() {
+    let keyring = Keyring::mock();
+    let url = keyring.for_server("http://127.0.0.1:4500", "PSMonitor");
+    assert_eq!(
+        url.entry(),
+        ("PSMonitor Host", "PSMonitor@http://127.0.0.1:4500")
+    );
+    url.store_password("pw").unwrap();
+    assert_eq!(keyring.legacy().password().unwrap(), None);
+}

@@ -52,6 +52,8 @@ pub fn is_loopback(address: IpAddr) -> bool {
 pub struct ServerConfig {
     /// Address to listen on.
     pub address: IpAddr,
+    /// More addresses to listen on, on the same port: the others a `--address` host name names.
+    pub also_listen: Vec<IpAddr>,
     /// Port to listen on; 0 picks a free one.
     pub port: u16,
     /// Time between host samples while someone subscribes.
@@ -92,9 +94,19 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Whether this server speaks TLS.
+    /// Whether this server speaks TLS: with `auto`, unless every address it listens on is a
+    /// loopback one.
     pub fn tls_enabled(&self) -> bool {
-        self.tls.enabled_for(self.address)
+        self.addresses()
+            .into_iter()
+            .any(|address| self.tls.enabled_for(address))
+    }
+
+    /// Every address it listens on: `address`, then `also_listen`.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        let mut all = vec![self.address];
+        all.extend(&self.also_listen);
+        all
     }
 }
 
@@ -103,6 +115,7 @@ impl ServerConfig {
     pub fn with_data_dir(data_dir: PathBuf) -> Self {
         Self {
             address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            also_listen: Vec::new(),
             port: DEFAULT_PORT,
             interval: Duration::from_secs(1),
             data_dir,
@@ -140,8 +153,8 @@ pub fn default_data_dir() -> PathBuf {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileConfig {
-    /// Address to listen on.
-    pub address: Option<IpAddr>,
+    /// Address or host name to listen on.
+    pub address: Option<String>,
     /// Port to listen on.
     pub port: Option<u16>,
     /// Sampling interval, e.g. `"1s"` or `"500ms"`.

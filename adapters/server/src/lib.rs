@@ -12,6 +12,7 @@ mod db_watch;
 mod driver;
 mod effects;
 mod limits;
+pub mod listen;
 mod listener;
 pub mod logging;
 pub mod memory_budget;
@@ -123,6 +124,19 @@ pub async fn serve(
     tls: Option<Arc<ServerTls>>,
     stop: impl Future<Output = ()>,
 ) -> Result<(), ServerError> {
+    serve_all(vec![listener], config, account, sampler, tls, stop).await
+}
+
+/// [`serve`] on several listeners at once (every address of a host name, see
+/// [`listen::bind_all`]), with one hub, one sampler and one set of limits.
+pub async fn serve_all(
+    listeners: Vec<TcpListener>,
+    config: &ServerConfig,
+    account: Account,
+    sampler: Box<dyn Sampler>,
+    tls: Option<Arc<ServerTls>>,
+    stop: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
     let executor = Arc::new(Executor::new());
     let (done, finished) = async_channel::bounded::<()>(1);
     let extra = thread::available_parallelism()
@@ -145,7 +159,7 @@ pub async fn serve(
     }
     let result = executor
         .run(run(
-            listener,
+            listeners,
             config,
             account,
             sampler,
@@ -162,7 +176,7 @@ pub async fn serve(
 }
 
 async fn run(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     config: &ServerConfig,
     account: Account,
     sampler: Box<dyn Sampler>,
@@ -221,9 +235,26 @@ async fn run(
         node_demand,
     };
     let accept = async {
-        let accepting = listener::accept_loop(listener, shared, conn_limits, executor.clone(), tls);
-        if let Err(e) = accepting.await {
-            tracing::error!("listener failed: {e}");
+        // One accept loop per address; dropping this future (on stop) cancels them all.
+        let loops: Vec<_> = listeners
+            .into_iter()
+            .map(|listener| {
+                let accepting = listener::accept_loop(
+                    listener,
+                    shared.clone(),
+                    conn_limits.clone(),
+                    executor.clone(),
+                    tls.clone(),
+                );
+                executor.spawn(async move {
+                    if let Err(e) = accepting.await {
+                        tracing::error!("listener failed: {e}");
+                    }
+                })
+            })
+            .collect();
+        for accepting in loops {
+            accepting.await;
         }
     };
     accept.or(stop).await;
@@ -258,7 +289,7 @@ pub fn load_tls(config: &ServerConfig) -> Result<Option<Arc<ServerTls>>, CertErr
         },
         _ => CertSource::SelfSigned {
             data_dir: config.data_dir.clone(),
-            names: self_signed_names(&[config.address]),
+            names: self_signed_names(&config.addresses()),
         },
     };
     Ok(Some(Arc::new(ServerTls::load(source)?)))

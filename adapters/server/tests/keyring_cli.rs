@@ -104,3 +104,55 @@ fn first_run_saves_the_password_in_the_keyring_and_the_cli_reads_it() {
     keyring.kill();
     show_fails_with(dir, &bus, "keyring unavailable");
 }
+
+#[test]
+fn two_servers_with_two_data_dirs_keep_two_keyring_entries() {
+    let keyring = match SecretService::start() {
+        Ok(keyring) => keyring,
+        Err(why) => return missing("a private gnome-keyring", &why),
+    };
+    let bus = keyring.bus.address.clone();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first_run = |dir: &std::path::Path| {
+        let mut cmd = psmonitor(dir);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus);
+        let served = serve_cmd(cmd, None);
+        let printed = served
+            .stdout
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("password: "))
+            .unwrap()
+            .to_owned();
+        (served, printed)
+    };
+    let (served_a, password_a) = first_run(a.path());
+    let (served_b, password_b) = first_run(b.path());
+    assert_ne!(password_a, password_b);
+    // Starting B did not overwrite A's password: each data dir shows its own.
+    assert_eq!(
+        shown_password(&run(a.path(), &bus, &["credentials", "show"])),
+        password_a
+    );
+    assert_eq!(
+        shown_password(&run(b.path(), &bus, &["credentials", "show"])),
+        password_b
+    );
+    // A client on this machine finds each server's password through its data dir's entry.
+    for (dir, served) in [(a.path(), &served_a), (b.path(), &served_b)] {
+        let url = format!("http://{}", served.addr);
+        let out = run(dir, &bus, &["get", "system", "--json", "--server", &url]);
+        assert!(
+            out.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A reset of B changes B's entry only.
+    let out = run(b.path(), &bus, &["credentials", "reset"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        shown_password(&run(a.path(), &bus, &["credentials", "show"])),
+        password_a
+    );
+    assert_eq!(login(&served_a.addr, &password_a).0, 200);
+}

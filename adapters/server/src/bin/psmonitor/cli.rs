@@ -1,6 +1,5 @@
 //! Command-line interface: every `serve` flag also reads `PSMONITOR_<NAME>` from the environment.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,9 +7,19 @@ use clap::{Args, Parser, Subcommand};
 use psmonitor_client::Fingerprint;
 use psmonitor_collector::Backend;
 
-/// PSMonitor: a light system and network monitor with a headless server for remote clients.
+/// Exit codes, shown at the end of `psmonitor --help`.
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success (also when the reader of the output went away, e.g. `| head -1`)
+  1  any other error (bad settings, unreadable data directory, ...)
+  2  the password is missing or was refused, or the command line is wrong
+  3  the server cannot be reached
+  4  the server's certificate is not trusted, or changed since it was pinned";
+
+/// PSMonitor watches CPU, memory, disks, network and processes of this machine and shows them
+/// to you, the desktop app, a web page or Prometheus, here or over the network.
 #[derive(Debug, Parser)]
-#[command(name = "psmonitor", version, about, long_about = None)]
+#[command(name = "psmonitor", version, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -20,23 +29,23 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the monitoring server (HTTP + websocket) until SIGINT or SIGTERM.
+    /// Run the monitoring server (the web dashboard and the API) until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
-    /// Manage the login of this machine's server.
+    /// Show or reset the password of a server on this machine.
     #[command(subcommand)]
     Credentials(CredentialsCommand),
-    /// Record the live host as a fixture file for tests and demos.
+    /// Record this machine's readings to a file, to replay with `serve --fixture`.
     Record(RecordArgs),
-    /// Fetch one snapshot from a server: `get system` or `get network`.
+    /// Show a server's figures once: `get system` or `get network`.
     Get(GetArgs),
-    /// Show a server's live stream, redrawn in place (NDJSON when piped or with --json).
+    /// Show a server's figures live, redrawn in place (one JSON line per update when piped or with --json).
     Watch(WatchArgs),
-    /// The server's TLS certificate.
+    /// The certificate of a server on this machine (for clients to pin).
     #[command(subcommand)]
     Tls(TlsCommand),
-    /// Print the history of series (a sparkline on a terminal, JSON when piped or with --json).
+    /// Show how figures changed over time (a sparkline on a terminal, JSON when piped or with --json).
     History(HistoryArgs),
-    /// Manage API tokens for Prometheus, scripts and dashboards.
+    /// Create, list or revoke API tokens for Prometheus, scripts and dashboards.
     #[command(subcommand)]
     Token(TokenCommand),
 }
@@ -138,8 +147,8 @@ pub struct ConnectArgs {
     /// Account name.
     #[arg(long, default_value = "PSMonitor")]
     pub user: String,
-    /// Read the password from the first line of stdin (used when PSMONITOR_PASSWORD is unset;
-    /// without either, the keyring is asked).
+    /// Read the password from the first line of stdin. Without it, PSMONITOR_PASSWORD is used,
+    /// then the keyring (the server URL's entry; for a server on this machine, its data dir's).
     #[arg(long)]
     pub password_stdin: bool,
     /// Trust exactly the https server certificate with this SHA-256 fingerprint (any case, with
@@ -192,13 +201,14 @@ pub struct WatchArgs {
 /// Flags of `serve`; unset ones come from `--config`, then the built-in defaults.
 #[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1].
-    #[arg(long, env = "PSMONITOR_ADDRESS")]
-    pub address: Option<IpAddr>,
+    /// Address or host name to listen on; a name is listened on at every address it resolves
+    /// to (`localhost`: 127.0.0.1 and ::1); 0.0.0.0 for every IPv4 interface [default: 127.0.0.1].
+    #[arg(long, env = "PSMONITOR_ADDRESS", value_name = "HOST")]
+    pub address: Option<String>,
     /// Port to listen on; 0 picks a free one [default: 4500].
     #[arg(long, env = "PSMONITOR_PORT")]
     pub port: Option<u16>,
-    /// Time between samples while someone subscribes, e.g. 1s or 500ms (minimum 200ms) [default: 1s].
+    /// Time between readings of the host, e.g. 1s or 500ms (minimum 200ms) [default: 1s].
     #[arg(long, env = "PSMONITOR_INTERVAL", value_parser = duration)]
     pub interval: Option<Duration>,
     /// Directory of the database [default: $XDG_DATA_HOME/psmonitor or ~/.local/share/psmonitor].
@@ -281,13 +291,14 @@ pub struct ServeArgs {
 /// `credentials` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
-    /// Set a new random password, print it alone on stdout and keep it in the keyring.
+    /// Set a new random password, print it alone on stdout and keep it in the keyring. Every
+    /// client, desktop app and web page that uses the old password must be given the new one.
     ///
     /// Password sessions (and their streams) end; API tokens keep working unless
     /// --revoke-tokens.
     Reset(ResetArgs),
-    /// Print the password kept in the keyring.
-    Show,
+    /// Print the password the keyring kept for the server of a data directory.
+    Show(DataDirArg),
 }
 
 /// Flags of `credentials reset`.

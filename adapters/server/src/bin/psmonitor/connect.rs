@@ -2,14 +2,18 @@
 
 use std::fmt;
 use std::io::BufRead;
+use std::net::IpAddr;
+use std::path::PathBuf;
 
 use psmonitor_client::{
     ClientConfig, ClientError, ClientTrust, Endpoint, KnownServers, TrustError,
 };
 use psmonitor_keyring::Keyring;
+use psmonitor_server::config::default_data_dir;
 use zeroize::Zeroizing;
 
 use crate::cli::ConnectArgs;
+use crate::{advice, keys};
 
 /// Exit code for missing or refused credentials.
 pub const EXIT_CREDENTIALS: u8 = 2;
@@ -49,18 +53,39 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Prints `text` on stdout, with a line end when it has none.
-pub fn print_text(text: &str) -> Result<(), Failure> {
+/// Prints `text` on stdout (control characters escaped, see [`crate::safe`]), with a line end
+/// when it has none. A closed pipe is an error that
+/// [`closed_pipe`] recognises (and `main` then exits quietly).
+pub fn print_text(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let newline: &[u8] = if text.ends_with('\n') { b"" } else { b"\n" };
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.write_all(newline))
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot write to stdout: {e}"),
-        })
+    out.write_all(crate::safe::text(text).as_bytes())?;
+    out.write_all(newline)?;
+    out.flush()
+}
+
+/// Whether `error` is stdout's reader having gone away (`psmonitor ... | head -1`).
+pub fn closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `error` and its causes, each said once: a cause whose text its parent already shows (as
+/// `"cannot listen on ...: {source}"` does) is not repeated.
+pub fn message(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// What a client command connects to and how the password was found.
@@ -74,12 +99,11 @@ pub struct Target {
     pub known_key: Option<String>,
 }
 
-/// The password from the environment, else stdin when asked, else the keyring.
-fn password(args: &ConnectArgs) -> Result<(Zeroizing<String>, PasswordSource), Failure> {
-    let env = std::env::var("PSMONITOR_PASSWORD").ok().map(Zeroizing::new);
-    if let Some(password) = env.filter(|p| !p.is_empty()) {
-        return Ok((password, PasswordSource::Env));
-    }
+/// The password from stdin when asked, else the environment, else the keyring (DESIGN 6.4).
+fn password(
+    args: &ConnectArgs,
+    local: bool,
+) -> Result<(Zeroizing<String>, PasswordSource), Failure> {
     if args.password_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
@@ -94,23 +118,48 @@ fn password(args: &ConnectArgs) -> Result<(Zeroizing<String>, PasswordSource), F
         }
         return Ok((password, PasswordSource::Stdin));
     }
-    let how = "set PSMONITOR_PASSWORD or pass --password-stdin; on the server's machine \
-               `psmonitor credentials show` prints it and `psmonitor credentials reset` sets a new one";
-    match Keyring::system().password() {
+    let env = std::env::var("PSMONITOR_PASSWORD").ok().map(Zeroizing::new);
+    if let Some(password) = env.filter(|p| !p.is_empty()) {
+        return Ok((password, PasswordSource::Env));
+    }
+    let data_dir = std::env::var_os("PSMONITOR_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(default_data_dir, PathBuf::from);
+    let entries = keys::client_entries(
+        &Keyring::system(),
+        &args.server,
+        &args.user,
+        local,
+        &data_dir,
+    );
+    match keys::first_password(&entries) {
         Ok(Some(password)) => Ok((password, PasswordSource::Keyring)),
-        Ok(None) => Err(credentials(format!(
-            "no password: none in PSMONITOR_PASSWORD, stdin or the keyring ({how})"
+        Ok(None) => Err(credentials(advice::no_password(
+            &args.server,
+            &args.user,
+            None,
         ))),
-        Err(e) => Err(credentials(format!(
-            "no password: PSMONITOR_PASSWORD is unset and the keyring cannot be read: {e} ({how})"
+        Err(e) => Err(credentials(advice::no_password(
+            &args.server,
+            &args.user,
+            Some(&e),
         ))),
     }
+}
+
+/// Whether the server is on this machine (its keyring may hold the local server's password).
+fn is_local(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<IpAddr>()
+            .is_ok_and(psmonitor_server::config::is_loopback)
 }
 
 /// Resolves the server URL and the credentials.
 pub fn target(args: &ConnectArgs) -> Result<Target, Failure> {
     let ep = Endpoint::parse(&args.server).map_err(|e| other(e.to_string()))?;
-    let (password, source) = password(args)?;
+    let (password, source) = password(args, is_local(&ep.host))?;
     let trust = ClientTrust {
         fingerprint: args.fingerprint,
         ca_file: args.ca_file.clone(),
@@ -153,13 +202,9 @@ impl Target {
     pub fn failure(&self, error: ClientError) -> Failure {
         let server = &self.config.server;
         match error {
-            ClientError::BadCredentials => credentials(format!(
-                "the server at {server} refused user {:?} with the password from {}: \
-                 run `psmonitor credentials reset` on the server's machine and use the new \
-                 password (e.g. PSMONITOR_PASSWORD=... psmonitor ...), or pass --user if the \
-                 account has another name",
-                self.config.username, self.source
-            )),
+            ClientError::BadCredentials => {
+                credentials(advice::refused(server, &self.config.username, self.source))
+            }
             ClientError::Unreachable { reason, .. } => Failure {
                 // The error's target is the URL already named here.
                 message: format!(

@@ -33,11 +33,12 @@ pub fn changed_settings(old: &ServerConfig, new: &ServerConfig) -> Vec<&'static 
         ($($field:ident => $name:literal),* $(,)?) => {
             // Every field is listed: a new one fails to compile here until it is.
             let ServerConfig { $($field: _),* } = old;
-            $(if old.$field != new.$field { changed.push($name); })*
+            $(if old.$field != new.$field && !changed.contains(&$name) { changed.push($name); })*
         };
     }
     compare!(
         address => "address",
+        also_listen => "address",
         port => "port",
         interval => "interval",
         data_dir => "data-dir",

@@ -2,6 +2,9 @@
 
 use std::fmt::Write;
 
+use crate::safe::cell;
+use crate::table::{Align, Table};
+
 use psmonitor_client::{NetworkSnapshot, StreamFrame, SystemSnapshot};
 use psmonitor_core::wire::{CpuStats, ProcessStats, UsageStats};
 
@@ -11,14 +14,18 @@ pub fn system(s: &SystemSnapshot) -> String {
     let host = if s.platform.hostname.is_empty() {
         String::new()
     } else {
-        format!("{}, ", s.platform.hostname)
+        format!("{}, ", cell(&s.platform.hostname))
     };
     line(
         &mut out,
         "Host",
-        format!("{host}{} (kernel {})", s.platform.distro, s.platform.kernel),
+        format!(
+            "{host}{} (kernel {})",
+            cell(&s.platform.distro),
+            cell(&s.platform.kernel)
+        ),
     );
-    line(&mut out, "User", s.user.clone());
+    line(&mut out, "User", cell(&s.user).into_owned());
     figures(
         &mut out,
         &s.cpu,
@@ -45,29 +52,28 @@ pub fn frame(f: &StreamFrame) -> String {
 pub fn network(n: &NetworkSnapshot) -> String {
     let mut out = String::new();
     let wireless = match &n.wireless {
-        Some(w) => format!(
+        Some(w) => cell(&format!(
             "{} quality {} signal {} channel {} {} ({})",
             w.name, w.quality, w.signal, w.channel, w.encryption, w.address
-        ),
+        ))
+        .into_owned(),
         None => "n/a".to_owned(),
     };
     line(&mut out, "Wireless", wireless);
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "{:<16} {:>11} {:>11} {:>11} {:>11} {:>7} {:>7} {:>7} {:>8} {:>11} {:>11}",
-        "INTERFACE",
-        "SENT MB",
-        "RECV MB",
-        "PK SENT",
-        "PK RECV",
-        "ERR IN",
-        "ERR OUT",
-        "DROP IN",
-        "DROP OUT",
-        "TX KB/S",
-        "RX KB/S"
-    );
+    let mut table = Table::new(&[
+        ("INTERFACE", Align::Left),
+        ("SENT MB", Align::Right),
+        ("RECV MB", Align::Right),
+        ("PK SENT", Align::Right),
+        ("PK RECV", Align::Right),
+        ("ERR IN", Align::Right),
+        ("ERR OUT", Align::Right),
+        ("DROP IN", Align::Right),
+        ("DROP OUT", Align::Right),
+        ("TX KB/S", Align::Right),
+        ("RX KB/S", Align::Right),
+    ]);
     let named = n
         .interfaces
         .iter()
@@ -77,22 +83,21 @@ pub fn network(n: &NetworkSnapshot) -> String {
         .iter()
         .filter(|(name, _)| !n.interfaces.contains(name));
     for (name, s) in named.chain(extra) {
-        let _ = writeln!(
-            out,
-            "{:<16} {:>11.2} {:>11.2} {:>11} {:>11} {:>7} {:>7} {:>7} {:>8} {:>11.1} {:>11.1}",
-            name,
-            s.mb_sent,
-            s.mb_received,
-            s.pk_sent,
-            s.pk_received,
-            s.error_in,
-            s.error_out,
-            s.dropin,
-            s.dropout,
-            s.tx_bytes_per_sec / 1024.0,
-            s.rx_bytes_per_sec / 1024.0
-        );
+        table.row(vec![
+            name.clone(),
+            format!("{:.2}", s.mb_sent),
+            format!("{:.2}", s.mb_received),
+            s.pk_sent.to_string(),
+            s.pk_received.to_string(),
+            s.error_in.to_string(),
+            s.error_out.to_string(),
+            s.dropin.to_string(),
+            s.dropout.to_string(),
+            format!("{:.1}", s.tx_bytes_per_sec / 1024.0),
+            format!("{:.1}", s.rx_bytes_per_sec / 1024.0),
+        ]);
     }
+    out.push_str(&table.render());
     out
 }
 
@@ -124,7 +129,7 @@ fn figures(
         line(out, "Swap", usage(swap));
     }
     line(out, "Disk /", usage(disk));
-    line(out, "Uptime", uptime.to_owned());
+    line(out, "Uptime", cell(uptime).into_owned());
 }
 
 fn usage(u: &UsageStats) -> String {
@@ -145,8 +150,8 @@ fn processes(out: &mut String, list: &[ProcessStats]) {
             out,
             "{:>8}  {:<24} {:<20} {:>10.2}",
             p.pid,
-            clip(&p.name, 24),
-            clip(&p.username, 20),
+            clip(&cell(&p.name), 24),
+            clip(&cell(&p.username), 20),
             p.mem
         );
     }

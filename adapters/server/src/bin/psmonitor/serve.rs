@@ -6,13 +6,14 @@ use std::io::Write;
 use anyhow::Context;
 use futures_lite::StreamExt;
 use psmonitor_collector::{Backend, FixtureSampler, Sampler};
-use psmonitor_core::auth::{Argon2Params, Password};
+use psmonitor_core::auth::Argon2Params;
 use psmonitor_keyring::Keyring;
 use psmonitor_server::account::{AccountSetup, load_or_create};
 use psmonitor_server::config::{self, FileConfig, ServerConfig};
 use psmonitor_store::Store;
 
 use crate::cli::ServeArgs;
+use crate::first_run;
 
 /// Flags over environment (both handled by clap) over the config file over the defaults.
 fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
@@ -25,8 +26,12 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
         .or(file.data_dir)
         .unwrap_or_else(config::default_data_dir);
     let mut cfg = ServerConfig::with_data_dir(data_dir);
-    if let Some(address) = args.address.or(file.address) {
-        cfg.address = address;
+    if let Some(host) = args.address.or(file.address) {
+        let mut addresses = psmonitor_server::listen::resolve(&host)?.into_iter();
+        if let Some(first) = addresses.next() {
+            cfg.address = first;
+        }
+        cfg.also_listen = addresses.collect();
     }
     if let Some(port) = args.port.or(file.port) {
         cfg.port = port;
@@ -109,15 +114,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let sampler = sampler(&cfg, backend)?;
     tracing::info!(collector = %backend, "reading the host");
     let tls = psmonitor_server::load_tls(&cfg)?;
-    let listener = psmonitor_server::bind(&cfg)?;
-    let addr = listener.local_addr()?;
+    let listeners = psmonitor_server::listen::bind_all(&cfg)?;
     let mut store = Store::open(&cfg.data_dir)?;
-    let given = std::env::var("PSMONITOR_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .map(Password::new);
-    let keyring = Keyring::system();
-    let setup = load_or_create(&mut store, &keyring, Argon2Params::default(), given)?;
+    let given = first_run::chosen_password()?;
+    let chosen = given.as_ref().map(|(_, source)| *source);
+    let keyring = Keyring::system().for_data_dir(&cfg.data_dir);
+    let setup = load_or_create(
+        &mut store,
+        &keyring,
+        Argon2Params::default(),
+        given.map(|(password, _)| password),
+    )?;
     drop(store);
     let mut out = std::io::stdout().lock();
     if let AccountSetup::Created {
@@ -126,42 +133,31 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         keyring,
     } = &setup
     {
-        writeln!(
-            out,
-            "Created the PSMonitor account (the password is shown only this once):"
-        )?;
-        writeln!(out, "  username: {}", account.username)?;
-        writeln!(out, "  password: {}", password.expose())?;
-        match keyring {
-            Ok(()) => writeln!(
-                out,
-                "  (also saved in the keyring: `psmonitor credentials show`)"
-            )?,
-            Err(e) => {
-                tracing::warn!("password not saved in the keyring: {e}");
-                writeln!(
-                    out,
-                    "  (not saved in the keyring: note it now, or `psmonitor credentials reset`)"
-                )?;
-            }
+        if let Err(e) = keyring {
+            tracing::warn!("password not saved in the keyring: {e}");
         }
+        let text = first_run::created(&account.username, password, chosen, keyring.as_ref().err());
+        out.write_all(text.as_bytes())?;
     }
-    match &tls {
-        Some(tls) => writeln!(
-            out,
-            "listening on https://{addr} (certificate fingerprint {})",
-            tls.fingerprint()
-        )?,
-        None => writeln!(out, "listening on http://{addr}")?,
-    }
-    if tls.is_none() && !psmonitor_server::config::is_loopback(cfg.address) {
-        tracing::warn!(
-            "TLS is off on {addr}: passwords and tokens cross the network in clear (drop --tls off, or put a TLS proxy in front)"
-        );
+    for listener in &listeners {
+        let addr = listener.local_addr()?;
+        match &tls {
+            Some(tls) => writeln!(
+                out,
+                "listening on https://{addr} (certificate fingerprint {})",
+                tls.fingerprint()
+            )?,
+            None => writeln!(out, "listening on http://{addr}")?,
+        }
+        if tls.is_none() && !psmonitor_server::config::is_loopback(addr.ip()) {
+            tracing::warn!(
+                "TLS is off on {addr}: passwords and tokens cross the network in clear (drop --tls off, or put a TLS proxy in front)"
+            );
+        }
     }
     out.flush()?;
     drop(out);
-    tracing::info!(%addr, data_dir = %cfg.data_dir.display(), interval = ?cfg.interval, "serving");
+    tracing::info!(addresses = ?cfg.addresses(), data_dir = %cfg.data_dir.display(), interval = ?cfg.interval, "serving");
     let account = setup.account().clone();
     let stop = async {
         match async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int]) {
@@ -176,8 +172,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let reread = move || resolve(settings_given.clone()).map(|(cfg, _)| cfg);
     let reload = crate::reload::reload_on_hangup(hangups, tls.clone(), cfg.clone(), reread);
-    futures_lite::future::block_on(psmonitor_server::serve(
-        listener,
+    futures_lite::future::block_on(psmonitor_server::serve_all(
+        listeners,
         &cfg,
         account,
         sampler,

@@ -1,5 +1,7 @@
 //! `psmonitor tls fingerprint`.
 
+use std::io::Write;
+
 use psmonitor_server::config::default_data_dir;
 use psmonitor_tls::{Fingerprint, fingerprint_in, load_chain};
 
@@ -11,6 +13,8 @@ pub fn fingerprint(args: FingerprintArgs) -> anyhow::Result<()> {
         Some(path) => Fingerprint::of(&load_chain(&path)?[0]),
         None => fingerprint_in(&args.data_dir.data_dir.unwrap_or_else(default_data_dir))?,
     };
-    println!("{fingerprint}");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{fingerprint}")?;
+    out.flush()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `psmonitor token create|list|revoke`: API tokens in the server's database (DESIGN 5.3).
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -8,6 +9,7 @@ use psmonitor_server::config::default_data_dir;
 use psmonitor_store::Store;
 
 use crate::cli::{DataDirArg, Scope, TokenCreateArgs, TokenRevokeArgs};
+use crate::table::{Align, Table};
 
 fn unix_now() -> i64 {
     SystemTime::now()
@@ -47,7 +49,9 @@ pub fn create(args: TokenCreateArgs) -> anyhow::Result<()> {
             unix_now(),
         )
         .context("cannot create the token")?;
-    println!("{}", made.secret.as_str());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", made.secret.as_str())?;
+    out.flush()?;
     eprintln!(
         "token {:?} (scope {scope}) created: it is shown only this once; send it as `Authorization: Bearer <token>`",
         args.name
@@ -70,19 +74,26 @@ pub fn list(args: DataDirArg) -> anyhow::Result<()> {
     let store = open(args)?;
     let rows = store.tokens()?;
     if rows.is_empty() {
-        println!("no tokens (create one with `psmonitor token create NAME`)");
+        eprintln!("no tokens (create one with `psmonitor token create NAME`)");
         return Ok(());
     }
-    println!("{:<24} {:<8} {:<21} LAST USED", "NAME", "SCOPE", "CREATED");
+    let mut table = Table::new(&[
+        ("NAME", Align::Left),
+        ("SCOPE", Align::Left),
+        ("CREATED", Align::Left),
+        ("LAST USED", Align::Left),
+    ]);
     for row in rows {
-        println!(
-            "{:<24} {:<8} {:<21} {}",
+        table.row(vec![
             row.token.name,
-            row.token.scope,
+            row.token.scope.to_string(),
             when(Some(row.created)),
-            when(row.last_used)
-        );
+            when(row.last_used),
+        ]);
     }
+    let mut out = std::io::stdout().lock();
+    out.write_all(table.render().as_bytes())?;
+    out.flush()?;
     Ok(())
 }
 

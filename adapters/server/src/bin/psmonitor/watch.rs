@@ -105,7 +105,7 @@ async fn stream(
                     retry_in.as_secs_f64()
                 );
                 if view.ndjson {
-                    eprintln!("psmonitor: {}", view.status);
+                    eprintln!("psmonitor: {}", crate::safe::text(&view.status));
                 }
             }
             WatchEvent::Stopped(error) => return Err(target.failure(error)),
@@ -125,6 +125,7 @@ struct View {
 impl View {
     fn show(&mut self, text: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
+        let text = crate::safe::text(text);
         if self.ndjson {
             writeln!(out, "{text}")?;
             return out.flush();
@@ -139,13 +140,17 @@ impl View {
                 "" => s.platform.distro.as_str(),
                 host => host,
             };
-            screen.push_str(&format!("PSMonitor — {name} ({})\n", s.platform.distro));
+            screen.push_str(&format!(
+                "PSMonitor — {} ({})\n",
+                crate::safe::cell(name),
+                crate::safe::cell(&s.platform.distro)
+            ));
         }
         if !self.status.is_empty() {
-            screen.push_str(&format!("{}\n", self.status));
+            screen.push_str(&format!("{}\n", crate::safe::text(&self.status)));
         }
         screen.push_str("Ctrl-C to quit\n\n");
-        screen.push_str(text);
+        screen.push_str(&text);
         out.write_all(screen.as_bytes())?;
         out.flush()
     }
