@@ -26,7 +26,10 @@ after(async () => {
 });
 
 /** The share of the canvas's width that has pixels of the CSS colour `color`. */
-function coverage(page, id, color) {
+async function coverage(page, id, color) {
+  // The page draws on the next animation frame after its data lands: wait for two frames so the
+  // pixels read are the ones drawn from the latest data.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   return page.evaluate(([canvasId, name]) => {
     const canvas = document.getElementById(canvasId);
     const probe = document.createElement('canvas').getContext('2d');
