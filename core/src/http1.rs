@@ -17,7 +17,7 @@ mod response;
 pub use chunked::{ChunkedDecoder, ChunkedError, MAX_TRAILER_BYTES, MAX_TRAILERS};
 pub use conn::{
     CloseReason, ConnConfig, Connection, Input, KEEP_ALIVE_IDLE, LINGER_BYTES, LINGER_TIME, Output,
-    Request,
+    PEER_WATCH_BYTES, Request,
 };
 pub use head::{BodyFraming, HeadError, Limits, RequestHead, Version, parse_head};
 pub use liveness::{Due, Liveness, PING_EVERY, SILENCE_LIMIT, SILENT_CLOSE};

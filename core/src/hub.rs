@@ -214,6 +214,8 @@ pub enum HistoryAnswer {
     Invalid(crate::history::HistoryQueryError),
     /// The store failed or is unavailable (503); the text is logged by the adapter, not sent.
     Unavailable,
+    /// The client went away before the query ran, so it was not run; its slot is free again.
+    Abandoned,
 }
 
 /// What one host sample must read.

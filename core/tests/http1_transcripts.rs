@@ -141,8 +141,13 @@ impl Replay {
             lines.push(self.render(output));
             if done {
                 let read = if self.conn.wants_read() { " read" } else { "" };
+                let watch = if self.conn.watches_peer() {
+                    " watch"
+                } else {
+                    ""
+                };
                 let last = lines.pop().expect("wait line");
-                lines.push(format!("{last}{read}"));
+                lines.push(format!("{last}{read}{watch}"));
                 return lines;
             }
         }
@@ -289,4 +294,35 @@ transcripts! {
     head_request => "head-answered-without-body",
     upgrade => "websocket-upgrade-hands-over",
     client_gone => "client-closes-mid-head",
+    client_gone_while_routing => "client-gone-while-routing",
+    pipelined_read_while_routing => "pipelined-read-while-routing",
+}
+
+/// While the hub has a request the adapter reads to see the client go, but keeps at most
+/// `PEER_WATCH_BYTES` of what comes meanwhile: a client pipelining without end waits in the
+/// socket, not in memory.
+#[test]
+fn reading_while_routing_stops_at_peer_watch_bytes() {
+    use psmonitor_core::http1::PEER_WATCH_BYTES;
+    #[allow(clippy::disallowed_methods)]
+    let base = Instant::now();
+    let mut conn = Connection::new(config(None), replay_at(base, 0.0));
+    conn.handle_input(
+        replay_at(base, 0.0),
+        Input::Read(b"GET /a HTTP/1.1\r\nHost: a\r\n\r\n"),
+    );
+    assert!(matches!(conn.poll_output(), Output::Request(_)));
+    assert!(conn.watches_peer() && !conn.wants_read());
+    let next = b"GET /b HTTP/1.1\r\nHost: a\r\n\r\n".repeat(PEER_WATCH_BYTES / 28 + 1);
+    conn.handle_input(replay_at(base, 0.1), Input::Read(&next));
+    assert!(!conn.watches_peer(), "{} bytes kept", next.len());
+    assert!(!conn.wants_read());
+}
+
+fn replay_at(base: Instant, secs: f64) -> Now {
+    let offset = Duration::from_secs_f64(secs);
+    Now {
+        mono: base + offset,
+        wall: UNIX_EPOCH + Duration::from_secs(WALL_BASE_SECS) + offset,
+    }
 }

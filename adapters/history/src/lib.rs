@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 pub use open::{HISTORY_FILE_NAME, Lost, SCHEMA_VERSION};
 pub use store::{HistoryStore, QueryError, Retention};
-pub use writer::{BATCH_SECS, HistoryWriter, Reply};
+pub use writer::{BATCH_SECS, HistoryWriter, Reply, Wanted};
 
 /// The chunk codec, for the fuzz targets (`fuzz-bodies/`); not a stable API.
 #[doc(hidden)]

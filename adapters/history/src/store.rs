@@ -55,6 +55,9 @@ pub enum QueryError {
     /// The history thread is gone or too far behind (503).
     #[error("history is busy, try again")]
     Busy,
+    /// The client that asked went away before the query ran; it was not run.
+    #[error("the client that asked went away; the query was not run")]
+    Abandoned,
     /// The database failed (500).
     #[error("history database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

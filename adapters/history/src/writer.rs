@@ -24,10 +24,13 @@ const QUEUE: usize = 1_024;
 
 /// A callback that receives an answer on the history thread.
 pub type Reply<T> = Box<dyn FnOnce(T) + Send>;
+/// Asked on the history thread just before a query runs: whether its answer is still wanted
+/// (the client that asked may have gone while the query waited in the queue).
+pub type Wanted = Box<dyn Fn() -> bool + Send>;
 
 enum Cmd {
     Append(i64, SeriesValues),
-    Query(HistoryQuery, Reply<Result<HistoryData, QueryError>>),
+    Query(HistoryQuery, Wanted, Reply<Result<HistoryData, QueryError>>),
     Series(Reply<Result<Vec<String>, QueryError>>),
     Stop,
 }
@@ -61,10 +64,21 @@ impl HistoryWriter {
 
     /// Answers `query` on the history thread through `reply`.
     pub fn query(&self, query: HistoryQuery, reply: Reply<Result<HistoryData, QueryError>>) {
+        self.query_while(query, Box::new(|| true), reply);
+    }
+
+    /// Answers `query` through `reply` if, when its turn comes, it is still `wanted`; else
+    /// `reply` gets [`QueryError::Abandoned`] without the database being read.
+    pub fn query_while(
+        &self,
+        query: HistoryQuery,
+        wanted: Wanted,
+        reply: Reply<Result<HistoryData, QueryError>>,
+    ) {
         if let Err(
-            TrySendError::Full(Cmd::Query(_, reply))
-            | TrySendError::Disconnected(Cmd::Query(_, reply)),
-        ) = self.tx.try_send(Cmd::Query(query, reply))
+            TrySendError::Full(Cmd::Query(_, _, reply))
+            | TrySendError::Disconnected(Cmd::Query(_, _, reply)),
+        ) = self.tx.try_send(Cmd::Query(query, wanted, reply))
         {
             reply(Err(QueryError::Busy));
         }
@@ -131,7 +145,8 @@ fn run(mut store: HistoryStore, finest: u32, rx: Receiver<Cmd>) {
                     due = None;
                 }
             }
-            Cmd::Query(q, reply) => reply(store.query(&q, finest)),
+            Cmd::Query(_, wanted, reply) if !wanted() => reply(Err(QueryError::Abandoned)),
+            Cmd::Query(q, _, reply) => reply(store.query(&q, finest)),
             Cmd::Series(reply) => reply(store.series()),
             Cmd::Stop => {
                 flush(&mut store, &mut failing);

@@ -65,22 +65,29 @@ async fn next_input<S: AsyncRead + AsyncWrite + Unpin>(
     }
     if let Some(rx) = reply {
         let answer = async { Event::Response(rx.recv().await.unwrap_or_else(|_| shutting_down())) };
+        if conn.watches_peer() {
+            // Reading meanwhile is how a client that goes away is noticed: its request is
+            // abandoned (the dropped reply tells the history thread to skip its query).
+            return answer.or(read(stream, conn.read_size())).or(timer).await;
+        }
         return answer.or(timer).await;
     }
     if conn.wants_read() {
-        let mut buf = vec![0; conn.read_size()];
-        let reading = async {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => Event::Gone,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Event::Read(buf)
-                }
-            }
-        };
-        return reading.or(timer).await;
+        return read(stream, conn.read_size()).or(timer).await;
     }
     timer.await
+}
+
+/// Reads at most `size` bytes: what came, or that the client is gone.
+async fn read<S: AsyncRead + Unpin>(stream: &mut S, size: usize) -> Event {
+    let mut buf = vec![0; size];
+    match stream.read(&mut buf).await {
+        Ok(0) | Err(_) => Event::Gone,
+        Ok(n) => {
+            buf.truncate(n);
+            Event::Read(buf)
+        }
+    }
 }
 
 /// One event for the state machine.

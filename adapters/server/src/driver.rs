@@ -11,6 +11,7 @@ use async_channel::{Receiver, Sender};
 use async_tungstenite::tungstenite::Utf8Bytes;
 use futures_lite::FutureExt;
 use psmonitor_core::hub::{ConnId, HttpRequest, HttpResponse, Hub, Input, Now, Output, ReqId};
+use psmonitor_history::Wanted;
 
 use crate::effects::Effects;
 
@@ -185,16 +186,44 @@ fn drain(
             Output::HistoryAppend { unix_secs, values } => {
                 effects.observe.append(unix_secs, values);
             }
-            Output::History { req, request } => effects.observe.query(req, request),
+            Output::History { req, request } => {
+                effects
+                    .observe
+                    .query(req, request, still_wanted(replies, req));
+            }
             Output::TokenUsed { name, unix_secs } => effects.observe.token_used(name, unix_secs),
             Output::Wait(at) => return at,
         }
     }
 }
 
+/// Whether the answer to `req` is still wanted, asked later on another thread: the connection
+/// drops its end of the reply channel when its client goes away.
+fn still_wanted(replies: &HashMap<ReqId, Sender<HttpResponse>>, req: ReqId) -> Wanted {
+    match replies.get(&req) {
+        Some(reply) => {
+            let reply = reply.clone();
+            Box::new(move || !reply.is_closed())
+        }
+        None => Box::new(|| false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_is_wanted_until_its_connection_drops_the_reply() {
+        let mut replies = HashMap::new();
+        let (reply, answer) = async_channel::bounded(1);
+        replies.insert(ReqId(1), reply);
+        let wanted = still_wanted(&replies, ReqId(1));
+        assert!(wanted());
+        drop(answer);
+        assert!(!wanted(), "the client went away");
+        assert!(!still_wanted(&replies, ReqId(2))(), "an unknown request");
+    }
 
     #[test]
     fn a_slow_reader_gets_only_the_latest_frame() {

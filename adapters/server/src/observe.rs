@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_channel::Sender;
 use psmonitor_core::hub::{HistoryAnswer, HistoryRequest, ReqId};
 use psmonitor_core::series::SeriesValues;
-use psmonitor_history::{HistoryStore, HistoryWriter, QueryError, Retention};
+use psmonitor_history::{HistoryStore, HistoryWriter, QueryError, Retention, Wanted};
 
 use crate::config::ServerConfig;
 use crate::db_watch::Touch;
@@ -57,7 +57,8 @@ impl Observe {
     }
 
     /// Asks the history thread; the answer goes back to the hub as `Input::HistoryAnswered`.
-    pub(crate) fn query(&self, req: ReqId, request: HistoryRequest) {
+    /// A range query whose client is gone by its turn (`wanted` says no) is not run.
+    pub(crate) fn query(&self, req: ReqId, request: HistoryRequest, wanted: Wanted) {
         let hub = self.hub.clone();
         let reply = move |answer: HistoryAnswer| {
             let _ = hub.send_blocking(HubMsg::input(psmonitor_core::hub::Input::HistoryAnswered {
@@ -73,8 +74,9 @@ impl Observe {
             HistoryRequest::Series => history.series(Box::new(move |r| {
                 reply(r.map_or_else(answer_of_error, HistoryAnswer::Series));
             })),
-            HistoryRequest::Range(q) => history.query(
+            HistoryRequest::Range(q) => history.query_while(
                 q,
+                wanted,
                 Box::new(move |r| reply(r.map_or_else(answer_of_error, HistoryAnswer::Range))),
             ),
         }
@@ -89,6 +91,10 @@ impl Observe {
 fn answer_of_error(e: QueryError) -> HistoryAnswer {
     match e {
         QueryError::Invalid(e) => HistoryAnswer::Invalid(e),
+        QueryError::Abandoned => {
+            tracing::debug!("a history query was not run: its client went away");
+            HistoryAnswer::Abandoned
+        }
         other => {
             tracing::error!("history query failed: {other}");
             HistoryAnswer::Unavailable

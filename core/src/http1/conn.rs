@@ -29,6 +29,8 @@ pub const LINGER_TIME: Duration = Duration::from_secs(1);
 const FIRST_READ: usize = 512;
 /// Bytes asked for once a request is arriving.
 const READ_CHUNK: usize = 4096;
+/// Bytes of pipelined requests read (and kept) while the hub has a request, at most.
+pub const PEER_WATCH_BYTES: usize = 4096;
 /// The interim answer to `Expect: 100-continue`.
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -60,7 +62,9 @@ impl ConnConfig {
 pub enum Input<'a> {
     /// Bytes read from the client.
     Read(&'a [u8]),
-    /// The client closed its side, or reading failed.
+    /// The client closed its side, or reading failed. While the hub has the request (see
+    /// [`Connection::watches_peer`]) the request is abandoned: the connection closes without
+    /// waiting for the answer, as a client that closes with a request in flight has gone.
     ReadClosed,
     /// Every byte of the [`Output::Transmit`]s so far is written.
     Drained,
@@ -216,6 +220,17 @@ impl Connection {
                 self.state,
                 State::Head { .. } | State::Body { .. } | State::Linger { .. }
             )
+    }
+
+    /// Whether the adapter should keep reading while the hub has the request, to learn that the
+    /// client went away (a close or a reset then ends the connection and its request is
+    /// abandoned, see [`Input::ReadClosed`]). What it reads meanwhile is kept for the next
+    /// request, up to [`PEER_WATCH_BYTES`]; past that, pipelined requests wait in the socket.
+    #[must_use]
+    pub fn watches_peer(&self) -> bool {
+        self.write_deadline.is_none()
+            && matches!(self.state, State::Routing { .. })
+            && self.buf.len() < PEER_WATCH_BYTES
     }
 
     /// How many bytes to read at most.

@@ -148,6 +148,10 @@ impl Hub {
             HistoryAnswer::Unavailable => {
                 return self.respond(req, error(503, "history is unavailable"));
             }
+            // Nobody reads this answer; it only lets the adapter forget the request.
+            HistoryAnswer::Abandoned => {
+                return self.respond(req, error(503, "the client went away"));
+            }
         };
         let response = match encoded {
             Ok(body) => ok(Arc::from(body)),
