@@ -176,6 +176,17 @@ async fn turn_away(mut stream: TcpStream, refusal: Refusal, tls: Option<Arc<Serv
         .await
         .ok()?;
         let _ = futures_lite::AsyncWriteExt::close(&mut stream).await;
+        // Read and drop what the client sent (its request came with the handshake): closing
+        // with unread bytes would send a reset, and the reset can destroy the answer before the
+        // client reads it.
+        let mut sink = [0; 4096];
+        let mut left = TLS_TURN_AWAY_DRAIN;
+        while left > 0 {
+            match futures_lite::AsyncReadExt::read(&mut stream, &mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
         Some(())
     };
     let _ = answered
@@ -188,6 +199,8 @@ async fn turn_away(mut stream: TcpStream, refusal: Refusal, tls: Option<Arc<Serv
 
 /// Time a refused TLS connection gets for its handshake and answer.
 const TLS_TURN_AWAY_TIME: Duration = Duration::from_secs(1);
+/// Bytes a refused TLS client may still send after its answer before the connection closes.
+const TLS_TURN_AWAY_DRAIN: usize = 16 * 1024;
 /// Refused TLS connections answered at once (each handshake costs CPU).
 const TLS_TURN_AWAY_AT_ONCE: usize = 32;
 
