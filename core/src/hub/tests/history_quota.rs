@@ -72,4 +72,17 @@ fn a_client_may_have_two_history_queries_in_progress() {
     assert_eq!(outcome(&mut hub, 1), Some(503));
     hub.handle_input(now, history_get(5, heavy, &bearer));
     assert_eq!(outcome(&mut hub, 5), None);
+    // A query not run because its client went away frees its place just the same.
+    hub.handle_input(now, history_get(6, heavy, &bearer));
+    assert_eq!(outcome(&mut hub, 6), Some(429));
+    hub.handle_input(
+        now,
+        Input::HistoryAnswered {
+            req: ReqId(2),
+            answer: HistoryAnswer::Abandoned,
+        },
+    );
+    assert_eq!(outcome(&mut hub, 2), Some(503));
+    hub.handle_input(now, history_get(7, heavy, &bearer));
+    assert_eq!(outcome(&mut hub, 7), None);
 }
