@@ -236,3 +236,6 @@ pub(crate) async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
         })
         .await;
 }
+
+#[cfg(test)]
+mod tests;
