@@ -11,22 +11,70 @@ use super::round::{MIB, round_to};
 /// How many process groups the snapshot lists.
 pub const TOP_PROCESSES: usize = 10;
 
-/// The processes sharing one name.
-struct Group<'a> {
-    name: &'a str,
-    pid: u32,
-    rss: u64,
+/// The processes sharing one name, summed in one pass without allocating per group.
+#[derive(Clone, Debug)]
+pub(crate) struct ProcessGroup<'a> {
+    /// The shared name.
+    pub(crate) name: &'a str,
+    /// The lowest pid of the group.
+    pub(crate) pid: u32,
+    /// Summed resident memory, bytes.
+    pub(crate) rss: u64,
     /// Summed CPU percent of the members with a known figure; `None` when none has one.
-    cpu: Option<f64>,
-    owners: BTreeSet<&'a str>,
+    pub(crate) cpu: Option<f64>,
+    /// Summed CPU time, milliseconds.
+    pub(crate) cpu_ms: u64,
+    /// Summed threads.
+    pub(crate) threads: u64,
 }
 
 /// Heaviest first; equal memory by name, then by pid, so the order never depends on input order.
-fn heaviest_first(a: &Group<'_>, b: &Group<'_>) -> Ordering {
+fn heaviest_first(a: &ProcessGroup<'_>, b: &ProcessGroup<'_>) -> Ordering {
     b.rss
         .cmp(&a.rss)
         .then_with(|| a.name.cmp(b.name))
         .then_with(|| a.pid.cmp(&b.pid))
+}
+
+/// The `limit` heaviest groups of processes sharing a name, heaviest first, with their totals.
+/// One pass over the processes, then a partial sort.
+pub(crate) fn top_process_groups<'a>(
+    processes: &'a [ProcessReading],
+    cpu: &[Option<f64>],
+    limit: usize,
+) -> Vec<ProcessGroup<'a>> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(processes.len());
+    let mut groups: Vec<ProcessGroup<'a>> = Vec::with_capacity(processes.len());
+    for (i, p) in processes.iter().enumerate() {
+        let at = *index.entry(p.name.as_str()).or_insert_with(|| {
+            groups.push(ProcessGroup {
+                name: &p.name,
+                pid: p.pid,
+                rss: 0,
+                cpu: None,
+                cpu_ms: 0,
+                threads: 0,
+            });
+            groups.len() - 1
+        });
+        let g = &mut groups[at];
+        g.pid = g.pid.min(p.pid);
+        g.rss = g.rss.saturating_add(p.rss);
+        g.cpu_ms = g.cpu_ms.saturating_add(p.cpu_ms);
+        g.threads = g.threads.saturating_add(u64::from(p.threads));
+        if let Some(Some(percent)) = cpu.get(i) {
+            g.cpu = Some(g.cpu.unwrap_or(0.0) + percent);
+        }
+    }
+    if groups.len() > limit {
+        groups.select_nth_unstable_by(limit - 1, heaviest_first);
+        groups.truncate(limit);
+    }
+    groups.sort_unstable_by(heaviest_first);
+    groups
 }
 
 /// The `limit` heaviest groups of processes sharing a name.
@@ -47,39 +95,23 @@ pub fn top_processes_with_cpu(
     cpu: &[Option<f64>],
     limit: usize,
 ) -> Vec<ProcessStats> {
-    let mut groups: HashMap<&str, Group<'_>> = HashMap::new();
-    for (i, p) in processes.iter().enumerate() {
-        let g = groups.entry(p.name.as_str()).or_insert_with(|| Group {
-            name: &p.name,
-            pid: p.pid,
-            rss: 0,
-            cpu: None,
-            owners: BTreeSet::new(),
-        });
-        g.pid = g.pid.min(p.pid);
-        g.rss = g.rss.saturating_add(p.rss);
-        if let Some(Some(percent)) = cpu.get(i) {
-            g.cpu = Some(g.cpu.unwrap_or(0.0) + percent);
+    let top = top_process_groups(processes, cpu, limit);
+    // Owners only for the groups listed: a second pass that touches at most `limit` names.
+    let mut owners: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); top.len()];
+    for p in processes {
+        if p.user.is_empty() {
+            continue;
         }
-        if !p.user.is_empty() {
-            g.owners.insert(&p.user);
+        if let Some(at) = top.iter().position(|g| g.name == p.name) {
+            owners[at].insert(&p.user);
         }
     }
-    let mut groups: Vec<Group<'_>> = groups.into_values().collect();
-    if limit == 0 {
-        return Vec::new();
-    }
-    if groups.len() > limit {
-        groups.select_nth_unstable_by(limit - 1, heaviest_first);
-        groups.truncate(limit);
-    }
-    groups.sort_unstable_by(heaviest_first);
-    groups
-        .into_iter()
-        .map(|g| ProcessStats {
+    top.into_iter()
+        .zip(owners)
+        .map(|(g, owners)| ProcessStats {
             pid: g.pid,
             name: g.name.to_owned(),
-            username: g.owners.into_iter().collect::<Vec<_>>().join(", "),
+            username: owners.into_iter().collect::<Vec<_>>().join(", "),
             mem: round_to(g.rss as f64 / MIB, 2),
             cpu: g.cpu.map(|c| round_to(c, 1)),
         })

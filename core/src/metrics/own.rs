@@ -1,8 +1,6 @@
 //! The server's own metrics, `psmonitor_*`.
 
-use std::collections::HashMap;
-
-use crate::derive::process::{TOP_PROCESSES, top_processes};
+use crate::derive::process::{ProcessGroup, TOP_PROCESSES, top_process_groups};
 use crate::model::HostReading;
 
 use super::{Kind, Writer};
@@ -26,58 +24,36 @@ pub struct ServerStats {
     pub version: String,
 }
 
-/// The totals of one process group (processes sharing a name).
-#[derive(Default)]
-struct GroupTotals {
-    rss: u64,
-    cpu_ms: u64,
-    threads: u64,
-}
-
 /// Writes the heaviest process groups' memory, CPU time and threads, summed exactly over their
-/// processes in one pass (the encoded rows carry rounded MiB).
+/// processes in the same pass that finds them (the encoded rows carry rounded MiB).
 fn write_process_groups(w: &mut Writer, r: &HostReading) {
-    let top = top_processes(&r.processes, TOP_PROCESSES);
-    let mut totals: HashMap<&str, GroupTotals> = top
-        .iter()
-        .map(|g| (g.name.as_str(), GroupTotals::default()))
-        .collect();
-    for p in &r.processes {
-        if let Some(t) = totals.get_mut(p.name.as_str()) {
-            t.rss = t.rss.saturating_add(p.rss);
-            t.cpu_ms = t.cpu_ms.saturating_add(p.cpu_ms);
-            t.threads = t.threads.saturating_add(u64::from(p.threads));
-        }
-    }
-    type Field = fn(&GroupTotals) -> f64;
+    let top = top_process_groups(&r.processes, &[], TOP_PROCESSES);
+    type Field = fn(&ProcessGroup<'_>) -> f64;
     let families: [(&str, Kind, &str, Field); 3] = [
         (
             "psmonitor_process_group_cpu_seconds",
             Kind::Counter,
             "CPU time the processes of the heaviest process groups have used, in seconds \
              (drops when one of them exits).",
-            |t| t.cpu_ms as f64 / 1000.0,
+            |g| g.cpu_ms as f64 / 1000.0,
         ),
         (
             "psmonitor_process_group_resident_bytes",
             Kind::Gauge,
             "Resident memory of the heaviest process groups (processes sharing a name), in bytes.",
-            |t| t.rss as f64,
+            |g| g.rss as f64,
         ),
         (
             "psmonitor_process_group_threads",
             Kind::Gauge,
             "Threads of the heaviest process groups.",
-            |t| t.threads as f64,
+            |g| g.threads as f64,
         ),
     ];
     for (name, kind, help, field) in families {
         w.family(name, kind, help);
         for group in &top {
-            w.sample(
-                &[("name", &group.name)],
-                field(&totals[group.name.as_str()]),
-            );
+            w.sample(&[("name", group.name)], field(group));
         }
     }
 }
