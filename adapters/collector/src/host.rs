@@ -193,6 +193,7 @@ impl Sampler for HostCollector {
             batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
             gpus: self.gpus(),
             node: self.node_reading(&stat_text, &meminfo_text),
+            ..HostReading::default()
         };
         reading.node.hwmon_chips.clone_from(&self.chips);
         self.samples += 1;
