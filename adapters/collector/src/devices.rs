@@ -387,4 +387,22 @@ mod tests {
             .collect();
         assert!(lo.contains(&"127.0.0.1/8".to_owned()), "{lo:?}");
     }
+
+    #[test]
+    fn the_live_host_sample_carries_the_loopback_identity() {
+        let mut collector = crate::HostCollector::new().unwrap();
+        let reading =
+            crate::Sampler::sample_for(&mut collector, crate::SampleRequest { processes: false });
+        let lo = reading
+            .net_devices
+            .iter()
+            .find(|n| n.name == "lo")
+            .expect("every Linux host has lo");
+        assert_eq!(lo.mtu.map(|m| m > 0), Some(true));
+        assert!(
+            lo.addresses.iter().any(|a| a.address.is_loopback()),
+            "{lo:?}"
+        );
+        assert_eq!(reading.block_devices.len(), reading.disk_io.len());
+    }
 }
