@@ -4,7 +4,9 @@
 //!
 //! These change when a disk or cable is plugged or a lease renewed, not every second: a
 //! [`DeviceIdentity`] re-reads them every [`REFRESH`], or at once when the set of devices in the
-//! sample changes, and hands out the kept lists in between. Nothing here is per process.
+//! sample changes, and hands out the kept lists in between. Nothing here is per process. Of
+//! the interface attributes only the text ones and `mtu` and `speed` are read
+//! ([`netclass::IDENTITY`]).
 
 use std::fs;
 use std::net::IpAddr;
@@ -192,7 +194,7 @@ impl DeviceIdentity {
             .map(|name| read_block_device(&self.block_root, name))
             .collect();
         let addresses = (self.addresses)();
-        self.net = netclass::read_netclass(&self.net_root)
+        self.net = netclass::read_netclass_with(&self.net_root, netclass::IDENTITY)
             .iter()
             .map(|class| net_device(class, &addresses))
             .collect();
@@ -391,8 +393,14 @@ mod tests {
     #[test]
     fn the_live_host_sample_carries_the_loopback_identity() {
         let mut collector = crate::HostCollector::new().unwrap();
-        let reading =
+        let idle =
             crate::Sampler::sample_for(&mut collector, crate::SampleRequest { processes: false });
+        assert!(
+            idle.net_devices.is_empty() && idle.block_devices.is_empty(),
+            "an idle sample (nobody subscribes) reads no identity"
+        );
+        let reading =
+            crate::Sampler::sample_for(&mut collector, crate::SampleRequest { processes: true });
         let lo = reading
             .net_devices
             .iter()

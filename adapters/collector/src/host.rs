@@ -200,7 +200,10 @@ impl Sampler for HostCollector {
             ..HostReading::default()
         };
         reading.node.hwmon_chips.clone_from(&self.chips);
-        self.identity.fill(&mut reading, Instant::now());
+        // Only the detailed stream shows identity, and its subscribers make samples read processes.
+        if request.processes {
+            self.identity.fill(&mut reading, Instant::now());
+        }
         self.samples += 1;
         reading
     }
