@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { diskAbout, linkSpeed, netAbout } from '../../core/web/assets/more.js';
 import { axeViolations, openPage, signIn, waitLive } from './support/browser.mjs';
 import { ROOT, startServer } from './support/server.mjs';
 
@@ -66,4 +67,16 @@ test('what the host does not expose is unknown, and an older recording shows no 
     assert.ok(ens3, JSON.stringify(byTitle));
     assert.equal(ens3[1], '', 'no net_info: no line, no crash');
   });
+});
+
+test('identity lines: speeds as on the box, nulls as unknown, nothing without identity', () => {
+  assert.deepEqual([10, 100, 1000, 2500, 10000, 1234, null].map(linkSpeed),
+    ['10 Mbit/s', '100 Mbit/s', '1 Gbit/s', '2.5 Gbit/s', '10 Gbit/s', '1234 Mbit/s', 'unknown']);
+  assert.equal(diskAbout(undefined), '');
+  assert.equal(netAbout(undefined), '');
+  assert.equal(diskAbout({ name: 'sdb', vendor: 'SanDisk', model: 'Cruzer Blade', size: 32015679488, rotational: true, removable: true }),
+    'SanDisk Cruzer Blade · 29.8 GiB HDD · removable');
+  assert.equal(diskAbout({ name: 'x', model: null, vendor: null, size: null, rotational: null, removable: null }), '');
+  assert.equal(netAbout({ name: 'tun0', mac: null, ipv4: ['10.8.0.2/24'], ipv6: [], speed_mbps: null, mtu: null, operstate: null }),
+    'IPv4 10.8.0.2/24 · IPv6 none · MAC unknown · link unknown · state unknown');
 });
