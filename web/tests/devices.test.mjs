@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { diskAbout, linkSpeed, netAbout } from '../../core/web/assets/more.js';
-import { axeViolations, openPage, signIn, waitLive } from './support/browser.mjs';
+import { axeViolations, openPage, screenshot, signIn, waitLive } from './support/browser.mjs';
 import { ROOT, startServer } from './support/server.mjs';
 
 const host = (name) => join(ROOT, `fixtures/hosts/${name}.json`);
@@ -47,6 +47,8 @@ test('disk and network charts say what the device is', async () => {
     const described = await page.$eval('#more-charts figure:has(.about:not([hidden])) canvas',
       (c) => c.getAttribute('aria-describedby'));
     assert.match(described, /-about /, 'screen readers hear it with the chart');
+    await page.evaluate(() => document.querySelector('#more-charts .about:not([hidden])').scrollIntoView());
+    await screenshot(page, 'dashboard-device-identity.png');
     const serious = await axeViolations(page);
     assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), []);
   });
