@@ -5,7 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod devices;
 mod node;
+
+pub use devices::{BlockDeviceReading, IpAddressReading, NetDeviceReading};
 
 pub use node::{
     ClockSource, CpuFreq, Field, FileFd, GuestTimes, HwmonChip, KernelStat, NetClassReading,
@@ -334,6 +337,14 @@ pub struct HostReading {
     /// What only `/metrics` reports, under node_exporter's names (DESIGN 6.2).
     #[serde(default)]
     pub node: NodeReading,
+    /// The identity (model, size) of each block device of [`Self::disk_io`]; empty in readings
+    /// from before it was recorded.
+    #[serde(default)]
+    pub block_devices: Vec<BlockDeviceReading>,
+    /// The identity (MAC, addresses, link speed) of each network interface, in name order; empty
+    /// in readings from before it was recorded.
+    #[serde(default)]
+    pub net_devices: Vec<NetDeviceReading>,
 }
 
 /// A recorded sequence of readings taken `interval_ms` apart: the format of `fixtures/hosts/*.json`.

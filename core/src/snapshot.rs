@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::derive::{cpu, devices, disk, memory, network, process, process_cpu, uptime};
+use crate::derive::{cpu, devices, disk, identity, memory, network, process, process_cpu, uptime};
 use crate::model::HostReading;
 use crate::wire::{
     DetailedFrame, NetRates, NetworkSnapshot, PlatformInfo, StreamFrame, SystemSnapshot,
@@ -177,6 +177,8 @@ pub fn detailed_frame(cur: &HostReading, derived: &Derived) -> DetailedFrame {
             &derived.process_cpu,
             process_cpu::TOP_DETAILED,
         ),
+        disk_info: identity::disk_info(&cur.block_devices),
+        net_info: identity::net_info(&cur.net_devices),
     }
 }
 

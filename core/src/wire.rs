@@ -11,8 +11,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod detail;
 
 pub use detail::{
-    BatteryStats, DetailedFrame, DiskIoStats, FanStats, GpuStats, NetRates, ProcessDetail,
-    SensorStats, TempStats, ZoneStats,
+    BatteryStats, DetailedFrame, DiskInfo, DiskIoStats, FanStats, GpuStats, NetInfo, NetRates,
+    ProcessDetail, SensorStats, TempStats, ZoneStats,
 };
 
 /// CPU figures.

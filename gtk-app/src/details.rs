@@ -1,11 +1,12 @@
 //! What only the detailed stream (`detail=full`) carries: every disk, disk I/O, sensors, GPUs,
-//! batteries and per-process rows, and how a detailed frame updates the view model.
+//! batteries, per-process rows and what each device is, and how a detailed frame updates the
+//! view model.
 
 use std::time::Instant;
 
 use psmonitor_core::wire::{
-    BatteryStats, DetailedFrame, DiskIoStats, DiskStats, GpuStats, ProcessDetail, SensorStats,
-    StreamFrame,
+    BatteryStats, DetailedFrame, DiskInfo, DiskIoStats, DiskStats, GpuStats, NetInfo,
+    ProcessDetail, SensorStats, StreamFrame,
 };
 
 use crate::history::push_each;
@@ -33,6 +34,11 @@ pub struct Details {
     pub hardware: Hardware,
     /// The top processes by CPU and by memory, busiest first (empty before a detailed frame).
     pub procs: Vec<ProcessDetail>,
+    /// What each block device is (model, size); empty before a detailed frame or from an older
+    /// server.
+    pub disk_info: Vec<DiskInfo>,
+    /// What each interface is (addresses, MAC, link speed); empty as `disk_info` is.
+    pub net_info: Vec<NetInfo>,
 }
 
 impl SensorsExt for SensorStats {
@@ -61,6 +67,18 @@ impl ViewModel {
     /// The hardware part of the details, if known.
     pub fn hardware(&self) -> Option<&Hardware> {
         self.details.as_ref().map(|d| &d.hardware)
+    }
+
+    /// What block device `name` is, when the server said.
+    pub fn disk_info(&self, name: &str) -> Option<&DiskInfo> {
+        let details = self.details.as_ref()?;
+        details.disk_info.iter().find(|d| d.name == name)
+    }
+
+    /// What interface `name` is, when the server said.
+    pub fn net_info(&self, name: &str) -> Option<&NetInfo> {
+        let details = self.details.as_ref()?;
+        details.net_info.iter().find(|n| n.name == name)
     }
 
     /// Stores `hw`; with `now`, also extends the graphs (a stream frame, not a snapshot).
@@ -123,6 +141,11 @@ impl ViewModel {
         if details.procs != f.procs {
             details.procs = f.procs;
             r |= Refresh::PROCS;
+        }
+        if details.disk_info != f.disk_info || details.net_info != f.net_info {
+            details.disk_info = f.disk_info;
+            details.net_info = f.net_info;
+            r |= Refresh::DETAIL;
         }
         r
     }

@@ -387,7 +387,32 @@ fn device_rows(vm: &ViewModel, i: usize, units: Units) -> Vec<Row> {
         return Vec::new();
     };
     let n = |k: &str| format!("disk-{}-{k}", io.name);
-    let mut rows = vec![
+    let mut rows = Vec::new();
+    if let Some(info) = vm.disk_info(&io.name) {
+        // SATA disks name their bus, not their maker, as vendor.
+        let vendor = info.vendor.as_deref().filter(|v| *v != "ATA");
+        let maker = [vendor, info.model.as_deref()];
+        let model: Vec<&str> = maker.into_iter().flatten().collect();
+        if !model.is_empty() {
+            rows.push((n("model"), "Model".into(), model.join(" ")));
+        }
+        if let Some(size) = info.size {
+            #[allow(clippy::cast_precision_loss)] // a display value
+            let mut text = units.bytes(size as f64);
+            let kind = match info.rotational {
+                Some(true) => Some("HDD"),
+                Some(false) => Some("SSD"),
+                None => None,
+            };
+            let removable = (info.removable == Some(true)).then_some("removable");
+            let kinds: Vec<&str> = [kind, removable].into_iter().flatten().collect();
+            if !kinds.is_empty() {
+                text = format!("{text} ({})", kinds.join(", "));
+            }
+            rows.push((n("size"), "Size".into(), text));
+        }
+    }
+    rows.extend([
         (n("read"), "Read".into(), units.rate(io.read_bytes_per_sec)),
         (
             n("write"),
@@ -399,7 +424,7 @@ fn device_rows(vm: &ViewModel, i: usize, units: Units) -> Vec<Row> {
             "Utilisation".into(),
             io.busy_percent.map_or("n/a".into(), format::percent),
         ),
-    ];
+    ]);
     // Its filesystems: `/dev/nvme0n1p2` is on `nvme0n1`.
     let on: Vec<_> = hw
         .disks
@@ -441,6 +466,9 @@ fn interface_rows(vm: &ViewModel, i: usize, units: Units) -> Vec<Row> {
         (n("rx"), "Receiving".into(), units.net_rate(r.rx)),
         (n("tx"), "Sending".into(), units.net_rate(r.tx)),
     ];
+    if let Some(info) = vm.net_info(&name) {
+        rows.extend(identity_rows(info, n));
+    }
     let net = vm.network.as_ref();
     if let Some(s) = net.and_then(|net| net.statistics.get(&name)) {
         let mib = 1024.0 * 1024.0;
@@ -476,6 +504,51 @@ fn interface_rows(vm: &ViewModel, i: usize, units: Units) -> Vec<Row> {
         ));
     }
     rows
+}
+
+/// What an interface is: its addresses, MAC, link speed and state; `unknown` where the server
+/// sent `null`.
+fn identity_rows(info: &psmonitor_core::wire::NetInfo, n: impl Fn(&str) -> String) -> Vec<Row> {
+    let list = |addresses: &[String]| {
+        if addresses.is_empty() {
+            "none".to_owned()
+        } else {
+            addresses.join(", ")
+        }
+    };
+    let speed = match info.speed_mbps {
+        None => "unknown".to_owned(),
+        Some(mbps) if mbps >= 1000 && mbps % 100 == 0 => {
+            format!("{} Gbit/s", format_decimal(mbps))
+        }
+        Some(mbps) => format!("{mbps} Mbit/s"),
+    };
+    let state = info.operstate.as_deref().unwrap_or("unknown");
+    let state = match info.mtu {
+        Some(mtu) => format!("{state}, MTU {mtu}"),
+        None => state.to_owned(),
+    };
+    vec![
+        (n("ipv4"), "IPv4".into(), list(&info.ipv4)),
+        (n("ipv6"), "IPv6".into(), list(&info.ipv6)),
+        (
+            n("mac"),
+            "MAC address".into(),
+            info.mac.clone().unwrap_or_else(|| "unknown".into()),
+        ),
+        (n("speed"), "Link speed".into(), speed),
+        (n("state"), "State".into(), state),
+    ]
+}
+
+/// Mbit/s as Gbit/s without trailing zeros: 2500 is `2.5`, 10000 is `10`.
+fn format_decimal(mbps: u64) -> String {
+    let (whole, tenths) = (mbps / 1000, mbps % 1000 / 100);
+    if tenths == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{tenths}")
+    }
 }
 
 fn network_rows(vm: &ViewModel, units: Units) -> Vec<Row> {
@@ -558,6 +631,8 @@ mod tests {
         assert_eq!(
             names,
             [
+                "disk-nvme0n1-model",
+                "disk-nvme0n1-size",
                 "disk-nvme0n1-read",
                 "disk-nvme0n1-write",
                 "disk-nvme0n1-busy",
@@ -568,5 +643,89 @@ mod tests {
             ]
         );
         assert_eq!(Resource::Disk(0).series(&vm).len(), 2);
+    }
+
+    /// A view model fed `host`'s golden detailed frame and network snapshot, as the watch
+    /// delivers them.
+    fn fed(host: &str) -> ViewModel {
+        let golden = |body: &str| {
+            let path = format!(
+                "{}/../fixtures/golden/{host}/{body}.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            std::fs::read_to_string(path).unwrap()
+        };
+        let mut vm = ViewModel::default();
+        let _ = vm.apply(WatchEvent::Network(Box::new(
+            serde_json::from_str(&golden("network")).unwrap(),
+        )));
+        let _ = vm.apply(WatchEvent::Detail(Box::new(
+            serde_json::from_str(&golden("detail")).unwrap(),
+        )));
+        vm
+    }
+
+    fn values(rows: &[Row]) -> Vec<(&str, &str)> {
+        rows.iter().map(|r| (r.1.as_str(), r.2.as_str())).collect()
+    }
+
+    #[test]
+    fn disk_pages_show_model_size_and_kind() {
+        let vm = fed("amd-gpu-desktop");
+        let nvme = Resource::Disk(0).details(&vm, Units::default());
+        assert_eq!(
+            values(&nvme[..2]),
+            [
+                ("Model", "Samsung SSD 980 PRO 1TB"),
+                ("Size", "931.5 GiB (SSD)")
+            ]
+        );
+        let sda = Resource::Disk(1).details(&vm, Units::default());
+        assert_eq!(
+            values(&sda[..2]),
+            [("Model", "WDC WD40EFZX-68A"), ("Size", "3.6 TiB (HDD)")]
+        );
+        let vm = fed("real-debian-vm");
+        let vda = Resource::Disk(0).details(&vm, Units::default());
+        assert_eq!(
+            values(&vda[..2]),
+            [("Model", "0x1af4"), ("Size", "256.0 GiB (HDD)")],
+            "no model file: the vendor alone"
+        );
+    }
+
+    #[test]
+    fn interface_pages_show_addresses_mac_and_link_speed() {
+        let vm = fed("amd-gpu-desktop");
+        let i = vm.interfaces().iter().position(|n| n == "enp7s0").unwrap();
+        let rows = Resource::Interface(i).details(&vm, Units::default());
+        let got = values(&rows);
+        for want in [
+            ("IPv4", "192.168.1.40/24"),
+            (
+                "IPv6",
+                "fd12:3456:789a:1::40/64, fe80::aaa1:59ff:fe3c:4d21/64",
+            ),
+            ("MAC address", "a8:a1:59:3c:4d:21"),
+            ("Link speed", "2.5 Gbit/s"),
+            ("State", "up, MTU 1500"),
+        ] {
+            assert!(got.contains(&want), "{want:?} not in {got:?}");
+        }
+        let vm = fed("nvidia-laptop");
+        let i = vm.interfaces().iter().position(|n| n == "enp3s0").unwrap();
+        let rows = Resource::Interface(i).details(&vm, Units::default());
+        let got = values(&rows);
+        assert!(got.contains(&("Link speed", "unknown")), "{got:?}");
+        assert!(got.contains(&("IPv4", "none")), "{got:?}");
+    }
+
+    #[test]
+    fn without_identity_from_the_server_there_are_no_identity_rows() {
+        let vm = fed("desktop-intel-wifi");
+        let i = vm.interfaces().iter().position(|n| n == "enp3s0").unwrap();
+        let rows = Resource::Interface(i).details(&vm, Units::default());
+        assert!(rows.iter().all(|r| !r.0.ends_with("-mac")), "{rows:?}");
+        assert_eq!(rows[0].1, "Receiving");
     }
 }

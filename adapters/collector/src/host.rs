@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading, HwmonChip};
 
+use crate::devices::DeviceIdentity;
 use crate::gpu::drm::{self, Card};
 use crate::identity::{UserNames, parse_os_release};
 use crate::node::{NodeDemand, NodeSources};
@@ -37,6 +38,8 @@ pub struct HostCollector {
     node: NodeSources,
     /// The hwmon chips, re-scanned with the sensors.
     chips: Vec<HwmonChip>,
+    /// Disk models, MACs, addresses: kept, re-read every half minute.
+    identity: DeviceIdentity,
     /// Set once the server took the handle: then the node sources are read only on demand.
     demand: Option<NodeDemand>,
     /// The `scaling_cur_freq` of each CPU in this sample, in MHz.
@@ -75,6 +78,7 @@ impl HostCollector {
             cards: Vec::new(),
             node: NodeSources::new(),
             chips: Vec::new(),
+            identity: DeviceIdentity::new(),
             demand: None,
             freqs_mhz: Vec::new(),
             #[cfg(any(target_os = "linux", target_os = "windows"))]
@@ -193,8 +197,13 @@ impl Sampler for HostCollector {
             batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
             gpus: self.gpus(),
             node: self.node_reading(&stat_text, &meminfo_text),
+            ..HostReading::default()
         };
         reading.node.hwmon_chips.clone_from(&self.chips);
+        // Only the detailed stream shows identity, and its subscribers make samples read processes.
+        if request.processes {
+            self.identity.fill(&mut reading, Instant::now());
+        }
         self.samples += 1;
         reading
     }

@@ -11,6 +11,8 @@
 mod backend;
 #[cfg(target_os = "linux")]
 pub mod battery;
+#[cfg(target_os = "linux")]
+pub mod devices;
 mod error;
 mod fixture;
 #[cfg(target_os = "linux")]

@@ -6,13 +6,15 @@
 //! elapsed time (in 10 ms ticks) to `user` and the rest to `idle`. Two readings then give the
 //! usage `sysinfo` measured over the same interval. Memory `buffers` and `cached` are not exposed
 //! (0), nor is the space reserved for root on a disk (`free` = `available`), nor thread counts.
+//! Interfaces carry their MAC, addresses, MTU and link speed as `sysinfo` refreshes them with
+//! the counters (no state); block devices carry no identity.
 
 use std::fmt;
 use std::time::Instant;
 
 use psmonitor_core::model::{
-    CpuReading, CpuTimes, DiskReading, HostReading, InterfaceReading, MemoryReading,
-    ProcessReading, TempSensor,
+    CpuReading, CpuTimes, DiskReading, HostReading, InterfaceReading, IpAddressReading,
+    MemoryReading, NetDeviceReading, ProcessReading, TempSensor,
 };
 use sysinfo::{
     Components, Disks, Networks, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users,
@@ -208,6 +210,35 @@ impl SysinfoCollector {
         interfaces.sort_by(|a, b| a.name.cmp(&b.name));
         interfaces
     }
+
+    /// Each interface's identity from the data [`Self::interfaces`] refreshed, in name order.
+    fn net_devices(&self) -> Vec<NetDeviceReading> {
+        let mut devices: Vec<NetDeviceReading> = self
+            .networks
+            .iter()
+            .map(|(name, n)| {
+                let mut addresses: Vec<IpAddressReading> = n
+                    .ip_networks()
+                    .iter()
+                    .map(|ip| IpAddressReading {
+                        address: ip.addr,
+                        prefix: ip.prefix,
+                    })
+                    .collect();
+                addresses.sort_by_key(|a| a.address.is_ipv6());
+                NetDeviceReading {
+                    name: name.to_string_lossy().into_owned(),
+                    mac: Some(n.mac_address().to_string()),
+                    addresses,
+                    speed_mbps: n.transmit_link_speed().map(|bits| bits / 1_000_000),
+                    mtu: Some(n.mtu()).filter(|&mtu| mtu > 0),
+                    operstate: None,
+                }
+            })
+            .collect();
+        devices.sort_by(|a, b| a.name.cmp(&b.name));
+        devices
+    }
 }
 
 impl Sampler for SysinfoCollector {
@@ -240,6 +271,7 @@ impl Sampler for SysinfoCollector {
             disks: self.disks(),
             processes,
             interfaces: self.interfaces(),
+            net_devices: self.net_devices(),
             ..HostReading::default()
         };
         self.samples += 1;
@@ -295,5 +327,29 @@ mod tests {
         t.add(f32::NAN, 1000.0);
         assert_eq!(t.times().user, second.user, "a NaN usage counts as idle");
         assert!(t.idle.is_finite());
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn interfaces_carry_their_identity() {
+        let mut collector = SysinfoCollector::new().unwrap();
+        let reading = collector.sample();
+        let lo = reading
+            .net_devices
+            .iter()
+            .find(|n| n.name == "lo")
+            .expect("every Linux host has lo");
+        assert!(
+            lo.addresses.iter().any(|a| a.address.is_loopback()),
+            "{lo:?}"
+        );
+        assert_eq!(lo.mtu.map(|m| m > 0), Some(true));
+        let names: Vec<&str> = reading
+            .net_devices
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
+        let counted: Vec<&str> = reading.interfaces.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, counted);
     }
 }

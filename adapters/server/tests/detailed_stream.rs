@@ -60,4 +60,9 @@ fn a_detailed_subscriber_gets_the_detailed_frames_and_a_classic_one_the_classic_
     let parsed: DetailedFrame = serde_json::from_str(&details[0]).unwrap();
     assert_eq!(parsed.gpus[0].vendor, "AMD");
     assert!(!parsed.procs.is_empty() && parsed.procs.len() <= 100);
+    assert_eq!(
+        parsed.disk_info[0].model.as_deref(),
+        Some("Samsung SSD 980 PRO 1TB")
+    );
+    assert!(parsed.net_info.iter().any(|n| n.speed_mbps == Some(2500)));
 }

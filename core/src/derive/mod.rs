@@ -6,6 +6,7 @@
 pub mod cpu;
 pub mod devices;
 pub mod disk;
+pub mod identity;
 pub mod memory;
 pub mod network;
 pub mod process;

@@ -129,6 +129,42 @@ pub struct NetRates {
     pub tx_bytes_per_sec: f64,
 }
 
+/// What one block device is; a value the host does not expose is `null`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskInfo {
+    /// Device name, as in [`DiskIoStats::name`].
+    pub name: String,
+    /// Model, e.g. `Samsung SSD 980 PRO 1TB`.
+    pub model: Option<String>,
+    /// Vendor, e.g. `ATA`, or a PCI id such as `0x1af4`.
+    pub vendor: Option<String>,
+    /// Capacity in bytes.
+    pub size: Option<u64>,
+    /// A spinning disk.
+    pub rotational: Option<bool>,
+    /// A removable medium.
+    pub removable: Option<bool>,
+}
+
+/// What one network interface is; a value the host does not expose is `null`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetInfo {
+    /// Interface name, as in the keys of [`DetailedFrame::net`].
+    pub name: String,
+    /// MAC address, e.g. `02:fc:00:00:00:01`.
+    pub mac: Option<String>,
+    /// IPv4 addresses with prefix, e.g. `192.0.2.2/24`.
+    pub ipv4: Vec<String>,
+    /// IPv6 addresses with prefix, e.g. `fd00::2/64`.
+    pub ipv6: Vec<String>,
+    /// Link speed in Mbit/s; `null` when unknown (virtual, wireless or down links).
+    pub speed_mbps: Option<u64>,
+    /// MTU in bytes.
+    pub mtu: Option<u64>,
+    /// Operational state: `up`, `down`, `unknown`, ...
+    pub operstate: Option<String>,
+}
+
 /// The frame of `/connect?...&detail=full`: every key of the classic frame, in its order,
 /// then the detailed ones.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -159,4 +195,11 @@ pub struct DetailedFrame {
     pub battery: Vec<BatteryStats>,
     /// The top 50 processes by CPU together with the top 50 by memory, busiest first.
     pub procs: Vec<ProcessDetail>,
+    /// What each block device of `disk_io` is (model, size); empty from servers before it.
+    #[serde(default)]
+    pub disk_info: Vec<DiskInfo>,
+    /// What each network interface is (MAC, addresses, link speed), in name order; empty from
+    /// servers before it.
+    #[serde(default)]
+    pub net_info: Vec<NetInfo>,
 }

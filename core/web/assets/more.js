@@ -5,6 +5,8 @@
 // like the main ones; the rest are live only (the last ten minutes whatever the range, and
 // their captions say so). Each has a line under it with the current values,
 // coloured when a threshold is crossed (temperature near critical, battery nearly empty).
+// Disk and network charts also say what the device is (model and size; addresses, MAC and
+// link speed) when the server sends it (disk_info, net_info).
 
 import { LineChart } from './chart.js';
 import * as fmt from './format.js';
@@ -23,6 +25,36 @@ export function tempLevel(celsius) {
 }
 
 const sensorName = (s) => (s.label ? `${s.chip} ${s.label}` : s.chip);
+const named = (list, name) => (Array.isArray(list) ? list.find((d) => d && d.name === name) : undefined);
+
+/** What a block device is: `Samsung SSD 980 PRO 1TB · 931.5 GiB SSD`; '' when unknown. */
+export function diskAbout(info) {
+  if (!info) return '';
+  // SATA disks name their bus, not their maker, as vendor.
+  const maker = [info.vendor === 'ATA' ? null : info.vendor, info.model].filter((v) => typeof v === 'string' && v);
+  const kind = info.rotational === true ? 'HDD' : info.rotational === false ? 'SSD' : '';
+  const size = fmt.isFiniteNumber(info.size) && info.size > 0 ? `${fmt.bytes(info.size)}${kind ? ` ${kind}` : ''}` : kind;
+  return [maker.join(' '), size, info.removable === true ? 'removable' : ''].filter(Boolean).join(' · ');
+}
+
+/** Mbit/s as written on the box: `100 Mbit/s`, `2.5 Gbit/s`. */
+export function linkSpeed(mbps) {
+  if (!fmt.isFiniteNumber(mbps)) return 'unknown';
+  return mbps >= 1000 && mbps % 100 === 0 ? `${mbps / 1000} Gbit/s` : `${mbps} Mbit/s`;
+}
+
+/** What an interface is: addresses, MAC, link speed and state; '' when unknown. */
+export function netAbout(info) {
+  if (!info) return '';
+  const list = (a) => (Array.isArray(a) && a.length > 0 ? a.join(', ') : 'none');
+  return [
+    `IPv4 ${list(info.ipv4)}`,
+    `IPv6 ${list(info.ipv6)}`,
+    `MAC ${info.mac || 'unknown'}`,
+    `link ${linkSpeed(info.speed_mbps)}`,
+    `${info.operstate || 'state unknown'}${fmt.isFiniteNumber(info.mtu) ? `, MTU ${info.mtu}` : ''}`,
+  ].join(' · ');
+}
 
 /**
  * What a frame has to draw: one spec per chart, with its series (a `key` that is a /history
@@ -58,6 +90,7 @@ export function specsOf(frame) {
       now: `Now reading ${fmt.rate(io.read_bytes_per_sec)}, writing ${fmt.rate(io.write_bytes_per_sec)}`
         + (fmt.isFiniteNumber(io.busy_percent) ? `, busy ${fmt.percent(io.busy_percent)}` : ''),
       level: io.busy_percent >= 90 ? 'warn' : '',
+      about: diskAbout(named(frame.disk_info, io.name)),
     });
   }
   for (const [name, r] of Object.entries(frame.net ?? {})) {
@@ -68,6 +101,7 @@ export function specsOf(frame) {
       values: [r.rx_bytes_per_sec, r.tx_bytes_per_sec],
       now: `Now receiving ${fmt.rate(r.rx_bytes_per_sec)}, sending ${fmt.rate(r.tx_bytes_per_sec)}`,
       level: '',
+      about: netAbout(named(frame.net_info, name)),
     });
   }
   const sensors = frame.sensors ?? {};
@@ -157,6 +191,9 @@ export class MoreCharts {
       entry.spec = spec;
       entry.chart.push(t, spec.values.map((v) => (fmt.isFiniteNumber(v) ? v : null)));
       if (entry.now.textContent !== spec.now) entry.now.textContent = spec.now;
+      const about = spec.about ?? '';
+      if (entry.about.textContent !== about) entry.about.textContent = about;
+      entry.about.hidden = about === '';
       const cls = `now${spec.level ? ` ${spec.level}` : ''}`;
       if (entry.now.className !== cls) entry.now.className = cls;
     }
@@ -173,13 +210,17 @@ export class MoreCharts {
     canvas.id = `more-${n}`;
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-labelledby', caption.id);
-    canvas.setAttribute('aria-describedby', `more-${n}-now chart-hint`);
+    canvas.setAttribute('aria-describedby', `more-${n}-about more-${n}-now chart-hint`);
+    const about = document.createElement('p');
+    about.id = `more-${n}-about`;
+    about.className = 'about';
+    about.hidden = true;
     const readout = document.createElement('output');
     readout.className = 'readout';
     const now = document.createElement('p');
     now.id = `more-${n}-now`;
     now.className = 'now';
-    figure.append(caption);
+    figure.append(caption, about);
     if (spec.series.length > 1) {
       const legend = document.createElement('ul');
       legend.className = 'legend';
@@ -202,7 +243,7 @@ export class MoreCharts {
     });
     chart.setWindow(...(spec.history ? this.window : LIVE_WINDOW));
     canvas.addEventListener('chartredraw', () => this.redraw());
-    return { chart, spec, now, figure };
+    return { chart, spec, now, about, figure };
   }
 
   /** The /history series names of the charts that have them. */

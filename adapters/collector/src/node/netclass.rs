@@ -44,6 +44,15 @@ pub fn parse_number(text: &str) -> Option<f64> {
 /// Reads every interface under `root` (normally `/sys/class/net`), in name order; entries that
 /// are not directories (`bonding_masters`) are skipped.
 pub fn read_netclass(root: &Path) -> Vec<NetClassReading> {
+    read_netclass_with(root, NUMERIC)
+}
+
+/// The numeric attributes device identity needs (`mtu`, `speed`), with their family stems.
+pub const IDENTITY: &[(&str, &str)] = &[("mtu", "mtu_bytes"), ("speed", "speed_bytes")];
+
+/// [`read_netclass`] reading only the `numeric` attribute files (file, family stem) of
+/// [`NUMERIC`], e.g. [`IDENTITY`]; the text attributes are always read.
+pub fn read_netclass_with(root: &Path, numeric: &[(&str, &str)]) -> Vec<NetClassReading> {
     let Ok(entries) = fs::read_dir(root) else {
         return Vec::new();
     };
@@ -55,14 +64,14 @@ pub fn read_netclass(root: &Path) -> Vec<NetClassReading> {
     devices.sort();
     devices
         .into_iter()
-        .map(|device| read_device(&root.join(&device), device))
+        .map(|device| read_device(&root.join(&device), device, numeric))
         .collect()
 }
 
-fn read_device(dir: &Path, device: String) -> NetClassReading {
+fn read_device(dir: &Path, device: String, numeric: &[(&str, &str)]) -> NetClassReading {
     let text = |file: &str| fs::read_to_string(dir.join(file)).ok();
     let label = |file: &str| text(file).map(|t| t.trim().to_owned()).unwrap_or_default();
-    let values = NUMERIC
+    let values = numeric
         .iter()
         .filter_map(|&(file, name)| {
             let mut value = parse_number(&text(file)?)?;
@@ -133,6 +142,24 @@ mod tests {
         assert_eq!(value("dormant"), None, "an empty file is left out");
         assert_eq!(value("iface_id"), None, "a malformed file is left out");
         assert_eq!(eth0.values.len(), 6);
+    }
+
+    #[test]
+    fn identity_reads_only_mtu_and_speed_of_the_numbers() {
+        let root = tempfile::tempdir().unwrap();
+        let eth0 = root.path().join("eth0");
+        for (file, text) in [
+            ("address", "02:fc:00:00:00:01\n"),
+            ("mtu", "1500\n"),
+            ("speed", "100\n"),
+            ("carrier", "1\n"),
+        ] {
+            write(&eth0, file, text);
+        }
+        let all = read_netclass_with(root.path(), IDENTITY);
+        let names: Vec<&str> = all[0].values.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["mtu_bytes", "speed_bytes"]);
+        assert_eq!(all[0].address, "02:fc:00:00:00:01");
     }
 
     #[test]

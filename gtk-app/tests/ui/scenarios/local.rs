@@ -348,6 +348,15 @@ pub fn each_disk_and_interface_has_its_page(w: &World) -> Result<(), String> {
     if shown.0 != format::percent(busy) || shown.1 != "1.0 MiB/s" || shown.2.is_empty() {
         return Err(format!("the disk page shows {shown:?}"));
     }
+    // What the disk is, from the detailed stream's disk_info.
+    let model = g["disk_info"][0]["model"].as_str().unwrap_or_default();
+    if text(win, "disk-nvme0n1-model") != model || text(win, "disk-nvme0n1-size").is_empty() {
+        return Err(format!(
+            "the disk page shows model {:?}, size {:?}",
+            text(win, "disk-nvme0n1-model"),
+            text(win, "disk-nvme0n1-size")
+        ));
+    }
     render(win)?
         .save_to_png(screenshots().join("page-disk.png"))
         .map_err(|e| e.to_string())?;
@@ -356,6 +365,19 @@ pub fn each_disk_and_interface_has_its_page(w: &World) -> Result<(), String> {
     let rx = text(win, "iface-wlan0-rx");
     if rx != "1.3 MiB/s" || text(win, "iface-wlan0-total").is_empty() {
         return Err(format!("the wlan0 page shows {rx:?}"));
+    }
+    // What the interface is, from net_info: a wireless link has no speed.
+    let identity = (
+        text(win, "iface-wlan0-ipv4"),
+        text(win, "iface-wlan0-mac"),
+        text(win, "iface-wlan0-speed"),
+    );
+    let wlan0 = g["net_info"]
+        .as_array()
+        .and_then(|all| all.iter().find(|n| n["name"] == "wlan0"))
+        .ok_or("no wlan0 in the golden's net_info")?;
+    if identity.0 != wlan0["ipv4"][0] || identity.1 != wlan0["mac"] || identity.2 != "unknown" {
+        return Err(format!("the wlan0 page shows {identity:?}"));
     }
     render(win)?
         .save_to_png(screenshots().join("page-interface.png"))
