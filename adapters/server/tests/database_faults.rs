@@ -6,71 +6,24 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use common::agent;
-use common::binary::{login, psmonitor};
+use common::binary::{LoggedServer, login, serve_logged};
 
 const PASSWORD: &str = "history must not vanish";
 
-/// A `psmonitor serve` whose stderr lines arrive on `log`; killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
-    log: Receiver<String>,
+fn start(dir: &Path) -> LoggedServer {
+    serve_logged(dir, PASSWORD, &[])
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+trait History {
+    fn history_times(&self, bearer: &str) -> Vec<i64>;
+    fn wait_written(&self, bearer: &str) -> Vec<i64>;
 }
 
-fn start(dir: &Path) -> Server {
-    let mut child = psmonitor(dir)
-        .args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
-        .arg(common::host("vm-no-sensors"))
-        .env("PSMONITOR_PASSWORD", PASSWORD)
-        .env("PSMONITOR_LOG_LEVEL", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, log) = channel();
-    let err = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let out = BufReader::new(child.stdout.take().unwrap());
-    let addr = out
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("listening on http://").map(str::to_owned))
-        .expect("the server listens");
-    Server { child, addr, log }
-}
-
-impl Server {
-    /// Waits for a log line containing every one of `words`; panics after 10 s.
-    fn wait_log(&self, words: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.log.recv_timeout(left) {
-                Ok(line) if words.iter().all(|w| line.contains(w)) => return line,
-                Ok(line) => eprintln!("server: {line}"),
-                Err(e) => panic!("no log line with {words:?}: {e}"),
-            }
-        }
-    }
-
+impl History for LoggedServer {
     /// The sample times `/history` holds for `cpu.usage` over the last hour.
     fn history_times(&self, bearer: &str) -> Vec<i64> {
         let mut res = agent()
@@ -112,7 +65,7 @@ impl Server {
     }
 }
 
-fn bearer(server: &Server) -> String {
+fn bearer(server: &LoggedServer) -> String {
     let (status, body) = login(&server.addr, PASSWORD);
     assert_eq!(status, 200);
     format!("Bearer {}", body["token"].as_str().unwrap())

@@ -3,96 +3,33 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use common::binary::{BIN, get_system, isolated, login};
-use common::{PASSWORD, host};
+use common::PASSWORD;
+use common::binary::{LoggedServer, get_system, login, serve_logged};
 use psmonitor_client::{Client, ClientConfig, ClientTrust, Fingerprint};
 use psmonitor_tls::load_chain;
 use psmonitor_tls::testing::TestCa;
 use zeroize::Zeroizing;
 
-/// A `psmonitor serve` with its stderr (the log, at info) read line by line; killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
-    log: Receiver<String>,
+fn serve(dir: &Path, args: &[&str]) -> LoggedServer {
+    serve_logged(dir, PASSWORD, args)
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+trait Reload {
+    fn hup(&self);
+    fn assert_serving(&mut self);
 }
 
-#[allow(
-    clippy::zombie_processes,
-    reason = "`Server` kills and waits for the child on drop"
-)]
-fn serve(dir: &Path, args: &[&str]) -> Server {
-    let mut child = isolated(Command::new(BIN), dir)
-        .args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
-        .arg(host("vm-no-sensors"))
-        .args(args)
-        .env("PSMONITOR_PASSWORD", PASSWORD)
-        .env("PSMONITOR_LOG_LEVEL", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, log) = mpsc::channel();
-    let err = child.stderr.take().unwrap();
-    let err_tx = tx.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = err_tx.send(line);
-        }
-    });
-    let out = child.stdout.take().unwrap();
-    let (out_tx, out_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = out_tx.send(line);
-        }
-    });
-    let addr = loop {
-        let line = out_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server never said it listens");
-        if let Some(rest) = line.strip_prefix("listening on ") {
-            let rest = rest.split_once("://").unwrap().1;
-            break rest.split(' ').next().unwrap().to_owned();
-        }
-    };
-    Server { child, addr, log }
-}
-
-impl Server {
+impl Reload for LoggedServer {
     fn hup(&self) {
         let status = Command::new("kill")
             .args(["-HUP", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
-    }
-
-    /// Waits for a log line containing every one of `words`; panics after 10 s.
-    fn expect_log(&self, words: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.log.recv_timeout(left) {
-                Ok(line) if words.iter().all(|w| line.contains(w)) => return line,
-                Ok(_) => {}
-                Err(e) => panic!("no log line with {words:?}: {e}"),
-            }
-        }
     }
 
     fn assert_serving(&mut self) {
@@ -115,25 +52,25 @@ fn sighup_on_plain_http_rereads_the_config_and_keeps_serving() {
     let mut server = serve(&data, &["--config", config.to_str().unwrap()]);
     server.assert_serving();
     server.hup();
-    server.expect_log(&["SIGHUP", "no TLS certificate to reload"]);
-    server.expect_log(&["SIGHUP", "re-read the settings: unchanged"]);
+    server.wait_log(&["SIGHUP", "no TLS certificate to reload"]);
+    server.wait_log(&["SIGHUP", "re-read the settings: unchanged"]);
     server.assert_serving();
     // A changed setting is named; it applies at the next start.
     std::fs::write(&config, "max-connections = 200\n").unwrap();
     server.hup();
-    let line = server.expect_log(&["SIGHUP", "changed"]);
+    let line = server.wait_log(&["SIGHUP", "changed"]);
     assert!(line.contains("max-connections"), "{line}");
     assert!(!line.contains("interval"), "{line}");
     // A broken file is reported and the running settings stay.
     std::fs::write(&config, "max-connections = \"many\n").unwrap();
     server.hup();
-    let line = server.expect_log(&["SIGHUP", "invalid"]);
+    let line = server.wait_log(&["SIGHUP", "invalid"]);
     assert!(line.contains("psmonitor.toml"), "{line}");
     // Several in a row are all survived (one at a time: signals sent together may be merged
     // into one by the kernel, so each waits for its own log line).
     for _ in 0..5 {
         server.hup();
-        server.expect_log(&["SIGHUP", "no TLS certificate"]);
+        server.wait_log(&["SIGHUP", "no TLS certificate"]);
     }
     server.assert_serving();
 }
@@ -186,7 +123,7 @@ fn sighup_with_tls_serves_the_certificate_swapped_on_disk() {
     let second = fingerprint_of(&cert);
     assert_ne!(first, second);
     server.hup();
-    let line = server.expect_log(&["SIGHUP", "reloaded the TLS certificate"]);
+    let line = server.wait_log(&["SIGHUP", "reloaded the TLS certificate"]);
     assert!(line.contains(&second.to_string()), "{line}");
     // The reload is done when it is logged: new connections get the new certificate.
     system_with_pin(&addr.to_string(), second).unwrap();
@@ -194,6 +131,6 @@ fn sighup_with_tls_serves_the_certificate_swapped_on_disk() {
     // A broken key file is reported; the server keeps the certificate it has.
     std::fs::write(&key, "not a key").unwrap();
     server.hup();
-    server.expect_log(&["SIGHUP", "cannot reload the TLS certificate"]);
+    server.wait_log(&["SIGHUP", "cannot reload the TLS certificate"]);
     system_with_pin(&addr.to_string(), second).unwrap();
 }

@@ -188,3 +188,79 @@ pub fn credentials_reset(dir: &Path) -> String {
     assert_eq!(lines.len(), 1, "only the password on stdout: {stdout}");
     lines[0].to_owned()
 }
+
+/// A `psmonitor serve` whose log (stderr, at info) arrives line by line; killed on drop.
+pub struct LoggedServer {
+    /// The server process.
+    pub child: Child,
+    /// `host:port` it listens on.
+    pub addr: String,
+    /// Its log lines, in order.
+    pub log: mpsc::Receiver<String>,
+}
+
+impl Drop for LoggedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `psmonitor serve` with a 200 ms interval on the `vm-no-sensors` fixture, `password`, the
+/// log at info, and `args`, in `dir`; returns once it says where it listens (http or https).
+#[allow(
+    clippy::zombie_processes,
+    reason = "`LoggedServer` kills and waits for the child on drop"
+)]
+pub fn serve_logged(dir: &Path, password: &str, args: &[&str]) -> LoggedServer {
+    let mut child = psmonitor(dir)
+        .args(["serve", "--port", "0", "--interval", "200ms", "--fixture"])
+        .arg(host("vm-no-sensors"))
+        .args(args)
+        .env("PSMONITOR_PASSWORD", password)
+        .env("PSMONITOR_LOG_LEVEL", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, log) = mpsc::channel();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let out = child.stdout.take().unwrap();
+    let (out_tx, out_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = out_tx.send(line);
+        }
+    });
+    let addr = loop {
+        let line = out_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server never said it listens");
+        if let Some(rest) = line.strip_prefix("listening on ") {
+            let rest = rest.split_once("://").unwrap().1;
+            break rest.split(' ').next().unwrap().to_owned();
+        }
+    };
+    LoggedServer { child, addr, log }
+}
+
+impl LoggedServer {
+    /// Waits for a log line containing every one of `words` (other lines are echoed to the
+    /// test's output); panics after 10 s.
+    pub fn wait_log(&self, words: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) if words.iter().all(|w| line.contains(w)) => return line,
+                Ok(line) => eprintln!("server: {line}"),
+                Err(e) => panic!("no log line with {words:?}: {e}"),
+            }
+        }
+    }
+}
