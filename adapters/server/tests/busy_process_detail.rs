@@ -4,20 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use common::binary::{Killed, serve_live};
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn a_busy_small_process_is_in_the_detailed_stream_with_its_cpu() {
@@ -31,29 +23,7 @@ fn a_busy_small_process_is_in_the_detailed_stream_with_its_cpu() {
     let pid = u64::from(busy.0.id());
 
     let dir = tempfile::tempdir().unwrap();
-    let mut serve = common::binary::psmonitor(dir.path());
-    serve
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--interval",
-            "500ms",
-            "--history",
-            "off",
-        ])
-        .args(["--collector", "procfs"])
-        .env("PSMONITOR_PASSWORD", common::PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = serve.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Killed(child);
-    let addr = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on http://").map(str::to_owned))
-        .expect("psmonitor serve never said it listens");
+    let (_server, addr) = serve_live(dir.path(), "500ms", &[]);
 
     let (status, login) = common::binary::login(&addr, common::PASSWORD);
     assert_eq!(status, 200, "{login}");

@@ -10,10 +10,11 @@
 
 mod common;
 
+use common::binary::{Killed, serve_live};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// node_exporter's collectors a host monitor covers (DESIGN 6.2).
@@ -61,15 +62,6 @@ fn node_exporter() -> Option<Command> {
             eprintln!("skipped: {missing}");
             None
         }
-    }
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -210,29 +202,7 @@ fn metrics_agree_with_the_real_node_exporter_on_this_host() {
     let _exporter = Killed(exporter.spawn().unwrap());
 
     let dir = tempfile::tempdir().unwrap();
-    let mut serve = common::binary::psmonitor(dir.path());
-    serve
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--interval",
-            "1s",
-            "--history",
-            "off",
-        ])
-        .args(["--metrics-public", "--collector", "procfs"])
-        .env("PSMONITOR_PASSWORD", common::PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = serve.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Killed(child);
-    let addr = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on http://").map(str::to_owned))
-        .expect("psmonitor serve never said it listens");
+    let (_server, addr) = serve_live(dir.path(), "1s", &["--metrics-public"]);
 
     let http = common::agent();
     let ours_url = format!("http://{addr}/metrics");

@@ -7,9 +7,11 @@
 
 mod common;
 
+use common::binary::Killed;
+
 use std::io::Write;
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::TestServer;
@@ -136,15 +138,6 @@ fn promtool_accepts_the_metrics_of_every_fixture_host() {
         );
         let text = open.into_body().read_to_string().unwrap();
         assert!(text.ends_with("# EOF\n"), "{host}");
-    }
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

@@ -264,3 +264,43 @@ impl LoggedServer {
         }
     }
 }
+
+/// A child process killed and reaped on drop.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `psmonitor serve` reading this host (`--collector procfs`, history off) on port 0 with
+/// `interval` and `args`, in `dir`; returns it (killed on drop) and its `host:port`.
+pub fn serve_live(dir: &Path, interval: &str, args: &[&str]) -> (Killed, String) {
+    let mut child = psmonitor(dir)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--interval",
+            interval,
+            "--history",
+            "off",
+        ])
+        .args(["--collector", "procfs"])
+        .args(args)
+        .env("PSMONITOR_PASSWORD", super::PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Killed(child);
+    let addr = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("listening on http://").map(str::to_owned))
+        .expect("psmonitor serve never said it listens");
+    (server, addr)
+}
