@@ -1,6 +1,7 @@
 //! The controller: owns the embedded server, the main window and its hosts, the log buffer and
 //! the settings, and installs the application's actions and shortcuts.
 
+mod host_login;
 mod hosts;
 mod local_password;
 mod notify;
