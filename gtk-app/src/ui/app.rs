@@ -125,7 +125,7 @@ impl Controller {
             }
             glib::Propagation::Proceed
         });
-        this.window.window.present();
+        this.window.present();
         this
     }
 

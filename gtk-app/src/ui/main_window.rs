@@ -5,8 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gtk::gio;
 use gtk::prelude::*;
+use gtk::{gio, glib};
 
 use crate::ui::host_pane::HostPane;
 
@@ -81,7 +81,6 @@ impl MainWindow {
         header.set_title_widget(Some(&title));
         window.set_titlebar(Some(&header));
         let stack = gtk::Stack::builder().name("host-panes").build();
-        window.set_child(Some(&stack));
         let this = Rc::new(Self {
             window,
             hosts,
@@ -97,6 +96,25 @@ impl MainWindow {
             }
         });
         this
+    }
+
+    /// Shows the window in the next main-loop iteration with its header bar, and its content in
+    /// the one after: building the window, realizing it, and styling and laying out every
+    /// widget of the hosts' pages are then three short stretches of work, not one long stall.
+    pub fn present(&self) {
+        let (window, stack) = (self.window.downgrade(), self.stack.clone());
+        glib::idle_add_local_once(move || {
+            let Some(window) = window.upgrade() else {
+                return;
+            };
+            window.present();
+            let window = window.downgrade();
+            glib::idle_add_local_once(move || {
+                if let Some(window) = window.upgrade() {
+                    window.set_child(Some(&stack));
+                }
+            });
+        });
     }
 
     /// Adds `pane` at the end of the list; it relabels itself as its state changes.

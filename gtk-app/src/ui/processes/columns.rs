@@ -14,7 +14,7 @@ pub(super) type Text = fn(&ProcRow) -> String;
 pub(super) const COLUMNS: [(&str, &str, Text, bool); 7] = [
     ("PID", "col-pid", |p| p.pid.to_string(), true),
     ("Name", "col-name", |p| tree_name(p), false),
-    ("Command", "col-command", |p| p.command.clone(), false),
+    ("Command", "col-command", |p| clip(&p.command), false),
     ("User", "col-user", |p| p.user.clone(), false),
     (
         "CPU",
@@ -30,6 +30,31 @@ pub(super) const COLUMNS: [(&str, &str, Text, bool); 7] = [
     ),
     ("Threads", "col-threads", |p| p.threads.to_string(), true),
 ];
+
+/// The most characters of a command line a cell shows: wider than any screen's column, and
+/// shaping a label costs in proportion to its text (some command lines run to kilobytes).
+const COMMAND_CHARS: usize = 300;
+
+/// `command` cut to [`COMMAND_CHARS`] (the cell ellipsizes it anyway).
+fn clip(command: &str) -> String {
+    match command.char_indices().nth(COMMAND_CHARS) {
+        Some((at, _)) => format!("{}…", &command[..at]),
+        None => command.to_owned(),
+    }
+}
+
+/// Each column's width at first, in pixels (the user may drag it). A fixed width spares GTK
+/// measuring every cell of the column after each change; Command takes the room left over.
+fn width_of(name: &str) -> i32 {
+    match name {
+        "col-pid" => 80,
+        "col-name" => 170,
+        "col-command" => 240,
+        "col-user" => 110,
+        "col-mem" => 100,
+        _ => 80,
+    }
+}
 
 /// The name, indented by its depth in the process tree.
 fn tree_name(p: &ProcRow) -> String {
@@ -113,6 +138,7 @@ impl ProcessPage {
                 .factory(&factory)
                 .resizable(true)
                 .expand(name == "col-command")
+                .fixed_width(width_of(name))
                 .build();
             if let Some(key) = SortKey::ALL.into_iter().find(|k| k.label() == title) {
                 // The page sorts its rows itself; this sorter only tells which header is the

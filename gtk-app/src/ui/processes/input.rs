@@ -43,6 +43,15 @@ impl ProcessPage {
             });
             i.view.add_controller(click);
         }
+        // Rows scrolled to are brought up to date before they are drawn.
+        if let Some(adj) = i.view.vadjustment() {
+            let weak = Rc::downgrade(&self.inner);
+            adj.connect_value_changed(move |_| {
+                if let Some(inner) = weak.upgrade() {
+                    ProcessPage { inner }.write_on_screen();
+                }
+            });
+        }
         let weak = Rc::downgrade(&self.inner);
         let again = move || {
             if let Some(inner) = weak.upgrade() {

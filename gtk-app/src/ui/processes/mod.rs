@@ -52,6 +52,12 @@ struct Inner {
     shown: RefCell<Vec<ProcRow>>,
     /// The labels bound to each slot, per column: a changed row is written into them directly.
     cells: RefCell<Vec<[Option<gtk::Label>; COLUMNS.len()]>>,
+    /// Slots whose labels may still show an earlier row (see [`ProcessPage::rearrange`]).
+    stale: RefCell<std::collections::BTreeSet<usize>>,
+    /// A catch-up of the stale slots is scheduled.
+    catching_up: Cell<bool>,
+    /// The pids selected before the last rearrangement (rows added later are selected by it).
+    keep: RefCell<Vec<u32>>,
     callbacks: Callbacks,
     /// The columns that sort, with their key (the header shows GTK's sort arrow on them).
     sortable: RefCell<Vec<(gtk::ColumnViewColumn, SortKey)>>,
@@ -166,6 +172,9 @@ impl ProcessPage {
                 rows: RefCell::new(Vec::new()),
                 shown: RefCell::new(Vec::new()),
                 cells: RefCell::new(Vec::new()),
+                stale: RefCell::default(),
+                catching_up: Cell::new(false),
+                keep: RefCell::default(),
                 callbacks,
                 sortable: RefCell::new(Vec::new()),
                 probe: Rc::new(Cell::new(None)),
