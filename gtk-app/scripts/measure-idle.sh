@@ -3,7 +3,8 @@
 # (the embedded server samples at 1 Hz and the main window shows every sample), lets it settle,
 # then reads utime+stime and VmRSS from /proc over SECONDS_TO_MEASURE seconds.
 #
-# usage: gtk-app/scripts/measure-idle.sh [seconds] [page]   (default 60, resources; needs xvfb-run)
+# usage: [BIN=path/to/psmonitor-gtk] gtk-app/scripts/measure-idle.sh [seconds] [page]
+#   (default target/release/psmonitor-gtk, 60 s, resources; needs xvfb-run)
 #   page: resources (the sidebar and the CPU page) or processes (every process of this computer)
 # The release build uses the workspace profile (fat LTO); on a busy machine
 # CARGO_PROFILE_RELEASE_LTO=off builds faster (a slightly larger binary, so a slightly larger RSS).
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 page=${2:-resources}
-bin=target/release/psmonitor-gtk
+bin=${BIN:-target/release/psmonitor-gtk}
 [ -x "$bin" ] || cargo build -p psmonitor-gtk --release
 data=$(mktemp -d)
 trap 'kill "$xpid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"' EXIT
