@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use gtk::glib;
+use gtk::prelude::*;
 use zeroize::Zeroizing;
 
 use super::Controller;
@@ -232,7 +233,8 @@ impl Controller {
     pub(super) fn new_pane(self: &Rc<Self>, url: &str, username: &str) -> Rc<HostPane> {
         let sort = self.settings().process_sort;
         let pane = HostPane::new(
-            &self.window.window,
+            self.window.window.upcast_ref(),
+            &self.window.toasts,
             url,
             Some(url.to_owned()),
             None,
@@ -281,6 +283,7 @@ impl Controller {
             move || {
                 if let (Some(this), Some(pane)) = (weak.upgrade(), which.upgrade()) {
                     this.remove_host(&pane);
+                    this.window.toast(&format!("Removed {url} (as {user})"));
                 }
             },
         )

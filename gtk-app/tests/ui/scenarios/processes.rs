@@ -217,6 +217,13 @@ pub fn signal_menu_terminates_a_child_process(w: &World) -> Result<(), String> {
         if signal != Some(15) {
             return Err(format!("the child ended with {status:?}, not SIGTERM"));
         }
+        // A toast says what was sent.
+        let want = format!("Terminate sent to process {pid}");
+        wait_until("the toast", Duration::from_secs(15), || {
+            psmonitor_gtk::ui::main_window::toasts_shown(&w.controller.window.window)
+                .iter()
+                .any(|t| t == &want)
+        })?;
         if page.displayed().is_empty() {
             return Err("the list emptied".into());
         }
