@@ -15,12 +15,13 @@ page=${2:-resources}
 bin=${BIN:-target/release/psmonitor-gtk}
 [ -x "$bin" ] || cargo build -p psmonitor-gtk --release
 data=$(mktemp -d)
-trap 'kill "$xpid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"' EXIT
+# The app first: xvfb-run then stops its X server (killing xvfb-run alone left both running).
+pid=""
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$data"' EXIT
 # A free port and a known password so the run touches neither port 4500 nor the keyring.
 PSMONITOR_DATA_DIR="$data" PSMONITOR_PASSWORD=measure-idle PSMONITOR_LOG=warn PSMONITOR_PAGE="$page" \
   xvfb-run -a -s "-screen 0 1280x1024x24" "$bin" >"$data/out.log" 2>&1 &
 xpid=$!
-pid=""
 for _ in $(seq 100); do
   pid=$(pgrep -n -P "$xpid" -x psmonitor-gtk || true)
   [ -n "$pid" ] && break

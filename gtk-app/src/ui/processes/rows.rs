@@ -59,7 +59,7 @@ impl ProcessPage {
             i.cells.borrow_mut().resize_with(new_len, Default::default);
             let in_store = i.store.n_items() as usize;
             if new_len > in_store {
-                // GTK builds the new rows' widgets at once: a screenful now, the rest later.
+                // GTK builds new rows' widgets at once: a dozen now, a dozen per iteration after.
                 self.grow(GROW);
             } else if new_len < in_store {
                 i.store.splice(
