@@ -14,7 +14,7 @@ missing=()
 # prometheus ships promtool and the server the /metrics tests scrape with; dbus and gnome-keyring
 # the private session bus and Secret Service the keyring tests start for themselves; lintian,
 # desktop-file-utils and appstream check the Debian packages (scripts/package.sh --check).
-for pkg in libgtk-4-dev xvfb xauth chromium prometheus dbus gnome-keyring lintian desktop-file-utils appstream; do
+for pkg in libgtk-4-dev libadwaita-1-dev xvfb xauth chromium prometheus dbus gnome-keyring lintian desktop-file-utils appstream; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi

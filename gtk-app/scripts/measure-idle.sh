@@ -3,7 +3,8 @@
 # (the embedded server samples at 1 Hz and the main window shows every sample), lets it settle,
 # then reads utime+stime and VmRSS from /proc over SECONDS_TO_MEASURE seconds.
 #
-# usage: gtk-app/scripts/measure-idle.sh [seconds] [page]   (default 60, resources; needs xvfb-run)
+# usage: [BIN=path/to/psmonitor-gtk] gtk-app/scripts/measure-idle.sh [seconds] [page]
+#   (default target/release/psmonitor-gtk, 60 s, resources; needs xvfb-run)
 #   page: resources (the sidebar and the CPU page) or processes (every process of this computer)
 # The release build uses the workspace profile (fat LTO); on a busy machine
 # CARGO_PROFILE_RELEASE_LTO=off builds faster (a slightly larger binary, so a slightly larger RSS).
@@ -11,15 +12,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 page=${2:-resources}
-bin=target/release/psmonitor-gtk
+bin=${BIN:-target/release/psmonitor-gtk}
 [ -x "$bin" ] || cargo build -p psmonitor-gtk --release
 data=$(mktemp -d)
-trap 'kill "$xpid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"' EXIT
+# The app first: xvfb-run then stops its X server (killing xvfb-run alone left both running).
+pid=""
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; wait 2>/dev/null || true; rm -rf "$data"' EXIT
 # A free port and a known password so the run touches neither port 4500 nor the keyring.
 PSMONITOR_DATA_DIR="$data" PSMONITOR_PASSWORD=measure-idle PSMONITOR_LOG=warn PSMONITOR_PAGE="$page" \
   xvfb-run -a -s "-screen 0 1280x1024x24" "$bin" >"$data/out.log" 2>&1 &
 xpid=$!
-pid=""
 for _ in $(seq 100); do
   pid=$(pgrep -n -P "$xpid" -x psmonitor-gtk || true)
   [ -n "$pid" ] && break

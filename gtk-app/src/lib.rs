@@ -23,5 +23,8 @@ pub mod ui;
 /// The GTK re-exports the app uses (glib, gio, gdk, cairo come through gtk4).
 pub use gtk;
 
+/// libadwaita (1.2), for the window, the toasts and the preferences window.
+pub use adw;
+
 /// The application id.
 pub const APP_ID: &str = "io.github.psmonitor.PSMonitor";

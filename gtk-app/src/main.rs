@@ -95,6 +95,10 @@ fn main() -> ExitCode {
     }
     if app.is_remote() {
         tracing::info!("PSMonitor already runs: raising its window");
+    } else if let Err(e) = psmonitor_gtk::adw::init() {
+        // Before the main loop runs: loading libadwaita's stylesheet (about 10 ms) is start-up
+        // work, not a stall of a window on screen.
+        tracing::warn!("libadwaita did not start: {e}");
     }
     let controller: Rc<RefCell<Option<Rc<Controller>>>> = Rc::default();
     let keep = controller.clone();

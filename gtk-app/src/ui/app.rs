@@ -1,6 +1,7 @@
 //! The controller: owns the embedded server, the main window and its hosts, the log buffer and
 //! the settings, and installs the application's actions and shortcuts.
 
+mod host_login;
 mod hosts;
 mod local_password;
 mod notify;
@@ -76,7 +77,8 @@ impl Controller {
         let (width, height) = settings.borrow().window_size;
         let window = MainWindow::new(app, width.max(400), height.max(300));
         let main = HostPane::new(
-            &window.window,
+            window.window.upcast_ref(),
+            &window.toasts,
             &local_hostname(),
             None,
             options.local_processes.clone(),
@@ -124,7 +126,7 @@ impl Controller {
             }
             glib::Propagation::Proceed
         });
-        this.window.window.present();
+        this.window.present();
         this
     }
 
@@ -192,7 +194,11 @@ impl Controller {
                 log_level: new.log_level,
                 ..this.settings()
             };
-            this.apply_settings(merged)
+            let applied = this.apply_settings(merged);
+            if applied.is_ok() {
+                this.window.toast("Server settings saved");
+            }
+            applied
         })
     }
 

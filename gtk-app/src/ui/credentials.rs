@@ -28,7 +28,10 @@ impl std::fmt::Debug for Actions {
 pub fn window(parent: &impl IsA<gtk::Window>) -> (gtk::Window, gtk::Box) {
     let body = vbox();
     body.set_width_request(480);
-    (dialog(parent, "PSMonitor credentials", &body), body)
+    // "Copied" shows here, over the window the user is looking at.
+    let toasts = adw::ToastOverlay::new();
+    toasts.set_child(Some(&body));
+    (dialog(parent, "PSMonitor credentials", &toasts), body)
 }
 
 /// A read-only entry with a Copy button; hidden text gets a Show toggle.
@@ -45,7 +48,16 @@ fn copy_row(grid: &gtk::Grid, row: i32, key: &str, value: &str, name: &str, hidd
     let copy = gtk::Button::with_label("Copy");
     copy.set_tooltip_text(Some(&format!("Copy the {}", key.to_lowercase())));
     let text = value.to_owned();
-    copy.connect_clicked(move |b| b.clipboard().set_text(&text));
+    let copied = format!("{key} copied");
+    copy.connect_clicked(move |b| {
+        b.clipboard().set_text(&text);
+        if let Some(toasts) = b
+            .ancestor(adw::ToastOverlay::static_type())
+            .and_then(|w| w.downcast::<adw::ToastOverlay>().ok())
+        {
+            crate::ui::main_window::show_toast(&toasts, &copied);
+        }
+    });
     grid.attach(&label, 0, row, 1, 1);
     grid.attach(&entry, 1, row, 1, 1);
     grid.attach(&copy, 2, row, 1, 1);

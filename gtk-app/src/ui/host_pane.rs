@@ -121,6 +121,14 @@ pub struct HostPane {
     changed: RefCell<Option<Changed>>,
 }
 
+/// The toast after `signal` went to `pids`, e.g. "Terminate sent to process 1234".
+fn signal_sent(signal: crate::process_list::Signal, pids: &[u32]) -> String {
+    match pids {
+        [pid] => format!("{} sent to process {pid}", signal.label()),
+        _ => format!("{} sent to {} processes", signal.label(), pids.len()),
+    }
+}
+
 /// Stops a watch without making the UI wait for its thread to end.
 fn stop_off_thread(watch: Watch) {
     let _ = std::thread::Builder::new()
@@ -134,6 +142,7 @@ impl HostPane {
     /// signal menu; `sort` orders them at first and `on_sort` hears when the user changes it.
     pub fn new(
         window: &gtk::ApplicationWindow,
+        toasts: &adw::ToastOverlay,
         host: &str,
         url: Option<String>,
         local: Option<std::path::PathBuf>,
@@ -143,12 +152,14 @@ impl HostPane {
         let window = window.clone();
         let model = Rc::new(RefCell::new(ViewModel::default()));
         let parent = window.downgrade();
+        let toasts = toasts.downgrade();
         let callbacks = Callbacks {
             on_signal: Rc::new(move |rows, signal, page| {
                 let Some(parent) = parent.upgrade() else {
                     return;
                 };
                 let pids: Vec<u32> = rows.iter().map(|r| r.pid).collect();
+                let toasts = toasts.clone();
                 crate::ui::dialogs::confirm_signal(&parent, &rows, signal, move || {
                     let refused: Vec<String> = pids
                         .iter()
@@ -157,6 +168,12 @@ impl HostPane {
                         .collect();
                     if refused.is_empty() {
                         page.show_error(None);
+                        if let Some(toasts) = toasts.upgrade() {
+                            crate::ui::main_window::show_toast(
+                                &toasts,
+                                &signal_sent(signal, &pids),
+                            );
+                        }
                     } else {
                         page.show_error(Some(&refused.join(" ")));
                     }

@@ -1,12 +1,13 @@
-//! The one main window: a header bar with the hosts list (this computer first, each with its
-//! state), an Add host button, the selected host's page switcher and the menu; below, the
-//! selected host's pane. Switching hosts keeps the window.
+//! The one main window (an `AdwApplicationWindow`): a header bar with the hosts list (this
+//! computer first, each with its state), an Add host button, the selected host's page switcher
+//! and the menu; below, the selected host's pane, under a toast overlay for the transient
+//! messages (saved, copied, host removed, signal sent). Switching hosts keeps the window.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gtk::gio;
-use gtk::prelude::*;
+use adw::prelude::*;
+use gtk::{gio, glib};
 
 use crate::ui::host_pane::HostPane;
 
@@ -14,7 +15,9 @@ use crate::ui::host_pane::HostPane;
 #[derive(Debug)]
 pub struct MainWindow {
     /// The window.
-    pub window: gtk::ApplicationWindow,
+    pub window: adw::ApplicationWindow,
+    /// Where the transient messages show.
+    pub toasts: adw::ToastOverlay,
     /// The hosts list.
     pub hosts: gtk::DropDown,
     names: gtk::StringList,
@@ -47,7 +50,7 @@ fn menu() -> gio::Menu {
 impl MainWindow {
     /// An empty window of `width`×`height`.
     pub fn new(app: &gtk::Application, width: i32, height: i32) -> Rc<Self> {
-        let window = gtk::ApplicationWindow::builder()
+        let window = adw::ApplicationWindow::builder()
             .application(app)
             .title("PSMonitor")
             .default_width(width)
@@ -74,16 +77,22 @@ impl MainWindow {
             .menu_model(&menu())
             .tooltip_text("Menu")
             .build();
-        let header = gtk::HeaderBar::new();
+        let header = adw::HeaderBar::new();
         header.pack_start(&hosts);
         header.pack_start(&add);
         header.pack_end(&menu_button);
         header.set_title_widget(Some(&title));
-        window.set_titlebar(Some(&header));
         let stack = gtk::Stack::builder().name("host-panes").build();
-        window.set_child(Some(&stack));
+        let toasts = adw::ToastOverlay::new();
+        toasts.set_widget_name("toasts");
+        toasts.set_vexpand(true);
+        let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        content.append(&header);
+        content.append(&toasts);
+        window.set_content(Some(&content));
         let this = Rc::new(Self {
             window,
+            toasts,
             hosts,
             names,
             stack,
@@ -97,6 +106,33 @@ impl MainWindow {
             }
         });
         this
+    }
+
+    /// Shows the window in the next main-loop iteration with its header bar, and its content in
+    /// the one after: building the window, realizing it, and styling and laying out every
+    /// widget of the hosts' pages are then three short stretches of work, not one long stall.
+    pub fn present(&self) {
+        let (window, toasts, stack) = (
+            self.window.downgrade(),
+            self.toasts.downgrade(),
+            self.stack.clone(),
+        );
+        glib::idle_add_local_once(move || {
+            let Some(window) = window.upgrade() else {
+                return;
+            };
+            window.present();
+            glib::idle_add_local_once(move || {
+                if let Some(toasts) = toasts.upgrade() {
+                    toasts.set_child(Some(&stack));
+                }
+            });
+        });
+    }
+
+    /// Shows `text` for a few seconds over the window's content.
+    pub fn toast(&self, text: &str) {
+        show_toast(&self.toasts, text);
     }
 
     /// Adds `pane` at the end of the list; it relabels itself as its state changes.
@@ -187,6 +223,41 @@ impl MainWindow {
             }
         }
     }
+}
+
+/// Shows `text` for a few seconds in `overlay`.
+pub fn show_toast(overlay: &adw::ToastOverlay, text: &str) {
+    let toast = adw::Toast::new(text);
+    toast.set_timeout(4);
+    overlay.add_toast(toast);
+}
+
+/// The texts of the toasts `root` shows now (tests).
+pub fn toasts_shown(root: &impl IsA<gtk::Widget>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.as_ref().clone()];
+    while let Some(w) = stack.pop() {
+        if w.css_name() == "toast" {
+            let mut inner = vec![w.clone()];
+            while let Some(c) = inner.pop() {
+                if let Some(l) = c.downcast_ref::<gtk::Label>() {
+                    out.push(l.text().to_string());
+                }
+                let mut child = c.first_child();
+                while let Some(ch) = child {
+                    child = ch.next_sibling();
+                    inner.push(ch);
+                }
+            }
+            continue;
+        }
+        let mut child = w.first_child();
+        while let Some(ch) = child {
+            child = ch.next_sibling();
+            stack.push(ch);
+        }
+    }
+    out
 }
 
 /// `This computer (name) · live` or `name · reconnecting`.

@@ -225,6 +225,12 @@ pub fn connect_again_fixes_the_host_in_place(w: &World) -> Result<(), String> {
         if l.panes().len() != 1 || l.saved() != [(url.clone(), "PSMonitor".into())] {
             return Err(format!("after removing: saved {:?}", l.saved()));
         }
+        let removed = format!("Removed {url} (as renamed)");
+        wait_until("the toast", Duration::from_secs(15), || {
+            psmonitor_gtk::ui::main_window::toasts_shown(&l.c.window.window)
+                .iter()
+                .any(|t| t == &removed)
+        })?;
         if l.kept(&url, "renamed").is_some() {
             return Err("the removed host's keyring entry stays".into());
         }

@@ -1,5 +1,6 @@
 //! The scenarios, run in this order (later ones rely on the embedded server being up).
 
+mod adwaita;
 mod conventions;
 mod dialogs;
 mod history;
@@ -72,6 +73,14 @@ pub const ALL: &[(&str, Scenario)] = &[
     (
         "a_second_launch_raises_the_first",
         conventions::a_second_launch_raises_the_first,
+    ),
+    (
+        "main_window_is_adwaita_and_toasts_confirm",
+        adwaita::main_window_is_adwaita_and_toasts_confirm,
+    ),
+    (
+        "preferences_window_changes_and_saves_a_setting",
+        adwaita::preferences_window_changes_and_saves_a_setting,
     ),
     (
         "preferences_change_units_and_resources",

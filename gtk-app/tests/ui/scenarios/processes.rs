@@ -100,6 +100,20 @@ pub fn processes_search_and_sort_by_each_column(w: &World) -> Result<(), String>
                 }
             }
         }
+        // Re-sorted, every row's labels catch up (the rows on screen at once, the others
+        // between frames).
+        wait_until("the labels to catch up", Duration::from_secs(10), || {
+            page.caught_up()
+        })?;
+        let cells = page.bound_cells();
+        let wrong: Vec<_> = cells.iter().filter(|(_, has, want)| has != want).collect();
+        if cells.len() < 7 * 5 || !wrong.is_empty() {
+            return Err(format!(
+                "{} labels bound, showing an earlier row: {:?}",
+                cells.len(),
+                wrong.iter().take(5).collect::<Vec<_>>()
+            ));
+        }
         // Clicking a column header sorts by it (what a click does: the view's sorter takes
         // that column), and clicking again turns the direction around.
         let table = page.table();
@@ -203,6 +217,13 @@ pub fn signal_menu_terminates_a_child_process(w: &World) -> Result<(), String> {
         if signal != Some(15) {
             return Err(format!("the child ended with {status:?}, not SIGTERM"));
         }
+        // A toast says what was sent.
+        let want = format!("Terminate sent to process {pid}");
+        wait_until("the toast", Duration::from_secs(15), || {
+            psmonitor_gtk::ui::main_window::toasts_shown(&w.controller.window.window)
+                .iter()
+                .any(|t| t == &want)
+        })?;
         if page.displayed().is_empty() {
             return Err("the list emptied".into());
         }
