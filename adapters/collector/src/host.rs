@@ -21,10 +21,15 @@ use crate::{CollectorError, SampleRequest, Sampler, battery, sysfs};
 const MOUNTS_EVERY: u64 = 10;
 /// Samples between re-scans of `/sys/class/hwmon` for sensors (values are read every sample).
 const SENSORS_EVERY: u64 = 60;
+/// Samples between re-reads of the host name and re-scans of `/sys/class/power_supply` for
+/// batteries (a battery's charge is read every sample): both change rarely, and an idle server
+/// should not pay for them every second.
+const IDENTITY_EVERY: u64 = 30;
 
 /// Samples the live host from `/proc` and `/sys`: processes through a caching
 /// [`ProcessReader`]; the mount list and the hwmon sensor list are re-discovered only every
-/// [`MOUNTS_EVERY`] and [`SENSORS_EVERY`] samples.
+/// [`MOUNTS_EVERY`] and [`SENSORS_EVERY`] samples, the host name and the batteries every
+/// [`IDENTITY_EVERY`].
 pub struct HostCollector {
     processes: ProcessReader,
     samples: u64,
@@ -45,7 +50,14 @@ pub struct HostCollector {
     nvml: Option<crate::gpu::nvml::NvmlGpus>,
     /// The cpufreq files for the current core count.
     freq_paths: Vec<PathBuf>,
+    /// The `/proc/cpuinfo` frequency, where cpufreq gives none; re-read every
+    /// [`MOUNTS_EVERY`] samples.
+    cpuinfo_mhz: Option<f64>,
     users: UserNames,
+    /// The host name, re-read every [`IDENTITY_EVERY`] samples.
+    hostname: String,
+    /// The battery directories under `/sys/class/power_supply`, re-scanned with the host name.
+    batteries: Vec<PathBuf>,
     user: String,
     distro: String,
     kernel: String,
@@ -80,7 +92,10 @@ impl HostCollector {
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
             freq_paths: Vec::new(),
+            cpuinfo_mhz: None,
             users,
+            hostname: String::new(),
+            batteries: Vec::new(),
             user,
             distro,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
@@ -95,8 +110,14 @@ impl HostCollector {
                 sysfs::cpu_freq_paths(Path::new("/sys/devices/system/cpu"), cores.len());
         }
         self.freqs_mhz = sysfs::read_freqs_mhz(&self.freq_paths);
-        let freq_mhz = sysfs::average_mhz(&self.freqs_mhz)
-            .or_else(|| system::parse_cpuinfo_mhz(&read("/proc/cpuinfo")));
+        let freq_mhz = sysfs::average_mhz(&self.freqs_mhz).or_else(|| {
+            // No cpufreq (most VMs): `/proc/cpuinfo` is the costliest file a tick would read,
+            // and its figure barely moves there, so it is read every MOUNTS_EVERY samples.
+            if self.samples.is_multiple_of(MOUNTS_EVERY) {
+                self.cpuinfo_mhz = system::parse_cpuinfo_mhz(&read("/proc/cpuinfo"));
+            }
+            self.cpuinfo_mhz
+        });
         if self.samples.is_multiple_of(SENSORS_EVERY) {
             self.sensors = sysfs::find_sensors(Path::new("/sys/class/hwmon"));
             self.fans = sysfs::find_fans(Path::new("/sys/class/hwmon"));
@@ -161,6 +182,10 @@ impl Sampler for HostCollector {
 
     /// Skips the `/proc/<pid>` scan, most of a sample's cost, unless `request` asks for it.
     fn sample_for(&mut self, request: SampleRequest) -> HostReading {
+        if self.samples.is_multiple_of(IDENTITY_EVERY) {
+            self.hostname = read("/proc/sys/kernel/hostname").trim().to_owned();
+            self.batteries = battery::find_batteries(Path::new("/sys/class/power_supply"));
+        }
         let processes = if request.processes {
             self.processes.read(&mut self.users)
         } else {
@@ -172,7 +197,7 @@ impl Sampler for HostCollector {
         let cpu = self.cpu(&stat_text);
         let mut reading = HostReading {
             monotonic_ms,
-            hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
+            hostname: self.hostname.clone(),
             user: self.user.clone(),
             distro: self.distro.clone(),
             kernel: self.kernel.clone(),
@@ -190,7 +215,7 @@ impl Sampler for HostCollector {
             ),
             fans: sysfs::read_fans(&self.fans),
             thermal_zones: thermal::read_zones(&self.zones),
-            batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
+            batteries: battery::read_batteries_in(&self.batteries),
             gpus: self.gpus(),
             node: self.node_reading(&stat_text, &meminfo_text),
         };
