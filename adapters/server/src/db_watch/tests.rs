@@ -11,7 +11,7 @@ use psmonitor_core::auth::{
 };
 use psmonitor_store::Store;
 
-use super::{REPORT_FIRST, REPORT_MAX, Report, Reports, start};
+use super::{REPORT_FIRST, REPORT_MAX, Report, Reports, Stamp, start};
 use crate::driver::HubMsg;
 use psmonitor_core::hub::Input;
 
@@ -111,6 +111,28 @@ fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
         assert!(Instant::now() < deadline, "the use was never recorded");
         std::thread::yield_now();
     }
+}
+
+#[test]
+fn a_commit_by_another_connection_moves_the_stamp_and_reads_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    make_account(dir.path());
+    let mut other = Store::open(dir.path()).unwrap();
+    let reader = Store::open(dir.path()).unwrap();
+    let path = dir.path().join(psmonitor_store::DB_FILE_NAME);
+    let before = Stamp::of(&path);
+    assert!(before.main.is_some(), "{before:?}");
+    reader.data_version().unwrap();
+    reader.tokens().unwrap();
+    reader.account().unwrap();
+    assert_eq!(Stamp::of(&path), before, "reads leave the files alone");
+    let token = ApiToken {
+        name: "grafana".into(),
+        scope: TokenScope::Read,
+        hash: [1; 32],
+    };
+    other.create_token(&token, 0).unwrap();
+    assert_ne!(Stamp::of(&path), before, "a commit shows in the files");
 }
 
 #[test]
