@@ -1,7 +1,6 @@
 //! [`HostCollector`]: reads the live host.
 
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -183,7 +182,7 @@ impl Sampler for HostCollector {
     /// Skips the `/proc/<pid>` scan, most of a sample's cost, unless `request` asks for it.
     fn sample_for(&mut self, request: SampleRequest) -> HostReading {
         if self.samples.is_multiple_of(IDENTITY_EVERY) {
-            self.hostname = read("/proc/sys/kernel/hostname").trim().to_owned();
+            self.hostname = read_line("/proc/sys/kernel/hostname").trim().to_owned();
             self.batteries = battery::find_batteries(Path::new("/sys/class/power_supply"));
         }
         let processes = if request.processes {
@@ -201,8 +200,8 @@ impl Sampler for HostCollector {
             user: self.user.clone(),
             distro: self.distro.clone(),
             kernel: self.kernel.clone(),
-            uptime_secs: system::parse_uptime(&read("/proc/uptime")),
-            load_average: system::parse_loadavg(&read("/proc/loadavg")),
+            uptime_secs: system::parse_uptime(&read_line("/proc/uptime")),
+            load_average: system::parse_loadavg(&read_line("/proc/loadavg")),
             cpu,
             memory: meminfo::parse_meminfo(&meminfo_text),
             disks: self.disks(),
@@ -260,5 +259,62 @@ fn disks(mounts: &[MountEntry]) -> Vec<DiskReading> {
 
 /// The text of a file, empty when it cannot be read.
 fn read(path: &str) -> String {
-    fs::read_to_string(path).unwrap_or_default()
+    read_until(path, false)
+}
+
+/// The text of a one-line file (`/proc/uptime`, `/proc/loadavg`): a read that ends the line
+/// needs no second read to see the end of the file.
+fn read_line(path: &str) -> String {
+    read_until(path, true)
+}
+
+/// Reads `path` into one buffer with room for the `/proc` files a tick reads: no `stat` for a
+/// size hint (procfs reports 0, which is why `fs::read_to_string` stats, then regrows its buffer
+/// several times per file); stops at the first newline if `one_line`.
+fn read_until(path: &str, one_line: bool) -> String {
+    use rustix::buffer::spare_capacity;
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let Ok(fd) = rustix::fs::open(path, flags, Mode::empty()) else {
+        return String::new();
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        if buf.capacity() - buf.len() < 512 {
+            buf.reserve(buf.capacity());
+        }
+        match rustix::io::read(&fd, spare_capacity(&mut buf)) {
+            Ok(0) => break,
+            Ok(_) if one_line && buf.ends_with(b"\n") => break,
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return String::new(),
+        }
+    }
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_read_whole_past_the_first_buffer_and_bad_ones_are_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let long: String = (0..2_000).map(|i| format!("line {i}\n")).collect();
+        let path = dir.path().join("long");
+        std::fs::write(&path, &long).expect("write");
+        assert!(long.len() > 3 * 4096);
+        assert_eq!(read(path.to_str().unwrap()), long);
+        // One-line mode stops at the end of the line (procfs one-liners end there).
+        let one = dir.path().join("one");
+        std::fs::write(&one, "12.5 3.0\n").expect("write");
+        assert_eq!(read_line(one.to_str().unwrap()), "12.5 3.0\n");
+        assert_eq!(read("/nonexistent/file"), "");
+        let bad = dir.path().join("bad");
+        std::fs::write(&bad, b"ok \xff end").expect("write");
+        assert_eq!(read(bad.to_str().unwrap()), "ok \u{fffd} end");
+        // The live files a tick reads parse as before.
+        assert!(read("/proc/stat").starts_with("cpu "));
+        assert!(system::parse_uptime(&read_line("/proc/uptime")) > 0);
+    }
 }
