@@ -1,14 +1,15 @@
 //! The one watcher of `psmonitor.db`: it notices `psmonitor credentials reset`, `psmonitor token
 //! create|revoke` (or any other change) made by another process while the server runs, and hands
-//! the new account and API tokens to the hub within about a second (DESIGN 5.2 asks for 2 s). It also
-//! records the tokens' last-use times, on the same connection.
+//! the new account and API tokens to the hub within about a second (DESIGN 5.2 asks for 2 s).
+//! It also records the tokens' last-use times, on the same connection.
 //!
 //! Every [`POLL`] it looks at the files' size and modification time (two `stat`s: a commit by
 //! any process changes `psmonitor.db-wal`, or the main file), asks SQLite's `data_version` only
 //! when they moved (and every [`FULL_CHECK_EVERY`] polls regardless, in case two commits fell in
-//! one timestamp tick with one size), and reloads only when another connection has committed. A database it cannot read (replaced by a file that is not one, a failing disk) is
-//! logged once as an error, then again at growing intervals while it lasts, and its recovery is
-//! logged too: never an error every poll.
+//! one timestamp tick with one size), and reloads only when another connection has committed.
+//! A database it cannot read (replaced by a file that is not one, a failing disk) is logged once
+//! as an error, then again at growing intervals while it lasts, and its recovery is logged too:
+//! never an error every poll.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};

@@ -141,7 +141,8 @@ fn a_lasting_failure_is_reported_once_then_less_and_less_often() {
     let mut reports = Reports::default();
     assert_eq!(reports.recovered(t0), None, "nothing failed yet");
     assert_eq!(reports.failed(t0), Some(Report::First));
-    // Polled every 500 ms: silent until the first interval has passed.
+    // Failing every 500 ms (twice as often as the watcher polls): silent until the first
+    // interval has passed.
     let mut at = t0;
     let mut logged = Vec::new();
     for _ in 0..(2 * 3600 * 2) {
