@@ -185,6 +185,10 @@ impl Sampler for HostCollector {
             self.hostname = read_line("/proc/sys/kernel/hostname").trim().to_owned();
             self.batteries = battery::find_batteries(Path::new("/sys/class/power_supply"));
         }
+        // Disk I/O, fans, thermal zones, batteries and GPUs are shown only to viewers (history
+        // records none of them), and viewers make samples read processes: a sample for nobody
+        // (history's idle ticks, `/network`) skips them.
+        let watched = request.processes;
         let processes = if request.processes {
             self.processes.read(&mut self.users)
         } else {
@@ -208,14 +212,13 @@ impl Sampler for HostCollector {
             processes,
             interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
             wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
-            disk_io: diskstats::parse_diskstats(
-                &read("/proc/diskstats"),
-                diskstats::node_exporter_keeps,
-            ),
-            fans: sysfs::read_fans(&self.fans),
-            thermal_zones: thermal::read_zones(&self.zones),
-            batteries: battery::read_batteries_in(&self.batteries),
-            gpus: self.gpus(),
+            disk_io: when(watched, || {
+                diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps)
+            }),
+            fans: when(watched, || sysfs::read_fans(&self.fans)),
+            thermal_zones: when(watched, || thermal::read_zones(&self.zones)),
+            batteries: when(watched, || battery::read_batteries_in(&self.batteries)),
+            gpus: when(watched, || self.gpus()),
             node: self.node_reading(&stat_text, &meminfo_text),
         };
         reading.node.hwmon_chips.clone_from(&self.chips);
@@ -232,6 +235,11 @@ impl fmt::Debug for HostCollector {
             .field("kernel", &self.kernel)
             .finish_non_exhaustive()
     }
+}
+
+/// `read()` if `watched`, else nothing.
+fn when<T: Default>(watched: bool, read: impl FnOnce() -> T) -> T {
+    if watched { read() } else { T::default() }
 }
 
 /// The real filesystems of `mounts` with their `statvfs` sizes; unreadable or empty ones
@@ -316,5 +324,21 @@ mod tests {
         // The live files a tick reads parse as before.
         assert!(read("/proc/stat").starts_with("cpu "));
         assert!(system::parse_uptime(&read_line("/proc/uptime")) > 0);
+    }
+
+    #[test]
+    fn a_sample_for_nobody_skips_what_only_viewers_see() {
+        let mut collector = HostCollector::new().expect("collector");
+        let idle = collector.sample_for(SampleRequest { processes: false });
+        assert!(idle.processes.is_empty());
+        assert!(idle.disk_io.is_empty() && idle.fans.is_empty() && idle.thermal_zones.is_empty());
+        assert!(idle.batteries.is_empty() && idle.gpus.is_empty());
+        // What history records is still there.
+        assert!(!idle.cpu.cores.is_empty() && idle.memory.total > 0);
+        let watched = collector.sample_for(SampleRequest { processes: true });
+        assert!(!watched.processes.is_empty());
+        let disks =
+            diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps);
+        assert_eq!(watched.disk_io.len(), disks.len());
     }
 }
