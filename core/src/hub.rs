@@ -475,30 +475,35 @@ impl Hub {
     }
 
     fn handle_sample(&mut self, reading: Box<HostReading>) {
-        self.sampler.detail = !self.detailed.is_empty();
         self.stats.sample_arrived(self.now.mono);
-        let Some((snapshot, derived, answered, processes)) =
-            self.sampler.handle_sample(self.now.mono, reading)
-        else {
+        let Some((answered, processes)) = self.sampler.handle_sample(self.now.mono, reading) else {
             return;
         };
-        self.record_history(&derived);
+        self.record_history();
         for (req, resource) in answered {
-            let response = match resource.body(&snapshot) {
+            let body = self
+                .sampler
+                .latest()
+                .and_then(|latest| latest.body(resource));
+            let response = match body {
                 Some(body) => http::ok(body),
                 None => self.metrics_response(resource),
             };
             self.respond(req, response);
         }
-        if !processes {
-            // A subscriber who just came after an idle spell: the next tick has its processes.
+        if !processes || self.conns.is_empty() {
+            // Nobody to send to, or a subscriber who just came after an idle spell: the next
+            // tick has its processes. Either way nothing is encoded.
             return;
         }
+        let Some((frame, detail)) = self.sampler.frames(!self.detailed.is_empty()) else {
+            return;
+        };
         self.stats.frames_sent += self.conns.len() as u64;
         for &conn in &self.conns {
-            let frame = match &snapshot.detail {
+            let frame = match &detail {
                 Some(detail) if self.detailed.contains(&conn) => detail.clone(),
-                _ => snapshot.frame.clone(),
+                _ => frame.clone(),
             };
             self.out.push_back(Output::Send { conn, frame });
         }

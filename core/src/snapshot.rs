@@ -209,7 +209,7 @@ pub fn network_snapshot(
 }
 
 /// Compact JSON of a wire value.
-fn to_json<T: Serialize>(value: &T) -> Arc<str> {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Arc<str> {
     // The wire types are plain structs with string map keys, and serde_json writes non-finite
     // floats as `null`, so serialising into memory cannot fail.
     Arc::from(serde_json::to_string(value).expect("wire types always serialise"))

@@ -1,7 +1,6 @@
 //! [`HostCollector`]: reads the live host.
 
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,10 +21,15 @@ use crate::{CollectorError, SampleRequest, Sampler, battery, sysfs};
 const MOUNTS_EVERY: u64 = 10;
 /// Samples between re-scans of `/sys/class/hwmon` for sensors (values are read every sample).
 const SENSORS_EVERY: u64 = 60;
+/// Samples between re-reads of the host name and re-scans of `/sys/class/power_supply` for
+/// batteries (a battery's charge is read every sample): both change rarely, and an idle server
+/// should not pay for them every second.
+const IDENTITY_EVERY: u64 = 30;
 
 /// Samples the live host from `/proc` and `/sys`: processes through a caching
 /// [`ProcessReader`]; the mount list and the hwmon sensor list are re-discovered only every
-/// [`MOUNTS_EVERY`] and [`SENSORS_EVERY`] samples.
+/// [`MOUNTS_EVERY`] and [`SENSORS_EVERY`] samples, the host name and the batteries every
+/// [`IDENTITY_EVERY`].
 pub struct HostCollector {
     processes: ProcessReader,
     samples: u64,
@@ -48,7 +52,14 @@ pub struct HostCollector {
     nvml: Option<crate::gpu::nvml::NvmlGpus>,
     /// The cpufreq files for the current core count.
     freq_paths: Vec<PathBuf>,
+    /// The `/proc/cpuinfo` frequency, where cpufreq gives none; re-read every
+    /// [`MOUNTS_EVERY`] samples.
+    cpuinfo_mhz: Option<f64>,
     users: UserNames,
+    /// The host name, re-read every [`IDENTITY_EVERY`] samples.
+    hostname: String,
+    /// The battery directories under `/sys/class/power_supply`, re-scanned with the host name.
+    batteries: Vec<PathBuf>,
     user: String,
     distro: String,
     kernel: String,
@@ -84,7 +95,10 @@ impl HostCollector {
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
             freq_paths: Vec::new(),
+            cpuinfo_mhz: None,
             users,
+            hostname: String::new(),
+            batteries: Vec::new(),
             user,
             distro,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
@@ -99,8 +113,14 @@ impl HostCollector {
                 sysfs::cpu_freq_paths(Path::new("/sys/devices/system/cpu"), cores.len());
         }
         self.freqs_mhz = sysfs::read_freqs_mhz(&self.freq_paths);
-        let freq_mhz = sysfs::average_mhz(&self.freqs_mhz)
-            .or_else(|| system::parse_cpuinfo_mhz(&read("/proc/cpuinfo")));
+        let freq_mhz = sysfs::average_mhz(&self.freqs_mhz).or_else(|| {
+            // No cpufreq (most VMs): `/proc/cpuinfo` is the costliest file a tick would read,
+            // and its figure barely moves there, so it is read every MOUNTS_EVERY samples.
+            if self.samples.is_multiple_of(MOUNTS_EVERY) {
+                self.cpuinfo_mhz = system::parse_cpuinfo_mhz(&read("/proc/cpuinfo"));
+            }
+            self.cpuinfo_mhz
+        });
         if self.samples.is_multiple_of(SENSORS_EVERY) {
             self.sensors = sysfs::find_sensors(Path::new("/sys/class/hwmon"));
             self.fans = sysfs::find_fans(Path::new("/sys/class/hwmon"));
@@ -165,6 +185,14 @@ impl Sampler for HostCollector {
 
     /// Skips the `/proc/<pid>` scan, most of a sample's cost, unless `request` asks for it.
     fn sample_for(&mut self, request: SampleRequest) -> HostReading {
+        if self.samples.is_multiple_of(IDENTITY_EVERY) {
+            self.hostname = read_line("/proc/sys/kernel/hostname").trim().to_owned();
+            self.batteries = battery::find_batteries(Path::new("/sys/class/power_supply"));
+        }
+        // Disk I/O, fans, thermal zones, batteries and GPUs are shown only to viewers (history
+        // records none of them), and viewers make samples read processes: a sample for nobody
+        // (history's idle ticks, `/network`) skips them.
+        let watched = request.processes;
         let processes = if request.processes {
             self.processes.read(&mut self.users)
         } else {
@@ -176,26 +204,25 @@ impl Sampler for HostCollector {
         let cpu = self.cpu(&stat_text);
         let mut reading = HostReading {
             monotonic_ms,
-            hostname: read("/proc/sys/kernel/hostname").trim().to_owned(),
+            hostname: self.hostname.clone(),
             user: self.user.clone(),
             distro: self.distro.clone(),
             kernel: self.kernel.clone(),
-            uptime_secs: system::parse_uptime(&read("/proc/uptime")),
-            load_average: system::parse_loadavg(&read("/proc/loadavg")),
+            uptime_secs: system::parse_uptime(&read_line("/proc/uptime")),
+            load_average: system::parse_loadavg(&read_line("/proc/loadavg")),
             cpu,
             memory: meminfo::parse_meminfo(&meminfo_text),
             disks: self.disks(),
             processes,
             interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
             wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
-            disk_io: diskstats::parse_diskstats(
-                &read("/proc/diskstats"),
-                diskstats::node_exporter_keeps,
-            ),
-            fans: sysfs::read_fans(&self.fans),
-            thermal_zones: thermal::read_zones(&self.zones),
-            batteries: battery::read_batteries(Path::new("/sys/class/power_supply")),
-            gpus: self.gpus(),
+            disk_io: when(watched, || {
+                diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps)
+            }),
+            fans: when(watched, || sysfs::read_fans(&self.fans)),
+            thermal_zones: when(watched, || thermal::read_zones(&self.zones)),
+            batteries: when(watched, || battery::read_batteries_in(&self.batteries)),
+            gpus: when(watched, || self.gpus()),
             node: self.node_reading(&stat_text, &meminfo_text),
             ..HostReading::default()
         };
@@ -217,6 +244,11 @@ impl fmt::Debug for HostCollector {
             .field("kernel", &self.kernel)
             .finish_non_exhaustive()
     }
+}
+
+/// `read()` if `watched`, else nothing.
+fn when<T: Default>(watched: bool, read: impl FnOnce() -> T) -> T {
+    if watched { read() } else { T::default() }
 }
 
 /// The real filesystems of `mounts` with their `statvfs` sizes; unreadable or empty ones
@@ -244,5 +276,78 @@ fn disks(mounts: &[MountEntry]) -> Vec<DiskReading> {
 
 /// The text of a file, empty when it cannot be read.
 fn read(path: &str) -> String {
-    fs::read_to_string(path).unwrap_or_default()
+    read_until(path, false)
+}
+
+/// The text of a one-line file (`/proc/uptime`, `/proc/loadavg`): a read that ends the line
+/// needs no second read to see the end of the file.
+fn read_line(path: &str) -> String {
+    read_until(path, true)
+}
+
+/// Reads `path` into one buffer with room for the `/proc` files a tick reads: no `stat` for a
+/// size hint (procfs reports 0, which is why `fs::read_to_string` stats, then regrows its buffer
+/// several times per file); stops at the first newline if `one_line`.
+fn read_until(path: &str, one_line: bool) -> String {
+    use rustix::buffer::spare_capacity;
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let Ok(fd) = rustix::fs::open(path, flags, Mode::empty()) else {
+        return String::new();
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        if buf.capacity() - buf.len() < 512 {
+            buf.reserve(buf.capacity());
+        }
+        match rustix::io::read(&fd, spare_capacity(&mut buf)) {
+            Ok(0) => break,
+            Ok(_) if one_line && buf.ends_with(b"\n") => break,
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return String::new(),
+        }
+    }
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_read_whole_past_the_first_buffer_and_bad_ones_are_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let long: String = (0..2_000).map(|i| format!("line {i}\n")).collect();
+        let path = dir.path().join("long");
+        std::fs::write(&path, &long).expect("write");
+        assert!(long.len() > 3 * 4096);
+        assert_eq!(read(path.to_str().unwrap()), long);
+        // One-line mode stops at the end of the line (procfs one-liners end there).
+        let one = dir.path().join("one");
+        std::fs::write(&one, "12.5 3.0\n").expect("write");
+        assert_eq!(read_line(one.to_str().unwrap()), "12.5 3.0\n");
+        assert_eq!(read("/nonexistent/file"), "");
+        let bad = dir.path().join("bad");
+        std::fs::write(&bad, b"ok \xff end").expect("write");
+        assert_eq!(read(bad.to_str().unwrap()), "ok \u{fffd} end");
+        // The live files a tick reads parse as before.
+        assert!(read("/proc/stat").starts_with("cpu "));
+        assert!(system::parse_uptime(&read_line("/proc/uptime")) > 0);
+    }
+
+    #[test]
+    fn a_sample_for_nobody_skips_what_only_viewers_see() {
+        let mut collector = HostCollector::new().expect("collector");
+        let idle = collector.sample_for(SampleRequest { processes: false });
+        assert!(idle.processes.is_empty());
+        assert!(idle.disk_io.is_empty() && idle.fans.is_empty() && idle.thermal_zones.is_empty());
+        assert!(idle.batteries.is_empty() && idle.gpus.is_empty());
+        // What history records is still there.
+        assert!(!idle.cpu.cores.is_empty() && idle.memory.total > 0);
+        let watched = collector.sample_for(SampleRequest { processes: true });
+        assert!(!watched.processes.is_empty());
+        let disks =
+            diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps);
+        assert_eq!(watched.disk_io.len(), disks.len());
+    }
 }

@@ -122,6 +122,9 @@ pub(crate) async fn serve<S>(
                 }
                 Output::Upgrade { head, rest } => {
                     permit.upgraded();
+                    // The HTTP state is done with: free it rather than hold it for the
+                    // websocket's life.
+                    drop((conn, pending));
                     return crate::websocket::upgrade(stream, *head, rest, peer, shared).await;
                 }
                 Output::ShutdownWrite => {

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_channel::Receiver;
 use async_tungstenite::WebSocketStream;
@@ -23,11 +23,13 @@ use crate::driver::{ConnCmd, HubMsg};
 /// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
 /// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
 /// wakes the reader too), so 512 bytes, enough for a ping or a close: a larger frame from the
-/// client still fits, tungstenite grows the buffer for it.
+/// client still fits, tungstenite grows the buffer for it. A message up to 16 bytes (a ping)
+/// waits in the write buffer for the next one, so a due ping shares the frame's write; every
+/// send flushes.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(512)
-        .write_buffer_size(0)
+        .write_buffer_size(16)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(Some(64 * 1024))
         .max_frame_size(Some(16 * 1024))
@@ -55,6 +57,12 @@ fn check_upgrade(head: &RequestHead) -> Result<String, HttpResponse> {
         ));
     }
     Ok(derive_accept_key(key.as_bytes()))
+}
+
+/// The query of `head`; the rest of it (every header) is freed now rather than held for the
+/// websocket's life.
+fn into_query(head: RequestHead) -> Option<String> {
+    head.query
 }
 
 /// The close code for a client's protocol violation, if the error is one.
@@ -112,9 +120,10 @@ pub(crate) async fn upgrade<S>(
     {
         return;
     }
+    let query = into_query(head);
     let ws =
         WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config())).await;
-    serve(ws, shared, head.query, peer).await;
+    serve(ws, shared, query, peer).await;
 }
 
 async fn serve<S>(
@@ -176,13 +185,26 @@ fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Sends `message`, within the write timeout the liveness keeps; false when the connection
-/// must end (the socket failed, or the frame did not drain in time).
-async fn send<K>(sink: &mut K, message: Message, liveness: &Mutex<Liveness>) -> bool
+/// How long past a liveness deadline the connection's own timer checks it. Frames come every
+/// second while anyone subscribes, and each one checks the deadlines first (a due ping goes out
+/// in the same write as the frame), so the timer is only the fallback for a stream without
+/// frames: it is re-armed when it fires, not each time a pong moves the deadline.
+const TIMER_SLACK: Duration = Duration::from_secs(2);
+
+/// Sends `message`, after a ping if `ping` (both in one write), within the write timeout the
+/// liveness keeps; false when the connection must end (the socket failed, or the frame did not
+/// drain in time).
+async fn send<K>(sink: &mut K, ping: bool, message: Message, liveness: &Mutex<Liveness>) -> bool
 where
     K: futures_util::Sink<Message> + Unpin,
 {
-    let mut sending = std::pin::pin!(sink.send(message));
+    let mut sending = std::pin::pin!(async {
+        if ping {
+            // Buffered (see `ws_config`): flushed together with `message`.
+            sink.feed(Message::Ping(Vec::new().into())).await?;
+        }
+        sink.send(message).await
+    });
     // Most frames go straight into the socket: no clock read, no timer for those.
     if let Some(result) = futures_lite::future::poll_once(sending.as_mut()).await {
         return result.is_ok();
@@ -207,47 +229,50 @@ async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>, liveness: &Mut
 where
     K: futures_util::Sink<Message> + Unpin,
 {
-    // One timer for the connection's life, moved only when the liveness deadline moves (at a
-    // ping or a pong), not one per frame.
-    let mut armed = lock(liveness).poll_timeout();
-    let mut timer = async_io::Timer::at(armed);
+    let mut timer = async_io::Timer::at(lock(liveness).poll_timeout() + TIMER_SLACK);
     loop {
-        let deadline = lock(liveness).poll_timeout();
-        if deadline != armed {
-            armed = deadline;
-            timer.set_at(deadline);
-        }
         let next = async { Some(commands.recv().await) }
             .or(async {
                 (&mut timer).await;
                 None
             })
             .await;
+        // Every wake (a frame, above all) checks the deadlines: no timer per ping or pong.
+        let due = lock(liveness).handle_timeout(Instant::now());
         let cmd = match next {
             Some(Ok(cmd)) => cmd,
             Some(Err(_)) => return,
-            None => match lock(liveness).handle_timeout(Instant::now()) {
-                Some(Due::Ping) => ConnCmd::Ping,
-                Some(Due::Close) => {
-                    tracing::debug!("closing a websocket subscriber that reads nothing");
-                    ConnCmd::Close(SILENT_CLOSE.0, SILENT_CLOSE.1)
+            None => {
+                timer.set_at(lock(liveness).poll_timeout() + TIMER_SLACK);
+                match due {
+                    Some(Due::Ping) => ConnCmd::Ping,
+                    Some(Due::Close) => ConnCmd::Close(SILENT_CLOSE.0, SILENT_CLOSE.1),
+                    Some(Due::Abort) => return,
+                    None => continue,
                 }
-                Some(Due::Abort) => return,
-                None => continue,
-            },
+            }
+        };
+        let (cmd, ping) = match (due, cmd) {
+            (Some(Due::Abort), _) => return,
+            (Some(Due::Close), _) => (ConnCmd::Close(SILENT_CLOSE.0, SILENT_CLOSE.1), false),
+            (Some(Due::Ping), ConnCmd::Frame(frame)) => (ConnCmd::Frame(frame), true),
+            (_, cmd) => (cmd, false),
         };
         match cmd {
             ConnCmd::Frame(frame) => {
-                if !send(sink, Message::Text(frame), liveness).await {
+                if !send(sink, ping, Message::Text(frame), liveness).await {
                     return;
                 }
             }
             ConnCmd::Ping => {
-                if !send(sink, Message::Ping(Vec::new().into()), liveness).await {
+                if !send(sink, false, Message::Ping(Vec::new().into()), liveness).await {
                     return;
                 }
             }
             ConnCmd::Close(code, reason) => {
+                if (code, reason) == SILENT_CLOSE {
+                    tracing::debug!("closing a websocket subscriber that reads nothing");
+                }
                 let frame = CloseFrame {
                     code: code.into(),
                     reason: reason.into(),

@@ -315,11 +315,7 @@ impl Hub {
         if let Err(response) = self.authorize_for(request, Need::Read) {
             return Some(response);
         }
-        if let Some(body) = self
-            .sampler
-            .fresh(self.now.mono, resource)
-            .and_then(|snapshot| resource.body(snapshot))
-        {
+        if let Some(body) = self.sampler.fresh_body(self.now.mono, resource) {
             return Some(ok(body));
         }
         self.sampler.queue(req, resource);

@@ -11,7 +11,6 @@ use super::{HistoryAnswer, HistoryRequest, HttpRequest, HttpResponse, Hub, Outpu
 use crate::history::{SeriesList, parse_query};
 use crate::metrics::{self, MetricsFormat, ServerStats};
 use crate::series::series_values;
-use crate::snapshot::Derived;
 
 /// The 404 message when the server runs with `--history off`.
 pub const HISTORY_OFF: &str = "history is off on this server (--history off)";
@@ -61,11 +60,7 @@ impl Hub {
             return Some(response);
         }
         let resource = Resource::Metrics(MetricsFormat::from_accept(request.accept.as_deref()));
-        if self
-            .sampler
-            .fresh_reading(self.now.mono, resource)
-            .is_some()
-        {
+        if self.sampler.fresh(self.now.mono, resource) {
             return Some(self.metrics_response(resource));
         }
         self.sampler.queue(req, resource);
@@ -161,11 +156,13 @@ impl Hub {
     }
 
     /// Hands the tick's series to the history store (history on).
-    pub(super) fn record_history(&mut self, derived: &Derived) {
+    pub(super) fn record_history(&mut self) {
         if !self.config.history {
             return;
         }
-        let Some(reading) = self.sampler.latest_reading() else {
+        let (Some(derived), Some(reading)) =
+            (self.sampler.latest_derived(), self.sampler.latest_reading())
+        else {
             return;
         };
         let values = series_values(derived, reading);

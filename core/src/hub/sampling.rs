@@ -17,13 +17,17 @@
 //! host-level figures. A snapshot shows processes only when both its readings have them
 //! (per-process CPU is a difference); a request that needs them and finds none waits for such a
 //! snapshot, at most about one interval when sampling continuously.
+//!
+//! Each body of the latest snapshot (`/system`, `/network`, the stream frame, the detailed
+//! frame) is encoded on first use and then shared: an idle tick with history on encodes nothing.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::hub::{ReqId, SampleRequest};
 use crate::metrics::MetricsFormat;
 use crate::model::HostReading;
-use crate::snapshot::{Derived, Snapshot};
+use crate::snapshot::{Derived, detailed_frame, to_json};
 
 /// Intervals after which an unanswered sample request counts as lost.
 pub(crate) const LOST_AFTER_INTERVALS: u32 = 5;
@@ -43,24 +47,77 @@ pub(crate) enum Resource {
 }
 
 impl Resource {
-    /// The body of this resource in `snapshot`; `None` for `/metrics`.
-    pub(crate) fn body(self, snapshot: &Snapshot) -> Option<std::sync::Arc<str>> {
-        match self {
-            Self::System => Some(snapshot.system.clone()),
-            Self::Network => Some(snapshot.network.clone()),
-            Self::Metrics(_) => None,
-        }
-    }
-
     /// Whether the answer shows processes (`/network` does not).
     pub(crate) fn needs_processes(self) -> bool {
         !matches!(self, Self::Network)
     }
 }
 
-/// What a reading that made a snapshot yields: the encoded bodies, their typed values, the
-/// requests they answer, and whether they show processes (frames go out only then).
-pub(crate) type Tick = (Snapshot, Derived, Vec<(ReqId, Resource)>, bool);
+/// What a reading that made a snapshot yields: the requests it answers, and whether it shows
+/// processes (frames go out only then). The snapshot itself is [`Sampler::latest`].
+pub(crate) type Tick = (Vec<(ReqId, Resource)>, bool);
+
+/// The latest snapshot: its typed values, and each body once encoded.
+#[derive(Debug)]
+pub(crate) struct Latest {
+    /// When its reading arrived.
+    at: Instant,
+    /// Whether it shows processes (both its readings read them).
+    processes: bool,
+    /// The typed values every body is encoded from.
+    derived: Derived,
+    system: Option<Arc<str>>,
+    network: Option<Arc<str>>,
+    frame: Option<Arc<str>>,
+    detail: Option<Arc<str>>,
+}
+
+impl Latest {
+    /// The body of `resource` (`None` for `/metrics`), encoded on first use.
+    pub(crate) fn body(&mut self, resource: Resource) -> Option<Arc<str>> {
+        let derived = &self.derived;
+        match resource {
+            Resource::System => Some(
+                self.system
+                    .get_or_insert_with(|| to_json(&derived.system))
+                    .clone(),
+            ),
+            Resource::Network => Some(
+                self.network
+                    .get_or_insert_with(|| to_json(&derived.network))
+                    .clone(),
+            ),
+            Resource::Metrics(_) => None,
+        }
+    }
+
+    /// The stream frame, encoded on first use.
+    pub(crate) fn frame(&mut self) -> Arc<str> {
+        let derived = &self.derived;
+        self.frame
+            .get_or_insert_with(|| to_json(&derived.frame))
+            .clone()
+    }
+
+    /// Which bodies are encoded so far: `/system`, `/network`, the frame, the detailed frame.
+    #[cfg(test)]
+    pub(crate) fn encoded(&self) -> [bool; 4] {
+        [
+            self.system.is_some(),
+            self.network.is_some(),
+            self.frame.is_some(),
+            self.detail.is_some(),
+        ]
+    }
+
+    /// The detailed frame of `cur` (the reading behind this snapshot), encoded on first use.
+    pub(crate) fn detail(&mut self, cur: &HostReading) -> Arc<str> {
+        let derived = &self.derived;
+        self.detail
+            .get_or_insert_with(|| to_json(&detailed_frame(cur, derived)))
+            .clone()
+    }
+}
 
 /// Sampling state; see the module docs.
 #[derive(Debug)]
@@ -73,8 +130,8 @@ pub(crate) struct Sampler {
     continuous: bool,
     /// The last reading, and whether it read processes.
     baseline: Option<(Instant, Box<HostReading>, bool)>,
-    /// The last snapshot, and whether it shows processes (both its readings read them).
-    latest: Option<(Instant, Snapshot, bool)>,
+    /// The last snapshot.
+    latest: Option<Latest>,
     /// Whether the last sample requested reads processes.
     asked_processes: bool,
     /// Until when processes are read although nobody subscribes.
@@ -86,8 +143,6 @@ pub(crate) struct Sampler {
     /// When to take the second reading after a fresh baseline.
     followup_at: Option<Instant>,
     waiting: Vec<(ReqId, Resource)>,
-    /// Whether snapshots include the detailed frame (someone subscribes to it); set by the hub.
-    pub(crate) detail: bool,
     /// Whether anyone subscribes to the stream (its frames show processes); set by the hub.
     pub(crate) viewers: bool,
 }
@@ -106,33 +161,48 @@ impl Sampler {
             last_request: None,
             followup_at: None,
             waiting: Vec::new(),
-            detail: false,
             viewers: false,
         }
     }
 
-    /// The cached snapshot if it is young enough to answer a request for `resource` (see
+    /// Whether the cached snapshot is young enough to answer a request for `resource` (see
     /// `max_age`) and shows processes if that needs them; asking counts as needing processes
     /// (see [`PROCESS_LINGER`]).
-    pub(crate) fn fresh(&mut self, now: Instant, resource: Resource) -> Option<&Snapshot> {
+    pub(crate) fn fresh(&mut self, now: Instant, resource: Resource) -> bool {
         let needs = resource.needs_processes();
         if needs {
             self.processes_until = Some(now + PROCESS_LINGER);
         }
-        let (at, snapshot, processes) = self.latest.as_ref()?;
-        (now.saturating_duration_since(*at) < self.max_age && (*processes || !needs))
-            .then_some(snapshot)
+        self.latest.as_ref().is_some_and(|latest| {
+            now.saturating_duration_since(latest.at) < self.max_age && (latest.processes || !needs)
+        })
     }
 
-    /// The reading behind the cached snapshot, if it is fresh for `resource` (see
-    /// [`Self::fresh`]).
-    pub(crate) fn fresh_reading(
-        &mut self,
-        now: Instant,
-        resource: Resource,
-    ) -> Option<&HostReading> {
-        self.fresh(now, resource)?;
-        self.baseline.as_ref().map(|(_, r, _)| r.as_ref())
+    /// The body of `resource` from the cached snapshot if it is fresh for it (see
+    /// [`Self::fresh`]); `None` for `/metrics`.
+    pub(crate) fn fresh_body(&mut self, now: Instant, resource: Resource) -> Option<Arc<str>> {
+        if !self.fresh(now, resource) {
+            return None;
+        }
+        self.latest.as_mut()?.body(resource)
+    }
+
+    /// The latest snapshot, if any.
+    pub(crate) fn latest(&mut self) -> Option<&mut Latest> {
+        self.latest.as_mut()
+    }
+
+    /// The latest snapshot's typed values, if any.
+    pub(crate) fn latest_derived(&self) -> Option<&Derived> {
+        self.latest.as_ref().map(|latest| &latest.derived)
+    }
+
+    /// The stream frame of the latest snapshot and, if `detail`, its detailed frame.
+    pub(crate) fn frames(&mut self, detail: bool) -> Option<(Arc<str>, Option<Arc<str>>)> {
+        let latest = self.latest.as_mut()?;
+        let (_, cur, _) = self.baseline.as_ref()?;
+        let frame = latest.frame();
+        Some((frame, detail.then(|| latest.detail(cur))))
     }
 
     /// The reading behind the latest snapshot (for `/metrics` answered right after a sample).
@@ -216,8 +286,8 @@ impl Sampler {
         Some(request)
     }
 
-    /// Takes a reading: returns the new snapshot, its typed values and the requests it answers,
-    /// or `None` when the reading only became the baseline. Requests that need processes the
+    /// Takes a reading: returns the requests the new snapshot ([`Self::latest`]) answers, or
+    /// `None` when the reading only became the baseline. Requests that need processes the
     /// snapshot does not show keep waiting for the next one.
     pub(crate) fn handle_sample(
         &mut self,
@@ -246,13 +316,16 @@ impl Sampler {
             _ => elapsed,
         };
         let derived = Derived::new(&prev, &reading, elapsed);
-        let snapshot = if self.detail {
-            derived.encode_with_detail(&reading)
-        } else {
-            derived.encode()
-        };
         self.baseline = Some((now, reading, read_processes));
-        self.latest = Some((now, snapshot.clone(), processes));
+        self.latest = Some(Latest {
+            at: now,
+            processes,
+            derived,
+            system: None,
+            network: None,
+            frame: None,
+            detail: None,
+        });
         let (answered, waiting) = std::mem::take(&mut self.waiting)
             .into_iter()
             .partition(|(_, r)| processes || !r.needs_processes());
@@ -260,7 +333,7 @@ impl Sampler {
         if !self.waiting.is_empty() {
             self.followup_at = Some(now + self.interval);
         }
-        Some((snapshot, derived, answered, processes))
+        Some((answered, processes))
     }
 }
 
@@ -303,9 +376,9 @@ mod tests {
         assert_eq!(s.poll_timeout(t0, true), Some(t0 + I));
         assert!(s.handle_timeout(t0 + I / 2, true).is_none());
         assert!(s.handle_timeout(t0 + I, true).is_some());
-        let (snap, _, answered, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (answered, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert!(answered.is_empty());
-        assert!(snap.frame.contains('2'));
+        assert!(s.frames(false).unwrap().0.contains('2'));
         assert_eq!(s.poll_timeout(t0 + I, true), Some(t0 + 2 * I));
         // A late wake keeps the schedule.
         assert!(s.handle_timeout(t0 + 2 * I + I / 4, true).is_some());
@@ -322,13 +395,13 @@ mod tests {
         assert!(s.handle_timeout(t0, false).is_none());
         assert!(s.handle_sample(t0, reading(1)).is_none());
         assert!(s.handle_timeout(t0 + I, false).is_some());
-        let (_, _, answered, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (answered, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert_eq!(
             answered,
             vec![(ReqId(1), Resource::System), (ReqId(2), Resource::Network)]
         );
-        assert!(s.fresh(t0 + I + I / 2, Resource::System).is_some());
-        assert!(s.fresh(t0 + 2 * I, Resource::System).is_none());
+        assert!(s.fresh(t0 + I + I / 2, Resource::System));
+        assert!(!s.fresh(t0 + 2 * I, Resource::System));
         // Nobody waits: no follow-up sampling.
         assert_eq!(s.poll_timeout(t0 + 2 * I, false), None);
         // Three intervals later the old reading is no baseline.
@@ -339,20 +412,36 @@ mod tests {
     }
 
     #[test]
-    fn the_detailed_frame_is_encoded_only_while_wanted() {
+    fn bodies_are_encoded_on_first_use_byte_for_byte_as_before() {
         let t0 = base();
-        let mut s = Sampler::new(I, false);
-        assert!(s.handle_sample(t0, reading(1)).is_none());
-        let (snap, _, _, _) = s.handle_sample(t0 + I, reading(2)).unwrap();
-        assert_eq!(snap.detail, None);
-        s.detail = true;
-        let (snap, _, _, _) = s.handle_sample(t0 + 2 * I, reading(3)).unwrap();
-        let detail = snap.detail.expect("encoded for a detailed subscriber");
-        assert!(
-            detail.starts_with(snap.frame.strip_suffix('}').unwrap()),
-            "{detail}"
+        let mut s = Sampler::new(I, true);
+        let (prev, cur) = (reading(1), reading(2));
+        let expected = Derived::new(&prev, &cur, I).encode_with_detail(&cur);
+        assert!(s.handle_sample(t0, prev).is_none());
+        assert!(s.handle_sample(t0 + I, cur).is_some());
+        // An idle tick (history on, nobody asking) encodes nothing.
+        assert_eq!(s.latest().unwrap().encoded(), [false; 4]);
+        let (frame, detail) = s.frames(false).unwrap();
+        assert_eq!((frame, detail), (expected.frame.clone(), None));
+        assert_eq!(s.latest().unwrap().encoded(), [false, false, true, false]);
+        assert_eq!(
+            s.fresh_body(t0 + I, Resource::Network),
+            Some(expected.network)
         );
+        assert_eq!(s.latest().unwrap().encoded(), [false, true, true, false]);
+        let (_, detail) = s.frames(true).unwrap();
+        let detail = detail.expect("asked for");
+        assert_eq!(Some(detail.clone()), expected.detail);
         assert!(detail.contains("\"procs\":"));
+        // The system body needs processes, which these readings did not read.
+        assert_eq!(s.fresh_body(t0 + I, Resource::System), None);
+        assert_eq!(
+            s.latest().unwrap().body(Resource::System),
+            Some(expected.system)
+        );
+        // Encoded once: a second ask shares the same allocation.
+        let again = s.frames(false).unwrap().0;
+        assert!(Arc::ptr_eq(&again, &s.frames(false).unwrap().0));
     }
 
     #[test]
@@ -380,13 +469,13 @@ mod tests {
         // A subscriber needs them from the next tick on, and only while it stays.
         s.viewers = true;
         assert!(s.handle_timeout(t0 + 5 * I, true).unwrap().processes);
-        let (_, _, _, shown) = s.handle_sample(t0 + 5 * I, reading(5)).unwrap();
+        let (_, shown) = s.handle_sample(t0 + 5 * I, reading(5)).unwrap();
         assert!(
             !shown,
             "its baseline read no processes: no per-process CPU yet"
         );
         assert!(s.handle_timeout(t0 + 6 * I, true).unwrap().processes);
-        let (_, _, _, shown) = s.handle_sample(t0 + 6 * I, reading(6)).unwrap();
+        let (_, shown) = s.handle_sample(t0 + 6 * I, reading(6)).unwrap();
         assert!(shown);
         s.viewers = false;
         assert!(!s.handle_timeout(t0 + 7 * I, true).unwrap().processes);
@@ -402,25 +491,22 @@ mod tests {
         assert!(s.handle_sample(t0 + I, reading(1)).is_some());
         // `/network` shows no processes: answered from the host-only snapshot at once.
         let at = t0 + I + I / 4;
-        assert!(s.fresh(at, Resource::Network).is_some());
+        assert!(s.fresh(at, Resource::Network));
         assert!(!s.sample_request(at).processes);
         // `/system` does: it waits, and a sample with processes is due at once.
-        assert!(s.fresh(at, Resource::System).is_none());
+        assert!(!s.fresh(at, Resource::System));
         s.queue(ReqId(1), Resource::System);
         assert_eq!(s.poll_timeout(at, true), Some(at));
         assert!(s.handle_timeout(at, true).unwrap().processes);
-        let (_, _, answered, shown) = s.handle_sample(at, reading(2)).unwrap();
+        let (answered, shown) = s.handle_sample(at, reading(2)).unwrap();
         assert!(answered.is_empty() && !shown, "no per-process CPU yet");
         // One interval later the second reading with processes answers it.
         assert_eq!(s.poll_timeout(at, true), Some(at + I));
         assert!(s.handle_timeout(at + I, true).unwrap().processes);
-        let (_, _, answered, shown) = s.handle_sample(at + I, reading(3)).unwrap();
+        let (answered, shown) = s.handle_sample(at + I, reading(3)).unwrap();
         assert_eq!(answered, vec![(ReqId(1), Resource::System)]);
         assert!(shown);
-        assert!(
-            s.fresh(at + I, Resource::Metrics(MetricsFormat::Text))
-                .is_some()
-        );
+        assert!(s.fresh(at + I, Resource::Metrics(MetricsFormat::Text)));
         // Processes are read for PROCESS_LINGER after the last request that showed them.
         let last = at + I;
         let mut now = last;
@@ -442,7 +528,7 @@ mod tests {
         assert!(s.handle_sample(t0, reading(1)).is_none());
         s.queue(ReqId(2), Resource::System);
         assert!(s.handle_timeout(t0 + I, false).unwrap().processes);
-        let (_, _, answered, shown) = s.handle_sample(t0 + I, reading(2)).unwrap();
+        let (answered, shown) = s.handle_sample(t0 + I, reading(2)).unwrap();
         assert!(shown);
         assert_eq!(
             answered,

@@ -182,6 +182,37 @@ fn with_history_on_sampling_starts_with_the_hub_and_reads_no_processes_for_nobod
 }
 
 #[test]
+fn idle_ticks_record_history_but_encode_no_body_until_one_is_asked_for() {
+    let t0 = base();
+    let mut h = hub(t0, true, false);
+    let (mut now, mut n) = (0, 0);
+    let seen = run_until(&mut h, t0, &mut now, 5 * SEC, &mut n);
+    let appended = seen
+        .iter()
+        .filter(|o| matches!(o, Output::HistoryAppend { .. }))
+        .count();
+    assert!(appended >= 4, "history gets every tick: {seen:?}");
+    assert_eq!(
+        h.sampler.latest().expect("a snapshot").encoded(),
+        [false; 4],
+        "nobody asked: nothing encoded"
+    );
+    // `/network` shows no processes: answered from the idle snapshot, encoding only its body.
+    let jwt = issue_token(h.account(), at(t0, now).wall, Duration::from_secs(600)).unwrap();
+    let out = respond_now(
+        &mut h,
+        at(t0, now),
+        1,
+        get("/network", None, Some(jwt.as_str()), None),
+    );
+    assert_eq!(answer_of(&out).status, 200);
+    assert_eq!(
+        h.sampler.latest().expect("a snapshot").encoded(),
+        [false, true, false, false]
+    );
+}
+
+#[test]
 fn with_history_on_a_cold_request_waits_at_most_an_interval_for_processes() {
     let t0 = base();
     let mut h = hub(t0, true, false);

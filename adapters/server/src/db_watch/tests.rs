@@ -11,7 +11,7 @@ use psmonitor_core::auth::{
 };
 use psmonitor_store::Store;
 
-use super::{REPORT_FIRST, REPORT_MAX, Report, Reports, start};
+use super::{REPORT_FIRST, REPORT_MAX, Report, Reports, Stamp, start};
 use crate::driver::HubMsg;
 use psmonitor_core::hub::Input;
 
@@ -114,12 +114,35 @@ fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
 }
 
 #[test]
+fn a_commit_by_another_connection_moves_the_stamp_and_reads_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    make_account(dir.path());
+    let mut other = Store::open(dir.path()).unwrap();
+    let reader = Store::open(dir.path()).unwrap();
+    let path = dir.path().join(psmonitor_store::DB_FILE_NAME);
+    let before = Stamp::of(&path);
+    assert!(before.main.is_some(), "{before:?}");
+    reader.data_version().unwrap();
+    reader.tokens().unwrap();
+    reader.account().unwrap();
+    assert_eq!(Stamp::of(&path), before, "reads leave the files alone");
+    let token = ApiToken {
+        name: "grafana".into(),
+        scope: TokenScope::Read,
+        hash: [1; 32],
+    };
+    other.create_token(&token, 0).unwrap();
+    assert_ne!(Stamp::of(&path), before, "a commit shows in the files");
+}
+
+#[test]
 fn a_lasting_failure_is_reported_once_then_less_and_less_often() {
     let t0 = Instant::now();
     let mut reports = Reports::default();
     assert_eq!(reports.recovered(t0), None, "nothing failed yet");
     assert_eq!(reports.failed(t0), Some(Report::First));
-    // Polled every 500 ms: silent until the first interval has passed.
+    // Failing every 500 ms (twice as often as the watcher polls): silent until the first
+    // interval has passed.
     let mut at = t0;
     let mut logged = Vec::new();
     for _ in 0..(2 * 3600 * 2) {
