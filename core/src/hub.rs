@@ -225,6 +225,10 @@ pub struct SampleRequest {
     /// processes (`/system`, `/metrics`) came lately. `false`: host-level figures only, which is
     /// all history needs.
     pub processes: bool,
+    /// Read the node_exporter-only sources (DESIGN 6.2: vmstat, pressure, netclass, ...): a
+    /// `/metrics` request waits or came within [`NODE_LINGER`]. `false`: an unscraped server
+    /// does not pay for them.
+    pub node: bool,
 }
 
 /// Something for the adapter to do.
@@ -302,6 +306,7 @@ mod observe;
 mod origins;
 mod redact;
 mod sampling;
+pub use sampling::NODE_LINGER;
 mod websocket;
 
 #[cfg(test)]

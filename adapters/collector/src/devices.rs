@@ -393,14 +393,18 @@ mod tests {
     #[test]
     fn the_live_host_sample_carries_the_loopback_identity() {
         let mut collector = crate::HostCollector::new().unwrap();
-        let idle =
-            crate::Sampler::sample_for(&mut collector, crate::SampleRequest { processes: false });
+        let idle = crate::Sampler::sample_for(&mut collector, crate::SampleRequest::default());
         assert!(
             idle.net_devices.is_empty() && idle.block_devices.is_empty(),
             "an idle sample (nobody subscribes) reads no identity"
         );
-        let reading =
-            crate::Sampler::sample_for(&mut collector, crate::SampleRequest { processes: true });
+        let reading = crate::Sampler::sample_for(
+            &mut collector,
+            crate::SampleRequest {
+                processes: true,
+                node: false,
+            },
+        );
         let lo = reading
             .net_devices
             .iter()

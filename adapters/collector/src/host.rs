@@ -9,7 +9,7 @@ use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading, Hw
 use crate::devices::DeviceIdentity;
 use crate::gpu::drm::{self, Card};
 use crate::identity::{UserNames, parse_os_release};
-use crate::node::{NodeDemand, NodeSources};
+use crate::node::NodeSources;
 use crate::procfs::mounts::MountEntry;
 use crate::procfs::{diskstats, meminfo, mounts, netdev, stat, system, wireless};
 use crate::procs::ProcessReader;
@@ -44,8 +44,6 @@ pub struct HostCollector {
     chips: Vec<HwmonChip>,
     /// Disk models, MACs, addresses: kept, re-read every half minute.
     identity: DeviceIdentity,
-    /// Set once the server took the handle: then the node sources are read only on demand.
-    demand: Option<NodeDemand>,
     /// The `scaling_cur_freq` of each CPU in this sample, in MHz.
     freqs_mhz: Vec<Option<f64>>,
     #[cfg(any(target_os = "linux", target_os = "windows"))]
@@ -90,7 +88,6 @@ impl HostCollector {
             node: NodeSources::new(),
             chips: Vec::new(),
             identity: DeviceIdentity::new(),
-            demand: None,
             freqs_mhz: Vec::new(),
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
@@ -158,14 +155,15 @@ impl HostCollector {
 }
 
 impl HostCollector {
-    /// The node_exporter-only part: read when no server wired a [`NodeDemand`], or while it
-    /// says `/metrics` is scraped; empty otherwise.
-    fn node_reading(&mut self, stat: &str, meminfo: &str) -> psmonitor_core::model::NodeReading {
-        if self
-            .demand
-            .as_ref()
-            .is_none_or(|d| d.wanted_at(Instant::now()))
-        {
+    /// The node_exporter-only part: read when `wanted` (someone scrapes `/metrics`); empty
+    /// otherwise.
+    fn node_reading(
+        &mut self,
+        wanted: bool,
+        stat: &str,
+        meminfo: &str,
+    ) -> psmonitor_core::model::NodeReading {
+        if wanted {
             self.node.read(stat, meminfo, &self.freqs_mhz)
         } else {
             self.node.pause();
@@ -175,12 +173,11 @@ impl HostCollector {
 }
 
 impl Sampler for HostCollector {
-    fn node_demand(&mut self) -> Option<NodeDemand> {
-        Some(self.demand.get_or_insert_with(NodeDemand::new).clone())
-    }
-
     fn sample(&mut self) -> HostReading {
-        self.sample_for(SampleRequest { processes: true })
+        self.sample_for(SampleRequest {
+            processes: true,
+            node: true,
+        })
     }
 
     /// Skips the `/proc/<pid>` scan, most of a sample's cost, unless `request` asks for it.
@@ -223,7 +220,7 @@ impl Sampler for HostCollector {
             thermal_zones: when(watched, || thermal::read_zones(&self.zones)),
             batteries: when(watched, || battery::read_batteries_in(&self.batteries)),
             gpus: when(watched, || self.gpus()),
-            node: self.node_reading(&stat_text, &meminfo_text),
+            node: self.node_reading(request.node, &stat_text, &meminfo_text),
             ..HostReading::default()
         };
         reading.node.hwmon_chips.clone_from(&self.chips);
@@ -338,13 +335,16 @@ mod tests {
     #[test]
     fn a_sample_for_nobody_skips_what_only_viewers_see() {
         let mut collector = HostCollector::new().expect("collector");
-        let idle = collector.sample_for(SampleRequest { processes: false });
+        let idle = collector.sample_for(SampleRequest::default());
         assert!(idle.processes.is_empty());
         assert!(idle.disk_io.is_empty() && idle.fans.is_empty() && idle.thermal_zones.is_empty());
         assert!(idle.batteries.is_empty() && idle.gpus.is_empty());
         // What history records is still there.
         assert!(!idle.cpu.cores.is_empty() && idle.memory.total > 0);
-        let watched = collector.sample_for(SampleRequest { processes: true });
+        let watched = collector.sample_for(SampleRequest {
+            processes: true,
+            node: false,
+        });
         assert!(!watched.processes.is_empty());
         let disks =
             diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps);

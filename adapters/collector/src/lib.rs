@@ -56,13 +56,4 @@ pub trait Sampler: Send {
         let _ = request;
         self.sample()
     }
-
-    /// A handle through which the server tells the sampler that `/metrics` is being scraped;
-    /// once it is taken, the sampler reads its node_exporter-only sources only while someone
-    /// scrapes (see [`node::NodeDemand`]). `None` (the default) for samplers that have no such
-    /// sources to spare, which then keep giving whatever they have.
-    #[cfg(target_os = "linux")]
-    fn node_demand(&mut self) -> Option<node::NodeDemand> {
-        None
-    }
 }

@@ -1,29 +1,31 @@
-//! The live collector reads the node_exporter-only sources only while `/metrics` is scraped,
-//! once a server took its [`NodeDemand`] handle; without one (the `record` command, tests) it
-//! always reads them.
+//! The live collector reads the node_exporter-only sources only for samples that ask for them
+//! (`SampleRequest::node`: the hub asks while `/metrics` is scraped); a plain `sample()` (the
+//! `record` command, tests) always reads them.
 #![cfg(target_os = "linux")]
 
-use psmonitor_collector::{HostCollector, Sampler};
+use psmonitor_collector::{HostCollector, SampleRequest, Sampler};
 
 #[test]
-fn node_sources_are_read_only_after_a_scrape_once_demand_is_wired() {
+fn node_sources_are_read_only_for_samples_that_ask_for_them() {
     let mut always = HostCollector::new().unwrap();
     assert!(
         !always.sample().node.vmstat.is_empty(),
-        "no handle taken: always read"
+        "a plain sample reads them"
     );
 
     let mut collector = HostCollector::new().unwrap();
-    let demand = collector
-        .node_demand()
-        .expect("the live collector has node sources");
-    let idle = collector.sample();
+    let idle = collector.sample_for(SampleRequest {
+        processes: true,
+        node: false,
+    });
     assert!(idle.node.vmstat.is_empty() && idle.node.meminfo.is_empty());
     assert!(idle.node.stat.is_none() && idle.node.netclass.is_empty());
     assert!(idle.memory.total > 0, "the views' data is still read");
 
-    demand.scraped();
-    let scraped = collector.sample();
+    let scraped = collector.sample_for(SampleRequest {
+        processes: false,
+        node: true,
+    });
     assert!(scraped.node.vmstat.iter().any(|f| f.name == "pgfault"));
     assert!(
         scraped

@@ -30,10 +30,6 @@ pub(crate) struct ConnShared {
     pub(crate) live: async_channel::WeakSender<()>,
     /// Whether connections arrive over TLS (workers then get `wss://` URLs).
     pub(crate) tls: bool,
-    /// Told of every `/metrics` request, so the collector reads node_exporter-only sources
-    /// only while someone scrapes.
-    #[cfg(target_os = "linux")]
-    pub(crate) node_demand: Option<psmonitor_collector::node::NodeDemand>,
 }
 
 /// What the socket side did while the state machine waited.
@@ -171,12 +167,6 @@ fn shutting_down() -> HttpResponse {
 /// Sends `request` to the hub; the answer comes on the returned channel.
 async fn send_to_hub(shared: &ConnShared, request: HttpRequest) -> Receiver<HttpResponse> {
     tracing::debug!(method = %request.method, path = %request.path, "request");
-    #[cfg(target_os = "linux")]
-    if request.path == "/metrics"
-        && let Some(demand) = &shared.node_demand
-    {
-        demand.scraped();
-    }
     let (reply, response) = async_channel::bounded(1);
     let msg = HubMsg::Request {
         request: Box::new(request),

@@ -213,10 +213,6 @@ async fn run(
         hub_tx.clone(),
     )?;
     let observe = observe::Observe::start(config, watch.toucher(), hub_tx.clone());
-    #[cfg(target_os = "linux")]
-    let mut sampler = sampler;
-    #[cfg(target_os = "linux")]
-    let node_demand = sampler.node_demand();
     let effects = effects::Effects::start(sampler, hub_tx.clone(), observe)?;
     let mut hub = Hub::new(hub_config(config), account, random_seed()?, driver::now());
     hub.handle_input(
@@ -231,8 +227,6 @@ async fn run(
         http: http1_config(config),
         live: live.downgrade(),
         tls: tls.is_some(),
-        #[cfg(target_os = "linux")]
-        node_demand,
     };
     let accept = async {
         // One accept loop per address; dropping this future (on stop) cancels them all.

@@ -35,6 +35,16 @@ pub(crate) const LOST_AFTER_INTERVALS: u32 = 5;
 /// How long after the last request that showed processes the sampler keeps reading them.
 pub(crate) const PROCESS_LINGER: Duration = Duration::from_secs(60);
 
+/// How long after the last `/metrics` request the sampler keeps reading the node_exporter-only
+/// sources (longer than any usual scrape interval).
+pub const NODE_LINGER: Duration = Duration::from_secs(600);
+
+/// Whether a snapshot that shows processes (or not) and the node_exporter-only sources (or not)
+/// can answer a request for `resource`.
+fn serves(processes: bool, node: bool, resource: Resource) -> bool {
+    (processes || !resource.needs_processes()) && (node || !resource.needs_node())
+}
+
 /// Which snapshot body a queued request wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Resource {
@@ -51,6 +61,11 @@ impl Resource {
     pub(crate) fn needs_processes(self) -> bool {
         !matches!(self, Self::Network)
     }
+
+    /// Whether the answer shows the node_exporter-only sources (only `/metrics` does).
+    pub(crate) fn needs_node(self) -> bool {
+        matches!(self, Self::Metrics(_))
+    }
 }
 
 /// What a reading that made a snapshot yields: the requests it answers, and whether it shows
@@ -64,6 +79,8 @@ pub(crate) struct Latest {
     at: Instant,
     /// Whether it shows processes (both its readings read them).
     processes: bool,
+    /// Whether its reading read the node_exporter-only sources.
+    node: bool,
     /// The typed values every body is encoded from.
     derived: Derived,
     system: Option<Arc<str>>,
@@ -73,6 +90,11 @@ pub(crate) struct Latest {
 }
 
 impl Latest {
+    /// Whether it shows what an answer for `resource` needs.
+    fn serves(&self, resource: Resource) -> bool {
+        serves(self.processes, self.node, resource)
+    }
+
     /// The body of `resource` (`None` for `/metrics`), encoded on first use.
     pub(crate) fn body(&mut self, resource: Resource) -> Option<Arc<str>> {
         let derived = &self.derived;
@@ -132,10 +154,12 @@ pub(crate) struct Sampler {
     baseline: Option<(Instant, Box<HostReading>, bool)>,
     /// The last snapshot.
     latest: Option<Latest>,
-    /// Whether the last sample requested reads processes.
-    asked_processes: bool,
+    /// What the last sample requested reads.
+    asked: SampleRequest,
     /// Until when processes are read although nobody subscribes.
     processes_until: Option<Instant>,
+    /// Until when the node_exporter-only sources are read (see [`NODE_LINGER`]).
+    node_until: Option<Instant>,
     /// When the unanswered sample was requested.
     outstanding: Option<Instant>,
     /// When the last sample was requested (its scheduled time, for drift-free pacing).
@@ -155,8 +179,9 @@ impl Sampler {
             continuous,
             baseline: None,
             latest: None,
-            asked_processes: false,
+            asked: SampleRequest::default(),
             processes_until: None,
+            node_until: None,
             outstanding: None,
             last_request: None,
             followup_at: None,
@@ -166,15 +191,17 @@ impl Sampler {
     }
 
     /// Whether the cached snapshot is young enough to answer a request for `resource` (see
-    /// `max_age`) and shows processes if that needs them; asking counts as needing processes
-    /// (see [`PROCESS_LINGER`]).
+    /// `max_age`) and shows what that needs (processes, the node_exporter-only sources); asking
+    /// counts as needing them (see [`PROCESS_LINGER`], [`NODE_LINGER`]).
     pub(crate) fn fresh(&mut self, now: Instant, resource: Resource) -> bool {
-        let needs = resource.needs_processes();
-        if needs {
+        if resource.needs_processes() {
             self.processes_until = Some(now + PROCESS_LINGER);
         }
+        if resource.needs_node() {
+            self.node_until = Some(now + NODE_LINGER);
+        }
         self.latest.as_ref().is_some_and(|latest| {
-            now.saturating_duration_since(latest.at) < self.max_age && (latest.processes || !needs)
+            now.saturating_duration_since(latest.at) < self.max_age && latest.serves(resource)
         })
     }
 
@@ -219,14 +246,17 @@ impl Sampler {
     /// What the next sample must read at `now`: processes while anyone subscribes, while a
     /// request that shows them waits, and for [`PROCESS_LINGER`] after the last one; always
     /// when sampling on demand (every sample is then for someone, and requests for `/system` and
-    /// `/network` made together share one sample).
+    /// `/network` made together share one sample). The node_exporter-only sources while a
+    /// `/metrics` request waits and for [`NODE_LINGER`] after the last one.
     #[must_use]
     pub(crate) fn sample_request(&self, now: Instant) -> SampleRequest {
         let processes = !self.continuous
             || self.viewers
             || self.processes_until.is_some_and(|until| now < until)
             || self.waiting.iter().any(|(_, r)| r.needs_processes());
-        SampleRequest { processes }
+        let node = self.node_until.is_some_and(|until| now < until)
+            || self.waiting.iter().any(|(_, r)| r.needs_node());
+        SampleRequest { processes, node }
     }
 
     /// Takes every queued request (on shutdown).
@@ -282,7 +312,7 @@ impl Sampler {
         self.outstanding = Some(now);
         self.followup_at = None;
         let request = self.sample_request(now);
-        self.asked_processes = request.processes;
+        self.asked = request;
         Some(request)
     }
 
@@ -295,7 +325,7 @@ impl Sampler {
         reading: Box<HostReading>,
     ) -> Option<Tick> {
         self.outstanding = None;
-        let read_processes = self.asked_processes;
+        let read_processes = self.asked.processes;
         let usable = self.baseline.take().and_then(|(at, prev, prev_processes)| {
             let elapsed = now.saturating_duration_since(at);
             (!elapsed.is_zero() && elapsed <= 2 * self.interval).then_some((
@@ -320,15 +350,17 @@ impl Sampler {
         self.latest = Some(Latest {
             at: now,
             processes,
+            node: self.asked.node,
             derived,
             system: None,
             network: None,
             frame: None,
             detail: None,
         });
+        let node = self.asked.node;
         let (answered, waiting) = std::mem::take(&mut self.waiting)
             .into_iter()
-            .partition(|(_, r)| processes || !r.needs_processes());
+            .partition(|&(_, r)| serves(processes, node, r));
         self.waiting = waiting;
         if !self.waiting.is_empty() {
             self.followup_at = Some(now + self.interval);
@@ -482,6 +514,40 @@ mod tests {
     }
 
     #[test]
+    fn metrics_waits_for_the_node_sources_then_they_linger() {
+        let t0 = base();
+        let mut s = Sampler::new(I, true);
+        s.viewers = true;
+        let metrics = Resource::Metrics(MetricsFormat::Text);
+        // Nobody scraped: samples skip the node_exporter-only sources.
+        assert!(!s.handle_timeout(t0, true).unwrap().node);
+        assert!(s.handle_sample(t0, reading(0)).is_none());
+        assert!(!s.handle_timeout(t0 + I, true).unwrap().node);
+        assert!(s.handle_sample(t0 + I, reading(1)).is_some());
+        // A scrape finds a snapshot without them: it waits, and a sample with them is due now.
+        let at = t0 + I + I / 4;
+        assert!(!s.fresh(at, metrics));
+        s.queue(ReqId(1), metrics);
+        assert_eq!(s.poll_timeout(at, true), Some(at));
+        let asked = s.handle_timeout(at, true).unwrap();
+        assert!(asked.node && asked.processes);
+        let (answered, _) = s.handle_sample(at, reading(2)).unwrap();
+        assert_eq!(answered, vec![(ReqId(1), metrics)]);
+        assert!(s.fresh(at, metrics), "the next scrape is answered at once");
+        // They are read for NODE_LINGER after the last scrape, then no more.
+        let mut now = at;
+        while now + I < at + NODE_LINGER {
+            now += I;
+            assert!(s.handle_timeout(now, true).unwrap().node, "{now:?}");
+            let _ = s.handle_sample(now, reading(3));
+        }
+        now += I;
+        assert!(!s.handle_timeout(now, true).unwrap().node);
+        let _ = s.handle_sample(now, reading(4));
+        assert!(!s.fresh(now, metrics), "the sources are stale again");
+    }
+
+    #[test]
     fn a_request_showing_processes_waits_for_them_then_they_linger() {
         let t0 = base();
         let mut s = Sampler::new(I, true);
@@ -506,7 +572,8 @@ mod tests {
         let (answered, shown) = s.handle_sample(at + I, reading(3)).unwrap();
         assert_eq!(answered, vec![(ReqId(1), Resource::System)]);
         assert!(shown);
-        assert!(s.fresh(at + I, Resource::Metrics(MetricsFormat::Text)));
+        // `/metrics` also needs the node_exporter-only sources, which nobody asked for yet.
+        assert!(!s.fresh(at + I, Resource::Metrics(MetricsFormat::Text)));
         // Processes are read for PROCESS_LINGER after the last request that showed them.
         let last = at + I;
         let mut now = last;

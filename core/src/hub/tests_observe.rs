@@ -172,7 +172,10 @@ fn with_history_on_sampling_starts_with_the_hub_and_reads_no_processes_for_nobod
     assert!(
         matches!(
             h.poll_output(),
-            Output::Sample(SampleRequest { processes: false })
+            Output::Sample(SampleRequest {
+                processes: false,
+                node: false
+            })
         ),
         "idle history needs host-level series only"
     );
@@ -244,7 +247,10 @@ fn with_history_on_a_cold_request_waits_at_most_an_interval_for_processes() {
     assert!(
         matches!(
             out.as_slice(),
-            [Output::Sample(SampleRequest { processes: true })]
+            [Output::Sample(SampleRequest {
+                processes: true,
+                node: false
+            })]
         ),
         "{out:?}"
     );

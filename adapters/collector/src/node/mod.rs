@@ -11,9 +11,6 @@ pub mod system;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
 use psmonitor_core::model::{ClockSource, CpuFreq, NetClassReading, NodeReading};
 
@@ -22,55 +19,6 @@ use crate::procfs::{filefd, kernel_stat, node_meminfo, pressure, vmstat};
 /// Samples between re-reads of the interface attributes, clock sources and static cpufreq
 /// attributes (they change when a cable is plugged or a governor set, not every second).
 pub const SLOW_EVERY: u64 = 10;
-
-/// How long after a `/metrics` request the node_exporter-only sources keep being read (longer
-/// than any usual scrape interval).
-pub const DEMAND_WINDOW: Duration = Duration::from_secs(600);
-
-/// Whether anyone reads `/metrics`: the server calls [`NodeDemand::scraped`] on each `/metrics`
-/// request, and a [`crate::HostCollector`] wired to it reads the node_exporter-only sources only
-/// within [`DEMAND_WINDOW`] of the last one, so an idle server does not pay for them.
-#[derive(Clone, Debug)]
-pub struct NodeDemand {
-    since: Instant,
-    /// Milliseconds after `since` of the last scrape; `u64::MAX` before the first.
-    last_ms: Arc<AtomicU64>,
-}
-
-impl NodeDemand {
-    /// No scrape yet.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            since: Instant::now(),
-            last_ms: Arc::new(AtomicU64::new(u64::MAX)),
-        }
-    }
-
-    /// A `/metrics` request arrived now.
-    pub fn scraped(&self) {
-        let ms = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
-        self.last_ms.store(ms, Ordering::Relaxed);
-    }
-
-    /// Whether a scrape arrived within [`DEMAND_WINDOW`] of `now`.
-    #[must_use]
-    pub fn wanted_at(&self, now: Instant) -> bool {
-        let last = self.last_ms.load(Ordering::Relaxed);
-        if last == u64::MAX {
-            return false;
-        }
-        let now_ms = u64::try_from(now.saturating_duration_since(self.since).as_millis())
-            .unwrap_or(u64::MAX);
-        u128::from(now_ms.saturating_sub(last)) <= DEMAND_WINDOW.as_millis()
-    }
-}
-
-impl Default for NodeDemand {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// Reads [`NodeReading`]s, keeping what changes slowly between samples.
 #[derive(Debug)]
@@ -183,18 +131,6 @@ impl Default for NodeSources {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn demand_lasts_the_window_after_the_last_scrape() {
-        let demand = NodeDemand::new();
-        let now = Instant::now();
-        assert!(!demand.wanted_at(now), "nobody scraped yet");
-        demand.scraped();
-        let scraped = Instant::now();
-        assert!(demand.clone().wanted_at(scraped));
-        assert!(demand.wanted_at(scraped + DEMAND_WINDOW - Duration::from_secs(1)));
-        assert!(!demand.wanted_at(scraped + DEMAND_WINDOW + Duration::from_secs(1)));
-    }
 
     #[test]
     fn a_source_that_gives_nothing_is_logged_once() {

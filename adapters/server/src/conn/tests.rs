@@ -32,8 +32,6 @@ fn one_connection(
         http: ConnConfig::new(Limits::default(), Duration::from_secs(10)),
         live: live.downgrade(),
         tls: false,
-        #[cfg(target_os = "linux")]
-        node_demand: None,
     };
     let permit = ConnLimits::new(4, 4).admit(peer.ip()).unwrap();
     let task = ex.spawn(serve(stream, peer, permit, shared));
