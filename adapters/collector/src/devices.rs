@@ -211,13 +211,8 @@ impl Default for DeviceIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_files::write;
     use psmonitor_core::model::{DiskIoReading, InterfaceReading};
-
-    fn write(dir: &Path, file: &str, text: &str) {
-        let path = dir.join(file);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
 
     /// A `/sys` with an NVMe disk that has every file, a zram device with only `size`, a wired
     /// link at 1000 Mbit/s and a down one whose `speed` is unreadable.

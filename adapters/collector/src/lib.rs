@@ -29,6 +29,8 @@ mod record;
 #[cfg(target_os = "linux")]
 pub mod sysfs;
 mod sysinfo_backend;
+#[cfg(test)]
+mod test_files;
 #[cfg(target_os = "linux")]
 pub mod thermal;
 

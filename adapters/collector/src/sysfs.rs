@@ -242,12 +242,7 @@ fn numbered_entries(dir: &Path, prefix: &str, suffix: &str) -> Vec<(u32, PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
+    use crate::test_files::write;
 
     #[test]
     fn chip_ids_follow_node_exporter_from_the_device_path() {

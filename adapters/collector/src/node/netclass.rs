@@ -99,12 +99,7 @@ fn read_device(dir: &Path, device: String, numeric: &[(&str, &str)]) -> NetClass
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(dir: &Path, file: &str, text: &str) {
-        let path = dir.join(file);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
+    use crate::test_files::write;
 
     #[test]
     fn reads_attributes_and_leaves_out_unreadable_ones() {
