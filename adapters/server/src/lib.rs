@@ -11,6 +11,7 @@ mod conn;
 mod db_watch;
 mod driver;
 mod effects;
+mod gated;
 mod limits;
 pub mod listen;
 mod listener;

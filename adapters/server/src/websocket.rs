@@ -19,13 +19,13 @@ use psmonitor_core::hub::{ConnId, HttpResponse, Input, error_response};
 
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
+use crate::gated::Gated;
 
 /// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
-/// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
-/// wakes the reader too), so 512 bytes, enough for a ping or a close: a larger frame from the
-/// client still fits, tungstenite grows the buffer for it. A message up to 16 bytes (a ping)
-/// waits in the write buffer for the next one, so a due ping shares the frame's write; every
-/// send flushes.
+/// buffer is allocated per connection and zero-filled on every read attempt, so 512 bytes,
+/// enough for a ping or a close: a larger frame from the client still fits, tungstenite grows
+/// the buffer for it. A message up to 16 bytes (a ping) waits in the write buffer for the next
+/// one, so a due ping shares the frame's write; every send flushes.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(512)
@@ -153,7 +153,7 @@ async fn serve<S>(
         write_loop(&mut sink, commands, &liveness).await;
         None
     };
-    let reader = async {
+    let reader = std::pin::pin!(async {
         // Pings and the client's close are answered by tungstenite while we keep reading; the
         // stream ends once the closing handshake is done. Data from the client is ignored, but
         // anything heard (pongs above all) shows the client still reads.
@@ -164,8 +164,11 @@ async fn serve<S>(
                 None => return None,
             }
         }
-    };
-    if let Some((code, reason)) = futures_lite::future::race(writer, reader).await {
+    });
+    // Gated: a frame wakes this task to send it; the reader is polled only when the socket
+    // has something to read (each poll would cost a `recv` that finds nothing).
+    let reader = Gated::new(reader);
+    if let Some((code, reason)) = futures_lite::future::or(writer, reader).await {
         tracing::debug!(code, reason, "closing a websocket that broke the protocol");
         let frame = CloseFrame {
             code: code.into(),
