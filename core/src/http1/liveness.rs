@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 /// Silence after which a subscriber is closed with 1008.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+/// How many first-ping times [`Liveness::with_phase`] spreads connections over.
+const PING_PHASES: u32 = 20;
 /// The close code and reason for a subscriber that reads nothing.
 pub const SILENT_CLOSE: (u16, &str) = (1008, "closed: nothing read for 30 s");
 
@@ -44,6 +46,17 @@ impl Liveness {
             write_timeout,
             writing_since: None,
         }
+    }
+
+    /// Moves the first ping earlier by `spread % 20` twentieths of half [`PING_EVERY`] (0 to
+    /// 9.5 s), so that subscribers opened within the same second (a wall of dashboards after a
+    /// restart) are not all pinged in the same tick; any number that differs between
+    /// connections will do, such as their ids. Later pings keep the phase.
+    #[must_use]
+    pub fn with_phase(mut self, spread: u64) -> Self {
+        let phase = u32::try_from(spread % u64::from(PING_PHASES)).unwrap_or(0);
+        self.next_ping -= PING_EVERY / 2 / PING_PHASES * phase;
+        self
     }
 
     /// The client sent something (a pong, a ping, a message).
@@ -134,6 +147,25 @@ mod tests {
         live.handle_heard(t1);
         assert_eq!(live.handle_timeout(pinged_at + PING_EVERY), None);
         assert_eq!(live.poll_timeout(), t1 + PING_EVERY);
+    }
+
+    #[test]
+    fn phases_spread_the_first_pings_and_keep_the_close_at_thirty_seconds() {
+        #[allow(clippy::disallowed_methods)]
+        let t0 = Instant::now();
+        let mut firsts = Vec::new();
+        for id in 0..40 {
+            let mut live = Liveness::new(t0, Duration::from_secs(10)).with_phase(id);
+            let (at, due) = step(&mut live);
+            assert_eq!(due, Some(Due::Ping));
+            assert!(at > t0 + PING_EVERY / 2 && at <= t0 + PING_EVERY, "{id}");
+            assert_eq!(step(&mut live), (t0 + SILENCE_LIMIT, Some(Due::Close)));
+            firsts.push(at);
+        }
+        firsts.sort();
+        firsts.dedup();
+        assert_eq!(firsts.len(), 20, "twenty distinct first pings");
+        assert!(firsts[19] - firsts[0] >= Duration::from_secs(9));
     }
 
     #[test]
