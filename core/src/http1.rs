@@ -20,7 +20,7 @@ pub use conn::{
     PEER_WATCH_BYTES, Request,
 };
 pub use head::{BodyFraming, HeadError, Limits, RequestHead, Version, parse_head};
-pub use liveness::{Due, Liveness, PING_EVERY, SILENCE_LIMIT, SILENT_CLOSE};
+pub use liveness::{Due, Liveness, MIN_SILENCE_LIMIT, PING_EVERY, SILENCE_LIMIT, SILENT_CLOSE};
 pub use response::{encode_response, reason};
 
 #[cfg(test)]

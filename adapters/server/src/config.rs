@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub fixture: Option<PathBuf>,
     /// Time a client has to send a request head, and again its body.
     pub header_timeout: Duration,
+    /// Silence after which a websocket subscriber (no pong to the ping) is closed with 1008.
+    pub silence_limit: Duration,
     /// How long after the password login a session may be refreshed.
     pub session_lifetime: Duration,
     /// When to speak TLS.
@@ -123,6 +125,7 @@ impl ServerConfig {
             token_ttl: Duration::from_secs(60),
             fixture: None,
             header_timeout: Duration::from_secs(10),
+            silence_limit: psmonitor_core::http1::SILENCE_LIMIT,
             session_lifetime: Duration::from_secs(12 * 3600),
             tls: TlsMode::Auto,
             tls_cert: None,
@@ -174,6 +177,9 @@ pub struct FileConfig {
     /// Header timeout, e.g. `"10s"`.
     #[serde(alias = "header_timeout")]
     pub header_timeout: Option<String>,
+    /// Websocket silence limit, e.g. `"30s"`.
+    #[serde(alias = "silence_limit")]
+    pub silence_limit: Option<String>,
     /// `auto`, `on` or `off`.
     pub tls: Option<TlsMode>,
     /// PEM certificate chain.
@@ -238,6 +244,9 @@ pub enum ConfigError {
     /// The interval is shorter than the minimum.
     #[error("interval {0:?} is too short: the minimum is 200ms")]
     IntervalTooShort(Duration),
+    /// The websocket silence limit is shorter than the minimum.
+    #[error("silence-limit {0:?} is too short: the minimum is 3s (a ping at 2s, 1s for the pong)")]
+    SilenceLimitTooShort(Duration),
     /// A switch that is neither `on` nor `off`.
     #[error("invalid {key} {value:?}: write on or off")]
     OnOff {
@@ -361,6 +370,9 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
     }
     if config.header_timeout.is_zero() {
         return Err(ConfigError::Zero("header-timeout"));
+    }
+    if config.silence_limit < psmonitor_core::http1::MIN_SILENCE_LIMIT {
+        return Err(ConfigError::SilenceLimitTooShort(config.silence_limit));
     }
     if config.session_lifetime.is_zero() {
         return Err(ConfigError::Zero("session-lifetime"));
@@ -502,5 +514,16 @@ mod tests {
         cfg.interval = MIN_INTERVAL;
         cfg.max_connections = 0;
         assert!(matches!(validate(&cfg), Err(ConfigError::Zero(_))));
+    }
+
+    #[test]
+    fn validation_rejects_a_silence_limit_below_three_seconds() {
+        let mut cfg = ServerConfig::with_data_dir(PathBuf::from("/tmp/x"));
+        cfg.silence_limit = Duration::from_millis(2999);
+        let err = validate(&cfg).unwrap_err();
+        assert!(matches!(err, ConfigError::SilenceLimitTooShort(_)));
+        assert!(err.to_string().contains("minimum is 3s"), "{err}");
+        cfg.silence_limit = Duration::from_secs(3);
+        assert!(validate(&cfg).is_ok());
     }
 }

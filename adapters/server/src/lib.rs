@@ -96,7 +96,10 @@ pub fn http1_config(config: &ServerConfig) -> ConnConfig {
         max_body: hub_config(config).max_body_bytes,
         ..Limits::default()
     };
-    ConnConfig::new(limits, config.header_timeout)
+    ConnConfig {
+        silence_limit: config.silence_limit,
+        ..ConnConfig::new(limits, config.header_timeout)
+    }
 }
 
 /// Binds the configured address; port 0 picks a free port.

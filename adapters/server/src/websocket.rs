@@ -148,8 +148,14 @@ async fn serve<S>(
     // Held while the websocket lives: shutdown waits for every one to be dropped.
     let _live = shared.live.upgrade();
     let (mut sink, mut stream) = ws.split();
-    let liveness =
-        Mutex::new(Liveness::new(Instant::now(), shared.http.header_timeout).with_phase(conn.0));
+    let liveness = Mutex::new(
+        Liveness::new(
+            Instant::now(),
+            shared.http.header_timeout,
+            shared.http.silence_limit,
+        )
+        .with_phase(conn.0),
+    );
     let writer = async {
         write_loop(&mut sink, commands, &liveness).await;
         None

@@ -133,6 +133,12 @@ fn bad_settings_are_refused_with_what_to_do() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("minimum is 200ms"));
+    let out = psmonitor(dir.path())
+        .args(["serve", "--silence-limit", "1s"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("silence-limit 1s is too short"));
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "prot = 4600\n").unwrap();
     let out = psmonitor(dir.path())

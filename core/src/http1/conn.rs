@@ -43,6 +43,8 @@ pub struct ConnConfig {
     pub header_timeout: Duration,
     /// Time an idle keep-alive connection waits for its next request.
     pub keep_alive_idle: Duration,
+    /// Silence after which a websocket subscriber is closed with 1008.
+    pub silence_limit: Duration,
 }
 
 impl ConnConfig {
@@ -53,6 +55,7 @@ impl ConnConfig {
             limits,
             header_timeout,
             keep_alive_idle: KEEP_ALIVE_IDLE,
+            silence_limit: super::SILENCE_LIMIT,
         }
     }
 }

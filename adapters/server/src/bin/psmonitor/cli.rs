@@ -247,6 +247,10 @@ pub struct ServeArgs {
     /// Time a client has to send its request head, and again its body [default: 10s].
     #[arg(long, env = "PSMONITOR_HEADER_TIMEOUT", value_parser = duration)]
     pub header_timeout: Option<Duration>,
+    /// Close a websocket subscriber that reads nothing (answers no ping) for this long, with
+    /// 1008; it is pinged after two thirds of it [default: 30s, minimum: 3s].
+    #[arg(long, env = "PSMONITOR_SILENCE_LIMIT", value_parser = duration)]
+    pub silence_limit: Option<Duration>,
     /// Log filter: error, warn, info, debug or trace [default: info].
     #[arg(long, env = "PSMONITOR_LOG_LEVEL")]
     pub log_level: Option<String>,

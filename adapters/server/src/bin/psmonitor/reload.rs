@@ -46,6 +46,7 @@ pub fn changed_settings(old: &ServerConfig, new: &ServerConfig) -> Vec<&'static 
         token_ttl => "token-ttl",
         fixture => "fixture",
         header_timeout => "header-timeout",
+        silence_limit => "silence-limit",
         session_lifetime => "session-lifetime",
         tls => "tls",
         tls_cert => "tls-cert",

@@ -56,6 +56,11 @@ fn resolve(args: ServeArgs) -> anyhow::Result<(ServerConfig, String)> {
     } else if let Some(text) = &file.header_timeout {
         cfg.header_timeout = config::parse_duration("header-timeout", text)?;
     }
+    if let Some(limit) = args.silence_limit {
+        cfg.silence_limit = limit;
+    } else if let Some(text) = &file.silence_limit {
+        cfg.silence_limit = config::parse_duration("silence-limit", text)?;
+    }
     if let Some(tls) = args.tls.or(file.tls) {
         cfg.tls = tls;
     }
