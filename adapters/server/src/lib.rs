@@ -227,6 +227,7 @@ async fn run(
         http: http1_config(config),
         live: live.downgrade(),
         tls: tls.is_some(),
+        executor: executor.clone(),
     };
     let accept = async {
         // One accept loop per address; dropping this future (on stop) cancels them all.

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_channel::Receiver;
-use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use async_tungstenite::tungstenite::{Error as WsError, Message};
+use async_tungstenite::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 use base64::Engine as _;
 use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 use futures_util::{SinkExt, StreamExt};
@@ -19,6 +19,7 @@ use psmonitor_core::hub::{ConnId, HttpResponse, Input, error_response};
 
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
+use crate::limits::ConnPermit;
 
 /// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
 /// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
@@ -76,12 +77,13 @@ fn violation(err: &WsError) -> Option<(u16, &'static str)> {
 }
 
 /// Completes the upgrade on `stream` (whose head is `head`, followed by the bytes in `rest`) and
-/// serves the websocket until it ends.
+/// hands the websocket to a task of its own (holding `permit`), which serves it until it ends.
 pub(crate) async fn upgrade<S>(
     mut stream: S,
     head: RequestHead,
     rest: Vec<u8>,
     peer: SocketAddr,
+    permit: ConnPermit,
     shared: ConnShared,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -123,14 +125,26 @@ pub(crate) async fn upgrade<S>(
     let query = into_query(head);
     let ws =
         WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config())).await;
-    serve(ws, shared, query, peer).await;
+    // Split here, so the new task's future holds two handles, not a second copy of the stream
+    // (over TLS, rustls' connection state): a subscriber lives for hours, and its task is sized
+    // by what it holds, not by the HTTP task it came from (which is freed now).
+    let (sink, stream) = ws.split();
+    let served = serve(Halves { sink, stream }, shared.clone(), query, peer, permit);
+    shared.executor.spawn(served).detach();
+}
+
+/// The websocket, split between the writer (frames, pings, the close) and the reader.
+struct Halves<S> {
+    sink: WebSocketSender<S>,
+    stream: WebSocketReceiver<S>,
 }
 
 async fn serve<S>(
-    ws: WebSocketStream<S>,
+    ws: Halves<S>,
     shared: ConnShared,
     query: Option<String>,
     peer: SocketAddr,
+    _permit: ConnPermit,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -147,7 +161,10 @@ async fn serve<S>(
     }
     // Held while the websocket lives: shutdown waits for every one to be dropped.
     let _live = shared.live.upgrade();
-    let (mut sink, mut stream) = ws.split();
+    let Halves {
+        mut sink,
+        mut stream,
+    } = ws;
     let liveness = Mutex::new(Liveness::new(Instant::now(), shared.http.header_timeout));
     let writer = async {
         write_loop(&mut sink, commands, &liveness).await;
@@ -326,5 +343,25 @@ mod tests {
         assert_eq!(check_upgrade(&head(no_key)).unwrap_err().status, 400);
         let old = "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
         assert_eq!(check_upgrade(&head(old)).unwrap_err().status, 426);
+    }
+
+    /// The size of the future `f` returns (its task's allocation, when spawned).
+    fn future_size<A, B, C, D, E, F: std::future::Future>(_: fn(A, B, C, D, E) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Issue 23: a subscriber's task holds the websocket's two handles and its loops, not the
+    /// HTTP connection it came from nor a second copy of the stream (over TLS, rustls' state):
+    /// the HTTP task (over 10 KiB in a debug build over TLS) ends at the upgrade.
+    #[test]
+    fn a_subscriber_task_holds_only_the_websocket() {
+        type Tls = psmonitor_tls::futures_rustls::server::TlsStream<async_net::TcpStream>;
+        let plain = future_size(serve::<async_net::TcpStream>);
+        let tls = future_size(serve::<Tls>);
+        assert_eq!(
+            plain, tls,
+            "the stream (rustls' state) is behind the handles"
+        );
+        assert!(tls < 2048, "{tls} bytes");
     }
 }
