@@ -17,6 +17,7 @@ mod listener;
 pub mod logging;
 pub mod memory_budget;
 mod observe;
+mod outbox;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod websocket;
