@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use async_channel::Receiver;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use async_tungstenite::tungstenite::{Error as WsError, Message};
@@ -20,16 +19,17 @@ use psmonitor_core::hub::{ConnId, HttpResponse, Input, error_response};
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
 use crate::limits::ConnPermit;
+use crate::outbox::Receiver;
 
 /// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
 /// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
-/// wakes the reader too), so 512 bytes, enough for a ping or a close: a larger frame from the
-/// client still fits, tungstenite grows the buffer for it. A message up to 16 bytes (a ping)
-/// waits in the write buffer for the next one, so a due ping shares the frame's write; every
-/// send flushes.
+/// wakes the reader too), so 128 bytes, enough for a pong or a close (a control frame is at most
+/// 131 bytes: the second read takes the rest); a larger frame from the client still fits,
+/// tungstenite grows the buffer for it. A message up to 16 bytes (a ping) waits in the write
+/// buffer for the next one, so a due ping shares the frame's write; every send flushes.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(512)
+        .read_buffer_size(128)
         .write_buffer_size(16)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(Some(64 * 1024))
