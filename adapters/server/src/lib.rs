@@ -21,6 +21,7 @@ mod outbox;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod websocket;
+mod ws_io;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
