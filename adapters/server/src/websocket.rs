@@ -129,6 +129,10 @@ pub(crate) async fn upgrade<S>(
     // by what it holds, not by the HTTP task it came from (which is freed now). The server's
     // frames go out through `sink` without tungstenite's copy (see `ws_io`).
     let (sink, read_side) = ws_io::split(stream);
+    // `rest` is the HTTP read buffer, whole; tungstenite would keep it as its own read buffer
+    // (twice `ws_config`'s) for the websocket's life.
+    let mut rest = rest;
+    rest.shrink_to_fit();
     let ws = Halves {
         sink,
         read_side,
