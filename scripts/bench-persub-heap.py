@@ -15,21 +15,22 @@ SKIP = re.compile(
     r"hashbrown::raw|bytes::bytes_mut|bytes::bytes::|malloc|calloc|realloc|operator new)"
 )
 GROUPS = [
-    ("rustls: receive buffer (deframer)", r"DeframerVecBuffer"),
+    ("rustls: receive buffer (deframer, 4 KiB READ_SIZE)", r"DeframerVecBuffer"),
     ("rustls: session cache", r"ServerSessionMemoryCache|ServerSessionValue|rustls::server::handy"),
-    ("rustls: keys (aws-lc)", r"aws_lc"),
-    ("rustls: other connection state", r"rustls::|futures_rustls"),
+    ("rustls: AEAD keys (aws-lc contexts)", r"aws_lc"),
+    ("rustls: handshake deframer, record queues, traffic state", r"rustls::|futures_rustls"),
     ("tungstenite: output buffer", r"FrameCodec.*(buffer_frame|write_out_buffer)"),
-    ("tungstenite: read buffer", r"FrameCodec|ReadBuffer"),
-    ("async-tungstenite: the split websocket (Arc)", r"async_tungstenite.*split"),
-    ("tungstenite, async-tungstenite: other", r"tungstenite"),
-    ("task (its future)", r"async_task::|async_executor::Executor.*spawn"),
-    ("outbox channel", r"async_channel|concurrent_queue"),
+    ("tungstenite: read buffer", r"FrameCodec|ReadBuffer|http1..conn..Connection..handle_read|http1::conn::Connection::handle_read"),
+    ("the socket shared by reader and writer (ws_io; over TLS with rustls' connection)", r"ws_io::split"),
+    ("async-tungstenite: the split websocket (over TLS with rustls' connection)", r"async_tungstenite.*split"),
+    ("async-tungstenite: waker proxies, other", r"tungstenite"),
+    ("outbox (driver to connection)", r"psmonitor_server::driver::outbox|psmonitor_server::outbox"),
     ("wakers, event listeners", r"event_listener|atomic_waker|Waker"),
+    ("task (its future)", r"async_task::|async_executor::Executor.*spawn"),
     ("async-io: socket and timer registration", r"async_io::"),
-    ("hub-side state", r"psmonitor_core::hub"),
+    ("hub: per-subscriber state", r"psmonitor_core::hub::websocket|handle_connect"),
     ("driver: outbox map", r"psmonitor_server::driver"),
-    ("executor bookkeeping", r"async_executor|slab::"),
+    ("executor: task list", r"slab::"),
 ]
 
 
@@ -49,7 +50,7 @@ def main():
             group = next((name for name, pat in GROUPS if re.search(pat, f)), None)
             if group:
                 break
-        group = group or "other (not per connection)"
+        group = group or "other (not per connection: hub queue, SQLite, assets...)"
         short = " <- ".join(re.sub(r"::h[0-9a-f]{16}$", "", f)[:90] for f in meaningful[:3])
         by_group[group] += n
         by_stack[(group, short)] += n
