@@ -22,12 +22,12 @@ use crate::limits::ConnPermit;
 use crate::outbox::Receiver;
 use crate::ws_io::{self, FrameSink, ReadSide};
 
-/// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
-/// buffer is allocated per connection and zero-filled on every read attempt (each sent frame
-/// wakes the reader too), so 128 bytes, enough for a pong or a close (a control frame is at most
-/// 131 bytes: the second read takes the rest); a larger frame from the client still fits,
-/// tungstenite grows the buffer for it. A message up to 16 bytes (a ping) waits in the write
-/// buffer for the next one, so a due ping shares the frame's write; every send flushes.
+/// tungstenite only reads here: a subscriber sends almost nothing. Its read buffer is kept per
+/// connection and zero-filled on every read attempt, so 128 bytes, enough for a pong or a close (a
+/// control frame is at most 131 bytes: the second read takes the rest); a larger frame from the
+/// client still fits, tungstenite grows the buffer for it. What it writes itself (a pong, the
+/// reply to a close) goes to `ws_io`'s queue; the server's frames, and a due ping in the same
+/// write as a frame, go through `ws_io::FrameSink`, not through tungstenite's write buffer.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(128)
