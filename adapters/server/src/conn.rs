@@ -30,6 +30,9 @@ pub(crate) struct ConnShared {
     pub(crate) live: async_channel::WeakSender<()>,
     /// Whether connections arrive over TLS (workers then get `wss://` URLs).
     pub(crate) tls: bool,
+    /// Where a websocket gets its own task at the upgrade, so the connection's HTTP task (its
+    /// state machine, the TLS handshake's futures) is freed rather than held for its life.
+    pub(crate) executor: Arc<async_executor::Executor<'static>>,
 }
 
 /// What the socket side did while the state machine waited.
@@ -118,10 +121,11 @@ pub(crate) async fn serve<S>(
                 }
                 Output::Upgrade { head, rest } => {
                     permit.upgraded();
-                    // The HTTP state is done with: free it rather than hold it for the
-                    // websocket's life.
                     drop((conn, pending));
-                    return crate::websocket::upgrade(stream, *head, rest, peer, shared).await;
+                    // The websocket continues on a task of its own; this one (and with it the
+                    // HTTP state and, over TLS, the handshake's futures) ends here.
+                    return crate::websocket::upgrade(stream, *head, rest, peer, permit, shared)
+                        .await;
                 }
                 Output::ShutdownWrite => {
                     let close = async {

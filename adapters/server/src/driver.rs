@@ -31,7 +31,7 @@ pub(crate) enum HubMsg {
         conn: ConnId,
         query: Option<String>,
         peer: IpAddr,
-        outbox: Sender<ConnCmd>,
+        outbox: crate::outbox::Sender<ConnCmd>,
     },
     /// Any other input, as the hub takes it (boxed for the same reason as requests).
     Input(Box<Input>),
@@ -57,8 +57,11 @@ pub(crate) enum ConnCmd {
 
 /// A websocket connection's outbox: one frame waits at most (a second may be in the socket), and a
 /// newer frame replaces a waiting one, so a slow reader skips frames instead of queueing them.
-pub(crate) fn outbox() -> (Sender<ConnCmd>, Receiver<ConnCmd>) {
-    async_channel::bounded(1)
+pub(crate) fn outbox() -> (
+    crate::outbox::Sender<ConnCmd>,
+    crate::outbox::Receiver<ConnCmd>,
+) {
+    crate::outbox::channel()
 }
 
 /// Hands out connection ids; shared by the HTTP endpoint.
@@ -82,7 +85,7 @@ pub(crate) fn now() -> Now {
 /// Runs the hub until a [`HubMsg::Shutdown`] has been handled or every sender is gone.
 pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects) {
     let mut replies: HashMap<ReqId, Sender<HttpResponse>> = HashMap::new();
-    let mut outboxes: HashMap<ConnId, Sender<ConnCmd>> = HashMap::new();
+    let mut outboxes: HashMap<ConnId, crate::outbox::Sender<ConnCmd>> = HashMap::new();
     let mut next_req = 0u64;
     // Start with the hub's own deadline: with history on, the first sample is due at once, so
     // sampling runs from the first second, not from the first request.
@@ -142,7 +145,7 @@ async fn timer(at: Instant) -> Option<Result<HubMsg, async_channel::RecvError>> 
 fn drain(
     hub: &mut Hub,
     replies: &mut HashMap<ReqId, Sender<HttpResponse>>,
-    outboxes: &mut HashMap<ConnId, Sender<ConnCmd>>,
+    outboxes: &mut HashMap<ConnId, crate::outbox::Sender<ConnCmd>>,
     effects: &Effects,
 ) -> Option<Instant> {
     // The hub hands every subscriber the same `Arc<str>` for a tick: turn it into the websocket's

@@ -18,9 +18,11 @@ mod listener;
 pub mod logging;
 pub mod memory_budget;
 mod observe;
+mod outbox;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod websocket;
+mod ws_io;
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -231,6 +233,7 @@ async fn run(
         http: http1_config(config),
         live: live.downgrade(),
         tls: tls.is_some(),
+        executor: executor.clone(),
     };
     let accept = async {
         // One accept loop per address; dropping this future (on stop) cancels them all.

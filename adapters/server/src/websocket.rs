@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use async_channel::Receiver;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -20,15 +19,19 @@ use psmonitor_core::hub::{ConnId, HttpResponse, Input, error_response};
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::driver::{ConnCmd, HubMsg};
 use crate::gated::Gated;
+use crate::limits::ConnPermit;
+use crate::outbox::Receiver;
+use crate::ws_io::{self, FrameSink, ReadSide};
 
-/// Small buffers: a subscriber sends almost nothing and receives about 1 KB a second. The read
-/// buffer is allocated per connection and zero-filled on every read attempt, so 512 bytes,
-/// enough for a ping or a close: a larger frame from the client still fits, tungstenite grows
-/// the buffer for it. A message up to 16 bytes (a ping) waits in the write buffer for the next
-/// one, so a due ping shares the frame's write; every send flushes.
+/// tungstenite only reads here: a subscriber sends almost nothing. Its read buffer is kept per
+/// connection and zero-filled on every read attempt, so 128 bytes, enough for a pong or a close (a
+/// control frame is at most 131 bytes: the second read takes the rest); a larger frame from the
+/// client still fits, tungstenite grows the buffer for it. What it writes itself (a pong, the
+/// reply to a close) goes to `ws_io`'s queue; the server's frames, and a due ping in the same
+/// write as a frame, go through `ws_io::FrameSink`, not through tungstenite's write buffer.
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(512)
+        .read_buffer_size(128)
         .write_buffer_size(16)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(Some(64 * 1024))
@@ -76,12 +79,13 @@ fn violation(err: &WsError) -> Option<(u16, &'static str)> {
 }
 
 /// Completes the upgrade on `stream` (whose head is `head`, followed by the bytes in `rest`) and
-/// serves the websocket until it ends.
+/// hands the websocket to a task of its own (holding `permit`), which serves it until it ends.
 pub(crate) async fn upgrade<S>(
     mut stream: S,
     head: RequestHead,
     rest: Vec<u8>,
     peer: SocketAddr,
+    permit: ConnPermit,
     shared: ConnShared,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -121,16 +125,40 @@ pub(crate) async fn upgrade<S>(
         return;
     }
     let query = into_query(head);
-    let ws =
-        WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config())).await;
-    serve(ws, shared, query, peer).await;
+    // Split here, so the new task's future holds two handles, not a second copy of the stream
+    // (over TLS, rustls' connection state): a subscriber lives for hours, and its task is sized
+    // by what it holds, not by the HTTP task it came from (which is freed now). The server's
+    // frames go out through `sink` without tungstenite's copy (see `ws_io`).
+    let (sink, read_side) = ws_io::split(stream);
+    // `rest` is the HTTP read buffer, whole; tungstenite would keep it as its own read buffer
+    // (twice `ws_config`'s) for the websocket's life.
+    let mut rest = rest;
+    rest.shrink_to_fit();
+    let ws = Halves {
+        sink,
+        read_side,
+        rest,
+    };
+    shared
+        .executor
+        .spawn(serve(ws, shared.clone(), query, peer, permit))
+        .detach();
+}
+
+/// The websocket's two sides: the writer's (frames, pings, the close) and what tungstenite reads
+/// from, with the bytes that came after the upgrade request.
+struct Halves<S> {
+    sink: FrameSink<S>,
+    read_side: ReadSide<S>,
+    rest: Vec<u8>,
 }
 
 async fn serve<S>(
-    ws: WebSocketStream<S>,
+    ws: Halves<S>,
     shared: ConnShared,
     query: Option<String>,
     peer: SocketAddr,
+    _permit: ConnPermit,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -147,7 +175,16 @@ async fn serve<S>(
     }
     // Held while the websocket lives: shutdown waits for every one to be dropped.
     let _live = shared.live.upgrade();
-    let (mut sink, mut stream) = ws.split();
+    let Halves {
+        mut sink,
+        read_side,
+        rest,
+    } = ws;
+    // Made here, not passed in: an async fn's arguments are kept in its future beside the locals
+    // they are moved into, and tungstenite's state is most of it.
+    let mut stream =
+        WebSocketStream::from_partially_read(read_side, rest, Role::Server, Some(ws_config()))
+            .await;
     let liveness = Mutex::new(
         Liveness::new(
             Instant::now(),
@@ -168,7 +205,18 @@ async fn serve<S>(
             match stream.next().await {
                 Some(Ok(_)) => lock(&liveness).handle_heard(Instant::now()),
                 Some(Err(err)) => return violation(&err),
-                None => return None,
+                None => {
+                    // The client closed: tungstenite's reply was queued; see it written.
+                    let flushed = async {
+                        let _ = futures_lite::AsyncWriteExt::flush(stream.get_mut()).await;
+                    };
+                    flushed
+                        .or(async {
+                            async_io::Timer::after(LINGER_TIME).await;
+                        })
+                        .await;
+                    return None;
+                }
             }
         }
     });
@@ -181,7 +229,7 @@ async fn serve<S>(
             code: code.into(),
             reason: reason.into(),
         };
-        let _ = sink.close(Some(frame)).await;
+        let _ = sink.send(Message::Close(Some(frame))).await;
     }
     let _ = shared
         .hub
@@ -336,5 +384,27 @@ mod tests {
         assert_eq!(check_upgrade(&head(no_key)).unwrap_err().status, 400);
         let old = "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
         assert_eq!(check_upgrade(&head(old)).unwrap_err().status, 426);
+    }
+
+    /// The size of the future `f` returns (its task's allocation, when spawned).
+    fn future_size<A, B, C, D, E, F: std::future::Future>(_: fn(A, B, C, D, E) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Issue 23: a subscriber's task holds the websocket's two handles and its loops, not the
+    /// HTTP connection it came from nor a second copy of the stream (over TLS, rustls' state):
+    /// the HTTP task (over 10 KiB in a debug build over TLS) ends at the upgrade.
+    #[test]
+    fn a_subscriber_task_holds_only_the_websocket() {
+        type Tls = psmonitor_tls::futures_rustls::server::TlsStream<async_net::TcpStream>;
+        let plain = future_size(serve::<async_net::TcpStream>);
+        let tls = future_size(serve::<Tls>);
+        assert_eq!(
+            plain, tls,
+            "the stream (rustls' state) is behind the handles"
+        );
+        // About 1.6 KiB in a debug build (tungstenite's reading state is in it, once), against
+        // over 10 KiB for the HTTP task over TLS.
+        assert!(tls < 2048, "{tls} bytes");
     }
 }

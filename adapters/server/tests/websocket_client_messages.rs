@@ -1,4 +1,4 @@
-//! The server reads client messages through a 512-byte buffer: larger client frames and pings
+//! The server reads client messages through a 128-byte buffer: larger client frames and pings
 //! must still be read whole, answered where the protocol says so, and never break the stream.
 
 mod common;
@@ -38,4 +38,37 @@ fn client_frames_larger_than_the_read_buffer_leave_the_stream_intact() {
     }
     assert!(ponged, "no pong for the ping");
     assert!(frames >= 2, "the stream stopped after the client's frames");
+}
+
+/// The server's frames bypass tungstenite's writer (issue 23); its reply to a client's close
+/// still goes out, and then the connection ends.
+#[test]
+fn a_client_close_is_answered_with_a_close() {
+    use tungstenite::protocol::CloseFrame;
+    use tungstenite::protocol::frame::coding::CloseCode;
+    let server = TestServer::start("vm-no-sensors");
+    let mut ws = server.subscribe();
+    assert_eq!(next_text(&mut ws), GREETING);
+    ws.close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "bye".into(),
+    }))
+    .unwrap();
+    // Frames already on their way may come first; bounded like the test above.
+    let mut answered = None;
+    for _ in 0..20 {
+        match ws.read() {
+            Ok(Message::Text(_)) => continue,
+            Ok(Message::Close(frame)) => {
+                answered = frame;
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(answered.map(|f| f.code), Some(CloseCode::Normal));
+    assert!(matches!(
+        ws.read(),
+        Err(tungstenite::Error::ConnectionClosed)
+    ));
 }

@@ -14,7 +14,7 @@ use crate::limits::ConnLimits;
 
 /// Serves one accepted connection; returns the hub's inbox and the client's socket.
 fn one_connection(
-    ex: &async_executor::Executor<'static>,
+    ex: &Arc<async_executor::Executor<'static>>,
 ) -> (
     async_channel::Receiver<HubMsg>,
     std::net::TcpStream,
@@ -32,6 +32,7 @@ fn one_connection(
         http: ConnConfig::new(Limits::default(), Duration::from_secs(10)),
         live: live.downgrade(),
         tls: false,
+        executor: ex.clone(),
     };
     let permit = ConnLimits::new(4, 4).admit(peer.ip()).unwrap();
     let task = ex.spawn(serve(stream, peer, permit, shared));
@@ -42,7 +43,7 @@ fn one_connection(
 /// and the dropped reply tells whoever holds the request (the history thread) not to bother.
 #[test]
 fn a_client_gone_while_the_hub_has_its_request_ends_the_connection_and_drops_the_reply() {
-    let ex = async_executor::Executor::new();
+    let ex = Arc::new(async_executor::Executor::new());
     let (inbox, mut client, task) = one_connection(&ex);
     client
         .write_all(b"GET /history?series=cpu.usage&since=0 HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -82,7 +83,7 @@ fn a_client_gone_while_the_hub_has_its_request_ends_the_connection_and_drops_the
 #[test]
 fn bytes_sent_while_the_hub_has_a_request_wait_for_their_turn() {
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
-    let ex = async_executor::Executor::new();
+    let ex = Arc::new(async_executor::Executor::new());
     let (inbox, client, _task) = one_connection(&ex);
     let mut client = async_net::TcpStream::try_from(client).unwrap();
     let answer = |msg: HubMsg, path: &str| match msg {
