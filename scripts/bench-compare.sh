@@ -71,13 +71,14 @@ serve() {
     local bin=$1; shift
     local data
     data=$(mktemp -d -p "$WORK")
+    : > "$data/out"  # exists before the first read below (set -e would end the run otherwise)
     "$bin" serve --address 127.0.0.1 --port 0 --data-dir "$data" --log-level warn "$@" \
         > "$data/out" 2> "$data/err" &
     PID=$!
     PIDS+=("$PID")
     local i
     for i in $(seq 1 300); do
-        URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
+        URL=$(grep -so 'https\?://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
         FINGERPRINT=$(sed -n 's/.*certificate fingerprint \([0-9A-F:]*\)).*/\1/p' "$data/out" | head -n 1)
         [ -n "$URL" ] && return 0
         sleep 0.1

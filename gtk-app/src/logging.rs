@@ -1,14 +1,16 @@
 //! Logging: tracing lines go to stderr and, through a channel, to an in-memory ring buffer that
 //! the UI thread owns (the "Open log" window reads it). The filter can be changed live.
+//! It is `tracing_subscriber`'s `Targets`: a level or `target=level` pairs separated by commas.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::rc::Rc;
 
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Registry, fmt, reload};
+use tracing_subscriber::{Registry, fmt, reload};
 
 /// Lines kept for the log window.
 pub const CAPACITY: usize = 2000;
@@ -31,7 +33,7 @@ pub enum LogError {
 
 /// Changes the filter of the installed subscriber.
 #[derive(Clone, Debug)]
-pub struct LevelHandle(Option<reload::Handle<EnvFilter, Registry>>);
+pub struct LevelHandle(Option<reload::Handle<Targets, Registry>>);
 
 impl LevelHandle {
     /// Applies a new level such as `debug`, or a full filter directive.
@@ -46,11 +48,13 @@ impl LevelHandle {
     }
 }
 
-fn filter(level: &str) -> Result<EnvFilter, LogError> {
-    EnvFilter::try_new(level).map_err(|e| LogError::Filter {
-        level: level.to_owned(),
-        message: e.to_string(),
-    })
+fn filter(level: &str) -> Result<Targets, LogError> {
+    level.parse().map_err(
+        |e: tracing_subscriber::filter::ParseError| LogError::Filter {
+            level: level.to_owned(),
+            message: e.to_string(),
+        },
+    )
 }
 
 /// Writes each formatted line to the channel, dropping it if the UI has not caught up.
@@ -159,5 +163,8 @@ mod tests {
         let err = filter("app=noisy").unwrap_err().to_string();
         assert!(err.contains("debug"), "{err}");
         assert!(filter("debug").is_ok());
+        let mixed = filter("warn,psmonitor_gtk=debug").unwrap();
+        assert!(mixed.would_enable("psmonitor_gtk::ui", &tracing::Level::DEBUG));
+        assert!(!mixed.would_enable("psmonitor_client", &tracing::Level::INFO));
     }
 }

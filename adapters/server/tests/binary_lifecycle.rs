@@ -181,6 +181,28 @@ fn a_taken_port_is_a_clear_error() {
 }
 
 #[test]
+fn a_bad_log_filter_is_a_clear_error_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["app=noisy", "warn,psmonitor_server=loud"] {
+        let out = psmonitor(dir.path())
+            .args(["serve", "--port", "0", "--log-level", bad, "--fixture"])
+            .arg(host("vm-no-sensors"))
+            .env("PSMONITOR_PASSWORD", "x")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid --log-level") && stderr.contains(bad),
+            "{bad}: {stderr}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    }
+    let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(written.is_empty(), "{written:?}");
+}
+
+#[test]
 fn trace_logs_never_show_tokens_worker_ids_or_passwords() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("stderr.log");

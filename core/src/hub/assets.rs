@@ -1,10 +1,8 @@
 //! The web dashboard's files, embedded at build time and served at `/` and `/assets/...` with
 //! security and cache headers. The bodies live in the binary; each ETag is a BLAKE2b hash of
-//! the bytes, computed once when the hub starts (hashing is pure, so the core may do it).
+//! the bytes, computed by `core/build.rs`, so no body is read before a browser asks for it.
 
 use std::sync::Arc;
-
-use blake2::{Blake2b256, Digest};
 
 use super::HttpResponse;
 
@@ -18,80 +16,19 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// Browsers revalidate every file with its ETag: a new server version shows at once.
 const CACHE_CONTROL: &str = "no-cache";
 
-macro_rules! web_file {
-    ($path:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/", $path))
-    };
-}
-
-/// URL path, content type, body: every file the dashboard needs.
-const FILES: &[(&str, &str, &str)] = &[
-    ("/", "text/html; charset=utf-8", web_file!("index.html")),
-    (
-        "/assets/app.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/app.js"),
-    ),
-    (
-        "/assets/api.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/api.js"),
-    ),
-    (
-        "/assets/session.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/session.js"),
-    ),
-    (
-        "/assets/stream.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/stream.js"),
-    ),
-    (
-        "/assets/panels.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/panels.js"),
-    ),
-    (
-        "/assets/chart.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/chart.js"),
-    ),
-    (
-        "/assets/more.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/more.js"),
-    ),
-    (
-        "/assets/processes.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/processes.js"),
-    ),
-    (
-        "/assets/format.js",
-        "text/javascript; charset=utf-8",
-        web_file!("assets/format.js"),
-    ),
-    (
-        "/assets/style.css",
-        "text/css; charset=utf-8",
-        web_file!("assets/style.css"),
-    ),
-    (
-        "/assets/icon.svg",
-        "image/svg+xml",
-        web_file!("assets/icon.svg"),
-    ),
-];
+// `const FILES: &[(url path, content type, body, quoted ETag)]`, made by `core/build.rs` from
+// every file under `core/web/`.
+include!(concat!(env!("OUT_DIR"), "/web_files.rs"));
 
 /// One embedded file, ready to serve.
 #[derive(Debug)]
 struct Asset {
     path: &'static str,
     content_type: &'static str,
-    body: Arc<str>,
-    /// Quoted, as it goes on the wire.
-    etag: String,
+    /// Read (paged in) only when a browser asks for the file.
+    body: &'static str,
+    /// Quoted, as it goes on the wire; hashed at build time.
+    etag: &'static str,
 }
 
 /// The dashboard's files with their ETags.
@@ -101,15 +38,15 @@ pub(super) struct Assets {
 }
 
 impl Assets {
-    /// Hashes every embedded file.
+    /// The embedded files; touches neither their bodies nor any hash.
     pub(super) fn new() -> Self {
         let files = FILES
             .iter()
-            .map(|&(path, content_type, body)| Asset {
+            .map(|&(path, content_type, body, etag)| Asset {
                 path,
                 content_type,
-                body: Arc::from(body),
-                etag: etag(body.as_bytes()),
+                body,
+                etag,
             })
             .collect();
         Self { files }
@@ -124,7 +61,7 @@ impl Assets {
     pub(super) fn respond(&self, path: &str, if_none_match: Option<&str>) -> Option<HttpResponse> {
         let file = self.files.iter().find(|f| f.path == path)?;
         let headers = vec![
-            ("ETag", file.etag.clone()),
+            ("ETag", file.etag.to_owned()),
             ("Cache-Control", CACHE_CONTROL.to_owned()),
             (
                 "Content-Security-Policy",
@@ -136,7 +73,7 @@ impl Assets {
             ("Cross-Origin-Opener-Policy", "same-origin".to_owned()),
             ("Cross-Origin-Resource-Policy", "same-origin".to_owned()),
         ];
-        if if_none_match.is_some_and(|header| matches_etag(header, &file.etag)) {
+        if if_none_match.is_some_and(|header| matches_etag(header, file.etag)) {
             return Some(HttpResponse {
                 status: 304,
                 headers,
@@ -147,17 +84,10 @@ impl Assets {
         Some(HttpResponse {
             status: 200,
             headers,
-            body: file.body.clone(),
+            body: Arc::from(file.body),
             content_type: file.content_type,
         })
     }
-}
-
-/// A strong ETag: the first 128 bits of the BLAKE2b-256 of the bytes, in hex, quoted.
-fn etag(bytes: &[u8]) -> String {
-    let digest = Blake2b256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
 }
 
 /// `If-None-Match` semantics (RFC 9110 13.1.2): `*`, or a list with this tag, weak or strong.
@@ -169,7 +99,17 @@ fn matches_etag(header: &str, etag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use blake2::{Blake2b256, Digest};
+
     use super::*;
+
+    /// The ETag `core/build.rs` should have computed: the first 128 bits of the BLAKE2b-256 of
+    /// the bytes, in hex, quoted.
+    fn etag(bytes: &[u8]) -> String {
+        let digest = Blake2b256::digest(bytes);
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("\"{hex}\"")
+    }
 
     fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
         response
@@ -182,7 +122,7 @@ mod tests {
     #[test]
     fn every_file_is_served_with_its_type_and_security_headers() {
         let assets = Assets::new();
-        for &(path, content_type, body) in FILES {
+        for &(path, content_type, body, _) in FILES {
             let response = assets.respond(path, None).expect(path);
             assert_eq!(response.status, 200, "{path}");
             assert_eq!(response.content_type, content_type, "{path}");
@@ -197,7 +137,35 @@ mod tests {
             assert_eq!(header(&response, "Cache-Control"), Some("no-cache"));
             let tag = header(&response, "ETag").expect("etag");
             assert!(tag.starts_with('"') && tag.ends_with('"') && tag.len() == 34);
+            assert_eq!(tag, etag(body.as_bytes()), "{path}: the build-time ETag");
         }
+    }
+
+    #[test]
+    fn the_table_has_every_dashboard_file_with_its_type() {
+        let js = "text/javascript; charset=utf-8";
+        let mut expected = vec![
+            ("/", "text/html; charset=utf-8"),
+            ("/assets/style.css", "text/css; charset=utf-8"),
+            ("/assets/icon.svg", "image/svg+xml"),
+        ];
+        for name in [
+            "app",
+            "api",
+            "session",
+            "stream",
+            "panels",
+            "chart",
+            "more",
+            "processes",
+            "format",
+        ] {
+            expected.push((format!("/assets/{name}.js").leak(), js));
+        }
+        let mut served: Vec<(&str, &str)> = FILES.iter().map(|f| (f.0, f.1)).collect();
+        expected.sort();
+        served.sort();
+        assert_eq!(served, expected);
     }
 
     #[test]
@@ -260,8 +228,7 @@ mod tests {
     #[test]
     fn etags_differ_between_files_and_follow_the_bytes() {
         let assets = Assets::new();
-        let tags: std::collections::BTreeSet<&str> =
-            assets.files.iter().map(|f| f.etag.as_str()).collect();
+        let tags: std::collections::BTreeSet<&str> = assets.files.iter().map(|f| f.etag).collect();
         assert_eq!(tags.len(), FILES.len());
         assert_eq!(etag(b"a"), etag(b"a"));
         assert_ne!(etag(b"a"), etag(b"b"));

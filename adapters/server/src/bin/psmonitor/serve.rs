@@ -115,7 +115,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let backend = args.collector.unwrap_or_else(Backend::default_for_host);
     let settings_given = args.clone();
     let (cfg, log_level) = resolve(args)?;
-    psmonitor_server::logging::init(&log_level).map_err(anyhow::Error::msg)?;
+    psmonitor_server::logging::init(&log_level)?;
     let sampler = sampler(&cfg, backend)?;
     tracing::info!(collector = %backend, "reading the host");
     let tls = psmonitor_server::load_tls(&cfg)?;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Resident memory of `psmonitor serve` (history on, the default), idle and with one websocket
+# subscriber, for several builds alternated: VmRSS, RssAnon and RssFile from /proc/PID/status.
+#
+# usage: scripts/bench-rss.sh [--rounds 3] [--window 20s] DIR...
+#   DIR  a directory holding `psmonitor` and `psmonitor-load` (release builds)
+#
+# Each round starts every build in turn on 127.0.0.1 with a fresh data dir, reads its status after
+# the window idle, then after the window with one subscriber (`psmonitor-load --subscribers 1`).
+# Prints one markdown row per build and case with the median over the rounds, in MiB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=3
+WINDOW=20
+DIRS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) ROUNDS=$2; shift ;;
+        --window) WINDOW=${2%s}; shift ;;
+        -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+        *) DIRS+=("$1") ;;
+    esac
+    shift
+done
+[ ${#DIRS[@]} -gt 0 ] || { sed -n 5,6p "$0" >&2; exit 2; }
+
+WORK=$(mktemp -d -t psmonitor-rss.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+export PSMONITOR_PASSWORD
+RESULTS=$WORK/results.tsv
+: > "$RESULTS"
+
+# status DIR CASE PID: appends "DIR CASE VmRSS RssAnon RssFile" (KiB) to RESULTS.
+status() {
+    awk -v d="$1" -v c="$2" '
+        /^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2}
+        END {print d "\t" c "\t" r "\t" a "\t" f}' /proc/"$3"/status >> "$RESULTS"
+    echo "== $1 $2: $(tail -n 1 "$RESULTS" | cut -f3-) KiB" >&2
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+    for dir in "${DIRS[@]}"; do
+        data=$(mktemp -d -p "$WORK")
+        "$dir/psmonitor" serve --address 127.0.0.1 --port 0 --data-dir "$data" --log-level warn \
+            > "$data/out" 2> "$data/err" &
+        pid=$!
+        PIDS+=("$pid")
+        url=""
+        for _ in $(seq 1 300); do
+            url=$(grep -so 'http://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
+            [ -n "$url" ] && break
+            sleep 0.1
+        done
+        [ -n "$url" ] || { echo "$dir/psmonitor did not start" >&2; cat "$data/err" >&2; exit 1; }
+        sleep "$WINDOW"
+        status "$dir" idle "$pid"
+        "$dir/psmonitor-load" --server "$url" --subscribers 1 --http-rate 0 \
+            --duration "$((WINDOW + 30))s" > /dev/null 2> "$data/load.err" &
+        load=$!
+        PIDS+=("$load")
+        sleep "$WINDOW"
+        status "$dir" "one client" "$pid"
+        kill -TERM "$load" "$pid" 2>/dev/null || true
+        wait "$load" "$pid" 2>/dev/null || true
+    done
+done
+
+echo "rounds: $ROUNDS, window ${WINDOW} s per case; medians in MiB"
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    d, case, *kib = line.rstrip("\n").split("\t")
+    rows.setdefault((d, case), []).append([int(k) for k in kib])
+print("| build | case | VmRSS | RssAnon | RssFile |")
+print("|---|---|---|---|---|")
+for (d, case), values in rows.items():
+    med = [statistics.median(col) / 1024 for col in zip(*values)]
+    print(f"| {d} | {case} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} |")
+PY
