@@ -265,7 +265,13 @@ fn drain(
                     hub.handle_input(now(), Input::PasswordUnverified { job });
                 }
             }
-            Output::Sample(request) => effects.sample(request),
+            Output::Sample(request) => {
+                // A sample taken here (one that reads no processes) is handed to the hub in the
+                // same drain, as the sampler thread's would be through the inbox.
+                if let Some(reading) = effects.sample(request) {
+                    hub.handle_input(now(), Input::Sample(reading));
+                }
+            }
             Output::HistoryAppend { unix_secs, values } => {
                 effects.observe.append(unix_secs, values);
             }
