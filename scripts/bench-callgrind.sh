@@ -3,7 +3,9 @@
 # each build's server runs under `valgrind --tool=callgrind` with history on (the default), is
 # left to settle, its counters are zeroed, and after the window they are dumped. Instructions over
 # the window divided by its seconds is the cost of one tick (one sample a second), every thread
-# included (sampler, hub, history writer, database watcher, sockets).
+# included (sampler, hub, history writer, database watcher, sockets). Periodic work (every 10, 30
+# and 60 samples, and the history thread's 10 s batches) makes a 20 s window depend on where it
+# falls: compare builds with --window 60.
 #
 # usage: scripts/bench-callgrind.sh [--window 20] [--subscribers N] [--top 15] [--out DIR] BIN_DIR...
 #   BIN_DIR      a directory holding `psmonitor` (and `psmonitor-load` for --subscribers)
@@ -24,12 +26,12 @@ while [ $# -gt 0 ]; do
         --subscribers) SUBS=$2; shift ;;
         --top) TOP=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
         *) DIRS+=("$1") ;;
     esac
     shift
 done
-[ "${#DIRS[@]}" -gt 0 ] || { sed -n 8,12p "$0" >&2; exit 2; }
+[ "${#DIRS[@]}" -gt 0 ] || { sed -n 10,14p "$0" >&2; exit 2; }
 [ -z "$OUT" ] || mkdir -p "$OUT"
 
 WORK=$(mktemp -d -t psmonitor-callgrind.XXXXXX)

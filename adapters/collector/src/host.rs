@@ -25,6 +25,10 @@ const SENSORS_EVERY: u64 = 60;
 /// batteries (a battery's charge is read every sample): both change rarely, and an idle server
 /// should not pay for them every second.
 const IDENTITY_EVERY: u64 = 30;
+/// Samples between looks for a source found absent (`/proc/net/wireless` without wireless
+/// extensions, cpufreq in most VMs): an absent file costs a failed `open` each time it is tried,
+/// and these appear only with new hardware or a loaded driver.
+const ABSENT_EVERY: u64 = 30;
 
 /// Samples the live host from `/proc` and `/sys`: processes through a caching
 /// [`ProcessReader`]; the mount list and the hwmon sensor list are re-discovered only every
@@ -50,6 +54,12 @@ pub struct HostCollector {
     nvml: Option<crate::gpu::nvml::NvmlGpus>,
     /// The cpufreq files for the current core count.
     freq_paths: Vec<PathBuf>,
+    /// Whether the last look at `freq_paths` read a frequency; if not, they are tried again
+    /// only every [`ABSENT_EVERY`] samples.
+    freqs_found: bool,
+    /// Whether `/proc/net/wireless` was there at the last look; if not, it is looked for again
+    /// only every [`ABSENT_EVERY`] samples.
+    wireless_found: bool,
     /// The `/proc/cpuinfo` frequency, where cpufreq gives none; re-read every
     /// [`MOUNTS_EVERY`] samples.
     cpuinfo_mhz: Option<f64>,
@@ -92,6 +102,8 @@ impl HostCollector {
             #[cfg(any(target_os = "linux", target_os = "windows"))]
             nvml: crate::gpu::nvml::NvmlGpus::load(),
             freq_paths: Vec::new(),
+            freqs_found: true,
+            wireless_found: true,
             cpuinfo_mhz: None,
             users,
             hostname: String::new(),
@@ -105,11 +117,16 @@ impl HostCollector {
 
     fn cpu(&mut self, stat_text: &str) -> CpuReading {
         let (total, cores) = stat::parse_proc_stat(stat_text);
+        let look_again = self.samples.is_multiple_of(ABSENT_EVERY);
         if self.freq_paths.len() != cores.len() {
             self.freq_paths =
                 sysfs::cpu_freq_paths(Path::new("/sys/devices/system/cpu"), cores.len());
+            self.freqs_found = true;
         }
-        self.freqs_mhz = sysfs::read_freqs_mhz(&self.freq_paths);
+        if self.freqs_found || look_again {
+            self.freqs_mhz = sysfs::read_freqs_mhz(&self.freq_paths);
+            self.freqs_found = self.freqs_mhz.iter().any(Option::is_some);
+        }
         let freq_mhz = sysfs::average_mhz(&self.freqs_mhz).or_else(|| {
             // No cpufreq (most VMs): `/proc/cpuinfo` is the costliest file a tick would read,
             // and its figure barely moves there, so it is read every MOUNTS_EVERY samples.
@@ -155,6 +172,23 @@ impl HostCollector {
 }
 
 impl HostCollector {
+    /// The wireless link, from `/proc/net/wireless` if it is there (see `wireless_found`).
+    fn wireless(&mut self) -> Option<psmonitor_core::model::WirelessReading> {
+        if !self.wireless_found && !self.samples.is_multiple_of(ABSENT_EVERY) {
+            return None;
+        }
+        match read_file("/proc/net/wireless", false) {
+            Ok(text) => {
+                self.wireless_found = true;
+                wireless::parse_wireless(&text)
+            }
+            Err(e) => {
+                self.wireless_found = e != rustix::io::Errno::NOENT;
+                None
+            }
+        }
+    }
+
     /// The node_exporter-only part: read when `wanted` (someone scrapes `/metrics`); empty
     /// otherwise.
     fn node_reading(
@@ -212,7 +246,7 @@ impl Sampler for HostCollector {
             disks: self.disks(),
             processes,
             interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
-            wireless: wireless::parse_wireless(&read("/proc/net/wireless")),
+            wireless: self.wireless(),
             disk_io: when(watched, || {
                 diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps)
             }),
@@ -286,12 +320,15 @@ fn read_line(path: &str) -> String {
 /// size hint (procfs reports 0, which is why `fs::read_to_string` stats, then regrows its buffer
 /// several times per file); stops at the first newline if `one_line`.
 fn read_until(path: &str, one_line: bool) -> String {
+    read_file(path, one_line).unwrap_or_default()
+}
+
+/// [`read_until`], telling why a file could not be read.
+fn read_file(path: &str, one_line: bool) -> Result<String, rustix::io::Errno> {
     use rustix::buffer::spare_capacity;
     use rustix::fs::{Mode, OFlags};
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let Ok(fd) = rustix::fs::open(path, flags, Mode::empty()) else {
-        return String::new();
-    };
+    let fd = rustix::fs::open(path, flags, Mode::empty())?;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     loop {
         if buf.capacity() - buf.len() < 512 {
@@ -301,10 +338,11 @@ fn read_until(path: &str, one_line: bool) -> String {
             Ok(0) => break,
             Ok(_) if one_line && buf.ends_with(b"\n") => break,
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
-            Err(_) => return String::new(),
+            Err(e) => return Err(e),
         }
     }
-    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    Ok(String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[cfg(test)]
@@ -330,6 +368,30 @@ mod tests {
         // The live files a tick reads parse as before.
         assert!(read("/proc/stat").starts_with("cpu "));
         assert!(system::parse_uptime(&read_line("/proc/uptime")) > 0);
+    }
+
+    /// An absent source is not tried every sample: after one look the collector knows what is
+    /// there, and skips what is not until [`ABSENT_EVERY`] samples have passed.
+    #[test]
+    fn absent_sources_are_remembered_and_looked_for_again_rarely() {
+        let wireless = Path::new("/proc/net/wireless").exists();
+        let cpufreq = Path::new("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq").exists();
+        let mut collector = HostCollector::new().expect("collector");
+        collector.sample_for(SampleRequest::default());
+        assert_eq!(collector.wireless_found, wireless);
+        assert_eq!(collector.freqs_found, cpufreq);
+        // Pretend the last look found nothing: no sample looks again until the next round.
+        collector.wireless_found = false;
+        collector.freqs_found = false;
+        collector.freqs_mhz.clear();
+        while !(collector.samples + 1).is_multiple_of(ABSENT_EVERY) {
+            let reading = collector.sample_for(SampleRequest::default());
+            assert!(reading.wireless.is_none() && collector.freqs_mhz.is_empty());
+        }
+        collector.sample_for(SampleRequest::default());
+        collector.sample_for(SampleRequest::default());
+        assert_eq!(collector.wireless_found, wireless, "looked again");
+        assert_eq!(collector.freqs_found, cpufreq, "looked again");
     }
 
     #[test]

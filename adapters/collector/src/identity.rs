@@ -69,7 +69,8 @@ enum Known {
 /// A uid-to-name cache: each uid is looked up once; one without a name is asked again at most
 /// every [`RETRY_UNKNOWN`].
 pub struct UserNames {
-    known: HashMap<u32, Known>,
+    /// foldhash, as the process cache: asked once per process per sample.
+    known: HashMap<u32, Known, foldhash::fast::RandomState>,
     lookup: Box<dyn FnMut(u32) -> Option<String> + Send>,
 }
 
@@ -92,7 +93,7 @@ impl UserNames {
     /// A cache that asks `lookup` (instead of NSS) for the names it does not know.
     pub fn with_lookup(lookup: impl FnMut(u32) -> Option<String> + Send + 'static) -> Self {
         Self {
-            known: HashMap::new(),
+            known: HashMap::default(),
             lookup: Box::new(lookup),
         }
     }

@@ -132,32 +132,34 @@ impl ProcessReader {
         };
         let (start, kernel_thread, rss_pages) = (stat.start, stat.kernel_thread, stat.rss_pages);
         let (cpu_ticks, threads) = (stat.cpu_ticks, stat.threads);
-        let comm: Box<[u8]> = stat.comm.into();
-        if !self
-            .cache
-            .touch(pid)
-            .is_some_and(|e| e.matches(start, &comm))
+        let page_size = self.page_size;
+        let reading = |entry: &Entry| {
+            (!entry.kernel_thread).then(|| ProcessReading {
+                pid,
+                name: entry.name.clone(),
+                user: entry.user.clone(),
+                rss: rss_pages.saturating_mul(page_size),
+                cpu_ms: cpu_ticks.saturating_mul(1000 / USER_HZ),
+                threads,
+            })
+        };
+        // The usual case, a known process: one lookup, `comm` compared where it was read.
+        if let Some(entry) = self.cache.touch(pid)
+            && entry.matches(start, stat.comm)
         {
-            let entry = if kernel_thread {
-                Entry::new(start, &comm, true, String::new(), String::new())
-            } else {
-                let Some(entry) = self.resolve(root, pid, start, &comm, users) else {
-                    self.cache.remove(pid);
-                    return None;
-                };
-                entry
-            };
-            self.cache.insert(pid, entry);
+            return reading(entry);
         }
-        let entry = self.cache.touch(pid)?;
-        (!entry.kernel_thread).then(|| ProcessReading {
-            pid,
-            name: entry.name.clone(),
-            user: entry.user.clone(),
-            rss: rss_pages.saturating_mul(self.page_size),
-            cpu_ms: cpu_ticks.saturating_mul(1000 / USER_HZ),
-            threads,
-        })
+        let comm: Box<[u8]> = stat.comm.into();
+        let entry = if kernel_thread {
+            Entry::new(start, &comm, true, String::new(), String::new())
+        } else {
+            let Some(entry) = self.resolve(root, pid, start, &comm, users) else {
+                self.cache.remove(pid);
+                return None;
+            };
+            entry
+        };
+        reading(self.cache.insert(pid, entry))
     }
 
     /// Reads the owner (and the full name when `comm` may be truncated) of a new process.

@@ -43,19 +43,23 @@ impl Rollup {
             return finished;
         }
         for (name, &v) in values.filter(|(_, v)| v.is_finite()) {
-            accs.entry(name.clone())
-                .and_modify(|a| {
-                    a.sum += v;
-                    a.count += 1;
-                    a.min = a.min.min(v);
-                    a.max = a.max.max(v);
-                })
-                .or_insert(Acc {
-                    sum: v,
-                    count: 1,
-                    min: v,
-                    max: v,
-                });
+            // Looked up by reference: the name is copied only the first time in a minute.
+            if let Some(a) = accs.get_mut(name) {
+                a.sum += v;
+                a.count += 1;
+                a.min = a.min.min(v);
+                a.max = a.max.max(v);
+            } else {
+                accs.insert(
+                    name.clone(),
+                    Acc {
+                        sum: v,
+                        count: 1,
+                        min: v,
+                        max: v,
+                    },
+                );
+            }
         }
         finished
     }

@@ -212,11 +212,13 @@ impl HistoryStore {
             let raw_cut = self
                 .latest
                 .saturating_sub(self.retention.raw.as_secs() as i64);
-            tx.execute("DELETE FROM raw WHERE end < ?1", [raw_cut])?;
+            tx.prepare_cached("DELETE FROM raw WHERE end < ?1")?
+                .execute([raw_cut])?;
             let rollup_cut = self
                 .latest
                 .saturating_sub(self.retention.rollup.as_secs() as i64);
-            tx.execute("DELETE FROM rollup WHERE end < ?1", [rollup_cut])?;
+            tx.prepare_cached("DELETE FROM rollup WHERE end < ?1")?
+                .execute([rollup_cut])?;
             compact(&tx, "raw", 1, self.latest)?;
             compact(&tx, "rollup", 3, self.latest)?;
             Ok::<(), rusqlite::Error>(())
@@ -231,7 +233,8 @@ impl HistoryStore {
         self.transactions += 1;
         let free: i64 = self
             .conn
-            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+            .prepare_cached("PRAGMA freelist_count")?
+            .query_row([], |r| r.get(0))?;
         if free > 256 {
             self.conn.execute_batch("PRAGMA incremental_vacuum")?;
         }
@@ -386,7 +389,8 @@ fn write_chunks<V>(
         let end = chunk.times.last().copied().unwrap_or(start);
         let blob = codec::encode(&chunk, start, width);
         let sql = format!("INSERT INTO {table} (start, end, data) VALUES (?1, ?2, ?3)");
-        tx.execute(&sql, params![start, end, blob])?;
+        tx.prepare_cached(&sql)?
+            .execute(params![start, end, blob])?;
     }
     Ok(())
 }

@@ -1,15 +1,24 @@
-//! The one task that owns the core's [`Hub`]: it turns messages from connection tasks into
+//! The one thread that owns the core's [`Hub`]: it turns messages from connection tasks into
 //! inputs, reads the clock once per input, and carries out every output.
+//!
+//! It is a thread of its own, not a task on the connections' executor, and it waits for its
+//! deadline by parking with a timeout, not with a reactor timer. So an idle tick costs only the
+//! hub's own wakes (the deadline, then the sample's arrival): a task would wake an executor
+//! thread that wakes its sibling in turn, and re-arming a reactor timer wakes the reactor's
+//! thread, each of them every second.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, JoinHandle, Thread};
 use std::time::{Instant, SystemTime};
 
-use async_channel::{Receiver, Sender};
+use async_channel::{Receiver, RecvError, Sender, TryRecvError};
 use async_tungstenite::tungstenite::Utf8Bytes;
-use futures_lite::FutureExt;
 use psmonitor_core::hub::{ConnId, HttpRequest, HttpResponse, Hub, Input, Now, Output, ReqId};
 use psmonitor_history::Wanted;
 
@@ -82,19 +91,53 @@ pub(crate) fn now() -> Now {
     }
 }
 
-/// Runs the hub until a [`HubMsg::Shutdown`] has been handled or every sender is gone.
-pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects) {
+/// The hub's thread, running [`run`].
+#[derive(Debug)]
+pub(crate) struct DriverThread {
+    finished: Receiver<()>,
+    thread: JoinHandle<()>,
+}
+
+impl DriverThread {
+    /// Resolves when the hub has handled the shutdown (or every sender is gone) and its effects
+    /// are stopped (history flushed); a panic on the thread is passed on.
+    pub(crate) async fn finished(self) {
+        let _ = self.finished.recv().await;
+        if let Err(panic) = self.thread.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Starts the hub's thread.
+pub(crate) fn spawn(
+    hub: Hub,
+    inbox: Receiver<HubMsg>,
+    effects: Effects,
+) -> std::io::Result<DriverThread> {
+    let (done, finished) = async_channel::bounded::<()>(1);
+    let thread = thread::Builder::new()
+        .name("psmonitor-hub".into())
+        .spawn(move || {
+            // Dropped last, after the effects: `finished` then means history is flushed.
+            let _done = done;
+            run(hub, &inbox, effects);
+        })?;
+    Ok(DriverThread { finished, thread })
+}
+
+/// Runs the hub on this thread until an [`Input::Shutdown`] has been handled or every sender is
+/// gone.
+pub(crate) fn run(mut hub: Hub, inbox: &Receiver<HubMsg>, effects: Effects) {
     let mut replies: HashMap<ReqId, Sender<HttpResponse>> = HashMap::new();
     let mut outboxes: HashMap<ConnId, crate::outbox::Sender<ConnCmd>> = HashMap::new();
     let mut next_req = 0u64;
+    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     // Start with the hub's own deadline: with history on, the first sample is due at once, so
     // sampling runs from the first second, not from the first request.
     let mut deadline = drain(&mut hub, &mut replies, &mut outboxes, &effects);
     loop {
-        let msg = match deadline {
-            Some(at) => async { Some(inbox.recv().await) }.or(timer(at)).await,
-            None => Some(inbox.recv().await),
-        };
+        let msg = next(inbox, deadline, &waker);
         let shutting_down = match &msg {
             Some(Ok(HubMsg::Input(input))) => matches!(**input, Input::Shutdown),
             Some(Err(_)) => true,
@@ -136,9 +179,49 @@ pub(crate) async fn run(mut hub: Hub, inbox: Receiver<HubMsg>, effects: Effects)
     }
 }
 
-async fn timer(at: Instant) -> Option<Result<HubMsg, async_channel::RecvError>> {
-    async_io::Timer::at(at).await;
-    None
+/// Wakes the hub's thread out of [`thread::park`].
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// The next message, waiting on this thread at most until `deadline`: `None` when it passed
+/// first, `Some(Err(_))` when every sender is gone.
+fn next(
+    inbox: &Receiver<HubMsg>,
+    deadline: Option<Instant>,
+    waker: &Waker,
+) -> Option<Result<HubMsg, RecvError>> {
+    match inbox.try_recv() {
+        Ok(msg) => return Some(Ok(msg)),
+        Err(TryRecvError::Closed) => return Some(Err(RecvError)),
+        Err(TryRecvError::Empty) => {}
+    }
+    let mut cx = Context::from_waker(waker);
+    let mut recv = pin!(inbox.recv());
+    loop {
+        if let Poll::Ready(msg) = recv.as_mut().poll(&mut cx) {
+            return Some(msg);
+        }
+        // A wake (or a spurious return) goes round again: the receive is polled first.
+        match deadline {
+            None => thread::park(),
+            Some(at) => {
+                let left = at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return None;
+                }
+                thread::park_timeout(left);
+            }
+        }
+    }
 }
 
 /// Carries out outputs until the hub waits; returns its next deadline.
@@ -185,7 +268,13 @@ fn drain(
                     hub.handle_input(now(), Input::PasswordUnverified { job });
                 }
             }
-            Output::Sample(request) => effects.sample(request),
+            Output::Sample(request) => {
+                // A sample taken here (one that reads no processes) is handed to the hub in the
+                // same drain, as the sampler thread's would be through the inbox.
+                if let Some(reading) = effects.sample(request) {
+                    hub.handle_input(now(), Input::Sample(reading));
+                }
+            }
             Output::HistoryAppend { unix_secs, values } => {
                 effects.observe.append(unix_secs, values);
             }
@@ -298,6 +387,31 @@ mod tests {
                     .any(|(name, _)| *name == "Retry-After")
             );
         }
+    }
+
+    /// The hub's thread parks until its deadline or a message: a message sent from another
+    /// thread while it is parked wakes it, a deadline that passes first gives `None`, and a
+    /// closed inbox says so.
+    #[test]
+    fn the_hub_thread_waits_for_a_message_or_its_deadline() {
+        let (tx, inbox) = async_channel::bounded::<HubMsg>(4);
+        let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+        let soon = Instant::now() + std::time::Duration::from_millis(20);
+        assert!(next(&inbox, Some(soon), &waker).is_none());
+        assert!(Instant::now() >= soon, "not before the deadline");
+        let sender = thread::spawn(move || {
+            thread::sleep(std::time::Duration::from_millis(50));
+            tx.send_blocking(HubMsg::input(Input::Timeout)).unwrap();
+            tx
+        });
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        match next(&inbox, Some(far), &waker) {
+            Some(Ok(HubMsg::Input(input))) => assert!(matches!(*input, Input::Timeout)),
+            other => panic!("expected the message, got {other:?}"),
+        }
+        assert!(Instant::now() < far);
+        drop(sender.join().unwrap());
+        assert!(matches!(next(&inbox, None, &waker), Some(Err(_))));
     }
 
     /// The hub queue preallocates `HUB_QUEUE` slots of this size: keep big payloads boxed.

@@ -1,12 +1,19 @@
 //! The slow effects the hub asks for, run off the I/O threads: argon2 verification on a small
 //! fixed pool, and host sampling on one dedicated thread.
+//!
+//! A sample that reads no processes (history's idle ticks: the host-level `/proc` files only,
+//! tens of microseconds) is taken on the hub's own thread instead: handing it to the sampler
+//! thread and back would cost two thread wakes a second for a server nobody watches. A sample
+//! that scans processes still goes to the sampler thread, so the hub keeps answering meanwhile.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
 use async_channel::{Receiver, Sender};
 use psmonitor_collector::Sampler;
 use psmonitor_core::auth::verify_password;
 use psmonitor_core::hub::{Input, JobId, SampleRequest};
+use psmonitor_core::model::HostReading;
 use zeroize::Zeroizing;
 
 use crate::driver::HubMsg;
@@ -37,7 +44,13 @@ pub(crate) struct Effects {
     pub(crate) observe: crate::observe::Observe,
     verify: Sender<VerifyJob>,
     sample: Sender<SampleRequest>,
+    /// The sampler, shared with its thread; never used by both at once (the hub has at most
+    /// one sample outstanding).
+    sampler: Shared,
 }
+
+/// The sampler, shared by the sampler thread and the hub's thread.
+type Shared = Arc<Mutex<Box<dyn Sampler>>>;
 
 impl std::fmt::Debug for Effects {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,13 +76,16 @@ impl Effects {
         // Requests coalesce: one pending sample request is enough.
         let (sample, requests) = async_channel::bounded::<SampleRequest>(1);
         let sample_hub = hub.clone();
+        let sampler: Shared = Arc::new(Mutex::new(sampler));
+        let theirs = sampler.clone();
         thread::Builder::new()
             .name("psmonitor-sampler".into())
-            .spawn(move || sampler_loop(sampler, requests, sample_hub))?;
+            .spawn(move || sampler_loop(&theirs, requests, sample_hub))?;
         Ok(Self {
             observe,
             verify,
             sample,
+            sampler,
         })
     }
 
@@ -102,16 +118,36 @@ impl Effects {
         std::mem::forget(jobs);
         let (sample, requests) = async_channel::bounded::<SampleRequest>(1);
         std::mem::forget(requests);
+        let sampler: Box<dyn Sampler> = Box::new(NoHost);
         Self {
             observe,
             verify,
             sample,
+            sampler: Arc::new(Mutex::new(sampler)),
         }
     }
 
-    /// Asks the sampler thread for a host sample reading what `request` says.
-    pub(crate) fn sample(&self, request: SampleRequest) {
-        let _ = self.sample.try_send(request);
+    /// Takes a host sample reading what `request` says: at once on this thread when it reads
+    /// no processes (the reading is returned), else on the sampler thread (its reading reaches
+    /// the hub as an input; `None` here).
+    pub(crate) fn sample(&self, request: SampleRequest) -> Option<Box<HostReading>> {
+        if request.processes {
+            let _ = self.sample.try_send(request);
+            return None;
+        }
+        let mut sampler = self.sampler.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(Box::new(sampler.sample_for(request)))
+    }
+}
+
+/// A sampler that reads nothing, for tests.
+#[cfg(test)]
+struct NoHost;
+
+#[cfg(test)]
+impl Sampler for NoHost {
+    fn sample(&mut self) -> HostReading {
+        HostReading::default()
     }
 }
 
@@ -127,13 +163,12 @@ fn verifier(jobs: Receiver<VerifyJob>, hub: Sender<HubMsg>) {
     }
 }
 
-fn sampler_loop(
-    mut sampler: Box<dyn Sampler>,
-    requests: Receiver<SampleRequest>,
-    hub: Sender<HubMsg>,
-) {
+fn sampler_loop(sampler: &Shared, requests: Receiver<SampleRequest>, hub: Sender<HubMsg>) {
     while let Ok(request) = requests.recv_blocking() {
-        let reading = sampler.sample_for(request);
+        let reading = sampler
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sample_for(request);
         if hub
             .send_blocking(HubMsg::input(Input::Sample(Box::new(reading))))
             .is_err()

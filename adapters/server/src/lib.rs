@@ -228,7 +228,7 @@ async fn run(
         driver::now(),
         psmonitor_core::hub::Input::TokensChanged(tokens),
     );
-    let driver = executor.spawn(driver::run(hub, hub_rx, effects));
+    let driver = driver::spawn(hub, hub_rx, effects)?;
     let (live, all_closed) = async_channel::bounded::<()>(1);
     let shared = ConnShared {
         hub: hub_tx.clone(),
@@ -266,7 +266,7 @@ async fn run(
     let _ = hub_tx
         .send(HubMsg::input(psmonitor_core::hub::Input::Shutdown))
         .await;
-    driver.await;
+    driver.finished().await;
     drop(live);
     // Resolves when the last websocket drops its copy of the sender.
     let closed = async {

@@ -1,4 +1,4 @@
-//! The effects behind history and API tokens, each off the hub's task so it never waits for
+//! The effects behind history and API tokens, each off the hub's thread so it never waits for
 //! SQLite: the history writer (samples in, queries answered through the hub's inbox), and the
 //! tokens' last-use times, recorded by the database watcher (`db_watch.rs`).
 

@@ -42,7 +42,9 @@ impl Entry {
 /// Per-pid entries, swept of vanished pids after each sample.
 #[derive(Debug, Default)]
 pub struct Cache {
-    entries: HashMap<u32, Entry>,
+    /// foldhash, not SipHash: a lookup per process per sample, and pids are not chosen by
+    /// whoever sends requests.
+    entries: HashMap<u32, Entry, foldhash::fast::RandomState>,
     sample: u64,
 }
 

@@ -18,6 +18,7 @@ mod table;
 mod tls;
 mod token;
 mod watch;
+mod woken;
 
 use std::process::ExitCode;
 

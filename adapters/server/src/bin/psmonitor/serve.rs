@@ -183,7 +183,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         account,
         sampler,
         tls,
-        futures_lite::future::or(stop, reload),
+        // The executor polls its future on every wake of the thread; the signal watchers
+        // read their pipes when polled, so they are polled only when a signal came.
+        crate::woken::woken_only(futures_lite::future::or(stop, reload)),
     ))?;
     Ok(())
 }
