@@ -1,7 +1,8 @@
-//! A future polled only when its own waker fired: the websocket's reader shares a task with the
-//! writer, and without the gate every frame the writer sends would poll the reader too, which
-//! costs a `recv` that finds nothing (a subscriber sends a pong every 20 s, and is sent a frame
-//! every second).
+//! A future polled only when its own waker fired. A websocket's reader shares a task with the
+//! writer: without the gate every frame the writer sends would poll the reader too, which costs a
+//! `recv` that finds nothing (a subscriber sends a pong every 20 s and is sent a frame every
+//! second). The server's signal watchers share the main thread's future with the server: each
+//! poll would read their pipes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,7 +32,7 @@ impl Wake for Gate {
 
 /// Polls `F` on the first poll and afterwards only when the waker `F` registered has fired.
 #[derive(Debug)]
-pub(crate) struct Gated<F> {
+pub struct Gated<F> {
     future: F,
     gate: Arc<Gate>,
     waker: Waker,
@@ -39,7 +40,7 @@ pub(crate) struct Gated<F> {
 
 impl<F: Future + Unpin> Gated<F> {
     /// Gates `future`; its first poll goes through.
-    pub(crate) fn new(future: F) -> Self {
+    pub fn new(future: F) -> Self {
         let gate = Arc::new(Gate {
             woken: AtomicBool::new(true),
             task: AtomicWaker::new(),

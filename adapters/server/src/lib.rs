@@ -11,7 +11,7 @@ mod conn;
 mod db_watch;
 mod driver;
 mod effects;
-mod gated;
+pub mod gated;
 mod limits;
 pub mod listen;
 mod listener;

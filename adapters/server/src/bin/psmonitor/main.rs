@@ -18,7 +18,6 @@ mod table;
 mod tls;
 mod token;
 mod watch;
-mod woken;
 
 use std::process::ExitCode;
 

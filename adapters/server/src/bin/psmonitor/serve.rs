@@ -185,7 +185,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         tls,
         // The executor polls its future on every wake of the thread; the signal watchers
         // read their pipes when polled, so they are polled only when a signal came.
-        crate::woken::woken_only(futures_lite::future::or(stop, reload)),
+        psmonitor_server::gated::Gated::new(Box::pin(futures_lite::future::or(stop, reload))),
     ))?;
     Ok(())
 }
