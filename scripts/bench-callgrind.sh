@@ -34,16 +34,9 @@ done
 [ "${#DIRS[@]}" -gt 0 ] || { sed -n 10,14p "$0" >&2; exit 2; }
 [ -z "$OUT" ] || mkdir -p "$OUT"
 
-WORK=$(mktemp -d -t psmonitor-callgrind.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-export PSMONITOR_PASSWORD
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_init callgrind
 
 n=0
 for dir in "${DIRS[@]}"; do
@@ -54,13 +47,8 @@ for dir in "${DIRS[@]}"; do
         > "$data/out" 2> "$data/err" &
     pid=$!
     PIDS+=("$pid")
-    url=""
-    for _ in $(seq 1 600); do
-        url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
-        [ -n "$url" ] && break
-        sleep 0.2
-    done
-    [ -n "$url" ] || { echo "$dir/psmonitor did not start under valgrind:" >&2; cat "$data/err" >&2; exit 1; }
+    wait_url "$data/out" 1200 || { echo "$dir/psmonitor did not start under valgrind:" >&2; cat "$data/err" >&2; exit 1; }
+    url=$URL
     if [ "$SUBS" -gt 0 ]; then
         "$dir/psmonitor-load" --server "$url" --subscribers "$SUBS" --http-rate 0 \
             --duration "$((WINDOW + 60))s" --json > "$data/load.json" 2> "$data/load.err" &

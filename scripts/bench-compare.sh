@@ -34,24 +34,11 @@ for pkg in prometheus-node-exporter btop; do
 done
 ulimit -n "$(ulimit -Hn)"
 
-WORK=$(mktemp -d -t psmonitor-compare.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-export PSMONITOR_PASSWORD
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_init compare
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
-
-# Nanoseconds of CPU used so far by every thread of $1.
-cpu_ns() {
-    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'
-}
-rss_kib() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
 
 # measure NAME PID: CPU % of one core over the window and RSS at its end, appended to RESULTS.
 measure() {
@@ -65,30 +52,6 @@ measure() {
     python3 -c "print('$name', f'{($c1-$c0)/($t1-$t0)*100:.3f}', '$rss', sep='\t')" >> "$RESULTS"
     echo "== $name: $(tail -n 1 "$RESULTS" | cut -f2) % of a core, $rss KiB (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
-
-# serve BIN [ARGS...]: starts psmonitor on a free port with its own data dir; sets PID and URL.
-serve() {
-    local bin=$1; shift
-    local data
-    data=$(mktemp -d -p "$WORK")
-    : > "$data/out"  # exists before the first read below (set -e would end the run otherwise)
-    "$bin" serve --address 127.0.0.1 --port 0 --data-dir "$data" --log-level warn "$@" \
-        > "$data/out" 2> "$data/err" &
-    PID=$!
-    PIDS+=("$PID")
-    local i
-    for i in $(seq 1 300); do
-        URL=$(grep -so 'https\?://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
-        FINGERPRINT=$(sed -n 's/.*certificate fingerprint \([0-9A-F:]*\)).*/\1/p' "$data/out" | head -n 1)
-        [ -n "$URL" ] && return 0
-        sleep 0.1
-    done
-    echo "$bin did not start:" >&2
-    cat "$data/err" >&2
-    exit 1
-}
-
-stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # subscribe LABEL LOAD_BIN N: N websocket subscribers held open in the background, given
 # 5 s + 20 ms each to connect; sets LOAD_PID.

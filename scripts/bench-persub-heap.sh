@@ -24,45 +24,26 @@ while [ $# -gt 0 ]; do
     shift
 done
 ulimit -n "$(ulimit -Hn)"
-WORK=$(mktemp -d -t psmonitor-heap.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-export PSMONITOR_PASSWORD
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_init heap
 DATA=$WORK/data
 mkdir -p "$DATA"
 
-# wait_url FILE: the URL the server printed (sets URL and FINGERPRINT).
-wait_url() {
-    local i
-    for i in $(seq 1 600); do
-        URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$1" | head -n 1 || true)
-        FINGERPRINT=$(sed -n 's/.*certificate fingerprint \([0-9A-F:]*\)).*/\1/p' "$1" | head -n 1)
-        [ -n "$URL" ] && return 0
-        sleep 0.1
-    done
-    echo "the server did not start" >&2
-    exit 1
-}
 
 # First start: makes the account (the password hash) and the certificate, then stops.
 "$BIN" serve --address 127.0.0.1 --port 0 --data-dir "$DATA" --log-level warn "${TLS[@]}" \
     > "$WORK/first.out" 2>&1 &
 FIRST=$!
 PIDS+=("$FIRST")
-wait_url "$WORK/first.out"
+wait_url "$WORK/first.out" 600 || { echo "the server did not start" >&2; exit 1; }
 kill -TERM "$FIRST"; wait "$FIRST" 2>/dev/null || true
 
 heaptrack -o "${OUT%.zst}" "$BIN" serve --address 127.0.0.1 --port 0 --data-dir "$DATA" \
     --log-level warn "${TLS[@]}" > "$WORK/out" 2>&1 &
 HT=$!
 PIDS+=("$HT")
-wait_url "$WORK/out"
+wait_url "$WORK/out" 600 || { echo "the server did not start" >&2; exit 1; }
 pin=()
 if [ -n "$FINGERPRINT" ]; then pin=(--fingerprint "$FINGERPRINT"); fi
 "$LOAD" --server "$URL" "${pin[@]}" --subscribers "$COUNT" --http-rate 0 --duration 30s \

@@ -32,43 +32,11 @@ done
 [ ${#BUILDS[@]} -gt 0 ] || { sed -n 8,10p "$0" >&2; exit 2; }
 ulimit -n "$(ulimit -Hn)"
 
-WORK=$(mktemp -d -t psmonitor-persub.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-export PSMONITOR_PASSWORD
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_init persub
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
-
-rss_kib() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
-
-# serve BIN [ARGS...]: psmonitor on a free port with its own data dir; sets PID, URL, FINGERPRINT.
-serve() {
-    local bin=$1; shift
-    local data
-    data=$(mktemp -d -p "$WORK")
-    "$bin" serve --address 127.0.0.1 --port 0 --data-dir "$data" --log-level warn "$@" \
-        > "$data/out" 2> "$data/err" &
-    PID=$!
-    PIDS+=("$PID")
-    local i
-    for i in $(seq 1 300); do
-        URL=$(grep -o 'https\?://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
-        FINGERPRINT=$(sed -n 's/.*certificate fingerprint \([0-9A-F:]*\)).*/\1/p' "$data/out" | head -n 1)
-        [ -n "$URL" ] && return 0
-        sleep 0.1
-    done
-    echo "$bin did not start:" >&2
-    cat "$data/err" >&2
-    exit 1
-}
-
-stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # one LABEL DIR MODE ROUND: appends "LABEL MODE ROUND KiB-per-subscriber connected" to RESULTS.
 one() {

@@ -25,16 +25,9 @@ while [ $# -gt 0 ]; do
 done
 [ ${#DIRS[@]} -gt 0 ] || { sed -n 5,6p "$0" >&2; exit 2; }
 
-WORK=$(mktemp -d -t psmonitor-rss.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-export PSMONITOR_PASSWORD
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_init rss
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 
@@ -48,18 +41,8 @@ status() {
 
 for round in $(seq 1 "$ROUNDS"); do
     for dir in "${DIRS[@]}"; do
-        data=$(mktemp -d -p "$WORK")
-        "$dir/psmonitor" serve --address 127.0.0.1 --port 0 --data-dir "$data" --log-level warn \
-            > "$data/out" 2> "$data/err" &
-        pid=$!
-        PIDS+=("$pid")
-        url=""
-        for _ in $(seq 1 300); do
-            url=$(grep -so 'http://127\.0\.0\.1:[0-9]*' "$data/out" | head -n 1 || true)
-            [ -n "$url" ] && break
-            sleep 0.1
-        done
-        [ -n "$url" ] || { echo "$dir/psmonitor did not start" >&2; cat "$data/err" >&2; exit 1; }
+        serve "$dir/psmonitor"
+        pid=$PID url=$URL data=$DATA
         sleep "$WINDOW"
         status "$dir" idle "$pid"
         "$dir/psmonitor-load" --server "$url" --subscribers 1 --http-rate 0 \

@@ -24,28 +24,12 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$DIR" ] || { sed -n 8,9p "$0" >&2; exit 2; }
 
-WORK=$(mktemp -d -t psmonitor-wakes.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-PSMONITOR_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-export PSMONITOR_PASSWORD
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+bench_init wakes
 
-"$DIR/psmonitor" serve --address 127.0.0.1 --port 0 --data-dir "$WORK" --log-level warn \
-    > "$WORK/out" 2> "$WORK/err" &
-PID=$!
-PIDS+=("$PID")
-url=""
-for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/out" | head -n 1 || true)
-    [ -n "$url" ] && break
-    sleep 0.2
-done
-[ -n "$url" ] || { echo "$DIR/psmonitor did not start:" >&2; cat "$WORK/err" >&2; exit 1; }
+serve "$DIR/psmonitor"
+url=$URL
 if [ "$SUBS" -gt 0 ]; then
     "$DIR/psmonitor-load" --server "$url" --subscribers "$SUBS" --http-rate 0 \
         --duration "$((WINDOW + 40))s" --json > "$WORK/load.json" 2> "$WORK/load.err" &
