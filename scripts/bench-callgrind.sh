@@ -48,12 +48,7 @@ for dir in "${DIRS[@]}"; do
     pid=$!
     PIDS+=("$pid")
     wait_url "$data/out" 1200 || { echo "$dir/psmonitor did not start under valgrind:" >&2; cat "$data/err" >&2; exit 1; }
-    url=$URL
-    if [ "$SUBS" -gt 0 ]; then
-        "$dir/psmonitor-load" --server "$url" --subscribers "$SUBS" --http-rate 0 \
-            --duration "$((WINDOW + 60))s" --json > "$data/load.json" 2> "$data/load.err" &
-        PIDS+=("$!")
-    fi
+    load_subscribers "$dir" "$URL" "$SUBS" "$((WINDOW + 60))" "$data/load"
     # Settle: the first reading is a baseline, the account is loaded, subscribers connect.
     sleep 10
     callgrind_control -z "$pid" > /dev/null

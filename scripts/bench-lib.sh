@@ -48,6 +48,15 @@ serve() {
     fi
 }
 
+# load_subscribers DIR URL N SECONDS OUT: N websocket subscribers from DIR/psmonitor-load for
+# SECONDS in the background (nothing when N is 0); its JSON report goes to OUT.json.
+load_subscribers() {
+    [ "$3" -gt 0 ] || return 0
+    "$1/psmonitor-load" --server "$2" --subscribers "$3" --http-rate 0 \
+        --duration "$4s" --json > "$5.json" 2> "$5.err" &
+    PIDS+=("$!")
+}
+
 # stop PID: SIGTERM, then waits for it.
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 

@@ -29,12 +29,7 @@ done
 bench_init wakes
 
 serve "$DIR/psmonitor"
-url=$URL
-if [ "$SUBS" -gt 0 ]; then
-    "$DIR/psmonitor-load" --server "$url" --subscribers "$SUBS" --http-rate 0 \
-        --duration "$((WINDOW + 40))s" --json > "$WORK/load.json" 2> "$WORK/load.err" &
-    PIDS+=("$!")
-fi
+load_subscribers "$DIR" "$URL" "$SUBS" "$((WINDOW + 40))" "$WORK/load"
 sleep 12
 
 # One line per thread: name#index, CPU nanoseconds, runs.
