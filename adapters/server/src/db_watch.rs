@@ -3,10 +3,11 @@
 //! the new account and API tokens to the hub within about a second (DESIGN 5.2 asks for 2 s).
 //! It also records the tokens' last-use times, on the same connection.
 //!
-//! Every [`POLL`] it looks at the files' size and modification time (two `stat`s: a commit by
-//! any process changes `psmonitor.db-wal`, or the main file), asks SQLite's `data_version` only
-//! when they moved (and every [`FULL_CHECK_EVERY`] polls regardless, in case two commits fell in
-//! one timestamp tick with one size), and reloads only when another connection has committed.
+//! Every [`POLL`] it asks SQLite's `data_version` (two `fcntl` locks, no read of the file) and
+//! reloads only when another connection has committed. The files' size and modification time
+//! are no substitute: a commit's frames reach `psmonitor.db-wal` before SQLite publishes the
+//! commit in `-shm`, so a look between the two saw the final files and the old version, and the
+//! token it carried stayed unknown until a later commit moved the files again.
 //! A database it cannot read (replaced by a file that is not one, a failing disk) is logged once
 //! as an error, then again at growing intervals while it lasts, and its recovery is logged too:
 //! never an error every poll.
@@ -27,8 +28,6 @@ use crate::driver::HubMsg;
 /// How often the database is asked whether anything changed: once a second keeps a revocation
 /// within DESIGN 5.2's 2 s and wakes an idle server as little as that allows.
 pub(crate) const POLL: Duration = Duration::from_secs(1);
-/// Polls after which `data_version` is asked even though the files look unchanged.
-const FULL_CHECK_EVERY: u32 = 30;
 /// The first repeat of a lasting failure is logged this long after the first report; each later
 /// one after twice the previous wait, up to [`REPORT_MAX`].
 const REPORT_FIRST: Duration = Duration::from_secs(10);
@@ -76,8 +75,6 @@ pub(crate) fn start(
         data_dir: data_dir.to_owned(),
         db: None,
         version: None,
-        stamp: None,
-        unchanged: 0,
         account,
         tokens,
         hub,
@@ -95,42 +92,19 @@ struct Db {
     file: Option<FileId>,
 }
 
-/// What `stat` says of the database files: the main file's and the `-wal`'s size and
-/// modification time. Unchanged stamps mean nothing was committed (see the module docs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Stamp {
-    main: Option<(FileId, u64, i64, i64)>,
-    wal: Option<(u64, i64, i64)>,
+/// Which file `path` is now, if it is there.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| FileId(m.dev(), m.ino()))
 }
 
-impl Stamp {
-    #[cfg(unix)]
-    fn of(path: &Path) -> Self {
-        use std::os::unix::fs::MetadataExt;
-        let meta = |p: &Path| std::fs::metadata(p).ok();
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        Self {
-            main: meta(path).map(|m| {
-                let id = FileId(m.dev(), m.ino());
-                (id, m.size(), m.mtime(), m.mtime_nsec())
-            }),
-            wal: meta(Path::new(&wal)).map(|m| (m.size(), m.mtime(), m.mtime_nsec())),
-        }
-    }
-
-    /// Elsewhere there is no cheap look: every poll asks SQLite.
-    #[cfg(not(unix))]
-    fn of(_path: &Path) -> Self {
-        Self {
-            main: None,
-            wal: None,
-        }
-    }
-
-    fn file(&self) -> Option<FileId> {
-        self.main.map(|(id, ..)| id)
-    }
+/// Elsewhere an open file cannot be replaced: nothing to compare.
+#[cfg(not(unix))]
+fn file_id(_path: &Path) -> Option<FileId> {
+    None
 }
 
 struct Watcher {
@@ -138,10 +112,6 @@ struct Watcher {
     db: Option<Db>,
     /// `data_version` when the account and tokens were last read; `None` reads them again.
     version: Option<i64>,
-    /// The files' stamp when `data_version` was last asked.
-    stamp: Option<Stamp>,
-    /// Polls since then that found the same stamp.
-    unchanged: u32,
     account: Account,
     tokens: Vec<ApiToken>,
     hub: Sender<HubMsg>,
@@ -218,29 +188,18 @@ impl Watcher {
     /// `Ok(false)` when the hub is gone.
     fn check(&mut self) -> Result<bool, WatchError> {
         let path = self.path();
-        let stamp = Stamp::of(&path);
-        let replaced = self.db.as_ref().is_some_and(|db| db.file != stamp.file());
+        let file = file_id(&path);
+        let replaced = self.db.as_ref().is_some_and(|db| db.file != file);
         if replaced {
             tracing::warn!("{} was replaced: reading the new file", path.display());
             self.db = None;
             self.version = None;
         }
-        if self.db.is_some()
-            && self.version.is_some()
-            && self.stamp == Some(stamp)
-            && stamp.main.is_some()
-            && self.unchanged < FULL_CHECK_EVERY
-        {
-            self.unchanged += 1;
-            return Ok(true);
-        }
-        self.stamp = Some(stamp);
-        self.unchanged = 0;
         let db = match &mut self.db {
             Some(db) => db,
             None => self.db.insert(Db {
                 store: Store::open(&self.data_dir)?,
-                file: stamp.file(),
+                file,
             }),
         };
         let version = db.store.data_version()?;
