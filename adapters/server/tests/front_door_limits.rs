@@ -87,9 +87,12 @@ fn stalled_connections_from_one_address_do_not_lock_others_out() {
     }
     let started = Instant::now();
     legitimate_client(&served.addr);
+    // Locked out, it would wait for the stalled heads' 60 s deadline (or be turned away). A
+    // login, a read and the first frame (up to a 1 s tick away) took over 2 s once at a load of
+    // 5-6 on two cores, so the bound is well under that deadline, not a speed goal.
     let took = started.elapsed();
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(15),
         "the legitimate client took {took:?}"
     );
     // The attacker's extra connections were answered, not left hanging.
