@@ -62,10 +62,11 @@ fn a_busy_small_process_is_in_the_detailed_stream_with_its_cpu() {
             break (row, frame);
         }
     };
-    // A whole core is 100 %; on a shared CI machine the scheduler may give it less, but a
-    // spinning process is never near idle.
+    // A whole core is 100 %. The scheduler gives a spinning process less on a loaded machine
+    // (19.5 % once, at a load of 9 on two cores), but never near idle: 5 % still tells a real
+    // figure from one off by a unit (ticks for milliseconds) or by the core count squared.
     let cpu = row["cpu"].as_f64().unwrap();
-    assert!(cpu >= 20.0, "{row}");
+    assert!(cpu >= 5.0, "{row}");
     assert_eq!(row["name"], "sh", "{row}");
     let mem = row["mem"].as_f64().unwrap();
     assert!(mem < 16.0, "a small process: {row}");
