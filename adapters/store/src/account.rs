@@ -192,11 +192,13 @@ impl Store {
     }
 
     /// A number that changes whenever another connection commits to the database (SQLite's
-    /// `data_version`): a cheap way for a running server to notice a reset or a revocation.
+    /// `data_version`): a cheap way for a running server to notice a reset or a revocation. The
+    /// statement is prepared once per connection: the server asks every second.
     pub fn data_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?)
     }
 }
 
