@@ -71,15 +71,7 @@ pub(crate) fn start(
     hub: Sender<HubMsg>,
 ) -> std::io::Result<DbWatch> {
     let (touch, touches) = mpsc::channel();
-    let mut watcher = Watcher {
-        data_dir: data_dir.to_owned(),
-        db: None,
-        version: None,
-        account,
-        tokens,
-        hub,
-        failures: Reports::default(),
-    };
+    let mut watcher = Watcher::new(data_dir, account, tokens, hub);
     thread::Builder::new()
         .name("psmonitor-db".into())
         .spawn(move || watcher.run(&touches))?;
@@ -130,6 +122,19 @@ enum WatchError {
 }
 
 impl Watcher {
+    /// A watcher that has not looked yet; the hub holds `account` and `tokens`.
+    fn new(data_dir: &Path, account: Account, tokens: Vec<ApiToken>, hub: Sender<HubMsg>) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            db: None,
+            version: None,
+            account,
+            tokens,
+            hub,
+            failures: Reports::default(),
+        }
+    }
+
     fn run(&mut self, touches: &Receiver<Touch>) {
         let mut next_check = Instant::now();
         loop {

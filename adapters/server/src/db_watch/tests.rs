@@ -117,15 +117,7 @@ fn one_watcher_applies_a_revocation_and_a_reset_within_two_seconds() {
 /// A watcher on `dir` that believes the hub holds `account` and `tokens`, and the hub's inbox.
 fn watcher(dir: &Path, account: Account, tokens: Vec<ApiToken>) -> (Watcher, Receiver<HubMsg>) {
     let (hub, inbox) = async_channel::bounded(16);
-    let watcher = Watcher {
-        data_dir: dir.to_owned(),
-        db: None,
-        version: None,
-        account,
-        tokens,
-        hub,
-        failures: Reports::default(),
-    };
+    let watcher = Watcher::new(dir, account, tokens, hub);
     (watcher, inbox)
 }
 
