@@ -50,8 +50,9 @@ for arg in "$@"; do
     esac
 done
 # shellcheck disable=SC2086 # word splitting of the object list is meant
-nm --defined-only $objs 2>/dev/null | awk -v list="$list" '
+order_symbols() { nm --defined-only $objs 2>/dev/null | awk -v list="$list" '
     function key(s) {
+        sub(/\.[0-9]+$/, "", s)                # numbered local copies (LLVM, GCC)
         sub(/17h[0-9a-f]+E$/, "E", s)          # legacy mangling: the hash before the end
         gsub(/Cs[0-9A-Za-z]+_/, "Cs_", s)      # v0 mangling: crate disambiguators
         gsub(/B[0-9A-Za-z]*_/, "B_", s)        # v0 back-references (offsets move with them)
@@ -59,14 +60,21 @@ nm --defined-only $objs 2>/dev/null | awk -v list="$list" '
     }
     BEGIN {
         while ((getline line < list) > 0)
-            if (line !~ /^#/ && line != "") { exact[line] = 1; want[key(line)] = 1 }
+            if (line !~ /^#/ && line != "") { exact[line] = 1; want[key(line)]++ }
     }
     $2 ~ /^[tTwW]$/ && !($3 in seen) {
         seen[$3] = 1
-        if ($3 in exact) { print $3; found[key($3)] = 1 } else other[++n] = $3
+        if ($3 in exact) { print $3; found[key($3)]++ } else other[++n] = $3
     }
-    # A listed name this build does not have (the list is older than the toolchain or a
-    # dependency): take every function of that name, whatever its hash.
-    END { for (i = 1; i <= n; i++) { k = key(other[i]); if ((k in want) && !(k in found)) print other[i] } }
-' > "$order"
+    # Listed names this build does not have (the list is older than the toolchain, a dependency
+    # or the code): take every function of that name, whatever its hash or number.
+    END {
+        for (i = 1; i <= n; i++) {
+            k = key(other[i])
+            if ((k in want) && found[k] < want[k]) print other[i]
+        }
+    }
+'; }
+# Ordering is an optimisation: should making the file fail, link as rustc asked.
+order_symbols > "$order" || exec cc "$@"
 exec cc "$@" "-Wl,--symbol-ordering-file=$order" -Wl,--no-warn-symbol-ordering
