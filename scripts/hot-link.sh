@@ -27,7 +27,8 @@ for arg in "$@"; do
     prev=$arg
 done
 
-list="$(dirname "$0")/../.cargo/hot-code.txt"
+# PSMONITOR_HOT_CODE names another list (scripts/test-hot-link.sh uses it).
+list=${PSMONITOR_HOT_CODE:-"$(dirname "$0")/../.cargo/hot-code.txt"}
 # Only the server binary, and not in debug builds (whose memory nobody measures).
 case "$out" in
     */debug/deps/*) exec cc "$@" ;;
