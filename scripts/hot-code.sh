@@ -30,7 +30,10 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-command -v valgrind >/dev/null || { echo "hot-code: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+if ! command -v valgrind >/dev/null; then
+    echo "hot-code: needs valgrind (apt-get install valgrind)" >&2
+    exit 1
+fi
 
 if [ -z "$BIN" ]; then
     cargo rustc --release -p psmonitor-server --bin psmonitor -- -C strip=none
@@ -41,7 +44,10 @@ fi
 bench_init hot-code
 bin=$WORK/psmonitor
 cp "${BIN:-$target/release/psmonitor}" "$bin"
-[ "$(nm "$bin" 2>/dev/null | wc -l)" -gt 1000 ] || { echo "hot-code: $bin has no symbols" >&2; exit 1; }
+if [ "$(nm "$bin" 2>/dev/null | wc -l)" -lt 1000 ]; then
+    echo "hot-code: $bin has no symbols" >&2
+    exit 1
+fi
 
 data=$(mktemp -d -p "$WORK")
 valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" --dump-instr=no \
@@ -73,10 +79,14 @@ wait "$pid" || true
 # without valgrind's `'2` marks for same-named local functions, nor its names for code without
 # a symbol ("0x..." addresses, "(below main)").
 {
-    echo "# Functions \`psmonitor serve\` runs: written by scripts/hot-code.sh, read by scripts/hot-link.sh."
+    echo "# Functions \`psmonitor serve\` runs: by scripts/hot-code.sh, for scripts/hot-link.sh."
     awk -v bin="$bin" '
         /^ob=/ { inbin = (substr($0, 4) == bin) }
-        /^fn=/ && inbin { s = substr($0, 4); sub(/\047[0-9]+$/, "", s); if (s !~ /^(0x|\()/) print s }
+        /^fn=/ && inbin {
+            s = substr($0, 4)
+            sub(/\047[0-9]+$/, "", s)
+            if (s !~ /^(0x|\()/) print s
+        }
     ' "$WORK/callgrind.out" | sort -u
 } > .cargo/hot-code.txt
 echo "hot-code: $(grep -vc '^#' .cargo/hot-code.txt) functions in .cargo/hot-code.txt" >&2
