@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resident memory of `psmonitor serve` (history on, the default), idle and with one websocket
-# subscriber, for several builds alternated: VmRSS, RssAnon and RssFile from /proc/PID/status.
+# subscriber, for several builds alternated: VmRSS, RssAnon and RssFile from /proc/PID/status,
+# and "code", the resident part of the binary's own executable mapping (from /proc/PID/smaps).
 #
 # usage: scripts/bench-rss.sh [--rounds 3] [--window 20s] DIR...
 #   DIR  a directory holding `psmonitor` and `psmonitor-load` (release builds)
@@ -31,11 +32,14 @@ bench_init rss
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 
-# status DIR CASE PID: appends "DIR CASE VmRSS RssAnon RssFile" (KiB) to RESULTS.
+# status DIR CASE PID: appends "DIR CASE VmRSS RssAnon RssFile code" (KiB) to RESULTS.
 status() {
-    awk -v d="$1" -v c="$2" '
+    local code
+    code=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {x = ($2 == "r-xp" && $6 ~ /\/psmonitor$/)}
+        x && /^Rss:/ {s += $2} END {print s + 0}' /proc/"$3"/smaps)
+    awk -v d="$1" -v c="$2" -v code="$code" '
         /^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2}
-        END {print d "\t" c "\t" r "\t" a "\t" f}' /proc/"$3"/status >> "$RESULTS"
+        END {print d "\t" c "\t" r "\t" a "\t" f "\t" code}' /proc/"$3"/status >> "$RESULTS"
     echo "== $1 $2: $(tail -n 1 "$RESULTS" | cut -f3-) KiB" >&2
 }
 
@@ -63,9 +67,9 @@ rows = {}
 for line in open(sys.argv[1]):
     d, case, *kib = line.rstrip("\n").split("\t")
     rows.setdefault((d, case), []).append([int(k) for k in kib])
-print("| build | case | VmRSS | RssAnon | RssFile |")
-print("|---|---|---|---|---|")
+print("| build | case | VmRSS | RssAnon | RssFile | code |")
+print("|---|---|---|---|---|---|")
 for (d, case), values in rows.items():
     med = [statistics.median(col) / 1024 for col in zip(*values)]
-    print(f"| {d} | {case} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} |")
+    print(f"| {d} | {case} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} | {med[3]:.2f} |")
 PY

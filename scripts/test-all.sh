@@ -48,6 +48,9 @@ fi
 # psmonitor-core packages on its own: nothing it compiles (the dashboard's files included) lives
 # outside its directory.
 cargo package -p psmonitor-core --no-verify --allow-dirty --quiet
+# The linker wrapper that puts the release server's hot code first (scripts/hot-link.sh, issue
+# 23): a small C program linked through it with rustc's lld, its symbol order checked (a second).
+scripts/test-hot-link.sh
 log=$(mktemp)
 platform_log=$(mktemp)
 platform_pid=""
