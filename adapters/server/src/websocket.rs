@@ -249,20 +249,13 @@ fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
 /// frames: it is re-armed when it fires, not each time a pong moves the deadline.
 const TIMER_SLACK: Duration = Duration::from_secs(2);
 
-/// Sends `message`, after a ping if `ping` (both in one write), within the write timeout the
-/// liveness keeps; false when the connection must end (the socket failed, or the frame did not
-/// drain in time).
-async fn send<K>(sink: &mut K, ping: bool, message: Message, liveness: &Mutex<Liveness>) -> bool
-where
-    K: futures_util::Sink<Message> + Unpin,
-{
-    let mut sending = std::pin::pin!(async {
-        if ping {
-            // Buffered (see `ws_config`): flushed together with `message`.
-            sink.feed(Message::Ping(Vec::new().into())).await?;
-        }
-        sink.send(message).await
-    });
+/// Waits for `sending` (a frame, a ping) within the write timeout the liveness keeps; false when
+/// the connection must end (the socket failed, or the frame did not drain in time).
+async fn send(
+    sending: impl std::future::Future<Output = Result<(), WsError>>,
+    liveness: &Mutex<Liveness>,
+) -> bool {
+    let mut sending = std::pin::pin!(sending);
     // Most frames go straight into the socket: no clock read, no timer for those.
     if let Some(result) = futures_lite::future::poll_once(sending.as_mut()).await {
         return result.is_ok();
@@ -283,9 +276,12 @@ where
     sent
 }
 
-async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>, liveness: &Mutex<Liveness>)
-where
-    K: futures_util::Sink<Message> + Unpin,
+async fn write_loop<S>(
+    sink: &mut FrameSink<S>,
+    commands: Receiver<ConnCmd>,
+    liveness: &Mutex<Liveness>,
+) where
+    S: AsyncWrite + Unpin,
 {
     let mut timer = async_io::Timer::at(lock(liveness).poll_timeout() + TIMER_SLACK);
     loop {
@@ -318,12 +314,13 @@ where
         };
         match cmd {
             ConnCmd::Frame(frame) => {
-                if !send(sink, ping, Message::Text(frame), liveness).await {
+                // A due ping leaves in the same write as the frame.
+                if !send(sink.send_frame(ping, frame), liveness).await {
                     return;
                 }
             }
             ConnCmd::Ping => {
-                if !send(sink, false, Message::Ping(Vec::new().into()), liveness).await {
+                if !send(sink.send(Message::Ping(Vec::new().into())), liveness).await {
                     return;
                 }
             }
