@@ -98,7 +98,7 @@ case "$MODE" in
         perf record -q -e cpu-clock -g -p "$SERVER" -o "$OUT/perf.data" -- sleep "$WINDOW" \
             > /dev/null 2>&1
         echo "$label: perf cpu-clock samples"
-        perf report -i "$OUT/perf.data" --no-children --sort dso --stdio 2>/dev/null \
+        perf report -i "$OUT/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null \
             | grep -v '^#' | grep -v '^$' | grep '%' | head -n 8
         echo "  top symbols, self:"
         perf report -i "$OUT/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null \

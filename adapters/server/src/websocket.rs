@@ -350,6 +350,7 @@ async fn write_loop<S>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conn::sock::Sock;
     use psmonitor_core::http1::{Limits, parse_head};
 
     fn head(extra: &str) -> RequestHead {
@@ -393,8 +394,8 @@ mod tests {
     /// the HTTP task (over 10 KiB in a debug build over TLS) ends at the upgrade.
     #[test]
     fn a_subscriber_task_holds_only_the_websocket() {
-        type Tls = psmonitor_tls::futures_rustls::server::TlsStream<async_net::TcpStream>;
-        let plain = future_size(serve::<async_net::TcpStream>);
+        type Tls = psmonitor_tls::futures_rustls::server::TlsStream<Sock>;
+        let plain = future_size(serve::<Sock>);
         let tls = future_size(serve::<Tls>);
         assert_eq!(
             plain, tls,
