@@ -249,6 +249,24 @@ fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
 /// frames: it is re-armed when it fires, not each time a pong moves the deadline.
 const TIMER_SLACK: Duration = Duration::from_secs(2);
 
+/// When the fallback timer for `deadline` fires: [`TIMER_SLACK`] after it, rounded up to the
+/// next whole second since `base` (the same for every connection). Each subscriber's timer
+/// fires once a ping period even while frames flow (pings are phased over 10 s, so 1/20 of
+/// them a second); on whole seconds, the reactor wakes once a second for all of those, and their
+/// re-arming wakes it once more, instead of twice per subscriber.
+fn fallback_at(deadline: Instant, base: Instant) -> Instant {
+    let at = deadline + TIMER_SLACK;
+    let since = at.saturating_duration_since(base);
+    let whole = since.as_secs() + u64::from(since.subsec_nanos() > 0);
+    base + Duration::from_secs(whole)
+}
+
+/// The base of [`fallback_at`]'s whole seconds: the first time a websocket asks.
+fn fallback_base() -> Instant {
+    static BASE: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
 /// Waits for `sending` (a frame, a ping) within the write timeout the liveness keeps; false when
 /// the connection must end (the socket failed, or the frame did not drain in time).
 async fn send(
@@ -283,7 +301,8 @@ async fn write_loop<S>(
 ) where
     S: AsyncWrite + Unpin,
 {
-    let mut timer = async_io::Timer::at(lock(liveness).poll_timeout() + TIMER_SLACK);
+    let base = fallback_base();
+    let mut timer = async_io::Timer::at(fallback_at(lock(liveness).poll_timeout(), base));
     loop {
         let next = async { Some(commands.recv().await) }
             .or(async {
@@ -297,7 +316,7 @@ async fn write_loop<S>(
             Some(Ok(cmd)) => cmd,
             Some(Err(_)) => return,
             None => {
-                timer.set_at(lock(liveness).poll_timeout() + TIMER_SLACK);
+                timer.set_at(fallback_at(lock(liveness).poll_timeout(), base));
                 match due {
                     Some(Due::Ping) => ConnCmd::Ping,
                     Some(Due::Close) => ConnCmd::Close(SILENT_CLOSE.0, SILENT_CLOSE.1),
@@ -382,6 +401,31 @@ mod tests {
         assert_eq!(check_upgrade(&head(no_key)).unwrap_err().status, 400);
         let old = "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
         assert_eq!(check_upgrade(&head(old)).unwrap_err().status, 426);
+    }
+
+    /// The fallback timer fires on whole seconds from the base, never before the deadline plus
+    /// the slack, and less than a second after it.
+    #[test]
+    fn fallback_timers_fire_on_whole_seconds_after_the_slack() {
+        let base = Instant::now();
+        for ms in [0, 1, 250, 999, 1000, 1001, 20_500, 59_999] {
+            let deadline = base + Duration::from_millis(ms);
+            let at = fallback_at(deadline, base);
+            assert!(at >= deadline + TIMER_SLACK, "{ms} ms");
+            assert!(
+                at < deadline + TIMER_SLACK + Duration::from_secs(1),
+                "{ms} ms"
+            );
+            assert_eq!(at.duration_since(base).subsec_nanos(), 0, "{ms} ms");
+        }
+        // Deadlines within one second share a firing time (one reactor wake for all of them).
+        let at = |ms| fallback_at(base + Duration::from_millis(ms), base);
+        assert_eq!(at(20_001), at(20_999));
+        assert_eq!(at(20_001), at(21_000));
+        assert_ne!(at(21_000), at(21_001));
+        // A deadline before the base (a connection opened before it) is not moved earlier.
+        let early = base - Duration::from_millis(300);
+        assert!(fallback_at(early, base) >= early + TIMER_SLACK);
     }
 
     /// The size of the future `f` returns (its task's allocation, when spawned).
