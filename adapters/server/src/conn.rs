@@ -14,6 +14,8 @@ use psmonitor_core::http1::{
 use psmonitor_core::hub::{HttpRequest, HttpResponse, error_response};
 
 use crate::driver::{HubMsg, Ids, now};
+
+pub(crate) mod sock;
 use crate::limits::ConnPermit;
 
 /// What every connection shares.

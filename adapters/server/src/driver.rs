@@ -18,11 +18,11 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Instant, SystemTime};
 
 use async_channel::{Receiver, RecvError, Sender, TryRecvError};
-use async_tungstenite::tungstenite::Utf8Bytes;
 use psmonitor_core::hub::{ConnId, HttpRequest, HttpResponse, Hub, Input, Now, Output, ReqId};
 use psmonitor_history::Wanted;
 
 use crate::effects::Effects;
+use crate::ws_io::SharedFrame;
 
 /// What the driver's inbox carries: the hub's own inputs, and the two that come with a channel
 /// back to a connection task (which the hub never sees).
@@ -56,8 +56,8 @@ impl HubMsg {
 /// What the driver tells one websocket connection task.
 #[derive(Debug, Clone)]
 pub(crate) enum ConnCmd {
-    /// Send this text frame (one buffer per tick, shared by every subscriber).
-    Frame(Utf8Bytes),
+    /// Send this text frame (one buffer per tick, header included, shared by every subscriber).
+    Frame(SharedFrame),
     /// Send a close frame and end.
     Close(u16, &'static str),
     /// Send a ping (the connection's own liveness check; never sent by the driver).
@@ -232,8 +232,8 @@ fn drain(
     effects: &Effects,
 ) -> Option<Instant> {
     // The hub hands every subscriber the same `Arc<str>` for a tick: turn it into the websocket's
-    // refcounted buffer once, not once per subscriber.
-    let mut shared: Option<(Arc<str>, Utf8Bytes)> = None;
+    // frame (a refcounted buffer, header included) once, not once per subscriber.
+    let mut shared: Option<(Arc<str>, SharedFrame)> = None;
     loop {
         match hub.poll_output() {
             Output::Respond { req, response } => {
@@ -247,7 +247,7 @@ fn drain(
                     let bytes = match &shared {
                         Some((arc, bytes)) if Arc::ptr_eq(arc, &frame) => bytes.clone(),
                         _ => {
-                            let bytes = Utf8Bytes::from(frame.as_ref());
+                            let bytes = SharedFrame::text(&frame);
                             shared = Some((frame, bytes.clone()));
                             bytes
                         }
@@ -321,11 +321,11 @@ mod tests {
     fn a_slow_reader_gets_only_the_latest_frame() {
         let (tx, rx) = outbox();
         for n in 0..5 {
-            let _ = tx.force_send(ConnCmd::Frame(Utf8Bytes::from(format!("frame {n}"))));
+            let _ = tx.force_send(ConnCmd::Frame(SharedFrame::text(&format!("frame {n}"))));
         }
         assert_eq!(rx.len(), 1);
         match rx.try_recv() {
-            Ok(ConnCmd::Frame(frame)) => assert_eq!(frame.as_str(), "frame 4"),
+            Ok(ConnCmd::Frame(frame)) => assert_eq!(frame.payload(), b"frame 4"),
             other => panic!("expected the latest frame, got {other:?}"),
         }
         assert!(rx.try_recv().is_err());

@@ -13,6 +13,7 @@ use psmonitor_core::http1::Version;
 use psmonitor_core::hub::error_response;
 use psmonitor_tls::{ServerTls, looks_like_tls};
 
+use crate::conn::sock::Sock;
 use crate::conn::{ConnShared, refuse, write_response};
 use crate::limits::{ConnLimits, ConnPermit, Refusal, SpareFd};
 
@@ -64,7 +65,12 @@ pub(crate) async fn accept_loop(
         match limits.admit(peer.ip()) {
             Ok(permit) => match &tls {
                 None => executor
-                    .spawn(crate::conn::serve(stream, peer, permit, shared.clone()))
+                    .spawn(crate::conn::serve(
+                        Sock::from(stream),
+                        peer,
+                        permit,
+                        shared.clone(),
+                    ))
                     .detach(),
                 Some(tls) => executor
                     .spawn(serve_tls(stream, peer, permit, shared.clone(), tls.clone()))
@@ -118,7 +124,7 @@ async fn serve_tls(
         )
         .await;
     }
-    let handshake = async { Some(tls.acceptor().accept(stream).await) }
+    let handshake = async { Some(tls.acceptor().accept(Sock::from(stream)).await) }
         .or(async {
             async_io::Timer::at(deadline).await;
             None

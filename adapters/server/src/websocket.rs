@@ -249,20 +249,31 @@ fn lock(liveness: &Mutex<Liveness>) -> std::sync::MutexGuard<'_, Liveness> {
 /// frames: it is re-armed when it fires, not each time a pong moves the deadline.
 const TIMER_SLACK: Duration = Duration::from_secs(2);
 
-/// Sends `message`, after a ping if `ping` (both in one write), within the write timeout the
-/// liveness keeps; false when the connection must end (the socket failed, or the frame did not
-/// drain in time).
-async fn send<K>(sink: &mut K, ping: bool, message: Message, liveness: &Mutex<Liveness>) -> bool
-where
-    K: futures_util::Sink<Message> + Unpin,
-{
-    let mut sending = std::pin::pin!(async {
-        if ping {
-            // Buffered (see `ws_config`): flushed together with `message`.
-            sink.feed(Message::Ping(Vec::new().into())).await?;
-        }
-        sink.send(message).await
-    });
+/// When the fallback timer for `deadline` fires: [`TIMER_SLACK`] after it, rounded up to the
+/// next whole second since `base` (the same for every connection). Each subscriber's timer
+/// fires once a ping period even while frames flow (pings are phased over 10 s, so 1/20 of
+/// them a second); on whole seconds, the reactor wakes once a second for all of those, and their
+/// re-arming wakes it once more, instead of twice per subscriber.
+fn fallback_at(deadline: Instant, base: Instant) -> Instant {
+    let at = deadline + TIMER_SLACK;
+    let since = at.saturating_duration_since(base);
+    let whole = since.as_secs() + u64::from(since.subsec_nanos() > 0);
+    base + Duration::from_secs(whole)
+}
+
+/// The base of [`fallback_at`]'s whole seconds: the first time a websocket asks.
+fn fallback_base() -> Instant {
+    static BASE: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+/// Waits for `sending` (a frame, a ping) within the write timeout the liveness keeps; false when
+/// the connection must end (the socket failed, or the frame did not drain in time).
+async fn send(
+    sending: impl std::future::Future<Output = Result<(), WsError>>,
+    liveness: &Mutex<Liveness>,
+) -> bool {
+    let mut sending = std::pin::pin!(sending);
     // Most frames go straight into the socket: no clock read, no timer for those.
     if let Some(result) = futures_lite::future::poll_once(sending.as_mut()).await {
         return result.is_ok();
@@ -283,11 +294,15 @@ where
     sent
 }
 
-async fn write_loop<K>(sink: &mut K, commands: Receiver<ConnCmd>, liveness: &Mutex<Liveness>)
-where
-    K: futures_util::Sink<Message> + Unpin,
+async fn write_loop<S>(
+    sink: &mut FrameSink<S>,
+    commands: Receiver<ConnCmd>,
+    liveness: &Mutex<Liveness>,
+) where
+    S: AsyncWrite + Unpin,
 {
-    let mut timer = async_io::Timer::at(lock(liveness).poll_timeout() + TIMER_SLACK);
+    let base = fallback_base();
+    let mut timer = async_io::Timer::at(fallback_at(lock(liveness).poll_timeout(), base));
     loop {
         let next = async { Some(commands.recv().await) }
             .or(async {
@@ -301,7 +316,7 @@ where
             Some(Ok(cmd)) => cmd,
             Some(Err(_)) => return,
             None => {
-                timer.set_at(lock(liveness).poll_timeout() + TIMER_SLACK);
+                timer.set_at(fallback_at(lock(liveness).poll_timeout(), base));
                 match due {
                     Some(Due::Ping) => ConnCmd::Ping,
                     Some(Due::Close) => ConnCmd::Close(SILENT_CLOSE.0, SILENT_CLOSE.1),
@@ -318,12 +333,13 @@ where
         };
         match cmd {
             ConnCmd::Frame(frame) => {
-                if !send(sink, ping, Message::Text(frame), liveness).await {
+                // A due ping leaves in the same write as the frame.
+                if !send(sink.send_frame(ping, frame), liveness).await {
                     return;
                 }
             }
             ConnCmd::Ping => {
-                if !send(sink, false, Message::Ping(Vec::new().into()), liveness).await {
+                if !send(sink.send(Message::Ping(Vec::new().into())), liveness).await {
                     return;
                 }
             }
@@ -353,6 +369,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conn::sock::Sock;
     use psmonitor_core::http1::{Limits, parse_head};
 
     fn head(extra: &str) -> RequestHead {
@@ -386,6 +403,31 @@ mod tests {
         assert_eq!(check_upgrade(&head(old)).unwrap_err().status, 426);
     }
 
+    /// The fallback timer fires on whole seconds from the base, never before the deadline plus
+    /// the slack, and less than a second after it.
+    #[test]
+    fn fallback_timers_fire_on_whole_seconds_after_the_slack() {
+        let base = Instant::now();
+        for ms in [0, 1, 250, 999, 1000, 1001, 20_500, 59_999] {
+            let deadline = base + Duration::from_millis(ms);
+            let at = fallback_at(deadline, base);
+            assert!(at >= deadline + TIMER_SLACK, "{ms} ms");
+            assert!(
+                at < deadline + TIMER_SLACK + Duration::from_secs(1),
+                "{ms} ms"
+            );
+            assert_eq!(at.duration_since(base).subsec_nanos(), 0, "{ms} ms");
+        }
+        // Deadlines within one second share a firing time (one reactor wake for all of them).
+        let at = |ms| fallback_at(base + Duration::from_millis(ms), base);
+        assert_eq!(at(20_001), at(20_999));
+        assert_eq!(at(20_001), at(21_000));
+        assert_ne!(at(21_000), at(21_001));
+        // A deadline before the base (a connection opened before it) is not moved earlier.
+        let early = base - Duration::from_millis(300);
+        assert!(fallback_at(early, base) >= early + TIMER_SLACK);
+    }
+
     /// The size of the future `f` returns (its task's allocation, when spawned).
     fn future_size<A, B, C, D, E, F: std::future::Future>(_: fn(A, B, C, D, E) -> F) -> usize {
         std::mem::size_of::<F>()
@@ -396,8 +438,8 @@ mod tests {
     /// the HTTP task (over 10 KiB in a debug build over TLS) ends at the upgrade.
     #[test]
     fn a_subscriber_task_holds_only_the_websocket() {
-        type Tls = psmonitor_tls::futures_rustls::server::TlsStream<async_net::TcpStream>;
-        let plain = future_size(serve::<async_net::TcpStream>);
+        type Tls = psmonitor_tls::futures_rustls::server::TlsStream<Sock>;
+        let plain = future_size(serve::<Sock>);
         let tls = future_size(serve::<Tls>);
         assert_eq!(
             plain, tls,

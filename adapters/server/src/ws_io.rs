@@ -9,6 +9,11 @@
 //! [`ReadSide`]; what it writes itself (the pong to a client's ping, the reply to a client's close)
 //! is taken into the same queue, between two of our frames, never inside one.
 //!
+//! Every subscriber of a tick is sent the same text frame, so its header is the same too: the
+//! driver makes a [`SharedFrame`] (header and payload in one buffer) once a tick, and each
+//! connection writes that one buffer ([`FrameSink::send_frame`]): one `write` of one slice, over
+//! TLS one record sealed from one slice (rustls collects several slices into a `Vec` first).
+//!
 //! Both sides live in one task (the websocket's `serve`), so whichever polls the socket, the
 //! same task is woken.
 
@@ -22,15 +27,55 @@ use async_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 use async_tungstenite::tungstenite::{Bytes, Error as WsError, Message, error::ProtocolError};
 use futures_lite::{AsyncRead, AsyncWrite};
 
+/// A text frame as the server sends it, tungstenite's header and the payload in one buffer: made
+/// once a tick and shared (by reference count) by every subscriber it goes to.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedFrame {
+    /// The frame's bytes on the wire.
+    wire: Bytes,
+}
+
+impl SharedFrame {
+    /// The unmasked, final text frame of `payload`, as tungstenite's writer formats it.
+    pub(crate) fn text(payload: &str) -> Self {
+        let header = FrameHeader {
+            opcode: OpCode::Data(Data::Text),
+            ..FrameHeader::default()
+        };
+        // At most 10 bytes of header for an unmasked frame.
+        let mut wire = Vec::with_capacity(payload.len() + 10);
+        header
+            .format(payload.len() as u64, &mut wire)
+            .expect("a Vec takes every byte");
+        wire.extend_from_slice(payload.as_bytes());
+        Self {
+            wire: Bytes::from(wire),
+        }
+    }
+
+    /// The frame's payload, the text it carries: after a 2-byte header, or 4 or 10 bytes when
+    /// the length byte says 126 or 127 (an unmasked frame).
+    #[cfg(test)]
+    pub(crate) fn payload(&self) -> &[u8] {
+        let at = match self.wire[1] & 0x7f {
+            126 => 4,
+            127 => 10,
+            _ => 2,
+        };
+        &self.wire[at..]
+    }
+}
+
 /// The socket and what waits to be written on it.
 #[derive(Debug)]
 struct Socket<S> {
     stream: S,
-    /// Complete frames, then (while `body` is set) the header of `body`.
+    /// Complete frames, then (while `body` is set) the header of `body`, unless `body` is a
+    /// [`SharedFrame`], which carries its header.
     head: Vec<u8>,
     /// Bytes of `head` already written.
     head_written: usize,
-    /// A data frame's payload, written after `head`.
+    /// A data frame's payload, or a whole [`SharedFrame`], written after `head`.
     body: Option<Bytes>,
     /// Bytes of `body` already written.
     body_written: usize,
@@ -68,7 +113,14 @@ impl<S: AsyncWrite + Unpin> Socket<S> {
                 .as_deref()
                 .map_or(&[][..], |b| &b[self.body_written..]);
             let slices = [IoSlice::new(head), IoSlice::new(body)];
-            let n = match Pin::new(&mut self.stream).poll_write_vectored(cx, &slices) {
+            // One slice when the other is empty (a shared frame alone, above all): over TLS,
+            // rustls seals a single slice without first collecting the slices into a `Vec`.
+            let slices = match (head.is_empty(), body.is_empty()) {
+                (true, false) => &slices[1..],
+                (false, true) => &slices[..1],
+                _ => &slices[..],
+            };
+            let n = match Pin::new(&mut self.stream).poll_write_vectored(cx, slices) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -86,6 +138,19 @@ impl<S: AsyncWrite + Unpin> Socket<S> {
                 self.body_written = 0;
             }
         }
+    }
+
+    /// Queues `frame` (only after every payload before it has been written), after a ping if
+    /// `ping`, so both leave in one write.
+    fn queue_frame(&mut self, ping: bool, frame: SharedFrame) -> Result<(), WsError> {
+        if self.closing {
+            return Err(WsError::Protocol(ProtocolError::SendAfterClosing));
+        }
+        if ping {
+            Frame::ping(Bytes::new()).format(&mut self.head)?;
+        }
+        self.body = Some(frame.wire);
+        Ok(())
     }
 
     /// Queues `message` (only after everything before it has been written).
@@ -148,6 +213,34 @@ pub(crate) fn split<S>(stream: S) -> (FrameSink<S>, ReadSide<S>) {
 #[derive(Debug)]
 pub(crate) struct FrameSink<S> {
     socket: Arc<Mutex<Socket<S>>>,
+}
+
+impl<S: AsyncWrite + Unpin> FrameSink<S> {
+    /// Sends `frame`, after an empty ping if `ping` (in the same write), and flushes: what the
+    /// `Sink` does in three calls (ready, queue, flush), each taking the socket's lock, in one
+    /// poll and one lock when the socket takes the frame at once (it nearly always does).
+    pub(crate) async fn send_frame(
+        &mut self,
+        ping: bool,
+        frame: SharedFrame,
+    ) -> Result<(), WsError> {
+        let mut frame = Some(frame);
+        std::future::poll_fn(|cx| {
+            let mut socket = lock(&self.socket);
+            if frame.is_some() && socket.body.is_some() {
+                // A payload still being written must finish before the next frame is queued.
+                std::task::ready!(socket.poll_drain(cx)).map_err(WsError::Io)?;
+            }
+            if let Some(frame) = frame.take() {
+                socket.queue_frame(ping, frame)?;
+            }
+            std::task::ready!(socket.poll_drain(cx)).map_err(WsError::Io)?;
+            Pin::new(&mut socket.stream)
+                .poll_flush(cx)
+                .map_err(WsError::Io)
+        })
+        .await
+    }
 }
 
 impl<S: AsyncWrite + Unpin> futures_util::Sink<Message> for FrameSink<S> {

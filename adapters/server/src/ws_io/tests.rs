@@ -18,6 +18,10 @@ struct Trickle {
     step: usize,
     written: Vec<u8>,
     calls: usize,
+    /// How many slices each write that took bytes was given.
+    slices: Vec<usize>,
+    /// The slices of the vectored write under way.
+    given: usize,
 }
 
 impl AsyncWrite for Trickle {
@@ -31,6 +35,8 @@ impl AsyncWrite for Trickle {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
+        let given = std::mem::take(&mut self.given).max(1);
+        self.slices.push(given);
         let n = buf.len().min(self.step);
         self.written.extend_from_slice(&buf[..n]);
         Poll::Ready(Ok(n))
@@ -38,10 +44,11 @@ impl AsyncWrite for Trickle {
 
     /// Like a socket's `writev`: from several buffers in one call.
     fn poll_write_vectored(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        self.given = bufs.len();
         let step = self.step;
         let joined: Vec<u8> = bufs
             .iter()
@@ -231,3 +238,113 @@ fn a_written_frame_leaves_no_buffer_behind() {
         socket.head.capacity()
     );
 }
+
+/// A frame made once for every subscriber: what each of them is sent.
+fn shared(len: usize) -> SharedFrame {
+    SharedFrame::text(&"x".repeat(len))
+}
+
+/// The shared frame's bytes are tungstenite's, alone and after a due ping, between other
+/// messages, whatever the socket takes per write.
+#[test]
+fn a_shared_frame_is_the_bytes_tungstenite_sends() {
+    let lens = [0, 1, 125, 126, 1000, 65_535, 65_536, 70_000];
+    let mut expected = Vec::new();
+    for &len in &lens {
+        expected.push(text(len));
+        expected.push(Message::Ping(Bytes::new()));
+        expected.push(text(len));
+        expected.push(Message::Pong(Bytes::from_static(b"between")));
+    }
+    let expected = tungstenite_bytes(&expected);
+    for step in [3, 14, 1000, usize::MAX] {
+        let (mut sink, _read) = split(Trickle {
+            step,
+            ..Trickle::default()
+        });
+        smol::block_on(async {
+            for &len in &lens {
+                sink.send_frame(false, shared(len)).await.unwrap();
+                sink.send_frame(true, shared(len)).await.unwrap();
+                sink.send(Message::Pong(Bytes::from_static(b"between")))
+                    .await
+                    .unwrap();
+            }
+        });
+        assert!(
+            lock(&sink.socket).stream.written == expected,
+            "taking {step} bytes a write"
+        );
+    }
+    for len in [0, 125, 126, 65_535, 65_536] {
+        assert_eq!(shared(len).payload(), "x".repeat(len).as_bytes());
+    }
+}
+
+/// A shared frame goes out as one slice in one write (over TLS: sealed from one slice, no
+/// `Vec` of slices); a due ping makes it two slices, still one write.
+#[test]
+fn a_shared_frame_is_one_slice_in_one_write() {
+    let (mut sink, _read) = split(Trickle {
+        step: usize::MAX,
+        ..Trickle::default()
+    });
+    smol::block_on(async {
+        sink.send_frame(false, shared(940)).await.unwrap();
+        sink.send_frame(true, shared(940)).await.unwrap();
+    });
+    let socket = lock(&sink.socket);
+    assert_eq!(socket.stream.slices, [1, 2], "one write a frame");
+    assert!(socket.body.is_none(), "nothing kept once written");
+}
+
+/// tungstenite's pong, written while a shared frame is half out, follows that frame.
+#[test]
+fn a_reply_waits_for_the_shared_frame_being_written() {
+    let (mut sink, mut read) = split(Trickle {
+        step: 100,
+        ..Trickle::default()
+    });
+    let pong = tungstenite_bytes(&[Message::Pong(Bytes::from_static(b"p"))]);
+    smol::block_on(async {
+        {
+            let mut sending = std::pin::pin!(sink.send_frame(false, shared(1000)));
+            assert!(
+                futures_lite::future::poll_once(sending.as_mut())
+                    .await
+                    .is_none()
+            );
+            read.write_all(&pong).await.unwrap();
+            read.flush().await.unwrap();
+            sending.await.unwrap();
+        }
+        sink.send_frame(false, shared(10)).await.unwrap();
+    });
+    let mut expected = tungstenite_bytes(&[text(1000)]);
+    expected.extend_from_slice(&pong);
+    expected.extend(tungstenite_bytes(&[text(10)]));
+    assert!(lock(&sink.socket).stream.written == expected);
+}
+
+/// Nothing is sent after a close, shared frames included.
+#[test]
+fn no_shared_frame_is_sent_after_a_close() {
+    let (mut sink, _read) = split(Trickle {
+        step: usize::MAX,
+        ..Trickle::default()
+    });
+    smol::block_on(async {
+        sink.close().await.unwrap();
+        let err = sink.send_frame(false, shared(5)).await.unwrap_err();
+        assert!(
+            matches!(err, WsError::Protocol(ProtocolError::SendAfterClosing)),
+            "{err}"
+        );
+    });
+    assert_eq!(
+        lock(&sink.socket).stream.written,
+        tungstenite_bytes(&[Message::Close(None)])
+    );
+}
+
+mod tls;
