@@ -1,0 +1,62 @@
+//! CPU time of one process scan (`ProcessReader::read` on the live `/proc`), user and kernel
+//! time together: each process's `stat` held open and re-read with `pread`, against every
+//! `stat` opened by path each scan (a cap of 0, as before). The two readers take turns in
+//! blocks in one process, so both see the same machine load; the time is this thread's CPU
+//! time from `/proc/thread-self/schedstat` (nanoseconds).
+//!
+//! `cargo run --release -p psmonitor-collector --example scan_cost -- [ROUNDS] [BLOCK]`
+//! (default 20 rounds of 100 scans each).
+
+use psmonitor_collector::identity::UserNames;
+use psmonitor_collector::procs::{MAX_HELD, ProcessReader};
+
+/// This thread's CPU time so far, in nanoseconds.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let rounds: u32 = args.next().map_or(Ok(20), |a| a.parse())?;
+    let block: u32 = args.next().map_or(Ok(100), |a| a.parse())?;
+    let mut users = UserNames::default();
+    let mut readers = [
+        ("by path (cap 0)", ProcessReader::with_held_cap("/proc", 0)),
+        (
+            "held (pread)",
+            ProcessReader::with_held_cap("/proc", MAX_HELD),
+        ),
+    ];
+    let mut processes = 0;
+    for (_, reader) in &mut readers {
+        processes = reader.read(&mut users).len();
+    }
+    let mut per_scan = [Vec::new(), Vec::new()];
+    for _ in 0..rounds {
+        for (i, (_, reader)) in readers.iter_mut().enumerate() {
+            let started = cpu_ns();
+            for _ in 0..block {
+                std::hint::black_box(reader.read(&mut users));
+            }
+            let ns = cpu_ns().saturating_sub(started);
+            per_scan[i].push(ns as f64 / f64::from(block) / 1000.0);
+        }
+    }
+    println!(
+        "{processes} user processes, {rounds} rounds of {block} scans each, CPU time per scan:"
+    );
+    for ((name, reader), mut times) in readers.iter().zip(per_scan) {
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        println!(
+            "  {name}: median {median:.1} µs, min {:.1} µs, max {:.1} µs ({} held)",
+            times[0],
+            times[times.len() - 1],
+            reader.held()
+        );
+    }
+    Ok(())
+}
