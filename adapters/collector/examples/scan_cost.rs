@@ -2,13 +2,16 @@
 //! time together: each process's `stat` held open and re-read with `pread`, against every
 //! `stat` opened by path each scan (a cap of 0, as before). The two readers take turns in
 //! blocks in one process, so both see the same machine load; the time is this thread's CPU
-//! time from `/proc/thread-self/schedstat` (nanoseconds).
+//! time from `/proc/thread-self/schedstat` (nanoseconds). For scale, the whole sample a
+//! subscriber's tick takes (`HostCollector::sample_for` with processes, without the
+//! node_exporter-only sources) is timed the same way.
 //!
 //! `cargo run --release -p psmonitor-collector --example scan_cost -- [ROUNDS] [BLOCK]`
 //! (default 20 rounds of 100 scans each).
 
 use psmonitor_collector::identity::UserNames;
 use psmonitor_collector::procs::{MAX_HELD, ProcessReader};
+use psmonitor_collector::{HostCollector, SampleRequest, Sampler};
 
 /// This thread's CPU time so far, in nanoseconds.
 fn cpu_ns() -> u64 {
@@ -45,6 +48,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             per_scan[i].push(ns as f64 / f64::from(block) / 1000.0);
         }
     }
+    let mut host = HostCollector::new()?;
+    let watched = SampleRequest {
+        processes: true,
+        node: false,
+    };
+    host.sample_for(watched);
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        let started = cpu_ns();
+        for _ in 0..block {
+            std::hint::black_box(host.sample_for(watched));
+        }
+        samples.push(cpu_ns().saturating_sub(started) as f64 / f64::from(block) / 1000.0);
+    }
+    samples.sort_by(f64::total_cmp);
     println!(
         "{processes} user processes, {rounds} rounds of {block} scans each, CPU time per scan:"
     );
@@ -58,5 +76,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             reader.held()
         );
     }
+    println!(
+        "  a whole sample with processes (HostCollector::sample_for): median {:.1} µs",
+        samples[samples.len() / 2]
+    );
     Ok(())
 }
