@@ -228,8 +228,11 @@ impl Sampler for HostCollector {
         // records none of them), and viewers make samples read processes: a sample for nobody
         // (history's idle ticks, `/network`) skips them.
         let watched = request.processes;
+        // Before the scan: a process created after this read makes the next one list `/proc`.
+        let loadavg = self.files.read("/proc/loadavg", true).unwrap_or_default();
         let processes = if request.processes {
-            self.processes.read(&mut self.users)
+            let newest = system::parse_loadavg_last_pid(&loadavg);
+            self.processes.read_since(&mut self.users, newest)
         } else {
             Vec::new()
         };
@@ -237,7 +240,6 @@ impl Sampler for HostCollector {
         let stat_text = self.files.read("/proc/stat", false).unwrap_or_default();
         let meminfo_text = self.files.read("/proc/meminfo", false).unwrap_or_default();
         let uptime = self.files.read("/proc/uptime", true).unwrap_or_default();
-        let loadavg = self.files.read("/proc/loadavg", true).unwrap_or_default();
         let net_dev = self.files.read("/proc/net/dev", false).unwrap_or_default();
         let diskstats = when(watched, || {
             self.files

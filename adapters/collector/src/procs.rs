@@ -49,6 +49,10 @@ pub const USER_HZ: u64 = 100;
 /// Every this many samples, every name and owner is read again.
 pub const REFRESH_EVERY: u64 = 60;
 
+/// The most samples in a row that reuse the last listing of the root (see
+/// [`ProcessReader::read_since`]).
+pub const LIST_EVERY: u64 = 10;
+
 /// The most `stat` files held open at once, whatever the open-file limit. Each costs the kernel
 /// about 4.2 KiB (mostly the page `seq_file` keeps for it after the first read, measured with
 /// `Slab` in `/proc/meminfo`), charged to the server's memory cgroup: 2.1 MiB at most.
@@ -74,6 +78,8 @@ pub struct ProcessReader {
     /// How many `stat` files may be held open; taken from the open-file limit at the first
     /// read (after the server has raised it) unless set with [`Self::with_held_cap`].
     held_cap: Option<usize>,
+    /// The newest pid when the root was last listed, and the sample that listed it.
+    listed: Option<(u32, u64)>,
 }
 
 impl ProcessReader {
@@ -88,6 +94,7 @@ impl ProcessReader {
             buf: Vec::with_capacity(4096),
             path: String::with_capacity(32),
             held_cap: None,
+            listed: None,
         }
     }
 
@@ -106,6 +113,19 @@ impl ProcessReader {
 
     /// Every user-space process, sorted by pid; empty when the root cannot be read.
     pub fn read(&mut self, users: &mut UserNames) -> Vec<ProcessReading> {
+        self.read_since(users, None)
+    }
+
+    /// [`Self::read`], told the newest pid the kernel has handed out (`/proc/loadavg`'s fifth
+    /// field, read before this call). While it is the one seen at the last listing, no process
+    /// was created since, so the root is not listed again: the processes are the ones known,
+    /// less those whose `stat` no longer reads (gone). The root is listed anyway every
+    /// [`LIST_EVERY`] samples, and whenever `newest` is `None`.
+    pub fn read_since(
+        &mut self,
+        users: &mut UserNames,
+        newest: Option<u32>,
+    ) -> Vec<ProcessReading> {
         if self.samples.is_multiple_of(REFRESH_EVERY) {
             self.cache.expire();
         }
@@ -113,7 +133,7 @@ impl ProcessReader {
         let cap = *self
             .held_cap
             .get_or_insert_with(|| held_files(open_file_limit()));
-        let pids = self.pids();
+        let pids = self.pids(newest);
         self.cache.start_sample();
         let Some((root, dir)) = self.dir.take() else {
             return Vec::new();
@@ -130,8 +150,19 @@ impl ProcessReader {
         processes
     }
 
-    /// The numeric entries of the root, from the open directory stream (rewound) or a new one.
-    fn pids(&mut self) -> Vec<u32> {
+    /// The pids to read: the numeric entries of the root, from the open directory stream
+    /// (rewound) or a new one; or the known ones when no pid was handed out since the last
+    /// listing (see [`Self::read_since`]).
+    fn pids(&mut self, newest: Option<u32>) -> Vec<u32> {
+        let unchanged = self.listed.is_some_and(|(pid, at)| {
+            newest == Some(pid) && self.samples.saturating_sub(at) < LIST_EVERY
+        });
+        if unchanged && self.dir.is_some() {
+            let mut pids = Vec::with_capacity(self.cache.len());
+            self.cache.pids(&mut pids);
+            return pids;
+        }
+        self.listed = newest.map(|pid| (pid, self.samples));
         if self.dir.is_none() {
             self.dir = open_dir(&self.root);
         }

@@ -127,6 +127,11 @@ impl Cache {
         self.held
     }
 
+    /// Every remembered pid (the last listing's, less those gone since).
+    pub fn pids(&self, into: &mut Vec<u32>) {
+        into.extend(self.entries.keys().copied());
+    }
+
     /// How many pids are remembered.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -246,3 +246,66 @@ fn live_proc_a_reaped_child_s_held_stat_fails_and_is_dropped() {
     assert!(seen.iter().all(|p| p.pid != pid || p.name != "sleep"));
     assert!(reader.cache.touch(pid).is_none_or(|e| e.name != "sleep"));
 }
+
+fn pids_since(reader: &mut ProcessReader, newest: u32) -> Vec<u32> {
+    let got = reader.read_since(&mut UserNames::default(), Some(newest));
+    got.into_iter().map(|p| p.pid).collect()
+}
+
+#[test]
+fn the_root_is_listed_again_only_when_a_pid_was_handed_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    process(root, 42, "bash", 100, 300, 4_000_001, "");
+    process(root, 43, "make", 100, 30, 4_000_001, "");
+    let mut reader = ProcessReader::with_held_cap(root, 8);
+    assert_eq!(pids_since(&mut reader, 43), [42, 43]);
+    // A new directory while the newest pid stays: not looked for (a fixture can do this; the
+    // kernel cannot create a process without handing out a pid).
+    process(root, 44, "cat", 300, 5, 4_000_001, "");
+    assert_eq!(pids_since(&mut reader, 43), [42, 43]);
+    // A process exits (its held `stat` reads nothing, as the kernel's fails with ESRCH once
+    // it is reaped): it is dropped without a listing.
+    fs::write(root.join("43/stat"), "").expect("reaped");
+    fs::remove_dir_all(root.join("43")).expect("exit");
+    assert_eq!(pids_since(&mut reader, 43), [42]);
+    assert_eq!(reader.held(), 1);
+    // A pid was handed out: the root is listed.
+    assert_eq!(pids_since(&mut reader, 44), [42, 44]);
+    // Without a newest pid (or with a different one) every sample lists.
+    process(root, 45, "vim", 400, 5, 4_000_001, "");
+    assert_eq!(summary(&mut reader).len(), 3);
+    // Listed at least every LIST_EVERY samples, whatever the newest pid says.
+    assert_eq!(pids_since(&mut reader, 45), [42, 44, 45]);
+    process(root, 46, "less", 500, 5, 4_000_001, "");
+    for _ in 1..LIST_EVERY {
+        assert_eq!(pids_since(&mut reader, 45), [42, 44, 45]);
+    }
+    assert_eq!(pids_since(&mut reader, 45), [42, 44, 45, 46]);
+}
+
+/// On the live `/proc`: a child started after a listing is seen by the next scan, because
+/// starting it handed out a pid (`/proc/loadavg` read before each scan, as the collector does).
+#[test]
+fn live_proc_a_new_child_is_seen_by_the_next_scan() {
+    let newest = || {
+        let text = fs::read_to_string("/proc/loadavg").expect("loadavg");
+        crate::procfs::system::parse_loadavg_last_pid(&text)
+    };
+    let mut reader = ProcessReader::with_held_cap("/proc", MAX_HELD);
+    let mut users = UserNames::default();
+    let before = newest();
+    assert!(before.is_some());
+    reader.read_since(&mut users, before);
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("sleep");
+    let pid = child.id();
+    let after = newest();
+    assert_ne!(after, before, "a pid was handed out");
+    let seen = reader.read_since(&mut users, after);
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    assert!(seen.iter().any(|p| p.pid == pid && p.name == "sleep"));
+}
