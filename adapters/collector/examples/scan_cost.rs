@@ -6,11 +6,15 @@
 //! subscriber's tick takes (`HostCollector::sample_for` with processes, without the
 //! node_exporter-only sources) is timed the same way.
 //!
+//! A third reader is told the same newest pid every scan (`ProcessReader::read_since`), as on
+//! a host where no process or thread was started: it lists `/proc` once every
+//! `LIST_EVERY` scans instead of every scan.
+//!
 //! `cargo run --release -p psmonitor-collector --example scan_cost -- [ROUNDS] [BLOCK]`
 //! (default 20 rounds of 100 scans each).
 
 use psmonitor_collector::identity::UserNames;
-use psmonitor_collector::procs::{MAX_HELD, ProcessReader};
+use psmonitor_collector::procs::{LIST_EVERY, MAX_HELD, ProcessReader};
 use psmonitor_collector::{HostCollector, SampleRequest, Sampler};
 
 /// This thread's CPU time so far, in nanoseconds.
@@ -32,17 +36,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "held (pread)",
             ProcessReader::with_held_cap("/proc", MAX_HELD),
         ),
+        (
+            "held, no new pid",
+            ProcessReader::with_held_cap("/proc", MAX_HELD),
+        ),
     ];
     let mut processes = 0;
     for (_, reader) in &mut readers {
         processes = reader.read(&mut users).len();
     }
-    let mut per_scan = [Vec::new(), Vec::new()];
+    let mut per_scan = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..rounds {
         for (i, (_, reader)) in readers.iter_mut().enumerate() {
             let started = cpu_ns();
             for _ in 0..block {
-                std::hint::black_box(reader.read(&mut users));
+                let newest = (i == 2).then_some(1);
+                std::hint::black_box(reader.read_since(&mut users, newest));
             }
             let ns = cpu_ns().saturating_sub(started);
             per_scan[i].push(ns as f64 / f64::from(block) / 1000.0);
@@ -64,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     samples.sort_by(f64::total_cmp);
     println!(
-        "{processes} user processes, {rounds} rounds of {block} scans each, CPU time per scan:"
+        "{processes} user processes, {rounds} rounds of {block} scans each (the third lists /proc every {LIST_EVERY}), CPU time per scan:"
     );
     for ((name, reader), mut times) in readers.iter().zip(per_scan) {
         times.sort_by(f64::total_cmp);
