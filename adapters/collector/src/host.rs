@@ -8,6 +8,7 @@ use psmonitor_core::model::{CpuReading, DiskReading, GpuReading, HostReading, Hw
 
 use crate::devices::DeviceIdentity;
 use crate::gpu::drm::{self, Card};
+use crate::held::{self, HeldFiles};
 use crate::identity::{UserNames, parse_os_release};
 use crate::node::NodeSources;
 use crate::procfs::mounts::MountEntry;
@@ -64,6 +65,8 @@ pub struct HostCollector {
     /// [`MOUNTS_EVERY`] samples.
     cpuinfo_mhz: Option<f64>,
     users: UserNames,
+    /// The host-level files read every sample (`/proc/stat`, `/proc/meminfo`, ...), held open.
+    files: HeldFiles,
     /// The host name, re-read every [`IDENTITY_EVERY`] samples.
     hostname: String,
     /// The battery directories under `/sys/class/power_supply`, re-scanned with the host name.
@@ -106,6 +109,7 @@ impl HostCollector {
             wireless_found: true,
             cpuinfo_mhz: None,
             users,
+            files: HeldFiles::default(),
             hostname: String::new(),
             batteries: Vec::new(),
             user,
@@ -177,7 +181,7 @@ impl HostCollector {
         if !self.wireless_found && !self.samples.is_multiple_of(ABSENT_EVERY) {
             return None;
         }
-        match read_file("/proc/net/wireless", false) {
+        match self.files.read("/proc/net/wireless", false) {
             Ok(text) => {
                 self.wireless_found = true;
                 wireless::parse_wireless(&text)
@@ -224,14 +228,24 @@ impl Sampler for HostCollector {
         // records none of them), and viewers make samples read processes: a sample for nobody
         // (history's idle ticks, `/network`) skips them.
         let watched = request.processes;
+        // Before the scan: a process created after this read makes the next one list `/proc`.
+        let loadavg = self.files.read("/proc/loadavg", true).unwrap_or_default();
         let processes = if request.processes {
-            self.processes.read(&mut self.users)
+            let newest = system::parse_loadavg_last_pid(&loadavg);
+            self.processes.read_since(&mut self.users, newest)
         } else {
             Vec::new()
         };
         let monotonic_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let stat_text = read("/proc/stat");
-        let meminfo_text = read("/proc/meminfo");
+        let stat_text = self.files.read("/proc/stat", false).unwrap_or_default();
+        let meminfo_text = self.files.read("/proc/meminfo", false).unwrap_or_default();
+        let uptime = self.files.read("/proc/uptime", true).unwrap_or_default();
+        let net_dev = self.files.read("/proc/net/dev", false).unwrap_or_default();
+        let diskstats = when(watched, || {
+            self.files
+                .read("/proc/diskstats", false)
+                .unwrap_or_default()
+        });
         let cpu = self.cpu(&stat_text);
         let mut reading = HostReading {
             monotonic_ms,
@@ -239,17 +253,15 @@ impl Sampler for HostCollector {
             user: self.user.clone(),
             distro: self.distro.clone(),
             kernel: self.kernel.clone(),
-            uptime_secs: system::parse_uptime(&read_line("/proc/uptime")),
-            load_average: system::parse_loadavg(&read_line("/proc/loadavg")),
+            uptime_secs: system::parse_uptime(&uptime),
+            load_average: system::parse_loadavg(&loadavg),
             cpu,
             memory: meminfo::parse_meminfo(&meminfo_text),
             disks: self.disks(),
             processes,
-            interfaces: netdev::parse_net_dev(&read("/proc/net/dev")),
+            interfaces: netdev::parse_net_dev(&net_dev),
             wireless: self.wireless(),
-            disk_io: when(watched, || {
-                diskstats::parse_diskstats(&read("/proc/diskstats"), diskstats::node_exporter_keeps)
-            }),
+            disk_io: diskstats::parse_diskstats(&diskstats, diskstats::node_exporter_keeps),
             fans: when(watched, || sysfs::read_fans(&self.fans)),
             thermal_zones: when(watched, || thermal::read_zones(&self.zones)),
             batteries: when(watched, || battery::read_batteries_in(&self.batteries)),
@@ -325,24 +337,10 @@ fn read_until(path: &str, one_line: bool) -> String {
 
 /// [`read_until`], telling why a file could not be read.
 fn read_file(path: &str, one_line: bool) -> Result<String, rustix::io::Errno> {
-    use rustix::buffer::spare_capacity;
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let fd = rustix::fs::open(path, flags, Mode::empty())?;
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    loop {
-        if buf.capacity() - buf.len() < 512 {
-            buf.reserve(buf.capacity());
-        }
-        match rustix::io::read(&fd, spare_capacity(&mut buf)) {
-            Ok(0) => break,
-            Ok(_) if one_line && buf.ends_with(b"\n") => break,
-            Ok(_) | Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(String::from_utf8(buf)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    let fd = held::open(path)?;
+    let mut buf = Vec::with_capacity(4096);
+    held::read_from_start(&fd, &mut buf, one_line)?;
+    Ok(held::text(buf))
 }
 
 #[cfg(test)]
@@ -392,6 +390,27 @@ mod tests {
         collector.sample_for(SampleRequest::default());
         assert_eq!(collector.wireless_found, wireless, "looked again");
         assert_eq!(collector.freqs_found, cpufreq, "looked again");
+    }
+
+    /// The files every sample reads stay open: a second sample opens none of them again.
+    #[test]
+    fn host_level_files_are_held_between_samples() {
+        let wireless = usize::from(Path::new("/proc/net/wireless").exists());
+        let mut collector = HostCollector::new().expect("collector");
+        collector.sample_for(SampleRequest::default());
+        // stat, meminfo, uptime, loadavg, net/dev (and net/wireless where it is there).
+        assert_eq!(collector.files.len(), 5 + wireless);
+        let watched = SampleRequest {
+            processes: true,
+            node: false,
+        };
+        let first = collector.sample_for(watched);
+        assert_eq!(collector.files.len(), 6 + wireless, "diskstats too");
+        let second = collector.sample_for(watched);
+        assert_eq!(collector.files.len(), 6 + wireless);
+        assert!(second.uptime_secs >= first.uptime_secs);
+        assert!(second.cpu.total.user >= first.cpu.total.user);
+        assert!(!second.interfaces.is_empty() && second.memory.total > 0);
     }
 
     #[test]

@@ -18,6 +18,8 @@ mod fixture;
 #[cfg(target_os = "linux")]
 pub mod gpu;
 #[cfg(target_os = "linux")]
+mod held;
+#[cfg(target_os = "linux")]
 mod host;
 pub mod identity;
 #[cfg(target_os = "linux")]
@@ -44,6 +46,19 @@ pub use record::record;
 pub use sysinfo_backend::SysinfoCollector;
 
 pub use psmonitor_core::hub::SampleRequest;
+
+/// How many descriptors the live host's collector may hold open between samples under an
+/// open-file limit of `nofile` (each process's `/proc/PID/stat`, see [`procs::held_files`]); a
+/// server counts them in its descriptor budget. 0 where there is no such collector.
+pub fn held_descriptors(nofile: usize) -> usize {
+    #[cfg(target_os = "linux")]
+    return procs::held_files(nofile);
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = nofile;
+        0
+    }
+}
 
 /// Something that takes host readings.
 pub trait Sampler: Send {

@@ -1,15 +1,24 @@
 //! A lean Linux process reader: per sample one `readdir` of `/proc` and one read of
 //! `/proc/PID/stat` per process (name, start time, flags and rss in one line).
 //!
+//! Each process's `stat` stays open between samples and is re-read with a positioned read at
+//! offset 0: one `pread` a process per sample instead of `openat`, `read` and `close`, whose path
+//! walk is most of a scan's cost. The kernel ties the descriptor to the process, not to its pid:
+//! once the process is reaped a read fails with `ESRCH` (even if the pid was reused), the
+//! descriptor is closed and the file is opened again by path. At most [`held_files`] of them are
+//! held (a share of the open-file limit, which the server counts in its connection budget);
+//! processes past that cap are read by path each sample, as before.
+//!
 //! The name and owner cost extra reads (`status` for the real uid, `cmdline` when `comm` may be
 //! truncated), so they are cached per pid ([`cache`]) and re-read only when the pid is new, its
 //! start time changed (the pid was reused) or its `comm` changed (it exec'd), and for every pid
-//! once per [`REFRESH_EVERY`] samples (catches a `setuid` without exec). Vanished pids are evicted.
+//! once per [`REFRESH_EVERY`] samples (catches a `setuid` without exec). Vanished pids are evicted
+//! and their descriptors closed.
 //!
 //! Kernel threads (`PF_KTHREAD`, no memory of their own) are left out: the snapshot shows the
 //! top processes by resident memory, where their rss of 0 never counts. They are remembered, so
-//! their `stat` is read once per [`REFRESH_EVERY`] samples, not every sample. A process that
-//! vanishes mid-read is skipped.
+//! their `stat` is read once per [`REFRESH_EVERY`] samples, not every sample, and never held. A
+//! process that vanishes mid-read is skipped.
 
 mod cache;
 mod parse;
@@ -17,12 +26,12 @@ mod parse;
 use std::path::{Path, PathBuf};
 
 use psmonitor_core::model::ProcessReading;
-use rustix::buffer::spare_capacity;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Dir, FileType, Mode, OFlags};
 
 use self::cache::{Cache, Entry};
 use self::parse::{COMM_MAX, parse_stat, parse_status_uid, process_name};
+use crate::held;
 use crate::identity::UserNames;
 
 /// The per-process file parsers, for the fuzz targets (`fuzz-bodies/`); not a stable API.
@@ -40,6 +49,21 @@ pub const USER_HZ: u64 = 100;
 /// Every this many samples, every name and owner is read again.
 pub const REFRESH_EVERY: u64 = 60;
 
+/// The most samples in a row that reuse the last listing of the root (see
+/// [`ProcessReader::read_since`]).
+pub const LIST_EVERY: u64 = 10;
+
+/// The most `stat` files held open at once, whatever the open-file limit. Each costs the kernel
+/// about 4.2 KiB (mostly the page `seq_file` keeps for it after the first read, measured with
+/// `Slab` in `/proc/meminfo`), charged to the server's memory cgroup: 2.1 MiB at most.
+pub const MAX_HELD: usize = 512;
+
+/// How many `stat` files the reader holds open at most under an open-file limit of `nofile`:
+/// an eighth of it, at most [`MAX_HELD`] (128 under the common soft limit of 1,024).
+pub fn held_files(nofile: usize) -> usize {
+    (nofile / 8).min(MAX_HELD)
+}
+
 /// Reads the processes under a procfs root (normally `/proc`), keeping per-pid caches.
 #[derive(Debug)]
 pub struct ProcessReader {
@@ -51,6 +75,11 @@ pub struct ProcessReader {
     samples: u64,
     buf: Vec<u8>,
     path: String,
+    /// How many `stat` files may be held open; taken from the open-file limit at the first
+    /// read (after the server has raised it) unless set with [`Self::with_held_cap`].
+    held_cap: Option<usize>,
+    /// The newest pid when the root was last listed, and the sample that listed it.
+    listed: Option<(u32, u64)>,
 }
 
 impl ProcessReader {
@@ -64,23 +93,54 @@ impl ProcessReader {
             samples: 0,
             buf: Vec::with_capacity(4096),
             path: String::with_capacity(32),
+            held_cap: None,
+            listed: None,
         }
+    }
+
+    /// A reader that holds at most `cap` `stat` files open (0: reads every one by path).
+    pub fn with_held_cap(root: impl Into<PathBuf>, cap: usize) -> Self {
+        Self {
+            held_cap: Some(cap),
+            ..Self::new(root)
+        }
+    }
+
+    /// How many `stat` files are held open now.
+    pub fn held(&self) -> usize {
+        self.cache.held()
     }
 
     /// Every user-space process, sorted by pid; empty when the root cannot be read.
     pub fn read(&mut self, users: &mut UserNames) -> Vec<ProcessReading> {
+        self.read_since(users, None)
+    }
+
+    /// [`Self::read`], told the newest pid the kernel has handed out (`/proc/loadavg`'s fifth
+    /// field, read before this call). While it is the one seen at the last listing, no process
+    /// was created since, so the root is not listed again: the processes are the ones known,
+    /// less those whose `stat` no longer reads (gone). The root is listed anyway every
+    /// [`LIST_EVERY`] samples, and whenever `newest` is `None`.
+    pub fn read_since(
+        &mut self,
+        users: &mut UserNames,
+        newest: Option<u32>,
+    ) -> Vec<ProcessReading> {
         if self.samples.is_multiple_of(REFRESH_EVERY) {
-            self.cache.clear();
+            self.cache.expire();
         }
         self.samples += 1;
-        let pids = self.pids();
+        let cap = *self
+            .held_cap
+            .get_or_insert_with(|| held_files(open_file_limit()));
+        let pids = self.pids(newest);
         self.cache.start_sample();
         let Some((root, dir)) = self.dir.take() else {
             return Vec::new();
         };
         let mut processes = Vec::with_capacity(pids.len());
         for pid in pids {
-            if let Some(p) = self.read_one(&root, pid, users) {
+            if let Some(p) = self.read_one(&root, pid, cap, users) {
                 processes.push(p);
             }
         }
@@ -90,8 +150,19 @@ impl ProcessReader {
         processes
     }
 
-    /// The numeric entries of the root, from the open directory stream (rewound) or a new one.
-    fn pids(&mut self) -> Vec<u32> {
+    /// The pids to read: the numeric entries of the root, from the open directory stream
+    /// (rewound) or a new one; or the known ones when no pid was handed out since the last
+    /// listing (see [`Self::read_since`]).
+    fn pids(&mut self, newest: Option<u32>) -> Vec<u32> {
+        let unchanged = self.listed.is_some_and(|(pid, at)| {
+            newest == Some(pid) && self.samples.saturating_sub(at) < LIST_EVERY
+        });
+        if unchanged && self.dir.is_some() {
+            let mut pids = Vec::with_capacity(self.cache.len());
+            self.cache.pids(&mut pids);
+            return pids;
+        }
+        self.listed = newest.map(|pid| (pid, self.samples));
         if self.dir.is_none() {
             self.dir = open_dir(&self.root);
         }
@@ -118,17 +189,31 @@ impl ProcessReader {
         &mut self,
         root: &OwnedFd,
         pid: u32,
+        cap: usize,
         users: &mut UserNames,
     ) -> Option<ProcessReading> {
-        if self.cache.touch(pid).is_some_and(|e| e.kernel_thread) {
+        let known = self.cache.touch(pid);
+        if known.as_ref().is_some_and(|e| e.kernel_thread && e.fresh) {
             return None;
         }
-        let Some(stat) = self
-            .read_file(root, pid, "stat")
-            .and_then(|_| parse_stat(&self.buf))
-        else {
+        let held = known.and_then(|e| e.stat.take());
+        let Some((fd, was_held)) = self.read_stat(root, pid, held) else {
             self.cache.remove(pid);
             return None;
+        };
+        let Some(stat) = parse_stat(&self.buf) else {
+            self.cache.dropped(was_held.then_some(fd));
+            self.cache.remove(pid);
+            return None;
+        };
+        // Keep the descriptor of a user process if it was held, or if there is room for it.
+        let fd = if stat.kernel_thread {
+            self.cache.dropped(was_held.then_some(fd));
+            None
+        } else if was_held || self.cache.hold(cap) {
+            Some(fd)
+        } else {
+            None
         };
         let (start, kernel_thread, rss_pages) = (stat.start, stat.kernel_thread, stat.rss_pages);
         let (cpu_ticks, threads) = (stat.cpu_ticks, stat.threads);
@@ -143,23 +228,47 @@ impl ProcessReader {
                 threads,
             })
         };
-        // The usual case, a known process: one lookup, `comm` compared where it was read.
+        // The usual case, a known process: one more lookup, `comm` compared where it was read.
         if let Some(entry) = self.cache.touch(pid)
+            && entry.fresh
             && entry.matches(start, stat.comm)
         {
+            entry.stat = fd;
             return reading(entry);
         }
         let comm: Box<[u8]> = stat.comm.into();
-        let entry = if kernel_thread {
+        let mut entry = if kernel_thread {
             Entry::new(start, &comm, true, String::new(), String::new())
         } else {
             let Some(entry) = self.resolve(root, pid, start, &comm, users) else {
+                self.cache.dropped(fd);
                 self.cache.remove(pid);
                 return None;
             };
             entry
         };
+        entry.stat = fd;
         reading(self.cache.insert(pid, entry))
+    }
+
+    /// Reads `pid`'s `stat` into `self.buf`: through `held` while that still reads, else opened
+    /// by path. Gives the descriptor it read and whether it was the held one; `None` when the
+    /// process vanished.
+    fn read_stat(
+        &mut self,
+        root: &OwnedFd,
+        pid: u32,
+        held: Option<OwnedFd>,
+    ) -> Option<(OwnedFd, bool)> {
+        if let Some(fd) = held {
+            if read_from_start(&fd, &mut self.buf, true) {
+                return Some((fd, true));
+            }
+            // Reaped (`ESRCH`) or unreadable: closed here, and opened again by path.
+            self.cache.dropped(Some(fd));
+        }
+        let fd = self.open(root, pid, "stat")?;
+        read_from_start(&fd, &mut self.buf, true).then_some((fd, false))
     }
 
     /// Reads the owner (and the full name when `comm` may be truncated) of a new process.
@@ -181,25 +290,35 @@ impl ProcessReader {
         Some(Entry::new(start, comm, false, name, users.name(uid)))
     }
 
-    /// Reads `<root>/<pid>/<file>` into `self.buf`; `None` when it vanished or is unreadable.
+    /// Reads `<root>/<pid>/<file>` into `self.buf` (open, read, close); `None` when it vanished
+    /// or is unreadable.
     fn read_file(&mut self, root: &OwnedFd, pid: u32, file: &str) -> Option<()> {
+        let fd = self.open(root, pid, file)?;
+        read_from_start(&fd, &mut self.buf, false).then_some(())
+    }
+
+    /// Opens `<root>/<pid>/<file>` for reading.
+    fn open(&mut self, root: &OwnedFd, pid: u32, file: &str) -> Option<OwnedFd> {
         use std::fmt::Write as _;
         self.path.clear();
         write!(self.path, "{pid}/{file}").ok()?;
         let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
-        let fd = rustix::fs::openat(root.as_fd(), self.path.as_str(), flags, Mode::empty()).ok()?;
-        self.buf.clear();
-        loop {
-            if self.buf.capacity() - self.buf.len() < 512 {
-                self.buf.reserve(4096);
-            }
-            let n = rustix::io::read(&fd, spare_capacity(&mut self.buf)).ok()?;
-            // `stat` is one line, so a read that ends it needs no second read to see EOF.
-            if n == 0 || (file == "stat" && self.buf.ends_with(b"\n")) {
-                return Some(());
-            }
-        }
+        rustix::fs::openat(root.as_fd(), self.path.as_str(), flags, Mode::empty()).ok()
     }
+}
+
+/// Reads `pid`'s file through `fd` from offset 0 into `buf`; `false` when the read fails
+/// (`ESRCH`: the process was reaped) or, for `stat` (`one_line`), finds it empty.
+fn read_from_start(fd: &OwnedFd, buf: &mut Vec<u8>, one_line: bool) -> bool {
+    matches!(held::read_from_start(fd, buf, one_line), Ok(n) if n > 0 || !one_line)
+}
+
+/// The soft open-file limit (`RLIMIT_NOFILE`); unlimited when it has none.
+fn open_file_limit() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    limit
+        .current
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// The kernel's page size from the first mapping in `/proc/self/smaps`; 4096 when unreadable.

@@ -201,7 +201,8 @@ async fn run(
         nofile,
         memory.connections(),
     );
-    if config.max_connections + 64 > nofile {
+    let reserved = limits::reserved_fds(nofile);
+    if config.max_connections.saturating_add(reserved) > nofile {
         tracing::warn!(
             nofile,
             max_connections = config.max_connections,

@@ -2,6 +2,10 @@
 //! holding the server open: a cap per address on HTTP connections (those still sending their
 //! request, or idle between requests), a cap on all connections below the open-file limit, and a
 //! spare descriptor so a connection refused for lack of descriptors still gets its answer.
+//!
+//! The open-file limit is shared: [`FD_HEADROOM`] for the database, the keyring, the log and the
+//! host-level `/proc` files; the collector's held `/proc/PID/stat` files
+//! ([`psmonitor_collector::held_descriptors`]); the rest for connections.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -13,6 +17,12 @@ use psmonitor_core::limiter::client_key;
 
 /// Descriptors kept free for the database, the host reader, the keyring and the log.
 const FD_HEADROOM: usize = 64;
+
+/// Descriptors that are not for connections under an open-file limit of `nofile`: the headroom
+/// and the collector's held `stat` files.
+pub(crate) fn reserved_fds(nofile: usize) -> usize {
+    FD_HEADROOM.saturating_add(psmonitor_collector::held_descriptors(nofile))
+}
 
 /// Counts open connections, in all and per address while they speak HTTP.
 #[derive(Debug)]
@@ -46,7 +56,7 @@ impl ConnLimits {
     /// Limits that fit the process's open-file limit `nofile` and `by_memory` connections
     /// (see `memory_budget.rs`).
     pub(crate) fn for_nofile(max_per_addr: usize, nofile: usize, by_memory: usize) -> Arc<Self> {
-        let by_fds = nofile.saturating_sub(FD_HEADROOM).max(16);
+        let by_fds = nofile.saturating_sub(reserved_fds(nofile)).max(16);
         Self::new(max_per_addr, by_fds.min(by_memory))
     }
 
@@ -186,6 +196,22 @@ mod tests {
         let refused = limits.admit("2001:db8::ffff:1".parse().unwrap());
         assert_eq!(refused.unwrap_err(), Refusal::Address);
         assert!(limits.admit("2001:db8:0:1::1".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_collector_s_held_files_come_out_of_the_connections() {
+        // 1,024 (the front door tests' prlimit): 64 spare, 128 held `stat` files, 832 left.
+        assert_eq!(reserved_fds(1024), 64 + 128);
+        let limits = ConnLimits::for_nofile(10, 1024, usize::MAX);
+        assert_eq!(limits.max_open, 832);
+        // A high limit: the collector holds at most its fixed maximum.
+        let held = psmonitor_collector::held_descriptors(1 << 20);
+        assert_eq!(held, 512);
+        let limits = ConnLimits::for_nofile(10, 1 << 20, usize::MAX);
+        assert_eq!(limits.max_open, (1 << 20) - 64 - held);
+        // A tiny limit still leaves the minimum.
+        assert_eq!(ConnLimits::for_nofile(10, 72, usize::MAX).max_open, 16);
     }
 
     #[test]

@@ -11,6 +11,12 @@ pub fn parse_loadavg(text: &str) -> [f64; 3] {
     [(); 3].map(|()| fields.next().unwrap_or(0.0))
 }
 
+/// The newest pid the kernel handed out (the fifth field of `/proc/loadavg`); `None` when
+/// malformed. While it stays the same, no process (or thread) was created.
+pub fn parse_loadavg_last_pid(text: &str) -> Option<u32> {
+    text.split_ascii_whitespace().nth(4)?.parse().ok()
+}
+
 /// Parses whole seconds since boot from the first field of `/proc/uptime`; 0 when malformed.
 pub fn parse_uptime(text: &str) -> u64 {
     let first = text.split_ascii_whitespace().next().unwrap_or("");
@@ -55,6 +61,17 @@ mod tests {
             parse_loadavg("1.09 0.37 0.16 5/107 8599\n"),
             [1.09, 0.37, 0.16]
         );
+    }
+
+    #[test]
+    fn reads_the_newest_pid_from_load_average() {
+        assert_eq!(
+            parse_loadavg_last_pid("0.30 0.95 2.59 1/154 10347\n"),
+            Some(10_347)
+        );
+        assert_eq!(parse_loadavg_last_pid("0.30 0.95 2.59 1/154\n"), None);
+        assert_eq!(parse_loadavg_last_pid("0.30 0.95 2.59 1/154 x\n"), None);
+        assert_eq!(parse_loadavg_last_pid(""), None);
     }
 
     #[test]
