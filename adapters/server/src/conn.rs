@@ -15,7 +15,14 @@ use psmonitor_core::hub::{HttpRequest, HttpResponse, error_response};
 
 use crate::driver::{HubMsg, Ids, now};
 
+#[cfg(target_os = "linux")]
 pub(crate) mod sock;
+/// Off Linux a connection is async-net's stream as it is (`write(2)`, no `send(2)` path).
+#[cfg(not(target_os = "linux"))]
+pub(crate) mod sock {
+    /// The accepted TCP connection.
+    pub(crate) type Sock = async_net::TcpStream;
+}
 use crate::limits::ConnPermit;
 
 /// What every connection shares.
