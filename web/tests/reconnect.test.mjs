@@ -20,8 +20,12 @@ after(async () => {
 
 test('a restarted server is reconnected to, behind a banner, without a reload', async () => {
   const { page, watch } = browser;
+  // The page asks for /history once it is live; stopping the server while that request is in
+  // flight gets it a 503 ("shutting down"), so the stop waits for its answer.
+  const history = page.waitForResponse((r) => new URL(r.url()).pathname === '/history');
   await signIn(page);
   await waitLive(page);
+  await history;
   await page.evaluate(() => { globalThis.sameDocument = true; });
 
   await server.stop();
