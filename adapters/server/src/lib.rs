@@ -193,6 +193,9 @@ async fn run(
     stop: impl Future<Output = ()>,
     executor: Arc<Executor<'static>>,
 ) -> Result<(), ServerError> {
+    for listener in &listeners {
+        listen::deepen_backlog(listener);
+    }
     let nofile = limits::raise_nofile_limit();
     let memory = memory_budget::MemoryBudget::detect(config.memory_budget, tls.is_some());
     tracing::info!(budget = ?memory, connections = memory.connections(), "memory for connections");

@@ -108,9 +108,43 @@ fn bind_one(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })
 }
 
+/// Connections the kernel queues for a listener before the server accepts them (the kernel caps
+/// it at `net.core.somaxconn`, 4096 by default). The standard library listens with 128: a burst
+/// of connects past that has its SYNs dropped, and each such client waits a second for its SYN
+/// to be sent again. nginx listens with 511, Go and tokio with more.
+pub const ACCEPT_BACKLOG: i32 = 1024;
+
+/// Deepens `listener`'s queue to [`ACCEPT_BACKLOG`] (on Linux `listen(2)` again on a listening
+/// socket only sets its backlog). A failure is logged and the listener kept as it is.
+pub fn deepen_backlog(listener: &TcpListener) {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::net::listen(listener, ACCEPT_BACKLOG) {
+        tracing::warn!("cannot deepen the accept queue to {ACCEPT_BACKLOG}: {e}");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = listener;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A burst of connects that nobody accepts yet is queued, not dropped: past the standard
+    /// library's 128, a dropped SYN would hold its `connect` for a second.
+    #[test]
+    fn the_accept_queue_holds_a_burst_of_connects() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        deepen_backlog(&listener);
+        let addr = listener.local_addr().unwrap();
+        let mut held = Vec::new();
+        for n in 0..300 {
+            match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500))
+            {
+                Ok(stream) => held.push(stream),
+                Err(e) => panic!("connect {n} of 300 with nothing accepted: {e}"),
+            }
+        }
+    }
 
     #[test]
     fn ip_addresses_are_taken_as_they_are() {
