@@ -63,6 +63,10 @@ stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # rss_kib PID: its VmRSS in KiB.
 rss_kib() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
 
+# anon_kib PID: the anonymous part of PID's resident memory (RssAnon, KiB): the heap and stacks,
+# without the binary's code and data pages that are mapped in as they are first run.
+anon_kib() { awk '/^RssAnon/ {print $2}' /proc/"$1"/status; }
+
 # cpu_ns PID: nanoseconds of CPU used so far by every thread of PID.
 cpu_ns() {
     cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'

@@ -9,7 +9,11 @@
 #                                LABEL=DIR [LABEL=DIR...]
 #   DIR holds `psmonitor` and `psmonitor-load` (release builds).
 #
-# Prints one markdown row per build and transport: every round's figure and their mean.
+# Prints one markdown row per build and transport: every round's figure and their mean, and the
+# anonymous part of it (RssAnon: heap and stacks). The rest is the binary's own pages, mapped in
+# as code first runs (a first TLS handshake pages in rustls and aws-lc); with the release
+# server's hot code linked first (scripts/hot-link.sh) that is no longer in the idle figure, so
+# N subscribers carry it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,20 +49,22 @@ one() {
     serve "$dir/psmonitor" "${args[@]}"
     if [ -n "$FINGERPRINT" ]; then pin=(--fingerprint "$FINGERPRINT"); fi
     sleep 1
-    local idle
+    local idle idle_anon
     idle=$(rss_kib "$PID")
+    idle_anon=$(anon_kib "$PID")
     local json=$WORK/load-$label-$mode-$round.json
     "$dir/psmonitor-load" --server "$URL" "${pin[@]}" --subscribers "$COUNT" --http-rate 0 \
         --duration 20s --json > "$json" 2> "$json.err" &
     local load=$!
     PIDS+=("$load")
     sleep "$(( 5 + COUNT / 50 ))"
-    local held
+    local held held_anon
     held=$(rss_kib "$PID")
+    held_anon=$(anon_kib "$PID")
     stop "$load"; stop "$PID"
     local connected
     connected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["subscribers_connected"])' "$json" 2>/dev/null || echo "?")
-    python3 -c "print('$label', '$mode', $round, f'{($held - $idle) / $COUNT:.2f}', '$connected', $idle, $held, sep='\t')" >> "$RESULTS"
+    python3 -c "print('$label', '$mode', $round, f'{($held - $idle) / $COUNT:.2f}', '$connected', $idle, $held, f'{($held_anon - $idle_anon) / $COUNT:.2f}', sep='\t')" >> "$RESULTS"
     echo "== $label $mode round $round: idle $idle KiB, with $COUNT subscribers $held KiB ($connected connected), load $(cut -d' ' -f1 /proc/loadavg)" >&2
 }
 
@@ -76,16 +82,17 @@ import sys
 from collections import defaultdict
 rows = defaultdict(list)
 for line in open(sys.argv[1]):
-    label, mode, _round, per, connected, idle, held = line.rstrip("\n").split("\t")
-    rows[(label, mode)].append((float(per), connected, int(idle), int(held)))
+    label, mode, _round, per, connected, idle, held, anon = line.rstrip("\n").split("\t")
+    rows[(label, mode)].append((float(per), connected, int(idle), int(held), float(anon)))
 goal = {"plain": 6, "tls": 12}
-print("| build | transport | per subscriber, KiB (each round) | mean | goal | idle RSS, MiB | connected |")
-print("|---|---|---|---|---|---|---|")
+print("| build | transport | per subscriber, KiB (each round) | mean | goal | of it anonymous (heap, stacks), KiB | idle RSS, MiB | connected |")
+print("|---|---|---|---|---|---|---|---|")
 for (label, mode), runs in rows.items():
     mean = sum(r[0] for r in runs) / len(runs)
     ok = " ✅" if mean <= goal[mode] else " ❌"
     each = " / ".join(f"{r[0]:.2f}" for r in runs)
     idle = " / ".join(f"{r[2] / 1024:.1f}" for r in runs)
     conn = " / ".join(r[1] for r in runs)
-    print(f"| {label} | {mode} | {each} | {mean:.2f}{ok} | <= {goal[mode]} | {idle} | {conn} |")
+    anon = " / ".join(f"{r[4]:.2f}" for r in runs)
+    print(f"| {label} | {mode} | {each} | {mean:.2f}{ok} | <= {goal[mode]} | {anon} | {idle} | {conn} |")
 EOF
