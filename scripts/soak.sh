@@ -8,7 +8,9 @@
 #   - RSS growth under 1 MiB from the baseline row (minute 10) to the end,
 #   - every frame delivered (frames a reconnecting subscriber cannot get while away are counted
 #     apart), no subscriber dropped, no reconnect failed, every login and request answered,
-#   - no growth in open descriptors from the baseline row to the end.
+#   - no growth in open descriptors from the baseline row to the end (descriptors on files under
+#     /proc are not counted: the collector holds each process's stat open, so their number
+#     follows the processes on the host, not anything the server leaks).
 #
 # usage: scripts/soak.sh [--duration SECS] [--out DIR] [--subscribers N] [--reconnect N]
 #                        [--reconnect-every SECS] [--login-rate N] [--http-rate N]

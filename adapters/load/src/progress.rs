@@ -44,11 +44,16 @@ impl Live {
     }
 }
 
-/// The number of open descriptors of process `pid` (entries of `/proc/PID/fd`).
+/// The number of open descriptors of process `pid` (entries of `/proc/PID/fd`), not counting
+/// those open on files under `/proc`: the server's collector holds each process's `stat` open
+/// between samples, so those follow the host's process count, not anything the server leaks.
 pub fn open_fds(pid: u32) -> Result<u64, LoadError> {
     let path = format!("/proc/{pid}/fd");
     let dir = std::fs::read_dir(&path).map_err(|e| LoadError::Proc(format!("{path}: {e}")))?;
-    Ok(dir.count() as u64)
+    let held_proc_file = |entry: &std::fs::DirEntry| {
+        std::fs::read_link(entry.path()).is_ok_and(|target| target.starts_with("/proc/"))
+    };
+    Ok(dir.flatten().filter(|e| !held_proc_file(e)).count() as u64)
 }
 
 /// What the rows read: the subscribers' ticks and gaps, the counters, the server's pid.
@@ -208,6 +213,33 @@ mod tests {
         assert!(second.split(',').nth(3).unwrap().parse::<f64>().is_ok());
         assert_eq!(cells[9], "1", "reconnects: {first}");
         assert_eq!(cells[14], "2", "http_ok: {first}");
+    }
+
+    /// Descriptors of a child shell that opened `open` (a shell redirection) and then waits.
+    fn fds_of_a_child_holding(open: &str) -> u64 {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{open} echo ready; exec sleep 30"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let fds = open_fds(child.id()).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        fds
+    }
+
+    /// A file under `/proc` held open is not counted; any other file is.
+    #[test]
+    fn held_proc_files_are_not_counted() {
+        let none = fds_of_a_child_holding("");
+        assert_eq!(fds_of_a_child_holding("exec 3</proc/self/stat;"), none);
+        assert_eq!(fds_of_a_child_holding("exec 3</etc/hostname;"), none + 1);
     }
 
     #[test]
