@@ -13,7 +13,7 @@ use psmonitor_core::http1::{
 };
 use psmonitor_core::hub::{HttpRequest, HttpResponse, error_response};
 
-use crate::driver::{HubMsg, Ids, now};
+use crate::driver::{HubCell, HubMsg, Ids, now};
 
 #[cfg(target_os = "linux")]
 pub(crate) mod sock;
@@ -30,6 +30,9 @@ use crate::limits::ConnPermit;
 pub(crate) struct ConnShared {
     /// The hub's inbox.
     pub(crate) hub: async_channel::Sender<HubMsg>,
+    /// The hub itself, for a request to be handled on this thread when it is free and nothing
+    /// waits in its inbox (`None`: always through the inbox).
+    pub(crate) cell: Option<Arc<HubCell>>,
     /// Connection ids for websockets.
     pub(crate) ids: Arc<Ids>,
     /// The HTTP/1 rules: limits (one body cap, the hub's) and the header timeout.
@@ -180,11 +183,17 @@ fn shutting_down() -> HttpResponse {
 /// Sends `request` to the hub; the answer comes on the returned channel.
 async fn send_to_hub(shared: &ConnShared, request: HttpRequest) -> Receiver<HttpResponse> {
     tracing::debug!(method = %request.method, path = %request.path, "request");
-    let (reply, response) = async_channel::bounded(1);
-    let msg = HubMsg::Request {
-        request: Box::new(request),
-        reply,
-    };
+    let (mut reply, response) = async_channel::bounded(1);
+    let mut request = Box::new(request);
+    if let Some(cell) = &shared.cell
+        && shared.hub.is_empty()
+    {
+        match cell.try_request(request, reply) {
+            Ok(()) => return response,
+            Err(back) => (request, reply) = back,
+        }
+    }
+    let msg = HubMsg::Request { request, reply };
     if let Err(async_channel::SendError(HubMsg::Request { reply, .. })) = shared.hub.send(msg).await
     {
         let _ = reply.try_send(shutting_down());

@@ -232,10 +232,11 @@ async fn run(
         driver::now(),
         psmonitor_core::hub::Input::TokensChanged(tokens),
     );
-    let driver = driver::spawn(hub, hub_rx, effects)?;
+    let (driver, cell) = driver::spawn(hub, hub_rx, effects)?;
     let (live, all_closed) = async_channel::bounded::<()>(1);
     let shared = ConnShared {
         hub: hub_tx.clone(),
+        cell: Some(cell),
         ids: Arc::new(Ids::default()),
         http: http1_config(config),
         live: live.downgrade(),

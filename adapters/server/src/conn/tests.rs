@@ -28,6 +28,7 @@ fn one_connection(
     let (live, _keep) = async_channel::bounded::<()>(1);
     let shared = ConnShared {
         hub,
+        cell: None,
         ids: Arc::new(Ids::default()),
         http: ConnConfig::new(Limits::default(), Duration::from_secs(10)),
         live: live.downgrade(),
