@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
+use zeroize::Zeroizing;
 
 /// Submits a login from `peer` without running any verification; returns the outputs.
 fn submit_login(hub: &mut Hub, now: Now, req: u64, peer: IpAddr, password: &str) -> Vec<Output> {
