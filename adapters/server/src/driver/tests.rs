@@ -139,11 +139,11 @@ fn an_unpark_without_a_message_ends_the_wait() {
     assert!(Instant::now() < far);
 }
 
-/// A cell around a fresh hub (history off, the test account), with effects that never block.
-fn test_cell(dir: &std::path::Path) -> HubCell {
+/// A cell around a fresh hub (the test account), with effects that never block.
+fn test_cell(dir: &std::path::Path, history: bool) -> HubCell {
     use psmonitor_core::auth::Argon2Params;
     let mut config = crate::testing::test_config(dir);
-    config.history = false;
+    config.history = history;
     let account = crate::testing::create_test_account(dir, "pw", Argon2Params::testing());
     let (hub_tx, _hub_rx) = async_channel::bounded(1);
     let (touch, _touches) = std::sync::mpsc::channel();
@@ -178,7 +178,7 @@ fn anonymous(method: &str, path: &str) -> Box<HttpRequest> {
 #[test]
 fn a_request_to_a_free_hub_is_answered_on_the_callers_thread() {
     let dir = tempfile::tempdir().unwrap();
-    let cell = test_cell(dir.path());
+    let cell = test_cell(dir.path(), false);
     let (reply, answer) = async_channel::bounded(1);
     assert!(cell.try_request(anonymous("GET", "/system"), reply).is_ok());
     let response = answer
@@ -192,7 +192,7 @@ fn a_request_to_a_free_hub_is_answered_on_the_callers_thread() {
 #[test]
 fn a_request_to_a_busy_or_stopped_hub_is_given_back() {
     let dir = tempfile::tempdir().unwrap();
-    let cell = test_cell(dir.path());
+    let cell = test_cell(dir.path(), false);
     let guard = cell.lock();
     let (reply, answer) = async_channel::bounded(1);
     let (request, _reply) = cell
@@ -225,5 +225,35 @@ fn hub_messages_stay_small() {
         std::mem::size_of::<HubMsg>() <= 80,
         "{}",
         std::mem::size_of::<HubMsg>()
+    );
+}
+
+/// A request handled on a connection's thread that brings the hub's deadline forward wakes the
+/// hub's thread, which would otherwise sleep to the old deadline (or for ever, with none). Here
+/// the hub has never run: its first sample, due at once, becomes its deadline with the request.
+#[test]
+fn a_request_that_brings_the_deadline_forward_wakes_the_hubs_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = Arc::new(test_cell(dir.path(), true));
+    let (ready, registered) = std::sync::mpsc::channel();
+    let hub_thread = thread::spawn({
+        let cell = cell.clone();
+        move || {
+            cell.set_thread();
+            ready.send(()).unwrap();
+            // An unpark that came before this park ends it at once, so there is no race.
+            let started = Instant::now();
+            thread::park_timeout(std::time::Duration::from_secs(30));
+            started.elapsed()
+        }
+    });
+    registered.recv().unwrap();
+    let (reply, answer) = async_channel::bounded(1);
+    assert!(cell.try_request(anonymous("GET", "/system"), reply).is_ok());
+    assert!(answer.try_recv().is_ok(), "answered on this thread");
+    let asleep = hub_thread.join().unwrap();
+    assert!(
+        asleep < std::time::Duration::from_secs(30),
+        "the hub's thread slept to its timeout"
     );
 }
