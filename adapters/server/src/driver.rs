@@ -1,12 +1,12 @@
-//! The one thread that owns the core's [`Hub`]: it turns messages from connection tasks into
-//! inputs, reads the clock once per input, and carries out every output.
+//! The hub's thread: it turns messages from connection tasks into the core's [`Hub`] inputs,
+//! reads the clock once per input, and carries out every output. It shares the hub (see
+//! [`cell`]) with connection tasks that find it free.
 //!
 //! It is a thread of its own, not a task on the connections' executor, and it waits for its
 //! deadline by parking with a timeout, not with a reactor timer. So an idle tick costs only the
 //! hub's own wakes (the deadline, then the sample's arrival): a task would wake an executor
 //! thread that wakes its sibling in turn, and re-arming a reactor timer wakes the reactor's
-//! thread, each of them every second. A connection task that finds the hub free handles its
-//! request itself instead (see [`cell`]).
+//! thread, each of them every second.
 
 mod cell;
 

@@ -83,11 +83,9 @@ impl HubCell {
         };
         let before = driven.deadline;
         driven.handle(Some(HubMsg::Request { request, reply }));
-        let sooner = match (driven.deadline, before) {
-            (Some(now), Some(was)) => now < was,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
+        let sooner = driven
+            .deadline
+            .is_some_and(|now| before.is_none_or(|was| now < was));
         drop(guard);
         if sooner && let Some(thread) = self.thread.get() {
             thread.unpark();
