@@ -28,8 +28,8 @@ pub use report::{Reconnects, Report};
 
 use crate::procfs::load_average;
 
-/// Longest run accepted.
-pub const MAX_DURATION: Duration = Duration::from_secs(3600);
+/// Longest run accepted: a day, so a soak can cross several clock hours.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
 /// Most subscribers accepted.
 pub const MAX_SUBSCRIBERS: usize = 100_000;
 /// Time allowed for opening subscribers: this much plus [`RAMP_PER_SUBSCRIBER`] each.
