@@ -49,7 +49,9 @@ pub fn history_query(data: &[u8]) {
 ///
 /// A blob either is refused or decodes to a chunk that encodes and decodes back bit for bit.
 /// Values (4 bytes each, any `f32` bit pattern, `NaN`s included) laid out over up to 7 series
-/// round-trip exactly, in the current layout and in the old one.
+/// round-trip exactly, in the current layout and in the old one. A blob merged with another
+/// chunk, column by column, gives what merging it decoded gives, or is refused if it does not
+/// decode or its series are out of order.
 pub fn history_codec(data: &[u8]) {
     use psmonitor_history::fuzzing::{Chunk, decode, encode, encode_v1};
 
@@ -75,6 +77,7 @@ pub fn history_codec(data: &[u8]) {
                 .expect("a decoded chunk encodes to a readable blob");
             assert!(same(&chunk, &again), "{chunk:?} came back {again:?}");
         }
+        merged_with_another(rest, start, width);
         return;
     }
     let values: Vec<f32> = rest
@@ -93,5 +96,38 @@ pub fn history_codec(data: &[u8]) {
     if rows > 0 {
         let old = decode(&encode_v1(&chunk, start), start, width).expect("old blob");
         assert!(same(&chunk, &old), "version 1: {chunk:?} came back {old:?}");
+    }
+}
+
+/// Merges the stored `blob` with a chunk of one series, both ways, and checks the result.
+fn merged_with_another(blob: &[u8], start: i64, width: usize) {
+    use psmonitor_history::fuzzing::{Chunk, decode, encode, merge, merge_stored};
+
+    let t = start.saturating_add(1);
+    let other = Chunk {
+        ids: vec![3],
+        times: vec![t],
+        values: vec![1.5; width],
+    };
+    let other_blob = encode(&other, t, width);
+    let got = merge_stored(&[(start, blob), (t, &other_blob)], width);
+    match (decode(blob, start, width), got) {
+        (Ok(chunk), Ok(got)) => {
+            let plain = merge(&[chunk, other], width);
+            let first = plain
+                .times
+                .first()
+                .copied()
+                .expect("the other chunk has a time");
+            let got = got.expect("a merge holding a time gives a chunk");
+            assert_eq!(got.blob, encode(&plain, first, width));
+            assert_eq!((got.start, got.end), (first, *plain.times.last().unwrap()));
+        }
+        (Ok(chunk), Err(_)) => assert!(
+            chunk.ids.windows(2).any(|pair| pair[0] >= pair[1]),
+            "a blob that decodes, its series in order, was not merged: {chunk:?}"
+        ),
+        (Err(_), Ok(_)) => panic!("a blob that does not decode was merged"),
+        (Err(_), Err(_)) => {}
     }
 }

@@ -41,6 +41,9 @@ pub const MAGIC: [u8; 4] = [0x00, 0xff, 0xff, 0x02];
 const MAX_WIDTH: usize = 16;
 
 mod bits;
+mod merge;
+
+pub use merge::{Merged, merge, merge_stored};
 
 use bits::{Bits, Count, Reader, Sink, get_int, get_varint, put_int, put_varint, unzigzag, zigzag};
 
@@ -194,70 +197,10 @@ fn width_of(chunk: &Chunk) -> usize {
     chunk.values.len().checked_div(per_time).unwrap_or(1)
 }
 
-/// One chunk of everything in `chunks` (each `width` values per cell), times in order (a time
-/// found in two chunks is kept twice, as it was stored), `NaN` where a series was not sampled.
-pub fn merge(chunks: &[Chunk], width: usize) -> Chunk {
-    let mut ids: Vec<i64> = chunks.iter().flat_map(|c| c.ids.iter().copied()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut rows: Vec<(i64, usize, usize)> = chunks
-        .iter()
-        .enumerate()
-        .flat_map(|(c, chunk)| chunk.times.iter().enumerate().map(move |(r, &t)| (t, c, r)))
-        .collect();
-    rows.sort_by_key(|&(t, c, r)| (t, c, r));
-    let cells = ids.len() * width;
-    let mut values = vec![f32::NAN; rows.len() * cells];
-    let columns: Vec<Vec<usize>> = chunks
-        .iter()
-        .map(|c| {
-            c.ids
-                .iter()
-                .map(|id| ids.binary_search(id).unwrap_or(0))
-                .collect()
-        })
-        .collect();
-    for (row, &(_, c, r)) in rows.iter().enumerate() {
-        let chunk = &chunks[c];
-        let own = chunk.ids.len() * width;
-        for (i, &col) in columns[c].iter().enumerate() {
-            for k in 0..width {
-                if let Some(&v) = chunk.values.get(r * own + i * width + k) {
-                    values[row * cells + col * width + k] = v;
-                }
-            }
-        }
-    }
-    Chunk {
-        ids,
-        times: rows.iter().map(|&(t, _, _)| t).collect(),
-        values,
-    }
-}
-
 /// Encodes `chunk` (version 2), whose first time is `start`, `width` values per cell.
 pub fn encode(chunk: &Chunk, start: i64, width: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + chunk.ids.len() * 2 + chunk.values.len() / 2);
-    out.extend_from_slice(&MAGIC);
-    put_varint(&mut out, chunk.ids.len() as u64);
-    let mut prev = 0i64;
-    for &id in &chunk.ids {
-        put_varint(&mut out, zigzag(id.wrapping_sub(prev)));
-        prev = id;
-    }
-    put_varint(&mut out, chunk.times.len() as u64);
-    put_varint(&mut out, width as u64);
-    let mut w = Bits {
-        out,
-        cur: 0,
-        used: 0,
-    };
-    let (mut prev, mut delta) = (start, 0i64);
-    for &t in &chunk.times {
-        let d = t.wrapping_sub(prev);
-        put_int(&mut w, d.wrapping_sub(delta));
-        (prev, delta) = (t, d);
-    }
+    let mut w = put_head(&chunk.ids, chunk.times.len(), width, chunk.values.len());
+    put_times(&mut w, start, chunk.times.iter().copied());
     let cells = chunk.ids.len() * width;
     let rows = chunk.times.len();
     let mut column = Vec::with_capacity(rows);
@@ -275,6 +218,36 @@ pub fn encode(chunk: &Chunk, start: i64, width: usize) -> Vec<u8> {
     w.finish()
 }
 
+/// A version 2 blob's bytes up to its bit stream: [`MAGIC`], the ids, the time count and
+/// `width`, in a buffer sized for `n_values` values.
+fn put_head(ids: &[i64], n_times: usize, width: usize, n_values: usize) -> Bits {
+    let mut out = Vec::with_capacity(16 + ids.len() * 2 + n_values / 2);
+    out.extend_from_slice(&MAGIC);
+    put_varint(&mut out, ids.len() as u64);
+    let mut prev = 0i64;
+    for &id in ids {
+        put_varint(&mut out, zigzag(id.wrapping_sub(prev)));
+        prev = id;
+    }
+    put_varint(&mut out, n_times as u64);
+    put_varint(&mut out, width as u64);
+    Bits {
+        out,
+        cur: 0,
+        used: 0,
+    }
+}
+
+/// Writes the times as delta-of-deltas from `start`.
+fn put_times(w: &mut Bits, start: i64, times: impl Iterator<Item = i64>) {
+    let (mut prev, mut delta) = (start, 0i64);
+    for t in times {
+        let d = t.wrapping_sub(prev);
+        put_int(w, d.wrapping_sub(delta));
+        (prev, delta) = (t, d);
+    }
+}
+
 /// Decodes a chunk stored with `start`, `width` values per cell (either version).
 pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
     match buf.strip_prefix(&MAGIC) {
@@ -283,7 +256,17 @@ pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
     }
 }
 
-fn decode_v2(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
+/// A version 2 blob opened for reading: its ids and times, and its bit stream at the first
+/// column.
+struct Opened<'a> {
+    ids: Vec<i64>,
+    times: Vec<i64>,
+    columns: Reader<'a>,
+}
+
+/// Reads a version 2 blob (after [`MAGIC`]) up to its first column, refusing counts the blob
+/// is too short to hold.
+fn open_v2(buf: &[u8], start: i64, width: usize) -> Result<Opened<'_>, Damaged> {
     let mut at = 0;
     let n_ids = get_varint(buf, &mut at)? as usize;
     if n_ids > buf.len() {
@@ -301,36 +284,54 @@ fn decode_v2(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
     if stored_width != width || width > MAX_WIDTH || n_times > buf.len().saturating_mul(8) {
         return Err(Damaged);
     }
-    let cells = n_ids * width;
     // Every value costs at least one bit.
-    let n_values = n_times.checked_mul(cells).ok_or(Damaged)?;
+    let n_values = n_times.checked_mul(n_ids * width).ok_or(Damaged)?;
     if n_values > buf.len().saturating_mul(8) {
         return Err(Damaged);
     }
-    let mut r = Reader {
+    let mut columns = Reader {
         buf: &buf[at..],
         pos: 0,
     };
     let mut times = Vec::with_capacity(n_times);
     let (mut t, mut delta) = (start, 0i64);
     for _ in 0..n_times {
-        delta = delta.wrapping_add(get_int(&mut r)?);
+        delta = delta.wrapping_add(get_int(&mut columns)?);
         t = t.wrapping_add(delta);
         times.push(t);
     }
-    let mut values = vec![0f32; n_values];
-    let mut column = vec![0f32; n_times];
-    for cell in 0..if n_times == 0 { 0 } else { cells } {
-        if r.bit()? {
-            get_xor(&mut r, &mut column)?;
-        } else {
-            get_decimal(&mut r, &mut column)?;
-        }
+    Ok(Opened {
+        ids,
+        times,
+        columns,
+    })
+}
+
+/// Reads the next column, in whichever mode it was written.
+fn get_column(r: &mut Reader<'_>, out: &mut [f32]) -> Result<(), Damaged> {
+    if r.bit()? {
+        get_xor(r, out)
+    } else {
+        get_decimal(r, out)
+    }
+}
+
+fn decode_v2(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
+    let Opened {
+        ids,
+        times,
+        mut columns,
+    } = open_v2(buf, start, width)?;
+    let cells = ids.len() * width;
+    let mut values = vec![0f32; times.len() * cells];
+    let mut column = vec![0f32; times.len()];
+    for cell in 0..if times.is_empty() { 0 } else { cells } {
+        get_column(&mut columns, &mut column)?;
         for (row, v) in column.iter().enumerate() {
             values[row * cells + cell] = *v;
         }
     }
-    r.finish()?;
+    columns.finish()?;
     Ok(Chunk { ids, times, values })
 }
 

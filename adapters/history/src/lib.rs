@@ -21,7 +21,9 @@ pub use writer::{BATCH_SECS, HistoryWriter, Reply, Wanted};
 /// The chunk codec, for the fuzz targets (`fuzz-bodies/`); not a stable API.
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::codec::{Chunk, Damaged, MAGIC, decode, encode, encode_v1};
+    pub use crate::codec::{
+        Chunk, Damaged, MAGIC, Merged, decode, encode, encode_v1, merge, merge_stored,
+    };
 }
 
 /// Why the history file could not be opened or written.

@@ -412,8 +412,9 @@ fn series_id(
 }
 
 /// Merges the chunks of every finished clock hour of `table` (one that ended before the hour of
-/// `latest`) into one chunk. Chunks that span two hours (older builds wrote them) are left as
-/// they are; an hour holding a chunk that does not decode is left alone, so nothing is lost.
+/// `latest`) into one chunk, a column at a time ([`codec::merge_stored`]: the hour is never
+/// decoded whole). Chunks that span two hours (older builds wrote them) are left as they are;
+/// an hour holding a chunk that does not decode is left alone, so nothing is lost.
 fn compact(
     tx: &rusqlite::Transaction<'_>,
     table: &str,
@@ -441,24 +442,19 @@ fn compact(
             stmt.query_map([from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?
         };
-        let Some(chunks) = rows
+        let stored: Vec<(i64, &[u8])> = rows
             .iter()
-            .map(|(_, start, data)| codec::decode(data, *start, width).ok())
-            .collect::<Option<Vec<Chunk>>>()
-        else {
+            .map(|(_, start, data)| (*start, data.as_slice()))
+            .collect();
+        let Ok(Some(merged)) = codec::merge_stored(&stored, width) else {
             continue;
         };
-        let merged = codec::merge(&chunks, width);
-        let (Some(&start), Some(&end)) = (merged.times.first(), merged.times.last()) else {
-            continue;
-        };
-        let blob = codec::encode(&merged, start, width);
         let delete = format!("DELETE FROM {table} WHERE id = ?1");
         for (id, _, _) in &rows {
             tx.execute(&delete, [id])?;
         }
         let insert = format!("INSERT INTO {table} (start, end, data) VALUES (?1, ?2, ?3)");
-        tx.execute(&insert, params![start, end, blob])?;
+        tx.execute(&insert, params![merged.start, merged.end, merged.blob])?;
     }
     Ok(())
 }

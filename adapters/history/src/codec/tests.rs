@@ -3,23 +3,23 @@
 use super::*;
 
 /// A small deterministic generator (xorshift64*), so the property test needs no crate.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
 
 /// Bit-exact equality (`NaN == NaN` when the bits agree).
-fn same(a: &Chunk, b: &Chunk) -> bool {
+pub(super) fn same(a: &Chunk, b: &Chunk) -> bool {
     a.ids == b.ids
         && a.times == b.times
         && a.values.len() == b.values.len()
@@ -30,7 +30,7 @@ fn same(a: &Chunk, b: &Chunk) -> bool {
 }
 
 /// One value of a column of `kind`, at row `row`.
-fn value(rng: &mut Rng, kind: u64, row: usize, prev: f32) -> f32 {
+pub(super) fn value(rng: &mut Rng, kind: u64, row: usize, prev: f32) -> f32 {
     match kind {
         0 => 42.5,
         1 => (rng.below(1_000) as f32) / 10.0,
