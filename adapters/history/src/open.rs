@@ -104,6 +104,10 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
     }
     psmonitor_store::enable_wal(&conn, BUSY_TIMEOUT).map_err(damaged)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+    // SQLite's page cache defaults to 2 MiB a connection, a quarter of the server's RSS budget,
+    // and fills as the file grows; writes append and a query reads a few chunks, so a small one
+    // costs a re-read from the OS's cache at most.
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
     if found < SCHEMA_VERSION {
         // Under the write lock, and looked at again: another process starting on the same fresh
         // data dir may have made the schema since.
@@ -120,6 +124,9 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
     tighten(path);
     Ok(conn)
 }
+
+/// The most memory SQLite's page cache of `history.db` takes, KiB.
+pub const PAGE_CACHE_KIB: i64 = 256;
 
 /// How long a statement waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -306,4 +313,22 @@ pub(crate) fn rescue(
         }
     }
     Ok((open(path)?, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_cache_is_capped_on_every_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(HISTORY_FILE_NAME);
+        for _ in 0..2 {
+            let conn = open(&path).unwrap();
+            let kib: i64 = conn
+                .query_row("PRAGMA cache_size", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(kib, -PAGE_CACHE_KIB, "negative: KiB, not pages");
+        }
+    }
 }
