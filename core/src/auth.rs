@@ -8,7 +8,8 @@ mod verify;
 
 use std::fmt;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
@@ -183,10 +184,21 @@ pub fn hash_password(
         return Err(HashError::EmptyPassword);
     }
     let params = Params::new(params.m_kib, params.t, params.p, None).map_err(HashError::Params)?;
-    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-    let hash = hasher
-        .hash_password_with_salt(password.as_bytes(), salt)
-        .map_err(HashError::Hash)?;
+    let (algorithm, version) = (Algorithm::Argon2id, Version::V0x13);
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    let mut out = Zeroizing::new([0u8; Params::DEFAULT_OUTPUT_LEN]);
+    let hash = (|| {
+        let salt = Salt::new(salt)?;
+        verify::hash_into(&hasher, password, &salt, &mut out[..])?;
+        Ok(PasswordHash {
+            algorithm: algorithm.ident(),
+            version: Some(version.into()),
+            params: ParamsString::try_from(&params)?,
+            salt: Some(salt),
+            hash: Some(Output::new(&out[..])?),
+        })
+    })()
+    .map_err(HashError::Hash)?;
     Ok(hash.to_string())
 }
 
@@ -246,6 +258,24 @@ mod tests {
         assert!(!verify_password("", "secret"));
         assert!(!verify_password("$argon2id$v=19$garbage", "secret"));
         assert!(!verify_password("not a phc string at all", "secret"));
+    }
+
+    #[test]
+    fn the_phc_string_is_the_one_argon2_itself_makes() {
+        use argon2::PasswordHasher as _;
+        for (password, salt) in [("right horse", [5u8; 16]), ("é ü \u{1f511}", [0xfe; 16])] {
+            let ours = hash_password(password, &salt, Argon2Params::testing()).unwrap();
+            let p = Argon2Params::testing();
+            let theirs = Argon2::new(
+                Algorithm::Argon2id,
+                Version::V0x13,
+                Params::new(p.m_kib, p.t, p.p, None).unwrap(),
+            )
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .unwrap()
+            .to_string();
+            assert_eq!(ours, theirs);
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Password verification with argon2 working memory that goes back to the OS afterwards.
+//! Password hashing and verification with argon2 working memory that goes back to the OS
+//! afterwards.
 
 use argon2::password_hash::phc::Output;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
@@ -35,14 +36,30 @@ pub fn verify_password(phc: &str, password: &str) -> bool {
     else {
         return false;
     };
-    let blocks = params.block_count();
+    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+    hash_into(
+        &Argon2::new(algorithm, version, params),
+        password,
+        salt,
+        &mut out,
+    )
+    .is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == *expected)
+}
+
+/// Hashes `password` with `salt` into `out`, in working memory that is returned to the OS when
+/// freed (see [`ARGON2_MIN_CAPACITY_BLOCKS`]); argon2's own `hash_password_into` frees a
+/// 19 MiB heap block that raises glibc's thresholds for the rest of the process.
+pub(super) fn hash_into(
+    argon2: &Argon2<'_>,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+) -> argon2::Result<()> {
+    let blocks = argon2.params().block_count();
     let mut memory: Vec<Block> = Vec::with_capacity(blocks.max(ARGON2_MIN_CAPACITY_BLOCKS));
     memory.resize(blocks, Block::default());
-    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
-    Argon2::new(algorithm, version, params)
-        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
-        .is_ok()
-        && Output::new(&out).is_ok_and(|computed| computed == *expected)
+    argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..])
 }
 
 #[cfg(test)]
