@@ -3,12 +3,15 @@
 //! a time (`merge_stored`, what the store does). Prints how far the process's peak RSS rose
 //! above its RSS before the merge, and how much of that was still resident after it.
 //!
-//! With `--after-big-free`, a 19 MiB buffer is first allocated, touched and freed, as the first
-//! argon2id login does in the server. glibc then raises its mmap threshold to that size, so the
-//! merge's large buffers come from the heap instead of `mmap`, and stay resident once freed.
+//! With `--after-big-free`, a 19 MiB buffer is first allocated, touched and freed, as the server's
+//! first-run account hash did before issue 23's session 6. glibc then raises its mmap threshold
+//! to that size, so the merge's large buffers come from the heap instead of `mmap`, and stay
+//! resident once freed. With `--after-first-run`, the server's own first-run hash runs first
+//! (argon2id at the production cost), to show whether it still does that.
 //!
 //! `cargo run --release -p psmonitor-history --example merge_peak -- plain|stored [SERIES]
-//! [--after-big-free]`; run each way in its own process, as `scripts/bench-merge-peak.sh` does.
+//! [--after-big-free|--after-first-run]`; run each way in its own process, as
+//! `scripts/bench-merge-peak.sh` does.
 
 use psmonitor_history::fuzzing::{Chunk, decode, encode, merge, merge_stored};
 
@@ -53,6 +56,10 @@ fn main() {
     if args.iter().any(|a| a == "--after-big-free") {
         let big = vec![1u8; 19 * 1024 * 1024];
         std::hint::black_box(&big);
+    }
+    if args.iter().any(|a| a == "--after-first-run") {
+        let cost = psmonitor_core::auth::Argon2Params::default();
+        psmonitor_core::auth::hash_password("first run", &[7; 16], cost).expect("hash");
     }
     let hour = 1_700_002_800;
     let blobs: Vec<(i64, Vec<u8>)> = (0..360)
