@@ -2,6 +2,8 @@
 //! series is never decoded whole: it holds the inputs' packed bytes, their times, and one column
 //! of the result. [`merge`] is the plain version on decoded chunks, which it is checked against.
 
+use std::rc::Rc;
+
 use super::bits::Reader;
 use super::{
     Chunk, Damaged, MAGIC, decode_v1, get_column, open_v2, put_column, put_head, put_times,
@@ -56,41 +58,69 @@ pub struct Merged {
 /// byte for byte, without decoding any of them whole; `None` if they hold no time. A blob that
 /// does not decode, or whose series ids are not ascending (no writer made one), is refused.
 pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merged>, Damaged> {
-    let mut inputs = stored
-        .iter()
-        .map(|&(start, blob)| Input::open(blob, start, width))
-        .collect::<Result<Vec<_>, _>>()?;
-    let ids = union_of_ids(inputs.iter().map(|i| i.ids.as_slice()));
-    let rows = rows_in_order(inputs.iter().map(|i| i.times.as_slice()));
-    let (Some(&(start, _, _)), Some(&(end, _, _))) = (rows.first(), rows.last()) else {
+    let mut inputs: Vec<Input<'_>> = Vec::with_capacity(stored.len());
+    for &(start, blob) in stored {
+        let mut input = Input::open(blob, start, width)?;
+        // Consecutive chunks nearly always hold the same series: keep their list once.
+        if let Some(before) = inputs.last().filter(|before| before.ids == input.ids) {
+            input.ids = Rc::clone(&before.ids);
+        }
+        inputs.push(input);
+    }
+    let ids = union_of_ids(inputs.iter().map(|i| &i.ids[..]));
+    let n_rows: usize = inputs.iter().map(|i| i.rows).sum();
+    let capacity = stored.iter().map(|s| s.1.len() * 2).sum();
+    let all_times = || inputs.iter().flat_map(|i| i.times.iter().copied());
+    let (Some(start), Some(end)) = (all_times().min(), all_times().max()) else {
         return Ok(None);
     };
-    // Where each input's rows land in the result.
-    let mut landing: Vec<Vec<usize>> = inputs.iter().map(|i| vec![0; i.times.len()]).collect();
-    for (row, &(_, c, r)) in rows.iter().enumerate() {
-        landing[c][r] = row;
+    let mut w = put_head(&ids, n_rows, width, capacity);
+    let landing = if all_times().is_sorted() {
+        // As the writer stores them: the inputs' rows follow one another in the result.
+        put_times(&mut w, start, all_times());
+        let mut at = 0;
+        Landing::InTurn(
+            inputs
+                .iter()
+                .map(|i| {
+                    let first = at;
+                    at += i.rows;
+                    first
+                })
+                .collect(),
+        )
+    } else {
+        let rows = rows_in_order(inputs.iter().map(|i| i.times.as_slice()));
+        put_times(&mut w, start, rows.iter().map(|&(t, _, _)| t));
+        let mut landing: Vec<Vec<usize>> = inputs.iter().map(|i| vec![0; i.rows]).collect();
+        for (row, &(_, c, r)) in rows.iter().enumerate() {
+            landing[c][r] = row;
+        }
+        Landing::Sorted(landing)
+    };
+    for input in &mut inputs {
+        input.times = Vec::new();
     }
-    let mut w = put_head(
-        &ids,
-        rows.len(),
-        width,
-        stored.iter().map(|s| s.1.len() * 2).sum(),
-    );
-    put_times(&mut w, start, rows.iter().map(|&(t, _, _)| t));
-    let mut column = vec![f32::NAN; rows.len()];
-    drop(rows);
+    let mut column = vec![f32::NAN; n_rows];
     let mut theirs = Vec::new();
     for &id in &ids {
         for k in 0..width {
             column.fill(f32::NAN);
-            for (input, landing) in inputs.iter_mut().zip(&landing) {
-                if input.ids.get(input.next) != Some(&id) || input.times.is_empty() {
+            for (c, input) in inputs.iter_mut().enumerate() {
+                if input.ids.get(input.next) != Some(&id) || input.rows == 0 {
                     continue;
                 }
-                theirs.resize(input.times.len(), f32::NAN);
-                input.read(k, width, &mut theirs)?;
-                for (&row, &v) in landing.iter().zip(&theirs) {
-                    column[row] = v;
+                match &landing {
+                    Landing::InTurn(first) => {
+                        input.read(k, width, &mut column[first[c]..first[c] + input.rows])?;
+                    }
+                    Landing::Sorted(rows) => {
+                        theirs.resize(input.rows, f32::NAN);
+                        input.read(k, width, &mut theirs)?;
+                        for (&row, &v) in rows[c].iter().zip(&theirs) {
+                            column[row] = v;
+                        }
+                    }
                 }
             }
             put_column(&mut w, &column);
@@ -109,6 +139,15 @@ pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merg
         end,
         blob: w.finish(),
     }))
+}
+
+/// Where each input's rows go in the result.
+enum Landing {
+    /// The inputs' times, one input after another, are already in order: input `c`'s rows are
+    /// the result's rows from `self.0[c]` on.
+    InTurn(Vec<usize>),
+    /// Otherwise: the result's row of each row of each input.
+    Sorted(Vec<Vec<usize>>),
 }
 
 /// Every id of the chunks, sorted, once each.
@@ -131,8 +170,11 @@ fn rows_in_order<'a>(times: impl Iterator<Item = &'a [i64]>) -> Vec<(i64, usize,
 
 /// One stored chunk, read a series at a time in the order it was written.
 struct Input<'a> {
-    ids: Vec<i64>,
+    ids: Rc<[i64]>,
+    /// Its times, until the result's times are written.
     times: Vec<i64>,
+    /// How many times it holds.
+    rows: usize,
     body: Body<'a>,
     /// The index in `ids` of the next series to read.
     next: usize,
@@ -162,7 +204,8 @@ impl<'a> Input<'a> {
             return Err(Damaged);
         }
         Ok(Self {
-            ids,
+            ids: ids.into(),
+            rows: times.len(),
             times,
             body,
             next: 0,

@@ -33,17 +33,25 @@ fn flush(rng: &mut Rng, pool: &[i64], t0: i64, width: usize, sparse: bool) -> Ch
 fn the_stored_merge_is_the_plain_merge_encoded_byte_for_byte() {
     let mut rng = Rng(0x3e_76e5_70fe);
     let mut merged_some = 0;
+    // Cases whose chunks' times, one after another, are out of order and in order.
+    let mut in_turn = [0; 2];
     for case in 0..1_500 {
         let width = [1, 3][case % 2];
         let pool: Vec<i64> = (0..rng.below(9) as i64).map(|i| i * 2 + 1).collect();
         let mut t0 = 1_700_000_000 + rng.below(1_000) as i64;
-        let chunks: Vec<Chunk> = (0..rng.below(7))
+        let mut chunks: Vec<Chunk> = (0..rng.below(7))
             .map(|_| {
                 let chunk = flush(&mut rng, &pool, t0, width, case % 3 == 0);
                 t0 = chunk.times.last().copied().unwrap_or(t0) + 1;
                 chunk
             })
             .collect();
+        // As stored, chunks follow one another; some cases take them out of turn.
+        if case % 4 == 1 {
+            chunks.reverse();
+        }
+        let times: Vec<i64> = chunks.iter().flat_map(|c| c.times.clone()).collect();
+        in_turn[usize::from(times.is_sorted())] += 1;
         // Older files hold version 1 rows (which never held an empty chunk).
         let blobs: Vec<(i64, Vec<u8>)> = chunks
             .iter()
