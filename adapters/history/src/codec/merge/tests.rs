@@ -85,6 +85,10 @@ fn the_stored_merge_is_the_plain_merge_encoded_byte_for_byte() {
         merged_some > 1_000,
         "only {merged_some} cases merged anything"
     );
+    assert!(
+        in_turn[0] > 200 && in_turn[1] > 800,
+        "{in_turn:?} cases out of turn / in turn"
+    );
 }
 
 #[test]
