@@ -215,12 +215,13 @@ mod tests {
         assert_eq!(cells[14], "2", "http_ok: {first}");
     }
 
-    /// Descriptors of a child shell that opened `open` (a shell redirection) and then waits.
+    /// Descriptors of a child shell that closed descriptor 8 (in case it was inherited), opened
+    /// `open` (a shell redirection) and then waits.
     fn fds_of_a_child_holding(open: &str) -> u64 {
         use std::io::BufRead;
         let mut child = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("{open} echo ready; exec sleep 30"))
+            .arg(format!("exec 8<&-; {open} echo ready; exec sleep 30"))
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -238,8 +239,8 @@ mod tests {
     #[test]
     fn held_proc_files_are_not_counted() {
         let none = fds_of_a_child_holding("");
-        assert_eq!(fds_of_a_child_holding("exec 3</proc/self/stat;"), none);
-        assert_eq!(fds_of_a_child_holding("exec 3</etc/hostname;"), none + 1);
+        assert_eq!(fds_of_a_child_holding("exec 8</proc/self/stat;"), none);
+        assert_eq!(fds_of_a_child_holding("exec 8</etc/hostname;"), none + 1);
     }
 
     #[test]
