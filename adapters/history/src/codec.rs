@@ -256,17 +256,20 @@ pub fn decode(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
     }
 }
 
-/// A version 2 blob opened for reading: its ids and times, and its bit stream at the first
-/// column.
+/// A version 2 blob opened for reading: its ids, and its bit stream at the first column.
 struct Opened<'a> {
     ids: Vec<i64>,
-    times: Vec<i64>,
     columns: Reader<'a>,
 }
 
-/// Reads a version 2 blob (after [`MAGIC`]) up to its first column, refusing counts the blob
-/// is too short to hold.
-fn open_v2(buf: &[u8], start: i64, width: usize) -> Result<Opened<'_>, Damaged> {
+/// Reads a version 2 blob (after [`MAGIC`]) up to its first column, appending its times to
+/// `times`; refuses counts the blob is too short to hold.
+fn open_v2<'a>(
+    buf: &'a [u8],
+    start: i64,
+    width: usize,
+    times: &mut Vec<i64>,
+) -> Result<Opened<'a>, Damaged> {
     let mut at = 0;
     let n_ids = get_varint(buf, &mut at)? as usize;
     if n_ids > buf.len() {
@@ -293,18 +296,14 @@ fn open_v2(buf: &[u8], start: i64, width: usize) -> Result<Opened<'_>, Damaged> 
         buf: &buf[at..],
         pos: 0,
     };
-    let mut times = Vec::with_capacity(n_times);
+    times.reserve(n_times);
     let (mut t, mut delta) = (start, 0i64);
     for _ in 0..n_times {
         delta = delta.wrapping_add(get_int(&mut columns)?);
         t = t.wrapping_add(delta);
         times.push(t);
     }
-    Ok(Opened {
-        ids,
-        times,
-        columns,
-    })
+    Ok(Opened { ids, columns })
 }
 
 /// Reads the next column, in whichever mode it was written.
@@ -317,11 +316,8 @@ fn get_column(r: &mut Reader<'_>, out: &mut [f32]) -> Result<(), Damaged> {
 }
 
 fn decode_v2(buf: &[u8], start: i64, width: usize) -> Result<Chunk, Damaged> {
-    let Opened {
-        ids,
-        times,
-        mut columns,
-    } = open_v2(buf, start, width)?;
+    let mut times = Vec::new();
+    let Opened { ids, mut columns } = open_v2(buf, start, width, &mut times)?;
     let cells = ids.len() * width;
     let mut values = vec![0f32; times.len() * cells];
     let mut column = vec![0f32; times.len()];

@@ -1,6 +1,6 @@
 //! Merging stored chunks into one. [`merge_stored`] works a column at a time, so an hour of every
-//! series is never decoded whole: it holds the inputs' packed bytes, their times, and one column
-//! of the result. [`merge`] is the plain version on decoded chunks, which it is checked against.
+//! series is never decoded whole: it holds the inputs' packed bytes, their times (in one buffer,
+//! until the result's are written), and one column of the result. [`merge`] is the plain version on decoded chunks, which it is checked against.
 
 use std::rc::Rc;
 
@@ -58,39 +58,37 @@ pub struct Merged {
 /// byte for byte, without decoding any of them whole; `None` if they hold no time. A blob that
 /// does not decode, or whose series ids are not ascending (no writer made one), is refused.
 pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merged>, Damaged> {
+    // Every input's times, one input after another: one buffer, not one per input.
+    let mut times: Vec<i64> = Vec::new();
     let mut inputs: Vec<Input<'_>> = Vec::with_capacity(stored.len());
     for &(start, blob) in stored {
-        let mut input = Input::open(blob, start, width)?;
+        let from = times.len();
+        let (ids, body) = Input::open(blob, start, width, &mut times)?;
         // Consecutive chunks nearly always hold the same series: keep their list once.
-        if let Some(before) = inputs.last().filter(|before| before.ids == input.ids) {
-            input.ids = Rc::clone(&before.ids);
-        }
-        inputs.push(input);
+        let ids = match inputs.last() {
+            Some(before) if *before.ids == ids[..] => Rc::clone(&before.ids),
+            _ => ids.into(),
+        };
+        inputs.push(Input {
+            ids,
+            from,
+            rows: times.len() - from,
+            body,
+            next: 0,
+        });
     }
     let ids = union_of_ids(inputs.iter().map(|i| &i.ids[..]));
-    let n_rows: usize = inputs.iter().map(|i| i.rows).sum();
     let capacity = stored.iter().map(|s| s.1.len() * 2).sum();
-    let all_times = || inputs.iter().flat_map(|i| i.times.iter().copied());
-    let (Some(start), Some(end)) = (all_times().min(), all_times().max()) else {
+    let (Some(&start), Some(&end)) = (times.iter().min(), times.iter().max()) else {
         return Ok(None);
     };
-    let mut w = put_head(&ids, n_rows, width, capacity);
-    let landing = if all_times().is_sorted() {
+    let mut w = put_head(&ids, times.len(), width, capacity);
+    let landing = if times.is_sorted() {
         // As the writer stores them: the inputs' rows follow one another in the result.
-        put_times(&mut w, start, all_times());
-        let mut at = 0;
-        Landing::InTurn(
-            inputs
-                .iter()
-                .map(|i| {
-                    let first = at;
-                    at += i.rows;
-                    first
-                })
-                .collect(),
-        )
+        put_times(&mut w, start, times.iter().copied());
+        Landing::InTurn
     } else {
-        let rows = rows_in_order(inputs.iter().map(|i| i.times.as_slice()));
+        let rows = rows_in_order(inputs.iter().map(|i| &times[i.from..i.from + i.rows]));
         put_times(&mut w, start, rows.iter().map(|&(t, _, _)| t));
         let mut landing: Vec<Vec<usize>> = inputs.iter().map(|i| vec![0; i.rows]).collect();
         for (row, &(_, c, r)) in rows.iter().enumerate() {
@@ -98,9 +96,8 @@ pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merg
         }
         Landing::Sorted(landing)
     };
-    for input in &mut inputs {
-        input.times = Vec::new();
-    }
+    let n_rows = times.len();
+    drop(times);
     let mut column = vec![f32::NAN; n_rows];
     let mut theirs = Vec::new();
     for &id in &ids {
@@ -111,8 +108,9 @@ pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merg
                     continue;
                 }
                 match &landing {
-                    Landing::InTurn(first) => {
-                        input.read(k, width, &mut column[first[c]..first[c] + input.rows])?;
+                    Landing::InTurn => {
+                        let rows = input.from..input.from + input.rows;
+                        input.read(k, width, &mut column[rows])?;
                     }
                     Landing::Sorted(rows) => {
                         theirs.resize(input.rows, f32::NAN);
@@ -143,9 +141,9 @@ pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merg
 
 /// Where each input's rows go in the result.
 enum Landing {
-    /// The inputs' times, one input after another, are already in order: input `c`'s rows are
-    /// the result's rows from `self.0[c]` on.
-    InTurn(Vec<usize>),
+    /// The inputs' times, one input after another, are already in order: each input's rows
+    /// are the result's rows from its `from` on.
+    InTurn,
     /// Otherwise: the result's row of each row of each input.
     Sorted(Vec<Vec<usize>>),
 }
@@ -171,8 +169,8 @@ fn rows_in_order<'a>(times: impl Iterator<Item = &'a [i64]>) -> Vec<(i64, usize,
 /// One stored chunk, read a series at a time in the order it was written.
 struct Input<'a> {
     ids: Rc<[i64]>,
-    /// Its times, until the result's times are written.
-    times: Vec<i64>,
+    /// Where its times start among all the inputs' times.
+    from: usize,
     /// How many times it holds.
     rows: usize,
     body: Body<'a>,
@@ -189,27 +187,28 @@ enum Body<'a> {
 }
 
 impl<'a> Input<'a> {
-    fn open(blob: &'a [u8], start: i64, width: usize) -> Result<Self, Damaged> {
-        let (ids, times, body) = match blob.strip_prefix(&MAGIC) {
+    /// Reads a blob's ids and where its values are, appending its times to `times`.
+    fn open(
+        blob: &'a [u8],
+        start: i64,
+        width: usize,
+        times: &mut Vec<i64>,
+    ) -> Result<(Vec<i64>, Body<'a>), Damaged> {
+        let (ids, body) = match blob.strip_prefix(&MAGIC) {
             Some(rest) => {
-                let opened = open_v2(rest, start, width)?;
-                (opened.ids, opened.times, Body::Stream(opened.columns))
+                let opened = open_v2(rest, start, width, times)?;
+                (opened.ids, Body::Stream(opened.columns))
             }
             None => {
                 let chunk = decode_v1(blob, start, width)?;
-                (chunk.ids, chunk.times, Body::Decoded(chunk.values))
+                times.extend_from_slice(&chunk.times);
+                (chunk.ids, Body::Decoded(chunk.values))
             }
         };
         if ids.windows(2).any(|pair| pair[0] >= pair[1]) {
             return Err(Damaged);
         }
-        Ok(Self {
-            ids: ids.into(),
-            rows: times.len(),
-            times,
-            body,
-            next: 0,
-        })
+        Ok((ids, body))
     }
 
     /// Reads value `k` of the next series at every time into `out`.
