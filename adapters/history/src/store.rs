@@ -13,6 +13,7 @@ use psmonitor_core::history::{
     Axis, Buckets, HistoryData, HistoryQuery, HistoryQueryError, choose_step,
 };
 use psmonitor_core::series::SeriesValues;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 use crate::HistoryError;
@@ -434,17 +435,39 @@ fn compact(
     };
     for hour in hours {
         let (from, to) = (hour * MAX_CHUNK_SECS, (hour + 1) * MAX_CHUNK_SECS);
+        // The hour's blobs in one buffer (sized first), not one allocation per row.
+        let size = format!(
+            "SELECT count(*), coalesce(sum(length(data)), 0) FROM {table} \
+             WHERE start >= ?1 AND end < ?2"
+        );
+        let (count, bytes): (i64, i64) =
+            tx.query_row(&size, [from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut blobs: Vec<u8> = Vec::with_capacity(usize::try_from(bytes).unwrap_or(0));
+        let mut rows: Vec<(i64, i64, std::ops::Range<usize>)> =
+            Vec::with_capacity(usize::try_from(count).unwrap_or(0));
         let sql = format!(
             "SELECT id, start, data FROM {table} WHERE start >= ?1 AND end < ?2 ORDER BY start, id"
         );
-        let rows: Vec<(i64, i64, Vec<u8>)> = {
-            let mut stmt = tx.prepare_cached(&sql)?;
-            stmt.query_map([from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?
-        };
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let mut found = stmt.query([from, to])?;
+        let mut damaged = false;
+        while let Some(row) = found.next()? {
+            let ValueRef::Blob(data) = row.get_ref(2)? else {
+                damaged = true;
+                break;
+            };
+            let at = blobs.len();
+            blobs.extend_from_slice(data);
+            rows.push((row.get(0)?, row.get(1)?, at..blobs.len()));
+        }
+        drop(found);
+        drop(stmt);
+        if damaged {
+            continue;
+        }
         let stored: Vec<(i64, &[u8])> = rows
             .iter()
-            .map(|(_, start, data)| (*start, data.as_slice()))
+            .map(|(_, start, at)| (*start, &blobs[at.clone()]))
             .collect();
         let Ok(Some(merged)) = codec::merge_stored(&stored, width) else {
             continue;
