@@ -13,7 +13,7 @@ use psmonitor_core::history::{
     Axis, Buckets, HistoryData, HistoryQuery, HistoryQueryError, choose_step,
 };
 use psmonitor_core::series::SeriesValues;
-use rusqlite::types::ValueRef;
+use rusqlite::types::Type;
 use rusqlite::{Connection, params};
 
 use crate::HistoryError;
@@ -450,21 +450,17 @@ fn compact(
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut found = stmt.query([from, to])?;
-        let mut damaged = false;
         while let Some(row) = found.next()? {
-            let ValueRef::Blob(data) = row.get_ref(2)? else {
-                damaged = true;
-                break;
-            };
+            // `data` is `BLOB NOT NULL` in a STRICT table: nothing else can be stored there.
+            let data = row.get_ref(2)?.as_blob().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(2, Type::Blob, Box::new(e))
+            })?;
             let at = blobs.len();
             blobs.extend_from_slice(data);
             rows.push((row.get(0)?, row.get(1)?, at..blobs.len()));
         }
         drop(found);
         drop(stmt);
-        if damaged {
-            continue;
-        }
         let stored: Vec<(i64, &[u8])> = rows
             .iter()
             .map(|(_, start, at)| (*start, &blobs[at.clone()]))
