@@ -15,18 +15,10 @@
 
 use psmonitor_history::fuzzing::{Chunk, decode, encode, merge, merge_stored};
 
-/// A field of `/proc/self/status`, KiB.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"));
-    line.split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"))
-}
+#[path = "shared/status.rs"]
+mod status;
+
+use status::status_kib;
 
 /// One 10-second chunk from `t0`: percentages in 0.1 steps, counters rising by pages, loads.
 fn ten_seconds(t0: i64, series: usize) -> Chunk {
