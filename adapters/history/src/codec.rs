@@ -199,7 +199,7 @@ fn width_of(chunk: &Chunk) -> usize {
 
 /// Encodes `chunk` (version 2), whose first time is `start`, `width` values per cell.
 pub fn encode(chunk: &Chunk, start: i64, width: usize) -> Vec<u8> {
-    let mut w = put_head(&chunk.ids, chunk.times.len(), width, chunk.values.len());
+    let mut w = put_head(&chunk.ids, chunk.times.len(), width, chunk.values.len() / 2);
     put_times(&mut w, start, chunk.times.iter().copied());
     let cells = chunk.ids.len() * width;
     let rows = chunk.times.len();
@@ -219,9 +219,9 @@ pub fn encode(chunk: &Chunk, start: i64, width: usize) -> Vec<u8> {
 }
 
 /// A version 2 blob's bytes up to its bit stream: [`MAGIC`], the ids, the time count and
-/// `width`, in a buffer sized for `n_values` values.
-fn put_head(ids: &[i64], n_times: usize, width: usize, n_values: usize) -> Bits {
-    let mut out = Vec::with_capacity(16 + ids.len() * 2 + n_values / 2);
+/// `width`, in a buffer with room for `stream_bytes` of bit stream after them.
+fn put_head(ids: &[i64], n_times: usize, width: usize, stream_bytes: usize) -> Bits {
+    let mut out = Vec::with_capacity(16 + ids.len() * 2 + stream_bytes);
     out.extend_from_slice(&MAGIC);
     put_varint(&mut out, ids.len() as u64);
     let mut prev = 0i64;

@@ -1,6 +1,7 @@
 //! Merging stored chunks into one. [`merge_stored`] works a column at a time, so an hour of every
 //! series is never decoded whole: it holds the inputs' packed bytes, their times (in one buffer,
-//! until the result's are written), and one column of the result. [`merge`] is the plain version on decoded chunks, which it is checked against.
+//! until the result's are written), and one column of the result. [`merge`] is the plain version
+//! on decoded chunks, which it is checked against.
 
 use std::rc::Rc;
 
@@ -78,7 +79,8 @@ pub fn merge_stored(stored: &[(i64, &[u8])], width: usize) -> Result<Option<Merg
         });
     }
     let ids = union_of_ids(inputs.iter().map(|i| &i.ids[..]));
-    let capacity = stored.iter().map(|s| s.1.len() * 2).sum();
+    // The result is about as long as its inputs together.
+    let capacity = stored.iter().map(|s| s.1.len()).sum();
     let (Some(&start), Some(&end)) = (times.iter().min(), times.iter().max()) else {
         return Ok(None);
     };
