@@ -28,6 +28,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y "${missing[@]}"
 fi
 
+# Debug builds with line tables only (a failing test's backtrace keeps its files and lines) and
+# without incremental caches: with full debug info every one of the ~75 test binaries carried
+# ~170 MB of its dependencies' debug info, and target/ reached 20.8 GB, enough to fill a CI
+# machine's disk (stop 29 failed with "No space left on device"). Set either variable to override.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 # Test-only code never ships: the `testing` features (psmonitor_server::testing, an account with
