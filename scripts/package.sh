@@ -33,8 +33,10 @@ if [ "$fast" = 1 ]; then
   # The dev profile (argon2 and blake2 keep opt-level 3 from [profile.dev.package.*]): after the
   # test suite it reuses the debug build's dependencies, so CI adds seconds, not a second build
   # of the whole tree. cargo-deb strips the binaries; they behave the same, only slower, and CI
-  # only lints, installs and smoke-tests them.
-  deb_flags+=(--profile dev --fast)
+  # only lints, installs and smoke-tests them. --strip: cargo-deb keeps the debug info of a
+  # profile it reads as asking for some (CARGO_PROFILE_DEV_DEBUG=line-tables-only, say), and
+  # lintian refuses an unstripped binary.
+  deb_flags+=(--profile dev --fast --strip)
 fi
 out=${CARGO_TARGET_DIR:-target}/debian
 rm -f "$out"/psmonitor_*.deb "$out"/psmonitor-desktop_*.deb
