@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for at most 10 million executions or 30 minutes (override with RUNS and
-# SECS), starting from its committed corpus, then minimises what it found back into
-# fuzz/corpus/<target>/. Crashes land in fuzz/artifacts/<target>/. Needs the nightly toolchain
-# and cargo-fuzz. Usage: fuzz/run.sh <target> [log file]
+# SECS), starting from its committed corpus copied into its working corpus fuzz/work/<target>/,
+# where what it finds stays. fuzz/minimise.sh <target> then picks the inputs that add coverage
+# back into fuzz/corpus/<target>/. Crashes land in fuzz/artifacts/<target>/. Needs the nightly
+# toolchain and cargo-fuzz. Usage: fuzz/run.sh <target> [log file]
 set -euo pipefail
 target=$1
 log=${2:-/dev/stdout}

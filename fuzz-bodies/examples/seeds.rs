@@ -1,7 +1,7 @@
 //! Writes the seed inputs of every fuzz target under `fuzz/seeds/<target>/`, from real inputs:
 //! the collector's recorded `/proc` and `/sys` trees, the host fixtures, this host's own `/proc`,
 //! and requests and sessions as in `fixtures/transcripts/`. `fuzz/corpus/` is these seeds after a
-//! run and `cargo fuzz cmin`. Run: `cargo run -p psmonitor-fuzz-bodies --example seeds`.
+//! run and `fuzz/minimise.sh`. Run: `cargo run -p psmonitor-fuzz-bodies --example seeds`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
