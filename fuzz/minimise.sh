@@ -13,11 +13,7 @@ bin=target/x86_64-unknown-linux-gnu/release/$target
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/out" "$tmp/candidates"
-# A target the seeds example writes nothing for (history_codec: its seeds are hand-made) keeps its
-# committed corpus as its seeds.
-seeds=seeds/$target
-[ -d "$seeds" ] || seeds=corpus/$target
-cp "$seeds"/* "$tmp/out/"
+cp "seeds/$target"/* "$tmp/out/"
 find "work/$target" -type f ${MAX_BYTES:+-size -$((MAX_BYTES + 1))c} -exec cp {} "$tmp/candidates/" \;
 "$bin" -set_cover_merge=1 -use_counters=0 "$tmp/out" "$tmp/candidates" 2>&1 |
     grep '^MERGE-OUTER: [0-9]* new'

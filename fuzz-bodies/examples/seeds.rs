@@ -1,6 +1,7 @@
 //! Writes the seed inputs of every fuzz target under `fuzz/seeds/<target>/`, from real inputs:
 //! the collector's recorded `/proc` and `/sys` trees, the host fixtures, this host's own `/proc`,
-//! and requests and sessions as in `fixtures/transcripts/`. `fuzz/corpus/` is these seeds after a
+//! and requests and sessions as in `fixtures/transcripts/`; for the history codec, hand-made
+//! values and blobs and one blob as the writer stores it. `fuzz/corpus/` is these seeds after a
 //! run and `fuzz/minimise.sh`. Run: `cargo run -p psmonitor-fuzz-bodies --example seeds`.
 
 use std::fs;
@@ -264,6 +265,69 @@ fn http_seeds() {
     }
 }
 
+/// `history_codec` seeds: a selector byte (bit 0 the width, bits 1-2 the start time, bits 3-5
+/// the series count, bit 7 "a stored blob follows"), then `f32` values or a blob.
+fn history_codec_seeds() {
+    use psmonitor_history::fuzzing::{Chunk, MAGIC, encode};
+
+    let values = |selector: u8, bits: &[u32], times: usize| {
+        let mut out = vec![selector];
+        for _ in 0..times {
+            for b in bits {
+                out.extend_from_slice(&b.to_le_bytes());
+            }
+        }
+        out
+    };
+    // Two kinds of NaN, the quiet one with a payload.
+    let nans = [[0x7fc0_0001; 6], [0xffff_ffff; 6]].concat();
+    put("history_codec", "values-odd-nans", &values(0x10, &nans, 1));
+    // 42.5 twice, 42.6, NaN, -0.0, 1e9, 3.25, 3.5.
+    let one = [
+        0x422a_0000,
+        0x422a_0000,
+        0x422a_6666,
+        0x7fc0_0000,
+        0x8000_0000,
+        0x4e6e_6b28,
+        0x4050_0000,
+        0x4060_0000,
+    ];
+    put("history_codec", "values-one-series", &values(0x08, &one, 4));
+    // 1.0, 0.5, 2.0: three values per cell.
+    let wide = [0x3f80_0000, 0x3f00_0000, 0x4000_0000];
+    put(
+        "history_codec",
+        "values-three-wide",
+        &values(0x19, &wide, 12),
+    );
+    // A version 2 header: no series, no time, width 1.
+    put(
+        "history_codec",
+        "blob-magic-empty",
+        &[&[0x80][..], &MAGIC, &[0, 0, 1]].concat(),
+    );
+    // A version 1 blob holding one value, 1.5.
+    put(
+        "history_codec",
+        "blob-v1",
+        &[
+            0x80, 0x01, 0x05, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0xc0, 0x3f, 0x01,
+        ],
+    );
+    // A version 2 blob as the writer stores one: three series, ten seconds, start 1,700,000,000.
+    let chunk = Chunk {
+        ids: vec![1, 2, 5],
+        times: (0..10).map(|t| 1_700_000_000 + t).collect(),
+        values: (0..30).map(|i| 40.0 + (i % 7) as f32 * 0.1).collect(),
+    };
+    put(
+        "history_codec",
+        "blob-v2-ten-seconds",
+        &[&[0x82][..], &encode(&chunk, 1_700_000_000, 1)].concat(),
+    );
+}
+
 fn request(method: u8, path: u8, auth: Auth, body: Body) -> Request {
     Request {
         method: Ok(method),
@@ -486,4 +550,5 @@ fn main() {
     fixture_seeds();
     http_seeds();
     hub_seeds();
+    history_codec_seeds();
 }
